@@ -1,0 +1,1 @@
+//! Call router, sans-IO verb executor, status callbacks and the internal event bus

@@ -1,0 +1,1 @@
+//! The typed verb model and its TwiML front door

@@ -1,0 +1,1 @@
+//! Embedded SQLite store for call records and notifications

@@ -1,0 +1,1 @@
+//! Signed Twilio-compatible webhook requests with timeouts and fallback
