@@ -1,1 +1,17 @@
-//! Call router, sans-IO verb executor, status callbacks and the internal event bus
+//! The call layer of Switchyard.
+//!
+//! - [`Executor`]: runs an application's verbs one at a time for one call. It is sans-IO:
+//!   the node feeds it documents, media completions, digits and the time, and polls the
+//!   [`Action`]s it wants performed (fetch the next document, play a sound, answer, hang up).
+//! - [`CallEvent`]: what every call transition and verb start/end publishes.
+//! - [`params`]: Twilio's call request parameters, with Twilio's names.
+
+mod error;
+pub mod events;
+mod executor;
+pub mod params;
+mod verbs;
+
+pub use error::Error;
+pub use events::{CallEvent, EventKind};
+pub use executor::{Action, AppFailure, Document, Executor, FetchRequest, MediaSource, MediaToken};

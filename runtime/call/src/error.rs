@@ -1,0 +1,11 @@
+/// Errors of the call layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A URL in a document cannot be resolved against the document's own URL.
+    #[error("cannot resolve {url:?} against {base:?}: {reason}")]
+    BadUrl {
+        url: String,
+        base: String,
+        reason: String,
+    },
+}

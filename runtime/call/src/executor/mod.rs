@@ -1,0 +1,328 @@
+//! The verb executor: one call's application, one verb at a time.
+//!
+//! Sans-IO. The node calls [`Executor::start`], then feeds it what happens
+//! ([`Executor::document`], [`Executor::media_done`], [`Executor::digit`],
+//! [`Executor::timeout`], [`Executor::hangup`]) and performs what [`Executor::poll_action`]
+//! returns. Time only comes in as arguments, so whole calls are tested in microseconds.
+
+mod types;
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use switchyard_instructions::{HttpMethod, Say, Verb};
+
+use crate::events::EventKind;
+use crate::verbs::{self, gather::GatherState};
+pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
+
+/// What the caller hears when the application fails, before a clean hang-up.
+pub(crate) const APPLICATION_ERROR: &str = "We are sorry, an application error has occurred. Goodbye.";
+
+/// Twilio's error code for a URL that cannot be used.
+const INVALID_URL: u32 = 11100;
+
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Ready for the next verb.
+    Idle,
+    /// Waiting for the next document.
+    Fetching,
+    /// A Say or Play is playing.
+    Media { token: MediaToken, verb: &'static str },
+    /// A Pause runs until the deadline.
+    Pause { until: Instant },
+    Gather(Box<GatherState>),
+    /// The application-error message is playing; hang up when it ends.
+    Failing { token: MediaToken },
+    /// Nothing more will happen.
+    Done,
+}
+
+/// Runs one call's verbs.
+#[derive(Debug)]
+pub struct Executor {
+    pub(crate) document_url: String,
+    pub(crate) document_method: HttpMethod,
+    pub(crate) verbs: VecDeque<Verb>,
+    pub(crate) step: Step,
+    pub(crate) answered: bool,
+    /// Verbs started since the call began: `Reject` only avoids answering as the first.
+    pub(crate) verbs_started: usize,
+    next_token: u64,
+    actions: VecDeque<Action>,
+}
+
+impl Executor {
+    /// An executor whose first document comes from `url`.
+    pub fn new(url: impl Into<String>, method: HttpMethod) -> Self {
+        Self {
+            document_url: url.into(),
+            document_method: method,
+            verbs: VecDeque::new(),
+            step: Step::Idle,
+            answered: false,
+            verbs_started: 0,
+            next_token: 0,
+            actions: VecDeque::new(),
+        }
+    }
+
+    /// Ask for the first document (with the number's fallback URL if it fails).
+    pub fn start(&mut self, _now: Instant) {
+        let url = self.document_url.clone();
+        let method = self.document_method;
+        self.fetch(url, method, Vec::new(), true);
+    }
+
+    /// The call was answered by other means (e.g. an outbound call picked up).
+    pub fn set_answered(&mut self) {
+        self.answered = true;
+    }
+
+    /// Whether the call has been answered.
+    pub fn is_answered(&self) -> bool {
+        self.answered
+    }
+
+    /// The URL of the document being executed (relative URLs resolve against it).
+    pub fn document_url(&self) -> &str {
+        &self.document_url
+    }
+
+    /// Whether the executor has finished (hung up, rejected, or the caller left).
+    pub fn is_done(&self) -> bool {
+        matches!(self.step, Step::Done)
+    }
+
+    /// The document requested last arrived (or could not be had).
+    pub fn document(&mut self, now: Instant, result: Result<Document, AppFailure>) {
+        if !matches!(self.step, Step::Fetching) {
+            return;
+        }
+        self.step = Step::Idle;
+        match result {
+            Ok(Document::Verbs(verbs)) => self.verbs = verbs.into(),
+            Ok(Document::Text(text)) => {
+                self.verbs = VecDeque::from([Verb::Say(Say {
+                    text,
+                    ..Say::default()
+                })]);
+            }
+            Ok(Document::Audio {
+                bytes,
+                content_type,
+            }) => {
+                self.verbs.clear();
+                self.ensure_answered();
+                let token = self.play(MediaSource::Inline {
+                    bytes,
+                    content_type,
+                }, 1);
+                self.step = Step::Media { token, verb: "Play" };
+                return;
+            }
+            Err(failure) => return self.fail(failure),
+        }
+        self.advance(now);
+    }
+
+    /// A sound asked for with [`Action::Play`] finished playing (all its repeats).
+    pub fn media_done(&mut self, now: Instant, token: MediaToken) {
+        match &mut self.step {
+            Step::Media { token: t, verb } if *t == token => {
+                let verb = *verb;
+                self.event(EventKind::VerbEnded, vec![("Verb".into(), verb.into())]);
+                self.step = Step::Idle;
+                self.advance(now);
+            }
+            Step::Gather(_) => verbs::gather::media_done(self, now, token),
+            Step::Failing { token: t } if *t == token => self.finish_hangup(),
+            _ => {}
+        }
+    }
+
+    /// A sound could not be played. Twilio logs it and goes on with the next verb.
+    pub fn media_failed(&mut self, now: Instant, token: MediaToken, failure: AppFailure) {
+        let ours = match &self.step {
+            Step::Media { token: t, .. } | Step::Failing { token: t } => *t == token,
+            Step::Gather(g) => g.owns(token),
+            _ => false,
+        };
+        if ours {
+            self.notify(failure);
+            self.media_done(now, token);
+        }
+    }
+
+    /// The caller pressed a key (RFC 4733 or SIP INFO).
+    pub fn digit(&mut self, now: Instant, digit: char) {
+        if matches!(self.step, Step::Gather(_)) {
+            verbs::gather::digit(self, now, digit);
+        }
+    }
+
+    /// The time given by [`Executor::poll_timeout`] has come.
+    pub fn timeout(&mut self, now: Instant) {
+        match &self.step {
+            Step::Pause { until } if now >= *until => {
+                self.event(EventKind::VerbEnded, vec![("Verb".into(), "Pause".into())]);
+                self.step = Step::Idle;
+                self.advance(now);
+            }
+            Step::Gather(_) => verbs::gather::timeout(self, now),
+            _ => {}
+        }
+    }
+
+    /// The caller hung up (or the call was cancelled): nothing more is done.
+    pub fn hangup(&mut self) {
+        self.step = Step::Done;
+        self.verbs.clear();
+    }
+
+    /// Replace the running document now (a live redirect from the REST API).
+    pub fn redirect(&mut self, url: String, method: HttpMethod) {
+        if matches!(self.step, Step::Done) {
+            return;
+        }
+        self.push(Action::StopMedia);
+        self.verbs.clear();
+        self.fetch(url, method, Vec::new(), false);
+    }
+
+    /// The next thing the node must do.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When [`Executor::timeout`] must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match &self.step {
+            Step::Pause { until } => Some(*until),
+            Step::Gather(g) => g.deadline(),
+            _ => None,
+        }
+    }
+
+    /// Run verbs until one has to wait for something.
+    pub(crate) fn advance(&mut self, now: Instant) {
+        while matches!(self.step, Step::Idle) {
+            let Some(verb) = self.verbs.pop_front() else {
+                // Twilio ends the call when a document runs out of verbs.
+                self.ensure_answered();
+                self.finish_hangup();
+                return;
+            };
+            let first = self.verbs_started == 0;
+            self.verbs_started += 1;
+            self.event(
+                EventKind::VerbStarted,
+                vec![("Verb".into(), verb.name().into())],
+            );
+            verbs::start(self, now, verb, first);
+        }
+    }
+
+    /// The application failed: a notification, the error message, then a clean hang-up.
+    pub(crate) fn fail(&mut self, failure: AppFailure) {
+        self.event(
+            EventKind::AppError,
+            vec![
+                ("ErrorCode".into(), failure.code.to_string()),
+                ("Message".into(), failure.message.clone()),
+            ],
+        );
+        self.notify(failure);
+        self.verbs.clear();
+        self.push(Action::StopMedia);
+        self.ensure_answered();
+        let token = self.play(
+            MediaSource::Speech {
+                text: APPLICATION_ERROR.into(),
+                voice: Say::default().voice,
+                language: Say::default().language,
+            },
+            1,
+        );
+        self.step = Step::Failing { token };
+    }
+
+    pub(crate) fn ensure_answered(&mut self) {
+        if !self.answered {
+            self.answered = true;
+            self.push(Action::Answer);
+        }
+    }
+
+    pub(crate) fn finish_hangup(&mut self) {
+        self.push(Action::Hangup);
+        self.step = Step::Done;
+    }
+
+    /// Request the next document; relative URLs resolve against the current one.
+    pub(crate) fn fetch(
+        &mut self,
+        url: String,
+        method: HttpMethod,
+        params: Vec<(String, String)>,
+        use_fallback: bool,
+    ) {
+        match self.resolve(&url) {
+            Ok(url) => {
+                self.document_url = url.clone();
+                self.document_method = method;
+                self.step = Step::Fetching;
+                self.push(Action::Fetch(FetchRequest {
+                    url,
+                    method,
+                    params,
+                    use_fallback,
+                }));
+            }
+            Err(message) => self.fail(AppFailure {
+                code: INVALID_URL,
+                message,
+            }),
+        }
+    }
+
+    pub(crate) fn resolve(&self, url: &str) -> Result<String, String> {
+        let joined = url::Url::parse(&self.document_url)
+            .and_then(|base| base.join(url))
+            .or_else(|_| url::Url::parse(url));
+        match joined {
+            Ok(u) => Ok(u.to_string()),
+            Err(e) => Err(format!(
+                "cannot resolve URL {url:?} against {:?}: {e}",
+                self.document_url
+            )),
+        }
+    }
+
+    pub(crate) fn play(&mut self, source: MediaSource, repeat: u32) -> MediaToken {
+        self.next_token += 1;
+        let token = MediaToken(self.next_token);
+        self.push(Action::Play {
+            token,
+            source,
+            repeat,
+        });
+        token
+    }
+
+    pub(crate) fn notify(&mut self, failure: AppFailure) {
+        self.push(Action::Notify(failure));
+    }
+
+    pub(crate) fn event(&mut self, kind: EventKind, data: Vec<(String, String)>) {
+        self.push(Action::Event { kind, data });
+    }
+
+    pub(crate) fn push(&mut self, action: Action) {
+        self.actions.push_back(action);
+    }
+}
+
+#[cfg(test)]
+mod tests;

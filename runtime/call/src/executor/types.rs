@@ -1,0 +1,94 @@
+//! What goes in and out of the executor.
+
+use std::sync::Arc;
+
+use switchyard_instructions::HttpMethod;
+
+use crate::events::EventKind;
+
+/// Names one [`Action::Play`], so its completion can be matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MediaToken(pub u64);
+
+/// A sound to play.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaSource {
+    /// Text-to-speech.
+    Speech {
+        text: String,
+        voice: String,
+        language: String,
+    },
+    /// An audio file at an absolute URL.
+    Url(String),
+    /// DTMF digits (`0-9*#`, `w` = half a second of silence).
+    Digits(String),
+    /// Audio the application answered with directly (`audio/*` body).
+    Inline {
+        bytes: Arc<Vec<u8>>,
+        content_type: String,
+    },
+    /// Silence for this many milliseconds (a Pause nested in Gather).
+    Silence(u32),
+}
+
+/// A request for the next document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchRequest {
+    /// Absolute URL.
+    pub url: String,
+    pub method: HttpMethod,
+    /// What the last verb produced (`Digits`, …); the node adds the call's own parameters.
+    pub params: Vec<(String, String)>,
+    /// Whether the number's fallback URL applies if this fetch fails (the first request).
+    pub use_fallback: bool,
+}
+
+/// An application's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    Verbs(Vec<switchyard_instructions::Verb>),
+    /// A `text/plain` answer: spoken.
+    Text(String),
+    /// An `audio/*` answer: played.
+    Audio {
+        bytes: Arc<Vec<u8>>,
+        content_type: String,
+    },
+}
+
+/// Why the application could not be used, with Twilio's error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppFailure {
+    pub code: u32,
+    pub message: String,
+}
+
+/// What the executor asks the node to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Fetch a document and pass it to [`super::Executor::document`].
+    Fetch(FetchRequest),
+    /// Answer the call (200 OK) before the next media.
+    Answer,
+    /// Refuse the call without answering (`486 Busy Here` or `603 Decline`).
+    Reject { status: u16 },
+    /// Play a sound `repeat` times (0 = until stopped), then report
+    /// [`super::Executor::media_done`] with this token.
+    Play {
+        token: MediaToken,
+        source: MediaSource,
+        repeat: u32,
+    },
+    /// Stop whatever is playing, without reporting it done.
+    StopMedia,
+    /// End the call (BYE).
+    Hangup,
+    /// Record a notification (an error or warning with Twilio's code).
+    Notify(AppFailure),
+    /// Publish a call event.
+    Event {
+        kind: EventKind,
+        data: Vec<(String, String)>,
+    },
+}

@@ -1,0 +1,8 @@
+//! `<Hangup>`: end the call.
+
+use crate::executor::Executor;
+
+pub(super) fn start(exec: &mut Executor) {
+    exec.verbs.clear();
+    exec.finish_hangup();
+}

@@ -1,0 +1,42 @@
+//! One file per verb: how each starts, and what it waits for.
+
+pub(crate) mod gather;
+mod hangup;
+mod pause;
+mod play;
+mod redirect;
+mod reject;
+mod say;
+
+use std::time::Instant;
+
+use switchyard_instructions::Verb;
+
+use crate::executor::{AppFailure, Executor};
+
+/// Twilio's "schema validation warning": the document is valid but this node cannot act
+/// on the verb; the call goes on with the next one.
+const NOT_EXECUTED: u32 = 12200;
+
+pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) {
+    match verb {
+        Verb::Reject(r) => return reject::start(exec, r, first),
+        Verb::Hangup => return hangup::start(exec),
+        Verb::Redirect(r) => return redirect::start(exec, r),
+        _ => {}
+    }
+    // Every other verb needs the call answered (Twilio answers before the first one).
+    exec.ensure_answered();
+    match verb {
+        Verb::Say(s) => say::start(exec, s),
+        Verb::Play(p) => play::start(exec, p),
+        Verb::Pause(p) => pause::start(exec, now, p),
+        Verb::Gather(g) => gather::start(exec, now, g),
+        other => {
+            exec.notify(AppFailure {
+                code: NOT_EXECUTED,
+                message: format!("<{}> is not executed by this node yet; skipped", other.name()),
+            });
+        }
+    }
+}
