@@ -1,1 +1,43 @@
-//! RTP/RTCP sessions, jitter buffer, RFC 4733 DTMF and SDP offer/answer, sans-IO
+//! RTP/RTCP sessions, jitter buffer, RFC 4733 DTMF and SDP offer/answer, sans-IO.
+//!
+//! Nothing in this crate owns a socket or reads the clock: the node hands in received
+//! datagrams, the current [`std::time::Instant`] and the 20 ms pacing ticks, and gets
+//! back bytes to send, frames to play and digits that were pressed. That keeps every
+//! protocol rule testable in milliseconds with a virtual clock and a simulated network.
+//!
+//! Map of the crate:
+//! - [`packet`]: RTP header parse/print and RTP/RTCP demultiplexing (RFC 3550, RFC 5761);
+//! - [`sender`]: the outgoing stream (sequence numbers, timestamps, talkspurts, DTMF);
+//! - [`dtmf`]: RFC 4733 telephone-event payloads and the receiving digit detector;
+//! - [`jitter`]: fixed-depth playout buffer;
+//! - [`stats`] and [`rtcp`]: RFC 3550 reception statistics and RTCP reports;
+//! - [`latch`]: symmetric-RTP latching of the remote address;
+//! - [`sdp`]: RFC 4566 session descriptions and RFC 3264 offer/answer.
+
+pub mod dtmf;
+mod error;
+mod ids;
+pub mod jitter;
+pub mod latch;
+pub mod packet;
+pub mod rtcp;
+pub mod sdp;
+pub mod sender;
+pub mod stats;
+
+pub use dtmf::{digit_to_event, event_to_digit, DtmfDetector, DtmfPayload};
+pub use error::Error;
+pub use ids::{SeqExtender, SeqNo, Ssrc};
+pub use jitter::{Frame, JitterBuffer, JitterStats, Pushed};
+pub use latch::Latch;
+pub use packet::{is_rtcp, parse_rtp, write_rtp, RtpHeader, RtpPacket};
+pub use rtcp::{
+    ntp_timestamp, parse_rtcp, write_bye, write_receiver_report, write_sender_report,
+    ReceiverReport, ReportBlock, RtcpPacket, SdesChunk, SenderReport,
+};
+pub use sdp::{
+    accept_answer, answer, offer, offer_with_direction, Attribute, Codec, Connection, Direction,
+    LocalMedia, MediaDescription, Negotiated, Origin, RtpMap, SessionDescription,
+};
+pub use sender::{RtpSender, SenderStats};
+pub use stats::{rtp_units, ReceiveStats};

@@ -1,0 +1,297 @@
+//! RFC 3264 offer/answer for one audio stream of G.711 plus telephone-events.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::media::MediaDescription;
+use super::session::{Attribute, Connection, Origin, SessionDescription};
+use super::{Codec, Direction};
+use crate::Error;
+
+/// Packetisation we send and ask for when the peer does not say (RFC 3551 §4.5: the
+/// default for G.711 is 20 ms).
+const DEFAULT_PTIME: u32 = 20;
+/// The events we accept and offer: DTMF 0-15 and flash (RFC 4733 §3.2).
+const OFFERED_EVENTS: &str = "0-16";
+
+/// What we bring to a negotiation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalMedia {
+    /// Our media address, written in `o=` and `c=`.
+    pub address: IpAddr,
+    /// Our RTP port.
+    pub port: u16,
+    /// The `o=` session id, fixed for the dialog.
+    pub session_id: u64,
+    /// The `o=` version; the node increments it for every new SDP in the dialog.
+    pub session_version: u64,
+    /// Codecs we support, in our order of preference (used when we offer).
+    pub codecs: Vec<Codec>,
+}
+
+/// The outcome of a negotiation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The audio codec to send and expect.
+    pub codec: Codec,
+    /// Its payload type, as the offer numbered it.
+    pub payload_type: u8,
+    /// The telephone-event payload type, as the offer numbered it, if both sides have it.
+    pub telephone_event: Option<u8>,
+    /// Where to send media; `None` when the peer gave `c=0.0.0.0` (do not send).
+    pub remote: Option<SocketAddr>,
+    /// Our direction for the stream.
+    pub direction: Direction,
+    /// Packetisation the peer wants to receive, in ms (`a=ptime`, 20 when absent).
+    pub ptime: u32,
+    /// The answer: the one we built ([`answer`]) or the one we received
+    /// ([`accept_answer`]).
+    pub answer: SessionDescription,
+}
+
+/// The codec behind payload type `pt` of a section: its rtpmap if it has one, else the
+/// static assignment of RFC 3551.
+fn codec_of(m: &MediaDescription, pt: u8) -> Option<Codec> {
+    match m.rtpmap(pt) {
+        Some(map) => Codec::from_rtpmap(&map.encoding, map.clock_rate, map.channels),
+        None => Codec::from_static(pt),
+    }
+}
+
+/// The first telephone-event payload type at 8000 Hz listed in a section.
+fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
+    m.payload_types().find(|&pt| {
+        m.rtpmap(pt).is_some_and(|map| {
+            map.encoding.eq_ignore_ascii_case("telephone-event") && map.clock_rate == 8000
+        })
+    })
+}
+
+/// A plain-RTP audio stream that is not disabled: the only kind we can take.
+fn is_usable_audio(m: &MediaDescription) -> bool {
+    m.media == "audio" && m.port != 0 && m.proto.eq_ignore_ascii_case("RTP/AVP")
+}
+
+/// The remote address of section `index`, `None` for `c=0.0.0.0` or an unusable `c=`.
+fn remote_of(sdp: &SessionDescription, index: usize) -> Option<SocketAddr> {
+    let conn = sdp.connection_for(index)?;
+    // RFC 3264 §8.4: "An agent MUST be capable of receiving SDP with a connection
+    // address of 0.0.0.0, in which case it means that neither RTP nor RTCP should be
+    // sent to the peer."
+    if conn.is_unspecified() {
+        return None;
+    }
+    Some(SocketAddr::new(conn.ip()?, sdp.media[index].port))
+}
+
+fn skeleton(local: &LocalMedia) -> SessionDescription {
+    let conn = Connection::from_ip(local.address);
+    SessionDescription {
+        origin: Origin {
+            username: "switchyard".into(),
+            session_id: local.session_id,
+            session_version: local.session_version,
+            net_type: conn.net_type.clone(),
+            addr_type: conn.addr_type.clone(),
+            address: conn.address.clone(),
+        },
+        session_name: "switchyard".into(),
+        connection: Some(conn),
+        timing: "0 0".into(),
+        attributes: Vec::new(),
+        other: Vec::new(),
+        media: Vec::new(),
+    }
+}
+
+fn audio_section(
+    port: u16,
+    proto: &str,
+    codecs: &[(Codec, u8)],
+    telephone_event: Option<(u8, Option<&str>)>,
+    direction: Direction,
+) -> MediaDescription {
+    let mut formats: Vec<String> = codecs.iter().map(|(_, pt)| pt.to_string()).collect();
+    let mut attributes: Vec<Attribute> = codecs
+        .iter()
+        .map(|(c, pt)| {
+            Attribute::new(
+                "rtpmap",
+                format!("{pt} {}/{}", c.encoding_name(), c.clock_rate()),
+            )
+        })
+        .collect();
+    if let Some((pt, fmtp)) = telephone_event {
+        formats.push(pt.to_string());
+        attributes.push(Attribute::new(
+            "rtpmap",
+            format!("{pt} telephone-event/8000"),
+        ));
+        if let Some(params) = fmtp {
+            attributes.push(Attribute::new("fmtp", format!("{pt} {params}")));
+        }
+    }
+    attributes.push(Attribute::new("ptime", DEFAULT_PTIME.to_string()));
+    attributes.push(Attribute::flag(direction.as_str()));
+    MediaDescription {
+        media: "audio".into(),
+        port,
+        port_count: None,
+        proto: proto.to_owned(),
+        formats,
+        connection: None,
+        attributes,
+        other: Vec::new(),
+    }
+}
+
+/// Answers an offer (initial or re-offer): accepts the first usable audio stream that
+/// has a codec in common, rejects every other stream.
+pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiated, Error> {
+    // RFC 3264 §6.1 (paraphrased): the offer lists formats in the offerer's order of
+    // preference, so we take the first offered format we support, not our favourite.
+    let chosen = offer.media.iter().enumerate().find_map(|(i, m)| {
+        if !is_usable_audio(m) {
+            return None;
+        }
+        m.payload_types().find_map(|pt| {
+            codec_of(m, pt)
+                .filter(|c| local.codecs.contains(c))
+                .map(|c| (i, c, pt))
+        })
+    });
+    // With no audio stream we can take, the node answers 488 Not Acceptable Here.
+    let (index, codec, payload_type) = chosen.ok_or(Error::NoCommonCodec)?;
+    let offered = &offer.media[index];
+    let telephone_event = telephone_event_of(offered);
+    let remote = remote_of(offer, index);
+
+    // RFC 3264 §6.1: "If a stream is offered as sendonly, the corresponding stream MUST
+    // be marked as recvonly or inactive in the answer. If a media stream is listed as
+    // recvonly in the offer, the answer MUST be marked as sendonly or inactive in the
+    // answer." An inactive offer is answered inactive, a sendrecv one sendrecv.
+    let mut direction = offer.direction_for(index).mirror();
+    if remote.is_none() {
+        // Nowhere to send (c=0.0.0.0, the RFC 2543 hold): we can at most receive.
+        direction = Direction::from_flags(false, direction.receives());
+    }
+
+    let mut sdp = skeleton(local);
+    // RFC 3264 §6: "The answer MUST contain exactly the same number of "m=" lines as
+    // the offer. This allows for streams to be matched up based on their order."
+    for (i, m) in offer.media.iter().enumerate() {
+        if i == index {
+            // RFC 3264 §6.1: "if a particular codec was referenced with a specific
+            // payload type number in the offer, that same payload type number SHOULD be
+            // used for that codec in the answer." The same holds for telephone-event.
+            let te = telephone_event.map(|pt| (pt, offered.fmtp(pt)));
+            sdp.media.push(audio_section(
+                local.port,
+                &m.proto,
+                &[(codec, payload_type)],
+                te,
+                direction,
+            ));
+        } else {
+            // RFC 3264 §6: "To reject an offered stream, the port number in the
+            // corresponding stream in the answer MUST be set to zero. Any media formats
+            // listed are ignored. At least one MUST be present, as specified by SDP."
+            sdp.media.push(MediaDescription {
+                media: m.media.clone(),
+                port: 0,
+                port_count: None,
+                proto: m.proto.clone(),
+                formats: m.formats.iter().take(1).cloned().collect(),
+                connection: None,
+                attributes: Vec::new(),
+                other: Vec::new(),
+            });
+        }
+    }
+    Ok(Negotiated {
+        codec,
+        payload_type,
+        telephone_event,
+        remote,
+        direction,
+        ptime: offered.ptime().unwrap_or(DEFAULT_PTIME),
+        answer: sdp,
+    })
+}
+
+/// Builds an offer of one sendrecv audio stream with our codecs (static payload
+/// types, in our order of preference) and telephone-event at `telephone_event_pt`.
+pub fn offer(local: &LocalMedia, telephone_event_pt: u8) -> SessionDescription {
+    offer_with_direction(local, telephone_event_pt, Direction::SendRecv)
+}
+
+/// Like [`offer`] with a chosen direction: RFC 3264 §8.4, "If the stream to be placed
+/// on hold was previously a sendrecv media stream, it is placed on hold by marking it
+/// as sendonly."
+pub fn offer_with_direction(
+    local: &LocalMedia,
+    telephone_event_pt: u8,
+    direction: Direction,
+) -> SessionDescription {
+    let codecs: Vec<(Codec, u8)> = local
+        .codecs
+        .iter()
+        .map(|&c| (c, c.static_payload_type()))
+        .collect();
+    let mut sdp = skeleton(local);
+    sdp.media.push(audio_section(
+        local.port,
+        "RTP/AVP",
+        &codecs,
+        Some((telephone_event_pt, Some(OFFERED_EVENTS))),
+        direction,
+    ));
+    sdp
+}
+
+/// Reads the answer to an offer we made with [`offer`].
+pub fn accept_answer(
+    our_offer: &SessionDescription,
+    answer: &SessionDescription,
+) -> Result<Negotiated, Error> {
+    // RFC 3264 §6: "For each "m=" line in the offer, there MUST be a corresponding
+    // "m=" line in the answer."
+    if answer.media.len() != our_offer.media.len() {
+        return Err(Error::AnswerStreamCount {
+            offered: our_offer.media.len(),
+            answered: answer.media.len(),
+        });
+    }
+    let chosen = answer.media.iter().enumerate().find_map(|(i, m)| {
+        if !is_usable_audio(m) {
+            return None;
+        }
+        let offered = &our_offer.media[i];
+        m.payload_types().find_map(|pt| {
+            let codec = codec_of(m, pt)?;
+            // The answerer may only pick among the formats we offered.
+            offered
+                .payload_types()
+                .any(|o| codec_of(offered, o) == Some(codec))
+                .then_some((i, codec, pt))
+        })
+    });
+    let (index, codec, payload_type) = chosen.ok_or(Error::NoCommonCodec)?;
+    let answered = &answer.media[index];
+    let ours = our_offer.direction_for(index);
+    let theirs = answer.direction_for(index).mirror();
+    let remote = remote_of(answer, index);
+    let direction = Direction::from_flags(
+        ours.sends() && theirs.sends() && remote.is_some(),
+        ours.receives() && theirs.receives(),
+    );
+    Ok(Negotiated {
+        codec,
+        payload_type,
+        telephone_event: telephone_event_of(answered)
+            .filter(|_| telephone_event_of(&our_offer.media[index]).is_some()),
+        remote,
+        direction,
+        ptime: answered.ptime().unwrap_or(DEFAULT_PTIME),
+        answer: answer.clone(),
+    })
+}

@@ -1,0 +1,281 @@
+//! Running sipp (Debian `sip-tester`, 3.6.1) as a caller or as a test double.
+
+use crate::ports::{free_port, free_udp_block};
+use crate::process::Guarded;
+use anyhow::{Context, Result};
+use std::fmt;
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a finished (or killed) sipp left behind.
+#[derive(Debug, Clone)]
+pub struct SippOutcome {
+    /// Exit code; `None` if killed. sipp: 0 all calls succeeded, 1 some failed,
+    /// 97 stopped by command, 99 ended without any call, 255/254 fatal errors.
+    pub exit_code: Option<i32>,
+    /// True if the harness had to kill sipp at its hard timeout.
+    pub timed_out: bool,
+    /// sipp's final statistics screen.
+    pub stdout: String,
+    /// sipp's stderr.
+    pub stderr: String,
+    /// Contents of the `-trace_err` log (unexpected messages, failed checks).
+    pub errors: String,
+}
+
+impl SippOutcome {
+    /// Exited by itself with status 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out
+    }
+
+    /// The cumulative "Successful call" count of the final screen.
+    pub fn successful_calls(&self) -> Option<u64> {
+        self.cumulative("Successful call")
+    }
+
+    /// The cumulative "Failed call" count of the final screen.
+    pub fn failed_calls(&self) -> Option<u64> {
+        self.cumulative("Failed call")
+    }
+
+    fn cumulative(&self, row: &str) -> Option<u64> {
+        let line = self
+            .stdout
+            .lines()
+            .rev()
+            .find(|l| l.trim_start().starts_with(row))?;
+        line.rsplit('|').next()?.trim().parse().ok()
+    }
+}
+
+impl fmt::Display for SippOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tail: Vec<&str> = self.stdout.lines().rev().take(40).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        write!(
+            f,
+            "sipp exit {:?} (timed out: {})\n--- stdout (tail) ---\n{}\n--- stderr ---\n{}\n--- errors ---\n{}",
+            self.exit_code,
+            self.timed_out,
+            tail.join("\n"),
+            self.stderr,
+            self.errors
+        )
+    }
+}
+
+/// A sipp invocation: scenario, ports and arguments. Binds SIP to 127.0.0.1 on a
+/// free port and its media to a free even block of 4 ports (audio and video, each
+/// with RTCP, as sipp opens them).
+#[derive(Debug, Clone)]
+pub struct SippCommand {
+    scenario: String,
+    target: Option<String>,
+    args: Vec<String>,
+    timeout: Duration,
+    sip_port: u16,
+    media_port: u16,
+}
+
+/// Shorthand entry points.
+#[derive(Debug)]
+pub struct Sipp;
+
+impl Sipp {
+    /// Runs `scenario` (a file of `tests/sipp/`, a path to an XML file, or a built-in
+    /// name such as `uas`) against `target` (`host:port`, or "" for a UAS) with extra
+    /// `args`, killing it after 60 s.
+    pub fn run(scenario: &str, target: &str, args: &[&str]) -> Result<SippOutcome> {
+        let mut cmd = SippCommand::new(scenario)?.args(args);
+        if !target.is_empty() {
+            cmd = cmd.target(target);
+        }
+        cmd.run()
+    }
+}
+
+impl SippCommand {
+    /// A command for `scenario` (see [`Sipp::run`]) with fresh ports and a 60 s limit.
+    pub fn new(scenario: &str) -> Result<SippCommand> {
+        Ok(SippCommand {
+            scenario: scenario.to_string(),
+            target: None,
+            args: Vec::new(),
+            timeout: Duration::from_secs(60),
+            sip_port: free_port()?,
+            media_port: free_udp_block(4)?,
+        })
+    }
+
+    /// The remote `host:port` (makes sipp a client).
+    pub fn target(mut self, target: &str) -> SippCommand {
+        self.target = Some(target.to_string());
+        self
+    }
+
+    /// Adds arguments, e.g. `["-m", "1", "-s", "+15550001111"]`.
+    pub fn args(mut self, args: &[&str]) -> SippCommand {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// The hard limit after which sipp is killed (sipp's own `-timeout` is set a
+    /// little shorter so it normally stops by itself and prints its statistics).
+    pub fn timeout(mut self, timeout: Duration) -> SippCommand {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The SIP port sipp will bind on 127.0.0.1.
+    pub fn sip_port(&self) -> u16 {
+        self.sip_port
+    }
+
+    /// The RTP port sipp will bind and put in its SDP (`[media_port]`).
+    pub fn media_port(&self) -> u16 {
+        self.media_port
+    }
+
+    fn scenario_args(&self) -> Vec<String> {
+        if !self.scenario.ends_with(".xml") {
+            return vec!["-sn".into(), self.scenario.clone()];
+        }
+        let shipped = crate::sipp_scenario(&self.scenario);
+        let path: PathBuf = if !self.scenario.contains('/') && shipped.exists() {
+            shipped
+        } else {
+            Path::new(&self.scenario).to_path_buf()
+        };
+        vec!["-sf".into(), path.to_string_lossy().into_owned()]
+    }
+
+    /// Starts sipp in the background (for a UAS test double).
+    pub fn spawn(self) -> Result<SippProcess> {
+        let dir = tempfile::tempdir()?;
+        let stdout = dir.path().join("stdout.txt");
+        let stderr = dir.path().join("stderr.txt");
+        let own_timeout = self.timeout.as_secs().saturating_sub(2).max(1);
+        let mut cmd = Command::new("sipp");
+        cmd.args(self.scenario_args())
+            .args([
+                "-i",
+                "127.0.0.1",
+                "-mi",
+                "127.0.0.1",
+                "-nostdin",
+                "-trace_err",
+            ])
+            .args(["-p", &self.sip_port.to_string()])
+            .args(["-mp", &self.media_port.to_string()])
+            .args(["-timeout", &format!("{own_timeout}s"), "-timeout_error"])
+            .args(&self.args);
+        if let Some(target) = &self.target {
+            cmd.arg(target);
+        }
+        // sipp writes its logs into the working directory: keep them in our temp dir.
+        cmd.current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout)?)
+            .stderr(std::fs::File::create(&stderr)?);
+        let child = Guarded::spawn(cmd, "sipp")?;
+        Ok(SippProcess {
+            child,
+            started: Instant::now(),
+            timeout: self.timeout,
+            sip_port: self.sip_port,
+            media_port: self.media_port,
+            stdout,
+            stderr,
+            dir,
+        })
+    }
+
+    /// Runs sipp to completion (or its hard timeout).
+    pub fn run(self) -> Result<SippOutcome> {
+        self.spawn()?.wait()
+    }
+}
+
+/// A sipp running in the background; killed on drop.
+#[derive(Debug)]
+pub struct SippProcess {
+    child: Guarded,
+    started: Instant,
+    timeout: Duration,
+    sip_port: u16,
+    media_port: u16,
+    stdout: PathBuf,
+    stderr: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl SippProcess {
+    /// `127.0.0.1:<sip port>`, the target for a client.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.sip_port)
+    }
+
+    /// The SIP port.
+    pub fn sip_port(&self) -> u16 {
+        self.sip_port
+    }
+
+    /// The RTP port in sipp's SDP.
+    pub fn media_port(&self) -> u16 {
+        self.media_port
+    }
+
+    /// Waits until sipp has bound its SIP port (so a client's first INVITE is not
+    /// lost to a socket that does not exist yet).
+    pub fn wait_listening(&mut self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        while UdpSocket::bind(("127.0.0.1", self.sip_port)).is_ok() {
+            if let Some(status) = self.child.try_wait()? {
+                anyhow::bail!(
+                    "sipp exited ({status}) before listening:\n{}",
+                    self.collect(status.code(), false)?
+                );
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "sipp not listening on {} after {timeout:?}",
+                self.sip_port
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Waits for sipp to end (killing it at the hard timeout) and collects its output.
+    pub fn wait(mut self) -> Result<SippOutcome> {
+        let left = self.timeout.saturating_sub(self.started.elapsed());
+        match self.child.wait_timeout(left)? {
+            Some(status) => self.collect(status.code(), false),
+            None => {
+                self.child.kill();
+                self.collect(None, true)
+            }
+        }
+    }
+
+    fn collect(&self, exit_code: Option<i32>, timed_out: bool) -> Result<SippOutcome> {
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        let mut errors = String::new();
+        for entry in std::fs::read_dir(self.dir.path()).context("listing sipp dir")? {
+            let path = entry?.path();
+            if path.to_string_lossy().ends_with("_errors.log") {
+                errors.push_str(&read(&path));
+            }
+        }
+        Ok(SippOutcome {
+            exit_code,
+            timed_out,
+            stdout: read(&self.stdout),
+            stderr: read(&self.stderr),
+            errors,
+        })
+    }
+}
