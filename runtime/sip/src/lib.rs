@@ -1,1 +1,37 @@
-//! SIP (RFC 3261) message parser, printer, transactions and dialogs as sans-IO state machines
+//! SIP (RFC 3261) message parser, printer, transactions and dialogs as
+//! sans-IO state machines.
+//!
+//! Nothing here owns a socket or reads the clock: the node feeds bytes and
+//! the current [`std::time::Instant`] into an [`Endpoint`] and drains
+//! transmits, events and the next deadline out of it.
+
+#![warn(missing_docs)]
+
+mod addr;
+mod dialog;
+mod endpoint;
+mod error;
+mod events;
+mod fields;
+mod headers;
+mod message;
+mod method;
+mod parse;
+mod routing;
+mod syntax;
+mod timers;
+mod transaction;
+mod uri;
+mod validate;
+mod via;
+
+pub use addr::NameAddr;
+pub use dialog::Dialog;
+pub use endpoint::{ClientTxId, Endpoint, EndpointConfig, Event, ServerTxId, Transmit, Transport};
+pub use error::Error;
+pub use headers::Headers;
+pub use message::{default_reason, Message, Request, Response};
+pub use method::Method;
+pub use parse::{frame_len, parse_message};
+pub use uri::{parse_uri, SipUri};
+pub use via::{CSeq, Via, MAGIC_COOKIE};

@@ -1,0 +1,310 @@
+//! The node's one typed configuration.
+//!
+//! TOML and command-line flags fill the same struct; unknown keys are errors that name the
+//! key. With no file at all the node starts with a demo account and a demo number bound to
+//! the built-in demo app, so it can be called at once.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use switchyard_types::AccountSid;
+
+/// The demo account's SID when no config file is given.
+pub const DEMO_ACCOUNT: &str = "AC00000000000000000000000000000de0";
+/// The demo number.
+pub const DEMO_NUMBER: &str = "+15550001111";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub node: NodeSection,
+    #[serde(default)]
+    pub sip: SipSection,
+    #[serde(default)]
+    pub http: HttpSection,
+    #[serde(default)]
+    pub media: MediaSection,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub numbers: Vec<Number>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// How long Ctrl-C waits for calls in progress before leaving anyway.
+    #[serde(default = "default_drain_seconds")]
+    pub drain_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SipSection {
+    /// UDP and TCP listen on this address.
+    #[serde(default = "default_sip")]
+    pub listen: SocketAddr,
+    /// The address written into Contact and Via when `listen` is a wildcard.
+    #[serde(default)]
+    pub public_address: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    #[serde(default = "default_http")]
+    pub listen: SocketAddr,
+    /// The URL the node's own HTTP server is reached at (the demo app's webhook URL).
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSection {
+    #[serde(default = "default_rtp_ip")]
+    pub rtp_ip: IpAddr,
+    #[serde(default = "default_rtp_min")]
+    pub rtp_port_min: u16,
+    #[serde(default = "default_rtp_max")]
+    pub rtp_port_max: u16,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub sid: AccountSid,
+    pub auth_token: String,
+    /// Secret for `X-Switchyard-Signature`.
+    #[serde(default)]
+    pub signing_key: Option<String>,
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Number {
+    pub number: String,
+    pub account_sid: AccountSid,
+    pub voice_url: String,
+    #[serde(default = "default_method")]
+    pub voice_method: String,
+    #[serde(default)]
+    pub voice_fallback_url: Option<String>,
+    #[serde(default = "default_method")]
+    pub voice_fallback_method: String,
+    #[serde(default)]
+    pub status_callback: Option<String>,
+    #[serde(default = "default_method")]
+    pub status_callback_method: String,
+    #[serde(default)]
+    pub status_callback_event: Vec<String>,
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Read a TOML file; unknown keys, bad values and dangling references are errors.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parse and check a TOML document.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The configuration with no file: a demo account and number bound to the demo app.
+    pub fn demo() -> Self {
+        let mut config: Config = toml::from_str("").expect("empty config parses");
+        config.add_demo();
+        config
+    }
+
+    /// Add the demo account and number, bound to this node's own demo app.
+    pub fn add_demo(&mut self) {
+        let account: AccountSid = DEMO_ACCOUNT.parse().expect("demo SID is valid");
+        self.accounts.push(Account {
+            sid: account,
+            auth_token: "demo-auth-token".into(),
+            signing_key: None,
+            friendly_name: Some("Demo".into()),
+        });
+        self.numbers.push(Number {
+            number: DEMO_NUMBER.into(),
+            account_sid: account,
+            voice_url: format!("{}/demo/voice", self.http_base_url()),
+            voice_method: "POST".into(),
+            voice_fallback_url: None,
+            voice_fallback_method: "POST".into(),
+            status_callback: None,
+            status_callback_method: "POST".into(),
+            status_callback_event: Vec::new(),
+        });
+    }
+
+    /// The base URL of this node's HTTP server.
+    pub fn http_base_url(&self) -> String {
+        self.http
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.http.listen))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.media.rtp_port_min > self.media.rtp_port_max {
+            return Err("media.rtp_port_min is above media.rtp_port_max".into());
+        }
+        for n in &self.numbers {
+            if !self.accounts.iter().any(|a| a.sid == n.account_sid) {
+                return Err(format!(
+                    "number {} names account {} which is not in [[accounts]]",
+                    n.number, n.account_sid
+                ));
+            }
+            for m in [
+                &n.voice_method,
+                &n.voice_fallback_method,
+                &n.status_callback_method,
+            ] {
+                parse_method(m).map_err(|e| format!("number {}: {e}", n.number))?;
+            }
+            for e in &n.status_callback_event {
+                if !["initiated", "ringing", "answered", "completed"].contains(&e.as_str()) {
+                    return Err(format!(
+                        "number {}: status_callback_event {e:?} is not one of initiated, ringing, answered, completed",
+                        n.number
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `GET` or `POST`, case-insensitively, as Twilio accepts them.
+pub fn parse_method(m: &str) -> Result<switchyard_instructions::HttpMethod, String> {
+    match m.to_ascii_uppercase().as_str() {
+        "GET" => Ok(switchyard_instructions::HttpMethod::Get),
+        "POST" => Ok(switchyard_instructions::HttpMethod::Post),
+        _ => Err(format!("method {m:?} is neither GET nor POST")),
+    }
+}
+
+impl Default for NodeSection {
+    fn default() -> Self {
+        Self {
+            data_dir: default_data_dir(),
+            drain_seconds: default_drain_seconds(),
+        }
+    }
+}
+impl Default for SipSection {
+    fn default() -> Self {
+        Self {
+            listen: default_sip(),
+            public_address: None,
+        }
+    }
+}
+impl Default for HttpSection {
+    fn default() -> Self {
+        Self {
+            listen: default_http(),
+            public_url: None,
+        }
+    }
+}
+impl Default for MediaSection {
+    fn default() -> Self {
+        Self {
+            rtp_ip: default_rtp_ip(),
+            rtp_port_min: default_rtp_min(),
+            rtp_port_max: default_rtp_max(),
+        }
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from(".switchyard")
+}
+fn default_drain_seconds() -> u64 {
+    30
+}
+fn default_sip() -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 5060)
+}
+fn default_http() -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080)
+}
+fn default_rtp_ip() -> IpAddr {
+    IpAddr::V4(Ipv4Addr::LOCALHOST)
+}
+fn default_rtp_min() -> u16 {
+    20000
+}
+fn default_rtp_max() -> u16 {
+    39999
+}
+fn default_method() -> String {
+    "POST".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::parse("[sip]\nlisten = \"127.0.0.1:5070\"\nlisen = 1\n").unwrap_err();
+        assert!(err.contains("lisen"), "{err}");
+        let err = Config::parse("[nodes]\n").unwrap_err();
+        assert!(err.contains("nodes"), "{err}");
+    }
+
+    #[test]
+    fn numbers_must_name_a_known_account_and_valid_methods() {
+        let base = "[[accounts]]\nsid = \"AC00000000000000000000000000000001\"\nauth_token = \"t\"\n";
+        let ok = format!(
+            "{base}[[numbers]]\nnumber = \"+1\"\naccount_sid = \"AC00000000000000000000000000000001\"\nvoice_url = \"http://x/\"\n"
+        );
+        let c = Config::parse(&ok).unwrap();
+        assert_eq!(c.numbers[0].voice_method, "POST");
+        let bad = ok.replace("00000001\"\nvoice", "00000002\"\nvoice");
+        assert!(Config::parse(&bad).unwrap_err().contains("not in [[accounts]]"));
+        let put = format!("{ok}voice_method = \"PUT\"\n");
+        assert!(Config::parse(&put).unwrap_err().contains("PUT"));
+    }
+
+    #[test]
+    fn demo_config_points_the_demo_number_at_the_node() {
+        let c = Config::demo();
+        assert_eq!(c.numbers[0].number, DEMO_NUMBER);
+        assert_eq!(c.numbers[0].voice_url, "http://127.0.0.1:8080/demo/voice");
+        assert_eq!(c.sip.listen.port(), 5060);
+    }
+}

@@ -1,0 +1,84 @@
+//! The Switchyard node: owns the sockets and the clock, and drives the sans-IO cores
+//! (`switchyard-sip`, `switchyard-rtp`, the call executor) with them.
+
+pub mod config;
+mod demo;
+mod http;
+mod media_io;
+mod ports;
+mod session;
+mod shared;
+mod sip_io;
+mod status;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use config::Config;
+pub use shared::Shared;
+
+/// Run a node until Ctrl-C (or SIGTERM), then drain calls in progress and return.
+pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
+    let http_listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("binding HTTP on {}", config.http.listen))?;
+    let (shared, sip_commands) = Shared::new(config.clone())?;
+    let sip = sip_io::SipIo::bind(&config, shared.clone(), sip_commands)
+        .await
+        .with_context(|| format!("binding SIP on {}", config.sip.listen))?;
+    tokio::spawn(sip.run());
+    let app = http::router(shared.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(http_listener, app).await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    });
+    tracing::info!(
+        sip = %config.sip.listen,
+        http = %config.http.listen,
+        data_dir = %config.node.data_dir.display(),
+        "switchyard node up"
+    );
+    if demo {
+        tracing::info!(
+            "demo: call sip:{}@{} (e.g. `sipp -sn uac -s {} {}`)",
+            config::DEMO_NUMBER,
+            config.sip.listen,
+            config::DEMO_NUMBER,
+            config.sip.listen
+        );
+    }
+    shutdown_signal().await;
+    drain(&shared, Duration::from_secs(config.node.drain_seconds)).await;
+    Ok(())
+}
+
+/// Stop taking calls, hang up the ones in progress, and wait for them to end.
+async fn drain(shared: &Arc<Shared>, limit: Duration) {
+    let active = shared.calls_in_progress();
+    tracing::info!(active, "draining calls");
+    shared.begin_shutdown();
+    let deadline = tokio::time::Instant::now() + limit;
+    while shared.calls_in_progress() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    shared.store.flush();
+    tracing::info!(left = shared.calls_in_progress(), "stopped");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,229 @@
+//! One media task per call: paces 20 ms G.711 frames out of the RTP socket, latches to the
+//! caller's source address, detects RFC 4733 digits, and sends RTCP sender reports.
+
+mod play;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use switchyard_call::MediaToken;
+use switchyard_media::{g711, AudioStream, FRAME_SAMPLES};
+use switchyard_rtp::{
+    parse_rtp, write_sender_report, DtmfDetector, JitterBuffer, Latch, RtpSender, SenderReport,
+    Ssrc,
+};
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+
+use crate::ports::MediaSockets;
+use play::Player;
+
+/// RFC 3550 §6.2: the recommended minimum interval between RTCP reports.
+const RTCP_INTERVAL: Duration = Duration::from_secs(5);
+const FRAME: Duration = Duration::from_millis(20);
+
+/// What the negotiation decided for the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaParams {
+    /// The address the SDP names (None on hold with c=0.0.0.0).
+    pub remote: Option<SocketAddr>,
+    pub codec: g711::G711,
+    pub payload_type: u8,
+    pub telephone_event: Option<u8>,
+    /// Whether we send media (false before answer and while the caller holds us).
+    pub sending: bool,
+}
+
+#[derive(Debug)]
+pub enum MediaCommand {
+    Configure(MediaParams),
+    Play {
+        token: MediaToken,
+        stream: AudioStream,
+        repeat: u32,
+    },
+    Stop,
+}
+
+/// What the media task reports to its session.
+#[derive(Debug)]
+pub enum MediaEvent {
+    Digit(char),
+    Done(MediaToken),
+    Failed(MediaToken, String),
+}
+
+/// The session's handle on its media task; dropping it ends the task.
+#[derive(Debug)]
+pub struct MediaHandle {
+    commands: mpsc::UnboundedSender<MediaCommand>,
+    pub port: u16,
+}
+
+impl MediaHandle {
+    pub fn send(&self, cmd: MediaCommand) {
+        let _ = self.commands.send(cmd);
+    }
+}
+
+/// Start the media task of one call. Its ports return to the pool when it ends.
+pub fn spawn(
+    sockets: MediaSockets,
+    params: MediaParams,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    on_exit: impl FnOnce(u16) + Send + 'static,
+) -> MediaHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let port = sockets.port;
+    tokio::spawn(async move {
+        let MediaSockets { rtp, rtcp, port } = sockets;
+        let mut task = MediaTask::new(params, events);
+        task.run(&rtp, &rtcp, rx).await;
+        drop((rtp, rtcp));
+        on_exit(port);
+    });
+    MediaHandle { commands: tx, port }
+}
+
+struct MediaTask {
+    params: MediaParams,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    sender: RtpSender,
+    latch: Latch,
+    dtmf: DtmfDetector,
+    jitter: JitterBuffer,
+    player: Player,
+    pcm: [i16; FRAME_SAMPLES],
+    payload: Vec<u8>,
+    packet: Vec<u8>,
+    next_rtcp: Instant,
+}
+
+impl MediaTask {
+    fn new(params: MediaParams, events: mpsc::UnboundedSender<MediaEvent>) -> Self {
+        Self {
+            sender: RtpSender::new(Ssrc::random(), params.payload_type, 8000),
+            latch: Latch::new(params.remote),
+            dtmf: DtmfDetector::new(),
+            jitter: JitterBuffer::new(3, FRAME),
+            player: Player::default(),
+            pcm: [0; FRAME_SAMPLES],
+            payload: Vec::with_capacity(FRAME_SAMPLES),
+            packet: Vec::with_capacity(FRAME_SAMPLES + 12),
+            next_rtcp: Instant::now() + RTCP_INTERVAL,
+            params,
+            events,
+        }
+    }
+
+    async fn run(
+        &mut self,
+        rtp: &tokio::net::UdpSocket,
+        rtcp: &tokio::net::UdpSocket,
+        mut commands: mpsc::UnboundedReceiver<MediaCommand>,
+    ) {
+        let mut tick = tokio::time::interval(FRAME);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut buf = [0u8; 2048];
+        let mut rtcp_buf = [0u8; 2048];
+        loop {
+            tokio::select! {
+                _ = tick.tick() => self.tick(rtp, rtcp).await,
+                r = rtp.recv_from(&mut buf) => {
+                    if let Ok((n, src)) = r {
+                        self.receive(src, &buf[..n]);
+                    }
+                }
+                // RTCP from the peer carries nothing we act on yet; reading keeps the
+                // socket buffer from filling.
+                _ = rtcp.recv_from(&mut rtcp_buf) => {}
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => self.command(cmd),
+                    None => break,
+                },
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: MediaCommand) {
+        match cmd {
+            MediaCommand::Configure(p) => {
+                if p.remote != self.params.remote {
+                    self.latch.reset(p.remote);
+                }
+                self.sender.set_payload_type(p.payload_type);
+                self.params = p;
+            }
+            MediaCommand::Play {
+                token,
+                stream,
+                repeat,
+            } => self.player.play(token, stream, repeat),
+            MediaCommand::Stop => self.player.stop(),
+        }
+    }
+
+    fn receive(&mut self, src: SocketAddr, data: &[u8]) {
+        let Ok(packet) = parse_rtp(data) else {
+            return;
+        };
+        let expected = packet.header.payload_type == self.params.payload_type
+            || Some(packet.header.payload_type) == self.params.telephone_event;
+        if !self.latch.on_packet(src, expected) || !expected {
+            return;
+        }
+        if Some(packet.header.payload_type) == self.params.telephone_event {
+            if let Some(d) = self.dtmf.push(&packet.header, packet.payload) {
+                let _ = self.events.send(MediaEvent::Digit(d));
+            }
+        } else {
+            self.jitter
+                .push(&packet.header, packet.payload, Instant::now());
+        }
+    }
+
+    async fn tick(&mut self, rtp: &tokio::net::UdpSocket, rtcp: &tokio::net::UdpSocket) {
+        let now = Instant::now();
+        // Nothing consumes received audio yet (no recording or mixing); one frame out per
+        // tick keeps the buffer's loss and jitter accounting current.
+        let _ = self.jitter.pop(now);
+        let (remote, sending) = (self.latch.remote(), self.params.sending);
+        let outcome = self.player.next_frame(&mut self.pcm);
+        if let Some(ev) = outcome {
+            let _ = self.events.send(ev);
+        }
+        let Some(remote) = remote.filter(|_| sending) else {
+            self.sender.skip(FRAME_SAMPLES as u32);
+            return;
+        };
+        self.payload.clear();
+        g711::encode_frame(self.params.codec, &self.pcm, &mut self.payload);
+        self.packet.clear();
+        self.sender
+            .audio(&self.payload, FRAME_SAMPLES as u32, &mut self.packet);
+        let _ = rtp.send_to(&self.packet, remote).await;
+        if now >= self.next_rtcp {
+            self.next_rtcp = now + RTCP_INTERVAL;
+            self.send_report(rtcp, remote).await;
+        }
+    }
+
+    async fn send_report(&mut self, rtcp: &tokio::net::UdpSocket, remote: SocketAddr) {
+        let stats = self.sender.stats();
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let sr = SenderReport {
+            ssrc: self.sender.ssrc(),
+            ntp_timestamp: switchyard_rtp::ntp_timestamp(since_epoch),
+            rtp_timestamp: self.sender.timestamp(),
+            packet_count: stats.packets,
+            octet_count: stats.octets,
+            reports: Vec::new(),
+        };
+        let mut out = Vec::with_capacity(64);
+        write_sender_report(&sr, "switchyard", &mut out);
+        let rtcp_addr = SocketAddr::new(remote.ip(), remote.port().wrapping_add(1));
+        let _ = rtcp.send_to(&out, rtcp_addr).await;
+    }
+}

@@ -1,0 +1,131 @@
+//! The record of a call: store, events, status callbacks, notifications.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use switchyard_call::{AppFailure, CallEvent, EventKind};
+use switchyard_store::{CallRecord, NotificationRecord};
+use switchyard_types::{CallStatus, NotificationSid};
+
+use super::{Phase, Session};
+use crate::sip_io::SipCommand;
+
+/// Twilio codes that are warnings (`log` = 1) rather than errors.
+const WARNINGS: &[u32] = &[12200, 13520];
+
+fn millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Session {
+    fn call_record(&self) -> CallRecord {
+        let end = self.status.is_final().then(SystemTime::now);
+        CallRecord {
+            sid: self.info.call_sid,
+            account_sid: self.info.account_sid,
+            from: self.info.from.clone(),
+            to: self.info.to.clone(),
+            status: self.status,
+            direction: self.info.direction.as_str().to_owned(),
+            date_created: millis(self.created),
+            start_time: self.started_at.map(millis),
+            end_time: end.map(millis),
+            duration: self.duration_secs().map(|d| d as i64),
+        }
+    }
+
+    /// Whole seconds between answer and now (Twilio rounds call duration up).
+    fn duration_secs(&self) -> Option<u64> {
+        let answered = self.answered_at?;
+        let d = answered.elapsed();
+        Some(d.as_secs() + u64::from(d.subsec_nanos() > 0))
+    }
+
+    pub(super) fn record_initiated(&mut self) {
+        self.shared.store.put_call(self.call_record());
+        self.publish(EventKind::CallInitiated, vec![
+            ("From".into(), self.info.from.clone()),
+            ("To".into(), self.info.to.clone()),
+        ]);
+        self.status_reporter.report("initiated", "initiated", None);
+    }
+
+    pub(super) fn record_ringing(&mut self) {
+        self.publish(EventKind::CallRinging, Vec::new());
+        self.status_reporter.report("ringing", CallStatus::Ringing.as_str(), None);
+    }
+
+    pub(super) fn record_answered(&mut self) {
+        self.shared.store.put_call(self.call_record());
+        self.publish(EventKind::CallAnswered, Vec::new());
+        self.status_reporter.report("answered", CallStatus::InProgress.as_str(), None);
+    }
+
+    /// The call is over: the record is final and the completed callback fires.
+    pub(super) fn finish(&mut self) {
+        self.phase = Phase::Over;
+        self.media = None;
+        if !self.status.is_final() {
+            self.status = CallStatus::Completed;
+        }
+        let record = self.call_record();
+        let duration = record.duration.unwrap_or(0);
+        self.shared.store.put_call(record);
+        let kind = match self.status {
+            CallStatus::Failed => EventKind::CallFailed,
+            _ => EventKind::CallCompleted,
+        };
+        self.publish(kind, vec![
+            ("CallStatus".into(), self.status.as_str().into()),
+            ("CallDuration".into(), duration.to_string()),
+        ]);
+        self.status_reporter
+            .report("completed", self.status.as_str(), Some(duration as u64));
+        let _ = self.shared.sip.send(SipCommand::Ended {
+            call_id: self.invite.call_id().unwrap_or_default().to_owned(),
+        });
+        tracing::info!(
+            call = %self.info.call_sid,
+            from = %self.info.from,
+            to = %self.info.to,
+            status = self.status.as_str(),
+            duration,
+            "call ended"
+        );
+    }
+
+    /// A notification: stored, published and logged, as Twilio's debugger would show it.
+    pub(super) fn notify(&mut self, failure: AppFailure) {
+        let warning = WARNINGS.contains(&failure.code);
+        if warning {
+            tracing::warn!(call = %self.info.call_sid, code = failure.code, "{}", failure.message);
+        } else {
+            tracing::error!(call = %self.info.call_sid, code = failure.code, "{}", failure.message);
+        }
+        self.shared.store.put_notification(NotificationRecord {
+            sid: NotificationSid::random(),
+            account_sid: self.info.account_sid,
+            call_sid: Some(self.info.call_sid),
+            error_code: failure.code,
+            log: u8::from(warning),
+            message_text: failure.message.clone(),
+            request_url: Some(self.exec.document_url().to_owned()),
+            date_created: millis(SystemTime::now()),
+        });
+        self.publish(EventKind::Notification, vec![
+            ("ErrorCode".into(), failure.code.to_string()),
+            ("Message".into(), failure.message),
+        ]);
+    }
+
+    pub(super) fn publish(&self, kind: EventKind, data: Vec<(String, String)>) {
+        self.shared.publish(CallEvent {
+            account_sid: self.info.account_sid,
+            call_sid: Some(self.info.call_sid),
+            kind,
+            timestamp: SystemTime::now(),
+            data,
+        });
+    }
+}

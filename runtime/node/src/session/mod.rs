@@ -1,0 +1,314 @@
+//! One task per call: the SIP dialog, the media task and the executor, wired together.
+//!
+//! The session is the only place that knows all three; each of them stays ignorant of the
+//! others (the executor never sees SIP, the media task never sees verbs).
+
+mod app;
+mod dialog;
+mod lifecycle;
+mod prepare;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use switchyard_call::params::{CallInfo, Direction};
+use switchyard_call::{Action, AppFailure, Document, Executor, MediaToken};
+use switchyard_media::AudioStream;
+use switchyard_rtp::Negotiated;
+use switchyard_sip::{Dialog, Request, ServerTxId, Transport};
+use switchyard_types::{CallSid, CallStatus};
+use tokio::sync::mpsc;
+
+use crate::media_io::{MediaEvent, MediaHandle};
+use crate::shared::{AccountEntry, NumberBinding, Shared};
+use crate::status::StatusReporter;
+
+/// What the SIP task hands a session.
+#[derive(Debug)]
+pub enum SessionInput {
+    /// A request inside the dialog (BYE, re-INVITE, INFO, …) to answer.
+    Request { tx: ServerTxId, request: Request },
+    Ack,
+    /// The caller sent CANCEL before we answered.
+    Cancelled,
+    /// Our 2xx was never acknowledged.
+    AckTimeout,
+    /// The final outcome of a request we sent (None: Timer F fired).
+    RequestOutcome(Option<u16>),
+}
+
+/// Where the call stands on the SIP side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// INVITE not answered yet.
+    Early,
+    /// 200 OK sent.
+    Answered,
+    /// We sent BYE and wait for its outcome.
+    Ending,
+    Over,
+}
+
+/// Check that an INVITE can become a call: a known number of an account that can take it.
+pub fn admit(
+    shared: &Shared,
+    invite: &Request,
+) -> Result<NumberBinding, (u16, &'static str)> {
+    if *shared.shutting_down().borrow() {
+        return Err((503, "Service Unavailable"));
+    }
+    let uri = switchyard_sip::parse_uri(&invite.uri).map_err(|_| (400, "Bad Request-URI"))?;
+    let user = uri.user.unwrap_or_default();
+    shared
+        .number(&user)
+        .cloned()
+        .ok_or((404, "Not Found"))
+}
+
+/// Start the session of a new call; the returned queue feeds it SIP inputs.
+pub fn spawn(
+    shared: Arc<Shared>,
+    binding: NumberBinding,
+    invite_tx: ServerTxId,
+    invite: Request,
+    source: SocketAddr,
+    transport: Transport,
+) -> mpsc::UnboundedSender<SessionInput> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    shared.call_started();
+    tokio::spawn(async move {
+        let account = shared.accounts.get(&binding.account_sid).cloned();
+        let Some(account) = account else {
+            tracing::error!(number = %binding.number, "number bound to an unknown account");
+            return shared.call_ended();
+        };
+        let mut session = Session::new(
+            shared.clone(),
+            binding,
+            account,
+            invite_tx,
+            invite,
+            source,
+            transport,
+        );
+        session.run(rx).await;
+        shared.call_ended();
+    });
+    tx
+}
+
+struct Session {
+    shared: Arc<Shared>,
+    binding: NumberBinding,
+    account: AccountEntry,
+    info: CallInfo,
+    invite_tx: ServerTxId,
+    invite: Request,
+    source: SocketAddr,
+    transport: Transport,
+    dialog: Option<Dialog>,
+    phase: Phase,
+    status: CallStatus,
+    exec: Executor,
+    negotiated: Option<Negotiated>,
+    sdp_version: u64,
+    media: Option<MediaHandle>,
+    media_events: mpsc::UnboundedSender<MediaEvent>,
+    media_rx: Option<mpsc::UnboundedReceiver<MediaEvent>>,
+    documents: mpsc::UnboundedSender<Result<Document, AppFailure>>,
+    documents_rx: Option<mpsc::UnboundedReceiver<Result<Document, AppFailure>>>,
+    prepared: mpsc::UnboundedSender<(MediaToken, u32, Result<AudioStream, AppFailure>)>,
+    prepared_rx: Option<mpsc::UnboundedReceiver<(MediaToken, u32, Result<AudioStream, AppFailure>)>>,
+    /// The Play the executor waits for; preparations finishing for any other are stale.
+    playing: Option<MediaToken>,
+    jar: Arc<tokio::sync::Mutex<switchyard_webhook::CookieJar>>,
+    status_reporter: StatusReporter,
+    created: SystemTime,
+    answered_at: Option<Instant>,
+    started_at: Option<SystemTime>,
+}
+
+impl Session {
+    fn new(
+        shared: Arc<Shared>,
+        binding: NumberBinding,
+        account: AccountEntry,
+        invite_tx: ServerTxId,
+        invite: Request,
+        source: SocketAddr,
+        transport: Transport,
+    ) -> Self {
+        let info = CallInfo {
+            call_sid: CallSid::random(),
+            account_sid: binding.account_sid,
+            from: user_of(invite.from_hdr().ok().map(|a| a.uri)),
+            to: binding.number.clone(),
+            direction: Direction::Inbound,
+        };
+        let (media_events, media_rx) = mpsc::unbounded_channel();
+        let (documents, documents_rx) = mpsc::unbounded_channel();
+        let (prepared, prepared_rx) = mpsc::unbounded_channel();
+        let exec = Executor::new(
+            binding.voice.url.clone(),
+            match binding.voice.method {
+                switchyard_webhook::HttpMethod::Get => switchyard_instructions::HttpMethod::Get,
+                switchyard_webhook::HttpMethod::Post => switchyard_instructions::HttpMethod::Post,
+            },
+        );
+        let status_reporter = StatusReporter::new(
+            shared.clone(),
+            &binding,
+            account.signer.clone(),
+            info.clone(),
+        );
+        Self {
+            shared,
+            binding,
+            account,
+            info,
+            invite_tx,
+            invite,
+            source,
+            transport,
+            dialog: None,
+            phase: Phase::Early,
+            status: CallStatus::Ringing,
+            exec,
+            negotiated: None,
+            sdp_version: 1,
+            media: None,
+            media_events,
+            media_rx: Some(media_rx),
+            documents,
+            documents_rx: Some(documents_rx),
+            prepared,
+            prepared_rx: Some(prepared_rx),
+            playing: None,
+            jar: Arc::default(),
+            status_reporter,
+            created: SystemTime::now(),
+            answered_at: None,
+            started_at: None,
+        }
+    }
+
+    async fn run(&mut self, mut sip: mpsc::UnboundedReceiver<SessionInput>) {
+        let (Some(mut media_rx), Some(mut documents), Some(mut prepared)) = (
+            self.media_rx.take(),
+            self.documents_rx.take(),
+            self.prepared_rx.take(),
+        ) else {
+            return;
+        };
+        let mut shutdown = self.shared.shutting_down();
+        if self.begin().await {
+            self.exec.start(Instant::now());
+        }
+        loop {
+            self.perform();
+            if self.phase == Phase::Over {
+                break;
+            }
+            let timer = self.exec.poll_timeout();
+            let sleep = async {
+                match timer {
+                    Some(t) => tokio::time::sleep_until(t.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                input = sip.recv() => match input {
+                    Some(input) => self.sip_input(input),
+                    None => self.phase = Phase::Over,
+                },
+                Some(ev) = media_rx.recv() => self.media_event(ev),
+                Some(doc) = documents.recv() => self.exec.document(Instant::now(), doc),
+                Some((token, repeat, stream)) = prepared.recv() => self.prepared(token, repeat, stream),
+                _ = sleep => self.exec.timeout(Instant::now()),
+                Ok(()) = shutdown.changed() => {
+                    tracing::info!(call = %self.info.call_sid, "hanging up for shutdown");
+                    self.exec.hangup();
+                    self.hang_up();
+                }
+            }
+        }
+        self.finish();
+    }
+
+    /// Carry out what the executor asked for.
+    fn perform(&mut self) {
+        while let Some(action) = self.exec.poll_action() {
+            match action {
+                Action::Fetch(req) => app::fetch(self, req),
+                Action::Answer => self.answer(),
+                Action::Reject { status } => self.reject(status),
+                Action::Play {
+                    token,
+                    source,
+                    repeat,
+                } => {
+                    self.playing = Some(token);
+                    prepare::prepare(self, token, source, repeat);
+                }
+                Action::StopMedia => {
+                    self.playing = None;
+                    self.media_command(crate::media_io::MediaCommand::Stop);
+                }
+                Action::Hangup => self.hang_up(),
+                Action::Notify(failure) => self.notify(failure),
+                Action::Event { kind, data } => self.publish(kind, data),
+            }
+        }
+    }
+
+    fn media_event(&mut self, ev: MediaEvent) {
+        let now = Instant::now();
+        match ev {
+            MediaEvent::Digit(d) => {
+                tracing::debug!(call = %self.info.call_sid, digit = %d, "DTMF");
+                self.exec.digit(now, d);
+            }
+            MediaEvent::Done(token) => self.exec.media_done(now, token),
+            MediaEvent::Failed(token, message) => self.exec.media_failed(
+                now,
+                token,
+                AppFailure {
+                    code: 11200,
+                    message,
+                },
+            ),
+        }
+    }
+
+    fn prepared(&mut self, token: MediaToken, repeat: u32, stream: Result<AudioStream, AppFailure>) {
+        if self.playing != Some(token) {
+            return;
+        }
+        match stream {
+            Ok(stream) => self.media_command(crate::media_io::MediaCommand::Play {
+                token,
+                stream,
+                repeat,
+            }),
+            Err(failure) => self.exec.media_failed(Instant::now(), token, failure),
+        }
+    }
+
+    fn media_command(&self, cmd: crate::media_io::MediaCommand) {
+        if let Some(m) = &self.media {
+            m.send(cmd);
+        }
+    }
+}
+
+/// The user part of a SIP URI (`+14158675309` of `sip:+14158675309@host`), or the URI.
+fn user_of(uri: Option<String>) -> String {
+    let Some(uri) = uri else {
+        return String::new();
+    };
+    match switchyard_sip::parse_uri(&uri) {
+        Ok(u) => u.user.unwrap_or(uri),
+        Err(_) => uri,
+    }
+}

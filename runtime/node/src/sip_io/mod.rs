@@ -1,0 +1,261 @@
+//! The SIP task: owns the UDP socket, the TCP listener and the sans-IO [`Endpoint`], and
+//! routes what the endpoint reports to the call sessions.
+
+mod route;
+mod tcp;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use switchyard_sip::{
+    ClientTxId, Endpoint, EndpointConfig, Event, Request, Response, ServerTxId, Transmit,
+    Transport,
+};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::session::SessionInput;
+use crate::shared::Shared;
+
+/// What call sessions ask of the SIP task.
+#[derive(Debug)]
+pub enum SipCommand {
+    /// Answer a server transaction.
+    Respond { tx: ServerTxId, response: Response },
+    /// Send a request (in-dialog BYE) as a client transaction; its outcome goes to `call_id`.
+    Send {
+        call_id: String,
+        request: Request,
+        destination: SocketAddr,
+        transport: Transport,
+    },
+    /// The call is over: forget its routes.
+    Ended { call_id: String },
+}
+
+/// The bound SIP transports and the endpoint state.
+pub struct SipIo {
+    udp: Arc<UdpSocket>,
+    tcp: tcp::TcpTransport,
+    tcp_in: mpsc::UnboundedReceiver<(SocketAddr, Vec<u8>)>,
+    commands: mpsc::UnboundedReceiver<SipCommand>,
+    endpoint: Endpoint,
+    shared: Arc<Shared>,
+    routes: route::Routes,
+}
+
+impl SipIo {
+    pub async fn bind(
+        config: &Config,
+        shared: Arc<Shared>,
+        commands: mpsc::UnboundedReceiver<SipCommand>,
+    ) -> std::io::Result<Self> {
+        let udp = Arc::new(UdpSocket::bind(config.sip.listen).await?);
+        let local = udp.local_addr()?;
+        let (tcp, tcp_in) = tcp::TcpTransport::bind(local).await?;
+        let advertised = SocketAddr::new(
+            config.sip.public_address.unwrap_or(local.ip()),
+            local.port(),
+        );
+        let endpoint_config =
+            EndpointConfig::new(advertised, format!("Switchyard/{}", env!("CARGO_PKG_VERSION")));
+        Ok(Self {
+            udp,
+            tcp,
+            tcp_in,
+            commands,
+            endpoint: Endpoint::new(endpoint_config),
+            shared,
+            routes: route::Routes::default(),
+        })
+    }
+
+    /// Serve until the process ends.
+    pub async fn run(mut self) {
+        let mut buf = vec![0u8; 65_535];
+        loop {
+            let deadline = self.endpoint.poll_timeout();
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                r = self.udp.recv_from(&mut buf) => match r {
+                    Ok((n, src)) => {
+                        let now = Instant::now();
+                        self.endpoint.handle_input(now, Transport::Udp, src, &buf[..n]);
+                        // Take what else is already queued before flushing, so a burst costs
+                        // one pass over the outputs.
+                        for _ in 0..64 {
+                            match self.udp.try_recv_from(&mut buf) {
+                                Ok((n, src)) => self.endpoint.handle_input(now, Transport::Udp, src, &buf[..n]),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "UDP receive error"),
+                },
+                Some((src, data)) = self.tcp_in.recv() => {
+                    self.endpoint.handle_input(Instant::now(), Transport::Tcp, src, &data);
+                }
+                Some(cmd) = self.commands.recv() => self.command(cmd),
+                _ = sleep => self.endpoint.handle_timeout(Instant::now()),
+            }
+            self.flush().await;
+        }
+    }
+
+    fn command(&mut self, cmd: SipCommand) {
+        let now = Instant::now();
+        match cmd {
+            SipCommand::Respond { tx, response } => {
+                if let Err(e) = self.endpoint.respond(now, tx, response) {
+                    tracing::debug!(error = %e, "response not sent");
+                }
+            }
+            SipCommand::Send {
+                call_id,
+                request,
+                destination,
+                transport,
+            } => {
+                let tx = self
+                    .endpoint
+                    .send_request(now, request, destination, transport);
+                self.routes.client.insert(tx, call_id);
+            }
+            SipCommand::Ended { call_id } => self.routes.forget(&call_id),
+        }
+    }
+
+    async fn flush(&mut self) {
+        while let Some(Transmit {
+            transport,
+            destination,
+            payload,
+        }) = self.endpoint.poll_transmit()
+        {
+            match transport {
+                Transport::Udp => {
+                    if let Err(e) = self.udp.send_to(&payload, destination).await {
+                        tracing::debug!(error = %e, %destination, "UDP send failed");
+                    }
+                }
+                Transport::Tcp => self.tcp.send(destination, payload).await,
+            }
+        }
+        while let Some(event) = self.endpoint.poll_event() {
+            self.dispatch(event);
+        }
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Request {
+                tx,
+                request,
+                source,
+                transport,
+            } => self.request(tx, request, source, transport),
+            Event::Ack { request, .. } => {
+                if let Some(id) = request.call_id() {
+                    self.routes.send(id, SessionInput::Ack);
+                }
+            }
+            Event::Cancelled { invite } => {
+                if let Some(id) = self.routes.invites.get(&invite).cloned() {
+                    self.routes.send(&id, SessionInput::Cancelled);
+                }
+            }
+            Event::Response { tx, response } => self.client_outcome(tx, Some(response)),
+            Event::Timeout { tx } => self.client_outcome(tx, None),
+            Event::AckTimeout { invite } => {
+                if let Some(id) = self.routes.invites.get(&invite).cloned() {
+                    self.routes.send(&id, SessionInput::AckTimeout);
+                }
+            }
+        }
+    }
+
+    fn client_outcome(&mut self, tx: ClientTxId, response: Option<Response>) {
+        let final_outcome = response.as_ref().is_none_or(|r| r.status >= 200);
+        let id = if final_outcome {
+            self.routes.client.remove(&tx)
+        } else {
+            self.routes.client.get(&tx).cloned()
+        };
+        if let Some(id) = id {
+            self.routes.send(&id, SessionInput::RequestOutcome(response.map(|r| r.status)));
+        }
+    }
+
+    fn request(
+        &mut self,
+        tx: ServerTxId,
+        request: Request,
+        source: SocketAddr,
+        transport: Transport,
+    ) {
+        let call_id = request.call_id().unwrap_or_default().to_owned();
+        if self.routes.calls.contains_key(&call_id) {
+            self.routes.send(&call_id, SessionInput::Request { tx, request });
+            return;
+        }
+        let to_tag = request.to_hdr().ok().and_then(|t| t.tag().map(str::to_owned));
+        let is_new_invite = request.method == switchyard_sip::Method::Invite && to_tag.is_none();
+        if !is_new_invite {
+            // RFC 3261 §12.2.2: "If the UAS receives a request that does not match any
+            // existing dialog, it MUST return a 481 (Call/Transaction Does Not Exist)".
+            self.reject(tx, &request, 481, "Call/Transaction Does Not Exist");
+            return;
+        }
+        match crate::session::admit(&self.shared, &request) {
+            Ok(binding) => {
+                let sender = crate::session::spawn(
+                    self.shared.clone(),
+                    binding,
+                    tx,
+                    request,
+                    source,
+                    transport,
+                );
+                self.routes.calls.insert(call_id.clone(), sender);
+                self.routes.invites.insert(tx, call_id);
+            }
+            Err((status, reason)) => self.reject(tx, &request, status, reason),
+        }
+    }
+
+    fn reject(&mut self, tx: ServerTxId, request: &Request, status: u16, reason: &str) {
+        let mut response = Response::to_request(request, status, reason);
+        if status >= 300 {
+            add_to_tag(&mut response);
+        }
+        if let Err(e) = self.endpoint.respond(Instant::now(), tx, response) {
+            tracing::debug!(error = %e, "rejection not sent");
+        }
+    }
+}
+
+/// RFC 3261 §8.2.6.2: "the UAS MUST add a tag to the To header field in the response".
+pub fn add_to_tag(response: &mut Response) {
+    if let Some(to) = response.headers.get("To") {
+        if !to.contains(";tag=") {
+            let value = format!("{to};tag={:08x}", rand::random::<u32>());
+            response.headers.set("To", value);
+        }
+    }
+}
+
+impl std::fmt::Debug for SipIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipIo").finish_non_exhaustive()
+    }
+}
+
+pub(crate) type CallRoutes = HashMap<String, mpsc::UnboundedSender<SessionInput>>;

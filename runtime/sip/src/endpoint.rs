@@ -1,0 +1,610 @@
+//! The transaction endpoint: bytes and time in; transmits, events and the
+//! next deadline out.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use crate::parse::split;
+use crate::routing::{replace_top_via, response_route, Tokens};
+use crate::transaction::client::{ClientTimer, ClientTx};
+use crate::transaction::server::{ServerTx, TimerOutcome};
+use crate::transaction::{ack_key_for, key_for, AckKey, TxKey};
+use crate::validate::{self, ACCEPT, ALLOW};
+use crate::{
+    default_reason, parse_message, Error, Message, Method, NameAddr, Request, Response, Via,
+};
+
+pub use crate::events::{ClientTxId, EndpointConfig, Event, ServerTxId, Transmit, Transport};
+
+/// A SIP user agent server's transaction layer (RFC 3261 §17) plus the
+/// stateless checks of §8.2. The node owns the sockets and the clock.
+#[derive(Debug)]
+pub struct Endpoint {
+    config: EndpointConfig,
+    tokens: Tokens,
+    next_id: u64,
+    servers: HashMap<u64, ServerTx>,
+    server_index: HashMap<TxKey, u64>,
+    ack_index: HashMap<AckKey, u64>,
+    clients: HashMap<u64, ClientTx>,
+    client_index: HashMap<(String, Method), u64>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+impl Endpoint {
+    /// A new endpoint with no transactions.
+    pub fn new(config: EndpointConfig) -> Self {
+        Endpoint {
+            config,
+            tokens: Tokens::new(),
+            next_id: 0,
+            servers: HashMap::new(),
+            server_index: HashMap::new(),
+            ack_index: HashMap::new(),
+            clients: HashMap::new(),
+            client_index: HashMap::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EndpointConfig {
+        &self.config
+    }
+
+    /// Feeds one datagram (or one framed stream message) received at `now`.
+    pub fn handle_input(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        source: SocketAddr,
+        data: &[u8],
+    ) {
+        match parse_message(data) {
+            Ok(Message::Request(req)) => self.on_request(now, transport, source, req),
+            Ok(Message::Response(resp)) => self.on_response(now, resp),
+            Err(e) => self.reject_unparseable(transport, source, data, &e),
+        }
+    }
+
+    /// Runs every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<u64> = self
+            .servers
+            .iter()
+            .filter(|(_, tx)| tx.next_timer().is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            // A transaction may have several timers due after a long sleep.
+            while let Some(tx) = self.servers.get_mut(&id) {
+                match tx.on_timer(now, &self.config) {
+                    TimerOutcome::Idle => break,
+                    TimerOutcome::Retransmit => {
+                        if let Some(bytes) = tx.last_response.clone() {
+                            let t = Transmit {
+                                transport: tx.transport,
+                                destination: tx.destination,
+                                payload: bytes,
+                            };
+                            self.transmits.push_back(t);
+                        }
+                    }
+                    TimerOutcome::Terminate => {
+                        self.remove_server(id);
+                        break;
+                    }
+                    TimerOutcome::AckTimeout => {
+                        self.events.push_back(Event::AckTimeout {
+                            invite: ServerTxId(id),
+                        });
+                        self.remove_server(id);
+                        break;
+                    }
+                }
+            }
+        }
+        let due: Vec<u64> = self
+            .clients
+            .iter()
+            .filter(|(_, tx)| tx.next_timer() <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            while let Some(tx) = self.clients.get_mut(&id) {
+                match tx.on_timer(now, &self.config) {
+                    ClientTimer::Idle => break,
+                    ClientTimer::Retransmit => {
+                        let t = Transmit {
+                            transport: tx.transport,
+                            destination: tx.destination,
+                            payload: tx.request.clone(),
+                        };
+                        self.transmits.push_back(t);
+                    }
+                    ClientTimer::Timeout => {
+                        self.events.push_back(Event::Timeout { tx: ClientTxId(id) });
+                        self.remove_client(id);
+                        break;
+                    }
+                    ClientTimer::Terminate => {
+                        self.remove_client(id);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The earliest pending timer.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let s = self.servers.values().filter_map(ServerTx::next_timer);
+        let c = self.clients.values().map(ClientTx::next_timer);
+        s.chain(c).min()
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the TU.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Number of live transactions (server and client).
+    pub fn transaction_count(&self) -> usize {
+        self.servers.len() + self.clients.len()
+    }
+
+    /// Answers a server transaction (1xx, 2xx, 3xx-6xx). For INVITE: 2xx is
+    /// retransmitted over UDP starting at T1, doubling up to T2, until the
+    /// matching ACK arrives (RFC 3261 §13.3.1.4), else AckTimeout after
+    /// 64*T1; 3xx-6xx use Timers G/H/I (§17.2.1). Non-INVITE: Timer J.
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        tx: ServerTxId,
+        mut response: Response,
+    ) -> Result<(), Error> {
+        if !(100..=699).contains(&response.status) {
+            return Err(Error::InvalidResponse("status outside 100..=699"));
+        }
+        let server = self
+            .servers
+            .get_mut(&tx.0)
+            .ok_or(Error::UnknownTransaction)?;
+        if server.answered() {
+            return Err(Error::AlreadyAnswered);
+        }
+        replace_top_via(&mut response, &server.top_via);
+        if response.headers.get("Server").is_none() && response.headers.get("User-Agent").is_none()
+        {
+            response
+                .headers
+                .push("Server", self.config.user_agent.as_str());
+        }
+        // RFC 3261 §8.2.6.2: "If the request did not contain a To tag, the
+        // UAS MUST add one" (except on 100); reuse the transaction's tag so
+        // every response of the transaction names the same dialog.
+        if response.status > 100 {
+            let tag = server.to_tag.clone().unwrap_or_else(|| self.tokens.fresh());
+            add_to_tag(&mut response, &tag);
+        }
+        let to_tag = response
+            .to_hdr()
+            .ok()
+            .and_then(|t| t.tag().map(str::to_string));
+        if to_tag.is_some() {
+            server.to_tag = to_tag.clone();
+        }
+        let bytes = response.to_bytes();
+        self.transmits.push_back(Transmit {
+            transport: server.transport,
+            destination: server.destination,
+            payload: bytes.clone(),
+        });
+        server.last_response = Some(bytes);
+        let over = server.on_sent(now, response.status, &self.config);
+        if server.invite && (200..300).contains(&response.status) {
+            // The ACK to a 2xx is a new transaction; index it by dialog.
+            let key = (|| {
+                Some(AckKey {
+                    call_id: response.call_id()?.to_string(),
+                    cseq: response.cseq().ok()?.seq,
+                    from_tag: response.from_hdr().ok()?.tag().unwrap_or("").to_string(),
+                    to_tag: to_tag?,
+                })
+            })();
+            if let Some(key) = key {
+                server.ack_key = Some(key.clone());
+                self.ack_index.insert(key, tx.0);
+            }
+        }
+        if over {
+            self.remove_server(tx.0);
+        }
+        Ok(())
+    }
+
+    /// Sends a non-INVITE request (e.g. in-dialog BYE) as a client
+    /// transaction: adds the top Via with a fresh `z9hG4bK` branch and
+    /// `rport`, retransmits over UDP with Timer E, gives up with
+    /// [`Event::Timeout`] on Timer F (§17.1.2).
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        mut request: Request,
+        destination: SocketAddr,
+        transport: Transport,
+    ) -> ClientTxId {
+        // RFC 3261 §8.1.1.7: "The branch ID inserted by an element compliant
+        // with this specification MUST always begin with the characters
+        // "z9hG4bK"."
+        let branch = format!("{}{}", crate::MAGIC_COOKIE, self.tokens.fresh());
+        let via = format!(
+            "SIP/2.0/{} {};branch={};rport",
+            transport.as_str(),
+            self.config.local_addr,
+            branch
+        );
+        request.headers.push_front("Via", via);
+        if request.headers.get("Max-Forwards").is_none() {
+            request.headers.push("Max-Forwards", "70");
+        }
+        if request.headers.get("User-Agent").is_none() {
+            request
+                .headers
+                .push("User-Agent", self.config.user_agent.as_str());
+        }
+        let bytes = request.to_bytes();
+        self.transmits.push_back(Transmit {
+            transport,
+            destination,
+            payload: bytes.clone(),
+        });
+        let id = self.alloc_id();
+        let method = request.method.clone();
+        let tx = ClientTx::new(
+            now,
+            branch.clone(),
+            method.clone(),
+            bytes,
+            transport,
+            destination,
+            &self.config,
+        );
+        self.clients.insert(id, tx);
+        self.client_index.insert((branch, method), id);
+        ClientTxId(id)
+    }
+
+    fn alloc_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn remove_server(&mut self, id: u64) {
+        if let Some(tx) = self.servers.remove(&id) {
+            self.server_index.remove(&tx.key);
+            if let Some(k) = tx.ack_key {
+                self.ack_index.remove(&k);
+            }
+        }
+    }
+
+    fn remove_client(&mut self, id: u64) {
+        if let Some(tx) = self.clients.remove(&id) {
+            self.client_index.remove(&(tx.branch, tx.method));
+        }
+    }
+
+    fn on_response(&mut self, now: Instant, resp: Response) {
+        // RFC 3261 §17.1.3: a response matches a client transaction by the
+        // top Via branch and the CSeq method. Anything else is dropped
+        // (§18.1.2: "the response MUST be silently discarded").
+        let Ok(vias) = resp.vias() else { return };
+        let Some(branch) = vias[0].branch() else {
+            return;
+        };
+        let Ok(cseq) = resp.cseq() else { return };
+        let key = (branch.to_string(), cseq.method);
+        let Some(&id) = self.client_index.get(&key) else {
+            return;
+        };
+        let Some(tx) = self.clients.get_mut(&id) else {
+            return;
+        };
+        let (deliver, over) = tx.on_response(now, resp.status, &self.config);
+        if deliver {
+            self.events.push_back(Event::Response {
+                tx: ClientTxId(id),
+                response: resp,
+            });
+        }
+        if over {
+            self.remove_client(id);
+        }
+    }
+
+    fn on_request(&mut self, now: Instant, transport: Transport, source: SocketAddr, req: Request) {
+        if let Err(e) = validate::mandatory(&req) {
+            if req.method != Method::Ack {
+                self.reject_stateless(transport, source, &req, &e);
+            }
+            return;
+        }
+        let Ok(vias) = req.vias() else { return };
+        let top = vias[0].clone();
+        if req.method == Method::Ack {
+            self.on_ack(now, &top, source, req);
+            return;
+        }
+        let Some(key) = key_for(&req, &top, None) else {
+            return;
+        };
+        if let Some(&id) = self.server_index.get(&key) {
+            // A retransmission: RFC 3261 §17.2.1/§17.2.2 resend the most
+            // recent response, if any.
+            if let Some(tx) = self.servers.get(&id) {
+                if let Some(bytes) = tx.last_response.clone() {
+                    self.transmits.push_back(Transmit {
+                        transport: tx.transport,
+                        destination: tx.destination,
+                        payload: bytes,
+                    });
+                }
+            }
+            return;
+        }
+        let (top_via, destination) = response_route(&top, transport, source);
+        let invite = req.method == Method::Invite;
+        let id = self.alloc_id();
+        let mut server = ServerTx::new(invite, key.clone(), transport, destination, top_via);
+        server.limit_tu_wait(now, &self.config);
+        self.servers.insert(id, server);
+        self.server_index.insert(key, id);
+        let tx = ServerTxId(id);
+
+        if req.method == Method::Cancel {
+            self.on_cancel(now, tx, &top, &req);
+            return;
+        }
+        if let Err(e) = validate::request(&req) {
+            let resp = self.error_response(&req, &e);
+            self.respond_internal(now, tx, resp);
+            return;
+        }
+        match req.method {
+            Method::Options => {
+                let mut resp = self.own_response(&req, 200, "OK");
+                resp.headers.push("Allow", ALLOW);
+                resp.headers.push("Accept", ACCEPT);
+                resp.headers.push("Supported", "");
+                self.respond_internal(now, tx, resp);
+            }
+            Method::Invite => {
+                // RFC 3261 §17.2.1: the server transaction "MUST generate a
+                // 100 (Trying) response unless it knows that the TU will
+                // generate a provisional or final response within 200 ms";
+                // we cannot know, so we always send it.
+                let trying = Response::to_request(&req, 100, "Trying");
+                self.respond_internal(now, tx, trying);
+                self.events.push_back(Event::Request {
+                    tx,
+                    request: req,
+                    source,
+                    transport,
+                });
+            }
+            _ => self.events.push_back(Event::Request {
+                tx,
+                request: req,
+                source,
+                transport,
+            }),
+        }
+    }
+
+    fn on_cancel(&mut self, now: Instant, tx: ServerTxId, top: &Via, req: &Request) {
+        // RFC 3261 §9.2: "the CANCEL request ... matches the transaction
+        // being cancelled" using the §17.2.3 rules with method INVITE.
+        let target = key_for(req, top, Some(Method::Invite))
+            .and_then(|k| self.server_index.get(&k).copied());
+        let Some(invite_id) = target else {
+            // "If the UAS did not find a matching transaction for the
+            // CANCEL request, it SHOULD respond to the CANCEL with a 481".
+            let resp = self.error_response(req, &Error::NoMatchingTransaction);
+            self.respond_internal(now, tx, resp);
+            return;
+        };
+        let (pending, tag) = match self.servers.get(&invite_id) {
+            Some(inv) => (!inv.answered(), inv.to_tag.clone()),
+            None => (false, None),
+        };
+        // The CANCEL's 200 carries the To tag of the INVITE's responses so
+        // both belong to the same (early) dialog.
+        let mut ok = Response::to_request(req, 200, "OK");
+        add_to_tag(&mut ok, &tag.unwrap_or_else(|| self.tokens.fresh()));
+        self.respond_internal(now, tx, ok);
+        // "If the transaction for the original request still exists, the
+        // behavior of the UAS on receiving a CANCEL request depends on
+        // whether it has already sent a final response for the original
+        // request. If it has, the CANCEL request has no effect".
+        if pending {
+            self.events.push_back(Event::Cancelled {
+                invite: ServerTxId(invite_id),
+            });
+        }
+    }
+
+    fn on_ack(&mut self, now: Instant, top: &Via, source: SocketAddr, req: Request) {
+        let by_tx = key_for(&req, top, None).and_then(|k| self.server_index.get(&k).copied());
+        let by_dialog = ack_key_for(&req).and_then(|k| self.ack_index.get(&k).copied());
+        if let Some(id) = by_tx.or(by_dialog) {
+            let Some(tx) = self.servers.get_mut(&id) else {
+                return;
+            };
+            let (to_tu, over) = tx.on_ack(now, &self.config);
+            if over {
+                self.remove_server(id);
+            }
+            if to_tu {
+                self.events.push_back(Event::Ack {
+                    request: req,
+                    source,
+                });
+            }
+            return;
+        }
+        // No transaction knows it: an ACK for a 2xx whose transaction has
+        // already ended, which the TU matches against its dialogs.
+        self.events.push_back(Event::Ack {
+            request: req,
+            source,
+        });
+    }
+
+    /// Sends a response the endpoint generated itself on a transaction.
+    fn respond_internal(&mut self, now: Instant, tx: ServerTxId, resp: Response) {
+        // Only fails for an unknown or already answered transaction, which
+        // cannot happen for one created just now.
+        let _ = self.respond(now, tx, resp);
+    }
+
+    /// A response built by the endpoint with a To tag (RFC 3261 §8.2.6.2:
+    /// "If the request did not contain a To tag ... the UAS MUST add a tag").
+    fn own_response(&self, req: &Request, status: u16, reason: &str) -> Response {
+        let mut resp = Response::to_request(req, status, reason);
+        let tag = self.stable_tag(&resp);
+        add_to_tag(&mut resp, &tag);
+        resp
+    }
+
+    fn stable_tag(&self, resp: &Response) -> String {
+        let seed = format!(
+            "{}|{}|{}",
+            resp.headers.get("Via").unwrap_or(""),
+            resp.call_id().unwrap_or(""),
+            resp.headers.get("CSeq").unwrap_or("")
+        );
+        self.tokens.stable(&seed)
+    }
+
+    /// The response for a failed check, with the header its status needs.
+    fn error_response(&self, req: &Request, e: &Error) -> Response {
+        let status = e.status().unwrap_or(500);
+        let mut resp = self.own_response(req, status, &e.reason_phrase());
+        decorate(&mut resp, e);
+        resp
+    }
+
+    /// Answers a request without keeping state (no transaction): used when
+    /// the request lacks what a transaction needs.
+    fn reject_stateless(
+        &mut self,
+        transport: Transport,
+        source: SocketAddr,
+        req: &Request,
+        e: &Error,
+    ) {
+        let Some(status) = e.status() else { return };
+        if req.headers.get("Via").is_none() {
+            return;
+        }
+        let mut resp = Response::to_request(req, status, &e.reason_phrase());
+        if resp.to_hdr().is_ok() {
+            let tag = self.stable_tag(&resp);
+            add_to_tag(&mut resp, &tag);
+        }
+        decorate(&mut resp, e);
+        self.send_stateless(transport, source, resp);
+    }
+
+    fn send_stateless(&mut self, transport: Transport, source: SocketAddr, mut resp: Response) {
+        let destination = match resp.vias() {
+            Ok(vias) => {
+                let (top_via, destination) = response_route(&vias[0], transport, source);
+                replace_top_via(&mut resp, &top_via);
+                destination
+            }
+            // The Via is unreadable: answer where the request came from.
+            Err(_) => source,
+        };
+        resp.headers.push("Server", self.config.user_agent.as_str());
+        self.transmits.push_back(Transmit {
+            transport,
+            destination,
+            payload: resp.to_bytes(),
+        });
+    }
+
+    /// A request that did not parse gets its 4xx/5xx when enough of it is
+    /// readable to address a response (at least a Via); responses and ACKs
+    /// that do not parse are dropped (RFC 3261 §18.1.2, §17.1.1.3).
+    fn reject_unparseable(
+        &mut self,
+        transport: Transport,
+        source: SocketAddr,
+        data: &[u8],
+        e: &Error,
+    ) {
+        let Some(status) = e.status() else { return };
+        let Ok(raw) = split(data) else { return };
+        let first = raw.start.split(' ').next().unwrap_or("");
+        if crate::parse::is_sip_version_prefix(first) || first == "ACK" {
+            return;
+        }
+        if raw.headers.get("Via").is_none() {
+            return;
+        }
+        let mut resp = Response::new(status, e.reason_phrase());
+        for (name, value) in raw.headers.iter() {
+            let canon = crate::headers::canonical(name);
+            if matches!(canon.as_str(), "via" | "from" | "to" | "call-id" | "cseq") {
+                resp.headers.push(name, value);
+            }
+        }
+        if resp.to_hdr().is_ok() {
+            let tag = self.stable_tag(&resp);
+            add_to_tag(&mut resp, &tag);
+        }
+        decorate(&mut resp, e);
+        self.send_stateless(transport, source, resp);
+    }
+}
+
+/// Adds `;tag=` to the To header unless it already has one.
+fn add_to_tag(resp: &mut Response, tag: &str) {
+    if let Ok(to) = resp.to_hdr() {
+        if to.tag().is_none() {
+            let mut to: NameAddr = to;
+            to.params.push(("tag".into(), Some(tag.to_string())));
+            resp.headers.set("To", to.to_string());
+        }
+    }
+}
+
+/// Adds the headers a rejection status requires.
+fn decorate(resp: &mut Response, e: &Error) {
+    match e {
+        // RFC 3261 §8.2.1: "The UAS MUST also add an Allow header field to
+        // the 405 (Method Not Allowed) response."
+        Error::MethodNotAllowed(_) | Error::NotImplemented(_) => resp.headers.push("Allow", ALLOW),
+        // §8.2.3: "The response MUST contain an Accept header field listing
+        // the types of all bodies it understands".
+        Error::UnsupportedMediaType(_) => resp.headers.push("Accept", ACCEPT),
+        // §8.2.2.3: "the UAS MUST add an Unsupported header field, and list
+        // in it those options it does not understand amongst those in the
+        // Require header field of the request."
+        Error::BadExtension(tags) => resp.headers.push("Unsupported", tags.join(", ")),
+        _ => {}
+    }
+    if resp.reason.is_empty() {
+        resp.reason = default_reason(resp.status).to_string();
+    }
+}
