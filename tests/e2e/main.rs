@@ -4,4 +4,5 @@
 //! the phone against a sipp UAS, the webhook against signatures computed here),
 //! so a failure in a node test points at the node, not at the test rig.
 
+mod node;
 mod peers;

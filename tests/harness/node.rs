@@ -91,6 +91,8 @@ pub struct NodeConfig {
     pub binary: Option<PathBuf>,
     /// Arguments placed before `up --config FILE` (for wrappers and stand-ins).
     pub pre_args: Vec<String>,
+    /// TOML appended to the generated file (e.g. a `[webhook]` section).
+    pub extra_toml: String,
 }
 
 impl NodeConfig {
@@ -109,6 +111,7 @@ impl NodeConfig {
             env: Vec::new(),
             binary: None,
             pre_args: Vec::new(),
+            extra_toml: String::new(),
         }
     }
 
@@ -226,7 +229,7 @@ impl Node {
             numbers: &config.numbers,
         })?;
         let config_path = dir.path().join("switchyard.toml");
-        std::fs::write(&config_path, toml)?;
+        std::fs::write(&config_path, format!("{toml}\n{}\n", config.extra_toml))?;
         let stderr = dir.path().join("stderr.txt");
         let mut cmd = Command::new("timeout");
         cmd.args([

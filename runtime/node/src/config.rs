@@ -27,6 +27,8 @@ pub struct Config {
     #[serde(default)]
     pub media: MediaSection,
     #[serde(default)]
+    pub webhook: WebhookSection,
+    #[serde(default)]
     pub accounts: Vec<Account>,
     #[serde(default)]
     pub numbers: Vec<Number>,
@@ -72,6 +74,32 @@ pub struct MediaSection {
     pub rtp_port_min: u16,
     #[serde(default = "default_rtp_max")]
     pub rtp_port_max: u16,
+}
+
+/// Webhook timeouts (DESIGN.md §3: Twilio's are 5 s to connect, 15 s for the response).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSection {
+    #[serde(default = "default_connect_ms")]
+    pub connect_timeout_ms: u64,
+    #[serde(default = "default_response_ms")]
+    pub response_timeout_ms: u64,
+}
+
+impl Default for WebhookSection {
+    fn default() -> Self {
+        Self {
+            connect_timeout_ms: default_connect_ms(),
+            response_timeout_ms: default_response_ms(),
+        }
+    }
+}
+
+fn default_connect_ms() -> u64 {
+    5_000
+}
+fn default_response_ms() -> u64 {
+    15_000
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -288,14 +316,17 @@ mod tests {
 
     #[test]
     fn numbers_must_name_a_known_account_and_valid_methods() {
-        let base = "[[accounts]]\nsid = \"AC00000000000000000000000000000001\"\nauth_token = \"t\"\n";
+        let base =
+            "[[accounts]]\nsid = \"AC00000000000000000000000000000001\"\nauth_token = \"t\"\n";
         let ok = format!(
             "{base}[[numbers]]\nnumber = \"+1\"\naccount_sid = \"AC00000000000000000000000000000001\"\nvoice_url = \"http://x/\"\n"
         );
         let c = Config::parse(&ok).unwrap();
         assert_eq!(c.numbers[0].voice_method, "POST");
         let bad = ok.replace("00000001\"\nvoice", "00000002\"\nvoice");
-        assert!(Config::parse(&bad).unwrap_err().contains("not in [[accounts]]"));
+        assert!(Config::parse(&bad)
+            .unwrap_err()
+            .contains("not in [[accounts]]"));
         let put = format!("{ok}voice_method = \"PUT\"\n");
         assert!(Config::parse(&put).unwrap_err().contains("PUT"));
     }

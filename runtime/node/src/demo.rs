@@ -7,9 +7,7 @@ use axum::response::IntoResponse;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use switchyard_instructions::{
-    to_twiml, Gather, GatherChild, Play, Say, Verb,
-};
+use switchyard_instructions::{to_twiml, Gather, GatherChild, Play, Say, Verb};
 
 fn say(text: &str) -> Say {
     Say {
@@ -47,13 +45,19 @@ pub async fn gathered(Form(params): Form<HashMap<String, String>>) -> impl IntoR
                 url: Some("/demo/tone.wav".into()),
                 ..Play::default()
             }),
-            Verb::Say(say("That was a four hundred and forty hertz tone. Goodbye.")),
+            Verb::Say(say(
+                "That was a four hundred and forty hertz tone. Goodbye.",
+            )),
             Verb::Hangup,
         ],
         _ => vec![
             Verb::Say(say(&format!(
                 "You pressed {}. Goodbye.",
-                digits.chars().map(String::from).collect::<Vec<_>>().join(" ")
+                digits
+                    .chars()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ))),
             Verb::Hangup,
         ],

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use switchyard_node::config::Config;
 
 #[derive(Parser, Debug)]
-#[command(name = "switchyard", version, about = "Programmable-telephony edge node")]
+#[command(
+    name = "switchyard",
+    version,
+    about = "Programmable-telephony edge node"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,8 +41,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

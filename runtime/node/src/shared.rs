@@ -66,13 +66,11 @@ fn target(url: &str, method: &str) -> Target {
 
 impl Shared {
     /// Build the shared state; the receiver is the SIP task's command queue.
-    pub fn new(
-        config: Config,
-    ) -> anyhow::Result<(Arc<Self>, mpsc::UnboundedReceiver<SipCommand>)> {
+    pub fn new(config: Config) -> anyhow::Result<(Arc<Self>, mpsc::UnboundedReceiver<SipCommand>)> {
         let store = Store::open(&config.node.data_dir)?;
         let webhook = WebhookClient::new(WebhookConfig {
-            connect_timeout: Duration::from_secs(5),
-            response_timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_millis(config.webhook.connect_timeout_ms),
+            response_timeout: Duration::from_millis(config.webhook.response_timeout_ms),
             max_body: 64 * 1024,
             user_agent: format!("Switchyard/{}", env!("CARGO_PKG_VERSION")),
         })?;

@@ -21,7 +21,12 @@ pub struct StatusReporter {
 }
 
 impl StatusReporter {
-    pub fn new(shared: Arc<Shared>, binding: &NumberBinding, signer: Signer, info: CallInfo) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        binding: &NumberBinding,
+        signer: Signer,
+        info: CallInfo,
+    ) -> Self {
         let queue = binding.status_callback.clone().map(|target| {
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(deliver(shared, target, signer, rx));
@@ -42,7 +47,10 @@ impl StatusReporter {
             return;
         }
         let mut extra = vec![
-            ("CallbackSource".to_owned(), "call-progress-events".to_owned()),
+            (
+                "CallbackSource".to_owned(),
+                "call-progress-events".to_owned(),
+            ),
             ("Timestamp".to_owned(), httpdate_now()),
             ("SequenceNumber".to_owned(), self.sequence.to_string()),
         ];

@@ -39,7 +39,9 @@ fn authorize(shared: &Shared, headers: &HeaderMap, account: &str) -> Result<Acco
         .ok_or_else(unauthorized)?;
     let (user, token) = creds.split_once(':').ok_or_else(unauthorized)?;
     let entry = shared.accounts.get(&account).ok_or_else(unauthorized)?;
-    if user != account.to_string() || !constant_time_eq(token.as_bytes(), entry.auth_token.as_bytes()) {
+    if user != account.to_string()
+        || !constant_time_eq(token.as_bytes(), entry.auth_token.as_bytes())
+    {
         return Err(unauthorized());
     }
     Ok(account)
@@ -98,12 +100,26 @@ pub async fn call(
         Err(r) => return r,
     };
     let Some(call) = call.strip_suffix(".json") else {
-        return error(StatusCode::NOT_FOUND, 20404, "The requested resource was not found");
+        return error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        );
     };
     if call == "Calls" {
-        return error(StatusCode::NOT_FOUND, 20404, "The requested resource was not found");
+        return error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        );
     }
-    let not_found = || error(StatusCode::NOT_FOUND, 20404, &format!("The requested resource /Calls/{call}.json was not found"));
+    let not_found = || {
+        error(
+            StatusCode::NOT_FOUND,
+            20404,
+            &format!("The requested resource /Calls/{call}.json was not found"),
+        )
+    };
     let Ok(sid) = call.parse::<CallSid>() else {
         return not_found();
     };

@@ -79,12 +79,14 @@ async fn attempt(
             message: format!("{} {}: {e}", method_name(target), target.url),
         })?;
     match response {
-        AppResponse::Twiml(text) => parse_twiml(&text)
-            .map(Document::Verbs)
-            .map_err(|e| AppFailure {
-                code: e.twilio_code(),
-                message: format!("{}: {e}", target.url),
-            }),
+        AppResponse::Twiml(text) => {
+            parse_twiml(&text)
+                .map(Document::Verbs)
+                .map_err(|e| AppFailure {
+                    code: e.twilio_code(),
+                    message: format!("{}: {e}", target.url),
+                })
+        }
         AppResponse::Audio {
             bytes,
             content_type,

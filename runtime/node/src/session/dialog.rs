@@ -58,7 +58,11 @@ impl Session {
     }
 
     /// RFC 3264 answer to the offer in `request`, for our port.
-    fn negotiate(&mut self, request: &Request, port: u16) -> Result<Negotiated, (u16, &'static str)> {
+    fn negotiate(
+        &mut self,
+        request: &Request,
+        port: u16,
+    ) -> Result<Negotiated, (u16, &'static str)> {
         let body = std::str::from_utf8(&request.body).map_err(|_| (400, "SDP is not UTF-8"))?;
         if body.trim().is_empty() {
             // An INVITE without an offer would need our offer in the 200 and the answer in
@@ -80,7 +84,11 @@ impl Session {
     }
 
     fn sdp_session_id(&self) -> u64 {
-        u64::from_be_bytes(self.info.call_sid.as_bytes()[..8].try_into().unwrap_or([0; 8])) >> 1
+        u64::from_be_bytes(
+            self.info.call_sid.as_bytes()[..8]
+                .try_into()
+                .unwrap_or([0; 8]),
+        ) >> 1
     }
 
     fn contact(&self) -> String {
@@ -90,10 +98,20 @@ impl Session {
             switchyard_sip::Transport::Tcp => ";transport=tcp",
             switchyard_sip::Transport::Udp => "",
         };
-        format!("<sip:{}@{}{transport}>", self.info.to, std::net::SocketAddr::new(ip, local.port()))
+        format!(
+            "<sip:{}@{}{transport}>",
+            self.info.to,
+            std::net::SocketAddr::new(ip, local.port())
+        )
     }
 
-    fn response(&self, request: &Request, status: u16, reason: &str, sdp: Option<String>) -> Response {
+    fn response(
+        &self,
+        request: &Request,
+        status: u16,
+        reason: &str,
+        sdp: Option<String>,
+    ) -> Response {
         match &self.dialog {
             Some(d) => d.response(
                 request,
@@ -227,7 +245,8 @@ impl Session {
             }
             _ => {
                 let mut r = self.response(&request, 405, "Method Not Allowed", None);
-                r.headers.set("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO");
+                r.headers
+                    .set("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO");
                 self.respond(tx, r);
             }
         }
@@ -265,20 +284,27 @@ impl Session {
 
     /// SIP INFO digits (`application/dtmf-relay`: `Signal=5`, or `application/dtmf`: `5`).
     fn info_request(&mut self, tx: ServerTxId, request: Request) {
-        let ctype = request
-            .content_type()
-            .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        let ctype = request.content_type().map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
         let body = String::from_utf8_lossy(&request.body);
         let digit = match ctype.as_deref() {
             Some("application/dtmf-relay") => body.lines().find_map(|l| {
                 let (k, v) = l.split_once('=')?;
-                k.trim().eq_ignore_ascii_case("signal").then(|| v.trim().chars().next())?
+                k.trim()
+                    .eq_ignore_ascii_case("signal")
+                    .then(|| v.trim().chars().next())?
             }),
             Some("application/dtmf") => body.trim().chars().next(),
             None => None,
             Some(_) => {
                 let mut r = self.response(&request, 415, "Unsupported Media Type", None);
-                r.headers.set("Accept", "application/dtmf-relay, application/dtmf");
+                r.headers
+                    .set("Accept", "application/dtmf-relay, application/dtmf");
                 return self.respond(tx, r);
             }
         };

@@ -44,22 +44,27 @@ impl Session {
 
     pub(super) fn record_initiated(&mut self) {
         self.shared.store.put_call(self.call_record());
-        self.publish(EventKind::CallInitiated, vec![
-            ("From".into(), self.info.from.clone()),
-            ("To".into(), self.info.to.clone()),
-        ]);
+        self.publish(
+            EventKind::CallInitiated,
+            vec![
+                ("From".into(), self.info.from.clone()),
+                ("To".into(), self.info.to.clone()),
+            ],
+        );
         self.status_reporter.report("initiated", "initiated", None);
     }
 
     pub(super) fn record_ringing(&mut self) {
         self.publish(EventKind::CallRinging, Vec::new());
-        self.status_reporter.report("ringing", CallStatus::Ringing.as_str(), None);
+        self.status_reporter
+            .report("ringing", CallStatus::Ringing.as_str(), None);
     }
 
     pub(super) fn record_answered(&mut self) {
         self.shared.store.put_call(self.call_record());
         self.publish(EventKind::CallAnswered, Vec::new());
-        self.status_reporter.report("answered", CallStatus::InProgress.as_str(), None);
+        self.status_reporter
+            .report("answered", CallStatus::InProgress.as_str(), None);
     }
 
     /// The call is over: the record is final and the completed callback fires.
@@ -76,10 +81,13 @@ impl Session {
             CallStatus::Failed => EventKind::CallFailed,
             _ => EventKind::CallCompleted,
         };
-        self.publish(kind, vec![
-            ("CallStatus".into(), self.status.as_str().into()),
-            ("CallDuration".into(), duration.to_string()),
-        ]);
+        self.publish(
+            kind,
+            vec![
+                ("CallStatus".into(), self.status.as_str().into()),
+                ("CallDuration".into(), duration.to_string()),
+            ],
+        );
         self.status_reporter
             .report("completed", self.status.as_str(), Some(duration as u64));
         let _ = self.shared.sip.send(SipCommand::Ended {
@@ -113,10 +121,13 @@ impl Session {
             request_url: Some(self.exec.document_url().to_owned()),
             date_created: millis(SystemTime::now()),
         });
-        self.publish(EventKind::Notification, vec![
-            ("ErrorCode".into(), failure.code.to_string()),
-            ("Message".into(), failure.message),
-        ]);
+        self.publish(
+            EventKind::Notification,
+            vec![
+                ("ErrorCode".into(), failure.code.to_string()),
+                ("Message".into(), failure.message),
+            ],
+        );
     }
 
     pub(super) fn publish(&self, kind: EventKind, data: Vec<(String, String)>) {

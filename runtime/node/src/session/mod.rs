@@ -28,7 +28,10 @@ use crate::status::StatusReporter;
 #[derive(Debug)]
 pub enum SessionInput {
     /// A request inside the dialog (BYE, re-INVITE, INFO, …) to answer.
-    Request { tx: ServerTxId, request: Request },
+    Request {
+        tx: ServerTxId,
+        request: Request,
+    },
     Ack,
     /// The caller sent CANCEL before we answered.
     Cancelled,
@@ -51,19 +54,13 @@ enum Phase {
 }
 
 /// Check that an INVITE can become a call: a known number of an account that can take it.
-pub fn admit(
-    shared: &Shared,
-    invite: &Request,
-) -> Result<NumberBinding, (u16, &'static str)> {
+pub fn admit(shared: &Shared, invite: &Request) -> Result<NumberBinding, (u16, &'static str)> {
     if *shared.shutting_down().borrow() {
         return Err((503, "Service Unavailable"));
     }
     let uri = switchyard_sip::parse_uri(&invite.uri).map_err(|_| (400, "Bad Request-URI"))?;
     let user = uri.user.unwrap_or_default();
-    shared
-        .number(&user)
-        .cloned()
-        .ok_or((404, "Not Found"))
+    shared.number(&user).cloned().ok_or((404, "Not Found"))
 }
 
 /// Start the session of a new call; the returned queue feeds it SIP inputs.
@@ -119,7 +116,8 @@ struct Session {
     documents: mpsc::UnboundedSender<Result<Document, AppFailure>>,
     documents_rx: Option<mpsc::UnboundedReceiver<Result<Document, AppFailure>>>,
     prepared: mpsc::UnboundedSender<(MediaToken, u32, Result<AudioStream, AppFailure>)>,
-    prepared_rx: Option<mpsc::UnboundedReceiver<(MediaToken, u32, Result<AudioStream, AppFailure>)>>,
+    prepared_rx:
+        Option<mpsc::UnboundedReceiver<(MediaToken, u32, Result<AudioStream, AppFailure>)>>,
     /// The Play the executor waits for; preparations finishing for any other are stale.
     playing: Option<MediaToken>,
     jar: Arc<tokio::sync::Mutex<switchyard_webhook::CookieJar>>,
@@ -281,7 +279,12 @@ impl Session {
         }
     }
 
-    fn prepared(&mut self, token: MediaToken, repeat: u32, stream: Result<AudioStream, AppFailure>) {
+    fn prepared(
+        &mut self,
+        token: MediaToken,
+        repeat: u32,
+        stream: Result<AudioStream, AppFailure>,
+    ) {
         if self.playing != Some(token) {
             return;
         }

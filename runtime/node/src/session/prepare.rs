@@ -21,7 +21,10 @@ pub(super) fn prepare(session: &mut Session, token: MediaToken, source: MediaSou
                 text,
                 voice,
                 language,
-            } => cache.speech(&text, &voice, &language).await.map_err(failure),
+            } => cache
+                .speech(&text, &voice, &language)
+                .await
+                .map_err(failure),
             MediaSource::Url(url) => cache.url(&url).await.map_err(failure),
             MediaSource::Inline {
                 bytes,

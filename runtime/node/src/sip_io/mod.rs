@@ -10,8 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use switchyard_sip::{
-    ClientTxId, Endpoint, EndpointConfig, Event, Request, Response, ServerTxId, Transmit,
-    Transport,
+    ClientTxId, Endpoint, EndpointConfig, Event, Request, Response, ServerTxId, Transmit, Transport,
 };
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -60,8 +59,10 @@ impl SipIo {
             config.sip.public_address.unwrap_or(local.ip()),
             local.port(),
         );
-        let endpoint_config =
-            EndpointConfig::new(advertised, format!("Switchyard/{}", env!("CARGO_PKG_VERSION")));
+        let endpoint_config = EndpointConfig::new(
+            advertised,
+            format!("Switchyard/{}", env!("CARGO_PKG_VERSION")),
+        );
         Ok(Self {
             udp,
             tcp,
@@ -190,7 +191,10 @@ impl SipIo {
             self.routes.client.get(&tx).cloned()
         };
         if let Some(id) = id {
-            self.routes.send(&id, SessionInput::RequestOutcome(response.map(|r| r.status)));
+            self.routes.send(
+                &id,
+                SessionInput::RequestOutcome(response.map(|r| r.status)),
+            );
         }
     }
 
@@ -203,10 +207,14 @@ impl SipIo {
     ) {
         let call_id = request.call_id().unwrap_or_default().to_owned();
         if self.routes.calls.contains_key(&call_id) {
-            self.routes.send(&call_id, SessionInput::Request { tx, request });
+            self.routes
+                .send(&call_id, SessionInput::Request { tx, request });
             return;
         }
-        let to_tag = request.to_hdr().ok().and_then(|t| t.tag().map(str::to_owned));
+        let to_tag = request
+            .to_hdr()
+            .ok()
+            .and_then(|t| t.tag().map(str::to_owned));
         let is_new_invite = request.method == switchyard_sip::Method::Invite && to_tag.is_none();
         if !is_new_invite {
             // RFC 3261 §12.2.2: "If the UAS receives a request that does not match any

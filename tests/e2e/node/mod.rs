@@ -1,0 +1,101 @@
+//! Tests of a real node: sipp and pjsua2 as phones, the Python webhook as the app.
+
+mod call_flow;
+mod faults;
+mod phone;
+mod rfc4475;
+
+use std::time::Duration;
+
+use anyhow::Result;
+use switchyard_e2e::{Capture, Node, RtpPacket, SippCommand, SippOutcome, NUMBER};
+
+/// Decoded audio of the packets the node sent (PCMU or PCMA by payload type).
+pub fn decode(packets: &[RtpPacket]) -> Vec<i16> {
+    let mut out = Vec::new();
+    for p in packets {
+        let codec = match p.payload_type {
+            0 => switchyard_media::G711::Ulaw,
+            8 => switchyard_media::G711::Alaw,
+            _ => continue,
+        };
+        switchyard_media::g711::decode_frame(codec, &p.payload, &mut out);
+    }
+    out
+}
+
+/// Packets whose 20 ms of audio is mostly the 440 Hz test tone.
+pub fn tone_packets(packets: &[RtpPacket]) -> usize {
+    packets
+        .iter()
+        .filter(|p| {
+            let pcm = decode(std::slice::from_ref(p));
+            switchyard_e2e::audio::rms(&pcm) > 1000.0
+                && switchyard_e2e::audio::tone_share(&pcm, 8000, 440.0) > 0.8
+        })
+        .count()
+}
+
+/// Packets carrying sound (not silence).
+pub fn audible_packets(packets: &[RtpPacket]) -> usize {
+    packets
+        .iter()
+        .filter(|p| switchyard_e2e::audio::rms(&decode(std::slice::from_ref(p))) > 300.0)
+        .count()
+}
+
+/// Run a sipp scenario against the node's number while capturing what arrives at sipp's
+/// media port.
+pub fn call_with_capture(
+    node: &Node,
+    scenario: &str,
+    extra: &[&str],
+) -> Result<(SippOutcome, Vec<RtpPacket>)> {
+    let mut args = vec!["-m", "1", "-s", NUMBER];
+    args.extend_from_slice(extra);
+    let cmd = SippCommand::new(scenario)?
+        .target(&node.sip_target())
+        .args(&args)
+        .timeout(Duration::from_secs(60));
+    let cap = Capture::start(cmd.media_port())?;
+    let out = cmd.run()?;
+    // Let the last packets in flight reach the capture.
+    std::thread::sleep(Duration::from_millis(200));
+    let packets = cap.stop()?;
+    Ok((out, packets))
+}
+
+/// The node's call records, authenticated as the test account.
+pub fn calls(node: &Node) -> Result<Vec<serde_json::Value>> {
+    let list = node.get_json(&format!(
+        "/2010-04-01/Accounts/{}/Calls.json",
+        switchyard_e2e::ACCOUNT_SID
+    ))?;
+    Ok(list["calls"].as_array().cloned().unwrap_or_default())
+}
+
+/// The node's notifications for the test account.
+pub fn notifications(node: &Node) -> Result<Vec<serde_json::Value>> {
+    let list = node.get_json(&format!(
+        "/2010-04-01/Accounts/{}/Notifications.json",
+        switchyard_e2e::ACCOUNT_SID
+    ))?;
+    Ok(list["notifications"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Poll `f` until it returns Some, for at most `limit`.
+pub fn eventually<T>(limit: Duration, mut f: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = f()? {
+            return Ok(v);
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("condition not met within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
