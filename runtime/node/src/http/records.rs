@@ -27,8 +27,12 @@ fn error(status: StatusCode, code: u32, message: &str) -> Response {
 }
 
 /// HTTP Basic `AccountSid:AuthToken` for the account in the path.
-fn authorize(shared: &Shared, headers: &HeaderMap, account: &str) -> Result<AccountSid, Response> {
-    let unauthorized = || error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
+fn authorize(
+    shared: &Shared,
+    headers: &HeaderMap,
+    account: &str,
+) -> Result<AccountSid, Box<Response>> {
+    let unauthorized = || Box::new(error(StatusCode::UNAUTHORIZED, 20003, "Authenticate"));
     let account: AccountSid = account.parse().map_err(|_| unauthorized())?;
     let creds = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -97,7 +101,7 @@ pub async fn call(
 ) -> Response {
     let account = match authorize(&shared, &headers, &account) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(call) = call.strip_suffix(".json") else {
         return error(
@@ -137,7 +141,7 @@ pub async fn calls(
 ) -> Response {
     let account = match authorize(&shared, &headers, &account) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match shared.store.calls(account, 50, 0) {
         Ok(list) => Json(json!({
@@ -158,7 +162,7 @@ pub async fn notifications(
 ) -> Response {
     let account = match authorize(&shared, &headers, &account) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match shared.store.notifications(account, 50, 0) {
         Ok(list) => Json(json!({

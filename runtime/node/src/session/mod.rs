@@ -95,6 +95,9 @@ pub fn spawn(
     tx
 }
 
+/// A sound made ready to play: its token, its repeat count, and the stream or the failure.
+type Prepared = (MediaToken, u32, Result<AudioStream, AppFailure>);
+
 struct Session {
     shared: Arc<Shared>,
     binding: NumberBinding,
