@@ -118,9 +118,8 @@ struct Session {
     media_rx: Option<mpsc::UnboundedReceiver<MediaEvent>>,
     documents: mpsc::UnboundedSender<Result<Document, AppFailure>>,
     documents_rx: Option<mpsc::UnboundedReceiver<Result<Document, AppFailure>>>,
-    prepared: mpsc::UnboundedSender<(MediaToken, u32, Result<AudioStream, AppFailure>)>,
-    prepared_rx:
-        Option<mpsc::UnboundedReceiver<(MediaToken, u32, Result<AudioStream, AppFailure>)>>,
+    prepared: mpsc::UnboundedSender<Prepared>,
+    prepared_rx: Option<mpsc::UnboundedReceiver<Prepared>>,
     /// The Play the executor waits for; preparations finishing for any other are stale.
     playing: Option<MediaToken>,
     jar: Arc<tokio::sync::Mutex<switchyard_webhook::CookieJar>>,
