@@ -1,7 +1,8 @@
 //! The transaction endpoint: bytes and time in; transmits, events and the
 //! next deadline out.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -31,6 +32,19 @@ pub struct Endpoint {
     client_index: HashMap<(String, Method), u64>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    /// Deadlines of every transaction, earliest first. Entries go stale when a timer is
+    /// rescheduled or its transaction ends; they are skipped when popped, so finding the
+    /// next deadline never scans the (tens of thousands of) live transactions.
+    timers: BinaryHeap<Reverse<(Instant, Slot)>>,
+    /// Transactions whose timers may have changed during the current call.
+    touched: Vec<Slot>,
+}
+
+/// A transaction named in the timer heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    Server(u64),
+    Client(u64),
 }
 
 impl Endpoint {
@@ -47,6 +61,8 @@ impl Endpoint {
             client_index: HashMap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            timers: BinaryHeap::new(),
+            touched: Vec::new(),
         }
     }
 
@@ -68,82 +84,100 @@ impl Endpoint {
             Ok(Message::Response(resp)) => self.on_response(now, resp),
             Err(e) => self.reject_unparseable(transport, source, data, &e),
         }
+        self.schedule_touched();
     }
 
     /// Runs every timer due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<u64> = self
-            .servers
-            .iter()
-            .filter(|(_, tx)| tx.next_timer().is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            // A transaction may have several timers due after a long sleep.
-            while let Some(tx) = self.servers.get_mut(&id) {
-                match tx.on_timer(now, &self.config) {
-                    TimerOutcome::Idle => break,
-                    TimerOutcome::Retransmit => {
-                        if let Some(bytes) = tx.last_response.clone() {
-                            let t = Transmit {
-                                transport: tx.transport,
-                                destination: tx.destination,
-                                payload: bytes,
-                            };
-                            self.transmits.push_back(t);
-                        }
-                    }
-                    TimerOutcome::Terminate => {
-                        self.remove_server(id);
-                        break;
-                    }
-                    TimerOutcome::AckTimeout => {
-                        self.events.push_back(Event::AckTimeout {
-                            invite: ServerTxId(id),
-                        });
-                        self.remove_server(id);
-                        break;
-                    }
-                }
+        while let Some(Reverse((at, slot))) = self.timers.peek().copied() {
+            if at > now {
+                break;
             }
+            self.timers.pop();
+            match slot {
+                Slot::Server(id) => self.server_timers(now, id),
+                Slot::Client(id) => self.client_timers(now, id),
+            }
+            self.touched.push(slot);
         }
-        let due: Vec<u64> = self
-            .clients
-            .iter()
-            .filter(|(_, tx)| tx.next_timer() <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            while let Some(tx) = self.clients.get_mut(&id) {
-                match tx.on_timer(now, &self.config) {
-                    ClientTimer::Idle => break,
-                    ClientTimer::Retransmit => {
+        self.schedule_touched();
+    }
+
+    fn server_timers(&mut self, now: Instant, id: u64) {
+        // A transaction may have several timers due after a long sleep.
+        while let Some(tx) = self.servers.get_mut(&id) {
+            match tx.on_timer(now, &self.config) {
+                TimerOutcome::Idle => break,
+                TimerOutcome::Retransmit => {
+                    if let Some(bytes) = tx.last_response.clone() {
                         let t = Transmit {
                             transport: tx.transport,
                             destination: tx.destination,
-                            payload: tx.request.clone(),
+                            payload: bytes,
                         };
                         self.transmits.push_back(t);
                     }
-                    ClientTimer::Timeout => {
-                        self.events.push_back(Event::Timeout { tx: ClientTxId(id) });
-                        self.remove_client(id);
-                        break;
-                    }
-                    ClientTimer::Terminate => {
-                        self.remove_client(id);
-                        break;
-                    }
                 }
+                TimerOutcome::Terminate => {
+                    self.remove_server(id);
+                    break;
+                }
+                TimerOutcome::AckTimeout => {
+                    self.events.push_back(Event::AckTimeout {
+                        invite: ServerTxId(id),
+                    });
+                    self.remove_server(id);
+                    break;
+                }
+            }
+        }
+    }
+
+    fn client_timers(&mut self, now: Instant, id: u64) {
+        while let Some(tx) = self.clients.get_mut(&id) {
+            match tx.on_timer(now, &self.config) {
+                ClientTimer::Idle => break,
+                ClientTimer::Retransmit => {
+                    let t = Transmit {
+                        transport: tx.transport,
+                        destination: tx.destination,
+                        payload: tx.request.clone(),
+                    };
+                    self.transmits.push_back(t);
+                }
+                ClientTimer::Timeout => {
+                    self.events.push_back(Event::Timeout { tx: ClientTxId(id) });
+                    self.remove_client(id);
+                    break;
+                }
+                ClientTimer::Terminate => {
+                    self.remove_client(id);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Put the current deadline of every touched transaction into the heap.
+    fn schedule_touched(&mut self) {
+        for slot in std::mem::take(&mut self.touched) {
+            let next = match slot {
+                Slot::Server(id) => self.servers.get(&id).and_then(ServerTx::next_timer),
+                Slot::Client(id) => self.clients.get(&id).map(ClientTx::next_timer),
+            };
+            if let Some(at) = next {
+                self.timers.push(Reverse((at, slot)));
             }
         }
     }
 
     /// The earliest pending timer.
+    ///
+    /// This may be earlier than any live timer (an entry left by a transaction that has
+    /// ended or moved its timer); [`Endpoint::handle_timeout`] then does nothing but
+    /// discard it.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let s = self.servers.values().filter_map(ServerTx::next_timer);
-        let c = self.clients.values().map(ClientTx::next_timer);
-        s.chain(c).min()
+        self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
     /// The next message to send.
@@ -178,6 +212,7 @@ impl Endpoint {
             .servers
             .get_mut(&tx.0)
             .ok_or(Error::UnknownTransaction)?;
+        self.touched.push(Slot::Server(tx.0));
         if server.answered() {
             return Err(Error::AlreadyAnswered);
         }
@@ -228,6 +263,7 @@ impl Endpoint {
         if over {
             self.remove_server(tx.0);
         }
+        self.schedule_touched();
         Ok(())
     }
 
@@ -280,6 +316,8 @@ impl Endpoint {
         );
         self.clients.insert(id, tx);
         self.client_index.insert((branch, method), id);
+        self.touched.push(Slot::Client(id));
+        self.schedule_touched();
         ClientTxId(id)
     }
 
@@ -319,6 +357,7 @@ impl Endpoint {
         let Some(tx) = self.clients.get_mut(&id) else {
             return;
         };
+        self.touched.push(Slot::Client(id));
         let (deliver, over) = tx.on_response(now, resp.status, &self.config);
         if deliver {
             self.events.push_back(Event::Response {
@@ -368,6 +407,7 @@ impl Endpoint {
         server.limit_tu_wait(now, &self.config);
         self.servers.insert(id, server);
         self.server_index.insert(key, id);
+        self.touched.push(Slot::Server(id));
         let tx = ServerTxId(id);
 
         if req.method == Method::Cancel {
@@ -449,6 +489,7 @@ impl Endpoint {
             let Some(tx) = self.servers.get_mut(&id) else {
                 return;
             };
+            self.touched.push(Slot::Server(id));
             let (to_tu, over) = tx.on_ack(now, &self.config);
             if over {
                 self.remove_server(id);

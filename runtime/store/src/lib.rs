@@ -70,7 +70,10 @@ impl Store {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         Ok(conn
             .query_row(
-                &format!("{} WHERE account_sid = ?1 AND sid = ?2", records::CALL_SELECT),
+                &format!(
+                    "{} WHERE account_sid = ?1 AND sid = ?2",
+                    records::CALL_SELECT
+                ),
                 params![account.to_string(), sid.to_string()],
                 records::call_from_row,
             )

@@ -17,7 +17,8 @@ use crate::verbs::{self, gather::GatherState};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
 /// What the caller hears when the application fails, before a clean hang-up.
-pub(crate) const APPLICATION_ERROR: &str = "We are sorry, an application error has occurred. Goodbye.";
+pub(crate) const APPLICATION_ERROR: &str =
+    "We are sorry, an application error has occurred. Goodbye.";
 
 /// Twilio's error code for a URL that cannot be used.
 const INVALID_URL: u32 = 11100;
@@ -29,12 +30,19 @@ pub(crate) enum Step {
     /// Waiting for the next document.
     Fetching,
     /// A Say or Play is playing.
-    Media { token: MediaToken, verb: &'static str },
+    Media {
+        token: MediaToken,
+        verb: &'static str,
+    },
     /// A Pause runs until the deadline.
-    Pause { until: Instant },
+    Pause {
+        until: Instant,
+    },
     Gather(Box<GatherState>),
     /// The application-error message is playing; hang up when it ends.
-    Failing { token: MediaToken },
+    Failing {
+        token: MediaToken,
+    },
     /// Nothing more will happen.
     Done,
 }
@@ -115,11 +123,17 @@ impl Executor {
             }) => {
                 self.verbs.clear();
                 self.ensure_answered();
-                let token = self.play(MediaSource::Inline {
-                    bytes,
-                    content_type,
-                }, 1);
-                self.step = Step::Media { token, verb: "Play" };
+                let token = self.play(
+                    MediaSource::Inline {
+                        bytes,
+                        content_type,
+                    },
+                    1,
+                );
+                self.step = Step::Media {
+                    token,
+                    verb: "Play",
+                };
                 return;
             }
             Err(failure) => return self.fail(failure),

@@ -115,10 +115,17 @@ fn gather_without_input_falls_through_after_timeout() {
         ],
     );
     let token = played_token(&work(&mut exec));
-    assert_eq!(exec.poll_timeout(), None, "no input timer while the prompt plays");
+    assert_eq!(
+        exec.poll_timeout(),
+        None,
+        "no input timer while the prompt plays"
+    );
     let prompt_end = t0 + Duration::from_secs(2);
     exec.media_done(prompt_end, token);
-    assert_eq!(exec.poll_timeout(), Some(prompt_end + Duration::from_secs(3)));
+    assert_eq!(
+        exec.poll_timeout(),
+        Some(prompt_end + Duration::from_secs(3))
+    );
     exec.timeout(prompt_end + Duration::from_secs(1));
     assert!(work(&mut exec).is_empty(), "an early wake-up does nothing");
     exec.timeout(prompt_end + Duration::from_secs(3));

@@ -35,7 +35,10 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
         other => {
             exec.notify(AppFailure {
                 code: NOT_EXECUTED,
-                message: format!("<{}> is not executed by this node yet; skipped", other.name()),
+                message: format!(
+                    "<{}> is not executed by this node yet; skipped",
+                    other.name()
+                ),
             });
         }
     }

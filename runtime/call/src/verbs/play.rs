@@ -12,7 +12,10 @@ pub(super) fn start(exec: &mut Executor, play: Play) {
     match source(exec, play.clone()) {
         Ok(source) => {
             let token = exec.play(source, play.loop_count);
-            exec.step = Step::Media { token, verb: "Play" };
+            exec.step = Step::Media {
+                token,
+                verb: "Play",
+            };
         }
         Err(failure) => exec.fail(failure),
     }

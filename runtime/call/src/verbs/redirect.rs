@@ -6,5 +6,10 @@ use crate::executor::Executor;
 
 pub(super) fn start(exec: &mut Executor, redirect: Redirect) {
     exec.verbs.clear();
-    exec.fetch(redirect.url.trim().to_owned(), redirect.method, Vec::new(), false);
+    exec.fetch(
+        redirect.url.trim().to_owned(),
+        redirect.method,
+        Vec::new(),
+        false,
+    );
 }

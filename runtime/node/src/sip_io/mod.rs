@@ -232,8 +232,7 @@ impl SipIo {
                     source,
                     transport,
                 );
-                self.routes.calls.insert(call_id.clone(), sender);
-                self.routes.invites.insert(tx, call_id);
+                self.routes.add_call(call_id, tx, sender);
             }
             Err((status, reason)) => self.reject(tx, &request, status, reason),
         }

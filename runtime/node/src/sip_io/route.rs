@@ -14,8 +14,11 @@ pub(super) struct Routes {
     pub calls: CallRoutes,
     /// The INVITE server transaction of each call (for CANCEL and ACK timeouts).
     pub invites: HashMap<ServerTxId, String>,
-    /// Client transactions (our BYEs) → Call-ID.
+    /// Client transactions (our BYEs) → Call-ID; removed when their final outcome
+    /// (a final response or Timer F) arrives, which the endpoint always produces.
     pub client: HashMap<ClientTxId, String>,
+    /// Call-ID → its INVITE transaction, so forgetting a call costs no scan.
+    pub invite_of: HashMap<String, ServerTxId>,
 }
 
 impl Routes {
@@ -28,9 +31,21 @@ impl Routes {
         }
     }
 
+    pub fn add_call(
+        &mut self,
+        call_id: String,
+        invite: ServerTxId,
+        session: tokio::sync::mpsc::UnboundedSender<SessionInput>,
+    ) {
+        self.calls.insert(call_id.clone(), session);
+        self.invites.insert(invite, call_id.clone());
+        self.invite_of.insert(call_id, invite);
+    }
+
     pub fn forget(&mut self, call_id: &str) {
         self.calls.remove(call_id);
-        self.invites.retain(|_, c| c != call_id);
-        self.client.retain(|_, c| c != call_id);
+        if let Some(tx) = self.invite_of.remove(call_id) {
+            self.invites.remove(&tx);
+        }
     }
 }
