@@ -24,7 +24,9 @@ fn via_port(message: &[u8]) -> u16 {
         })
         .unwrap_or("");
     // "Via: SIP/2.0/UDP host:port;params": the sent-by follows the protocol token.
-    let mut tokens = via.split_whitespace().skip_while(|t| !t.starts_with("SIP/"));
+    let mut tokens = via
+        .split_whitespace()
+        .skip_while(|t| !t.starts_with("SIP/"));
     let sent_by = tokens.nth(1).unwrap_or("");
     sent_by
         .split(';')
@@ -54,7 +56,12 @@ fn branch(message: &[u8]) -> String {
     let text = String::from_utf8_lossy(message);
     text.split("branch=")
         .nth(1)
-        .map(|b| b.split([';', ',', '\r', '\n', ' ']).next().unwrap_or("").to_owned())
+        .map(|b| {
+            b.split([';', ',', '\r', '\n', ' '])
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
         .unwrap_or_default()
 }
 
