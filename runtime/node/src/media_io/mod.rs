@@ -8,9 +8,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use switchyard_call::MediaToken;
 use switchyard_media::{g711, AudioStream, FRAME_SAMPLES};
+use switchyard_rtp::stats::{rtp_units, ReceiveStats};
 use switchyard_rtp::{
-    parse_rtp, write_sender_report, DtmfDetector, JitterBuffer, Latch, RtpSender, SenderReport,
-    Ssrc,
+    parse_rtp, write_receiver_report, write_sender_report, DtmfDetector, JitterBuffer, Latch,
+    ReceiverReport, RtpSender, SenderReport, Ssrc,
 };
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
@@ -92,6 +93,8 @@ struct MediaTask {
     latch: Latch,
     dtmf: DtmfDetector,
     jitter: JitterBuffer,
+    received: ReceiveStats,
+    started: Instant,
     player: Player,
     pcm: [i16; FRAME_SAMPLES],
     payload: Vec<u8>,
@@ -106,6 +109,8 @@ impl MediaTask {
             latch: Latch::new(params.remote),
             dtmf: DtmfDetector::new(),
             jitter: JitterBuffer::new(3, FRAME),
+            received: ReceiveStats::new(),
+            started: Instant::now(),
             player: Player::default(),
             pcm: [0; FRAME_SAMPLES],
             payload: Vec::with_capacity(FRAME_SAMPLES),
@@ -134,9 +139,11 @@ impl MediaTask {
                         self.receive(src, &buf[..n]);
                     }
                 }
-                // RTCP from the peer carries nothing we act on yet; reading keeps the
-                // socket buffer from filling.
-                _ = rtcp.recv_from(&mut rtcp_buf) => {}
+                r = rtcp.recv_from(&mut rtcp_buf) => {
+                    if let Ok((n, _)) = r {
+                        self.receive_rtcp(&rtcp_buf[..n]);
+                    }
+                }
                 cmd = commands.recv() => match cmd {
                     Some(cmd) => self.command(cmd),
                     None => break,
@@ -172,6 +179,8 @@ impl MediaTask {
         if !self.latch.on_packet(src, expected) || !expected {
             return;
         }
+        let arrival = rtp_units(self.started.elapsed(), 8000);
+        self.received.update(&packet.header, arrival);
         if Some(packet.header.payload_type) == self.params.telephone_event {
             if let Some(d) = self.dtmf.push(&packet.header, packet.payload) {
                 let _ = self.events.send(MediaEvent::Digit(d));
@@ -179,6 +188,20 @@ impl MediaTask {
         } else {
             self.jitter
                 .push(&packet.header, packet.payload, Instant::now());
+        }
+    }
+
+    /// The peer's sender reports give the LSR/DLSR fields of our reception reports
+    /// (RFC 3550 §6.4.1), from which it computes the round-trip time.
+    fn receive_rtcp(&mut self, data: &[u8]) {
+        let Ok(packets) = switchyard_rtp::parse_rtcp(data) else {
+            return;
+        };
+        for p in packets {
+            if let switchyard_rtp::RtcpPacket::SenderReport(sr) = p {
+                self.received
+                    .on_sender_report(sr.ntp_timestamp, Instant::now());
+            }
         }
     }
 
@@ -194,6 +217,12 @@ impl MediaTask {
         }
         let Some(remote) = remote.filter(|_| sending) else {
             self.sender.skip(FRAME_SAMPLES as u32);
+            // RFC 3550 §6.4.2: a participant that has not sent data since the last
+            // report sends receiver reports.
+            if let Some(remote) = remote.filter(|_| now >= self.next_rtcp) {
+                self.next_rtcp = now + RTCP_INTERVAL;
+                self.send_receiver_report(rtcp, remote, now).await;
+            }
             return;
         };
         self.payload.clear();
@@ -204,11 +233,16 @@ impl MediaTask {
         let _ = rtp.send_to(&self.packet, remote).await;
         if now >= self.next_rtcp {
             self.next_rtcp = now + RTCP_INTERVAL;
-            self.send_report(rtcp, remote).await;
+            self.send_report(rtcp, remote, now).await;
         }
     }
 
-    async fn send_report(&mut self, rtcp: &tokio::net::UdpSocket, remote: SocketAddr) {
+    async fn send_report(
+        &mut self,
+        rtcp: &tokio::net::UdpSocket,
+        remote: SocketAddr,
+        now: Instant,
+    ) {
         let stats = self.sender.stats();
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -219,11 +253,30 @@ impl MediaTask {
             rtp_timestamp: self.sender.timestamp(),
             packet_count: stats.packets,
             octet_count: stats.octets,
-            reports: Vec::new(),
+            reports: self.received.report_block(now).into_iter().collect(),
+        };
+        let mut out = Vec::with_capacity(96);
+        write_sender_report(&sr, "switchyard", &mut out);
+        let _ = rtcp.send_to(&out, rtcp_peer(remote)).await;
+    }
+
+    async fn send_receiver_report(
+        &mut self,
+        rtcp: &tokio::net::UdpSocket,
+        remote: SocketAddr,
+        now: Instant,
+    ) {
+        let rr = ReceiverReport {
+            ssrc: self.sender.ssrc(),
+            reports: self.received.report_block(now).into_iter().collect(),
         };
         let mut out = Vec::with_capacity(64);
-        write_sender_report(&sr, "switchyard", &mut out);
-        let rtcp_addr = SocketAddr::new(remote.ip(), remote.port().wrapping_add(1));
-        let _ = rtcp.send_to(&out, rtcp_addr).await;
+        write_receiver_report(&rr, "switchyard", &mut out);
+        let _ = rtcp.send_to(&out, rtcp_peer(remote)).await;
     }
+}
+
+/// RFC 3550 §11: RTCP goes to the next higher (odd) port when SDP names no other.
+fn rtcp_peer(rtp: SocketAddr) -> SocketAddr {
+    SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1))
 }
