@@ -1,9 +1,12 @@
-//! UAS dialogs (RFC 3261 §12).
+//! Dialogs (RFC 3261 §12): the UAS side here, the UAC side in `uac`.
 
 use crate::syntax::is_ws;
 use crate::{parse_uri, Error, Method, NameAddr, Request, Response};
 
-/// The state of a dialog created by an incoming INVITE (RFC 3261 §12).
+mod uac;
+
+/// The state of a dialog created by an INVITE, received (UAS) or sent (UAC)
+/// (RFC 3261 §12).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialog {
     call_id: String,
@@ -20,7 +23,7 @@ pub struct Dialog {
     invite_seq: u32,
 }
 
-fn bracket(contact: &str) -> String {
+pub(crate) fn bracket(contact: &str) -> String {
     let c = contact.trim_matches(is_ws);
     if c.starts_with('<') || c.contains('<') {
         c.to_string()
@@ -146,6 +149,17 @@ impl Dialog {
         if !matches!(method, Method::Ack | Method::Cancel) {
             self.local_seq = self.local_seq.wrapping_add(1).max(1);
         }
+        let mut req = self.build(method.clone(), self.local_seq);
+        if matches!(method, Method::Invite | Method::Update) {
+            req.headers.push("Contact", self.local_contact.as_str());
+        }
+        req
+    }
+
+    /// The in-dialog request `method` with CSeq number `seq`: Request-URI
+    /// and Route from the route set and remote target, From/To with the
+    /// dialog's tags, Call-ID, CSeq and Max-Forwards.
+    fn build(&self, method: Method, seq: u32) -> Request {
         let loose = self
             .route_set
             .first()
@@ -177,12 +191,8 @@ impl Dialog {
         req.headers.push("From", from.to_string());
         req.headers.push("To", to.to_string());
         req.headers.push("Call-ID", self.call_id.as_str());
-        req.headers
-            .push("CSeq", format!("{} {}", self.local_seq, method));
+        req.headers.push("CSeq", format!("{seq} {method}"));
         req.headers.push("Max-Forwards", "70");
-        if matches!(method, Method::Invite | Method::Update) {
-            req.headers.push("Contact", self.local_contact.as_str());
-        }
         req
     }
 

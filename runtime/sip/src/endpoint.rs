@@ -9,6 +9,7 @@ use std::time::Instant;
 use crate::parse::split;
 use crate::routing::{replace_top_via, response_route, Tokens};
 use crate::transaction::client::{ClientTimer, ClientTx};
+use crate::transaction::invite_client::InviteClientTx;
 use crate::transaction::server::{ServerTx, TimerOutcome};
 use crate::transaction::{ack_key_for, key_for, AckKey, TxKey};
 use crate::validate::{self, ACCEPT, ALLOW};
@@ -18,8 +19,12 @@ use crate::{
 
 pub use crate::events::{ClientTxId, EndpointConfig, Event, ServerTxId, Transmit, Transport};
 
-/// A SIP user agent server's transaction layer (RFC 3261 §17) plus the
-/// stateless checks of §8.2. The node owns the sockets and the clock.
+mod uac;
+
+/// A SIP user agent's transaction layer (RFC 3261 §17): server
+/// transactions with the stateless checks of §8.2, and client transactions
+/// for outbound requests (INVITE and CANCEL in `uac`). The node owns the
+/// sockets and the clock.
 #[derive(Debug)]
 pub struct Endpoint {
     config: EndpointConfig,
@@ -29,6 +34,9 @@ pub struct Endpoint {
     server_index: HashMap<TxKey, u64>,
     ack_index: HashMap<AckKey, u64>,
     clients: HashMap<u64, ClientTx>,
+    /// INVITE client transactions (RFC 3261 §17.1.1); they share
+    /// `client_index` and the id space with `clients`.
+    invites: HashMap<u64, InviteClientTx>,
     client_index: HashMap<(String, Method), u64>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
@@ -45,6 +53,7 @@ pub struct Endpoint {
 enum Slot {
     Server(u64),
     Client(u64),
+    Invite(u64),
 }
 
 impl Endpoint {
@@ -58,6 +67,7 @@ impl Endpoint {
             server_index: HashMap::new(),
             ack_index: HashMap::new(),
             clients: HashMap::new(),
+            invites: HashMap::new(),
             client_index: HashMap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -97,6 +107,7 @@ impl Endpoint {
             match slot {
                 Slot::Server(id) => self.server_timers(now, id),
                 Slot::Client(id) => self.client_timers(now, id),
+                Slot::Invite(id) => self.invite_timers(now, id),
             }
             self.touched.push(slot);
         }
@@ -164,6 +175,7 @@ impl Endpoint {
             let next = match slot {
                 Slot::Server(id) => self.servers.get(&id).and_then(ServerTx::next_timer),
                 Slot::Client(id) => self.clients.get(&id).map(ClientTx::next_timer),
+                Slot::Invite(id) => self.invites.get(&id).and_then(InviteClientTx::next_timer),
             };
             if let Some(at) = next {
                 self.timers.push(Reverse((at, slot)));
@@ -192,7 +204,7 @@ impl Endpoint {
 
     /// Number of live transactions (server and client).
     pub fn transaction_count(&self) -> usize {
-        self.servers.len() + self.clients.len()
+        self.servers.len() + self.clients.len() + self.invites.len()
     }
 
     /// Answers a server transaction (1xx, 2xx, 3xx-6xx). For INVITE: 2xx is
@@ -278,6 +290,15 @@ impl Endpoint {
         destination: SocketAddr,
         transport: Transport,
     ) -> ClientTxId {
+        let branch = self.stamp_request(&mut request, transport);
+        let id = self.alloc_id();
+        self.start_client(now, id, branch, &request, destination, transport);
+        ClientTxId(id)
+    }
+
+    /// Adds our top Via with a fresh branch and `rport`, and Max-Forwards
+    /// and User-Agent when the TU left them out. Returns the branch.
+    fn stamp_request(&mut self, request: &mut Request, transport: Transport) -> String {
         // RFC 3261 §8.1.1.7: "The branch ID inserted by an element compliant
         // with this specification MUST always begin with the characters
         // "z9hG4bK"."
@@ -297,13 +318,26 @@ impl Endpoint {
                 .headers
                 .push("User-Agent", self.config.user_agent.as_str());
         }
+        branch
+    }
+
+    /// Sends an already stamped non-INVITE request as client transaction
+    /// `id` (Timers E/F, §17.1.2).
+    fn start_client(
+        &mut self,
+        now: Instant,
+        id: u64,
+        branch: String,
+        request: &Request,
+        destination: SocketAddr,
+        transport: Transport,
+    ) {
         let bytes = request.to_bytes();
         self.transmits.push_back(Transmit {
             transport,
             destination,
             payload: bytes.clone(),
         });
-        let id = self.alloc_id();
         let method = request.method.clone();
         let tx = ClientTx::new(
             now,
@@ -318,7 +352,6 @@ impl Endpoint {
         self.client_index.insert((branch, method), id);
         self.touched.push(Slot::Client(id));
         self.schedule_touched();
-        ClientTxId(id)
     }
 
     fn alloc_id(&mut self) -> u64 {
@@ -354,6 +387,10 @@ impl Endpoint {
         let Some(&id) = self.client_index.get(&key) else {
             return;
         };
+        if self.invites.contains_key(&id) {
+            self.on_invite_response(now, id, resp);
+            return;
+        }
         let Some(tx) = self.clients.get_mut(&id) else {
             return;
         };
@@ -563,10 +600,15 @@ impl Endpoint {
             add_to_tag(&mut resp, &tag);
         }
         decorate(&mut resp, e);
-        self.send_stateless(transport, source, resp);
+        self.send_stateless_response(transport, source, resp);
     }
 
-    fn send_stateless(&mut self, transport: Transport, source: SocketAddr, mut resp: Response) {
+    fn send_stateless_response(
+        &mut self,
+        transport: Transport,
+        source: SocketAddr,
+        mut resp: Response,
+    ) {
         let destination = match resp.vias() {
             Ok(vias) => {
                 let (top_via, destination) = response_route(&vias[0], transport, source);
@@ -615,7 +657,7 @@ impl Endpoint {
             add_to_tag(&mut resp, &tag);
         }
         decorate(&mut resp, e);
-        self.send_stateless(transport, source, resp);
+        self.send_stateless_response(transport, source, resp);
     }
 }
 

@@ -130,6 +130,17 @@ pub enum Error {
     /// The TU built a response that cannot be sent (for example status < 100).
     #[error("invalid response: {0}")]
     InvalidResponse(&'static str),
+    /// The TU asked to CANCEL an INVITE that already has a final response.
+    #[error("the INVITE already has a final response")]
+    CancelTooLate,
+    /// A dialog was asked of a response that cannot create one: only 2xx,
+    /// and 101-199 with a To tag, do (RFC 3261 §12.1).
+    #[error("a {0} response does not create a dialog")]
+    NotDialogForming(u16),
+    /// A response does not answer the request it was paired with (Call-ID
+    /// or CSeq differ).
+    #[error("response does not match the request")]
+    ResponseMismatch,
 }
 
 impl Error {
@@ -139,7 +150,7 @@ impl Error {
         use Error::*;
         match self {
             EmptyMessage | UnterminatedHead | UnknownTransaction | AlreadyAnswered
-            | InvalidResponse(_) => None,
+            | InvalidResponse(_) | CancelTooLate | NotDialogForming(_) | ResponseMismatch => None,
             MessageTooLarge => Some(513),
             VersionNotSupported(_) => Some(505),
             TooManyHops => Some(483),

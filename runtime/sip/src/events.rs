@@ -102,14 +102,16 @@ pub enum Event {
         /// The INVITE's transaction.
         invite: ServerTxId,
     },
-    /// A response to a request sent with `send_request`.
+    /// A response to a request sent with `send_request` or `send_invite`
+    /// (or to a CANCEL sent by `cancel`).
     Response {
         /// The client transaction.
         tx: ClientTxId,
         /// The response.
         response: Response,
     },
-    /// Timer B/F fired: no final response (the TU tears the call down).
+    /// Timer B/F fired, or a cancelled INVITE got no final response within
+    /// 64*T1 of its CANCEL: no final response (the TU tears the call down).
     Timeout {
         /// The client transaction.
         tx: ClientTxId,

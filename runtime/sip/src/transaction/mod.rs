@@ -1,6 +1,7 @@
 //! Transaction state machines (RFC 3261 §17) and how requests find them.
 
 pub(crate) mod client;
+pub(crate) mod invite_client;
 pub(crate) mod server;
 
 use crate::{Method, Request, Via, MAGIC_COOKIE};
