@@ -4,6 +4,7 @@
 pub mod config;
 mod demo;
 mod http;
+mod live;
 mod media_io;
 mod ports;
 mod session;

@@ -50,6 +50,7 @@ pub struct Shared {
     pub events: broadcast::Sender<CallEvent>,
     pub sip: mpsc::UnboundedSender<SipCommand>,
     pub ports: PortPool,
+    pub live: crate::live::LiveCalls,
     active_calls: AtomicUsize,
     shutdown: watch::Sender<bool>,
 }
@@ -136,6 +137,7 @@ impl Shared {
             events,
             sip,
             ports,
+            live: crate::live::LiveCalls::default(),
             active_calls: AtomicUsize::new(0),
             shutdown,
         });

@@ -1,9 +1,11 @@
 //! Tests of a real node: sipp and pjsua2 as phones, the Python webhook as the app.
 
 mod call_flow;
+mod callbacks;
 mod faults;
 mod phone;
 mod rfc4475;
+mod sip_features;
 
 use std::time::Duration;
 

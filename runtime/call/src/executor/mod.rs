@@ -83,6 +83,22 @@ impl Executor {
         self.fetch(url, method, Vec::new(), true);
     }
 
+    /// Start with a document already in hand (an outbound call created with `Twiml`).
+    pub fn start_with(&mut self, now: Instant, document: Result<Document, AppFailure>) {
+        self.step = Step::Fetching;
+        self.document(now, document);
+    }
+
+    /// Replace the running document with `verbs` now (a live TwiML update from the API).
+    pub fn replace(&mut self, now: Instant, verbs: Vec<Verb>) {
+        if matches!(self.step, Step::Done) {
+            return;
+        }
+        self.push(Action::StopMedia);
+        self.step = Step::Fetching;
+        self.document(now, Ok(Document::Verbs(verbs)));
+    }
+
     /// The call was answered by other means (e.g. an outbound call picked up).
     pub fn set_answered(&mut self) {
         self.answered = true;

@@ -320,3 +320,27 @@ fn text_answer_is_spoken() {
         [Action::Answer, Action::Play { source: MediaSource::Speech { text, .. }, .. }] if text == "hello there"
     ));
 }
+
+#[test]
+fn live_twiml_replaces_the_running_verb() {
+    let t0 = Instant::now();
+    let mut exec = started(t0, vec![Verb::Pause(Pause { length: 60 })]);
+    work(&mut exec);
+    exec.replace(t0, vec![Verb::Say(say("changed")), Verb::Hangup]);
+    let acts = work(&mut exec);
+    assert_eq!(acts[0], Action::StopMedia);
+    assert!(matches!(
+        &acts[1],
+        Action::Play { source: MediaSource::Speech { text, .. }, .. } if text == "changed"
+    ));
+    assert_eq!(exec.poll_timeout(), None, "the pause is gone");
+}
+
+#[test]
+fn start_with_a_document_runs_it_without_fetching() {
+    let t0 = Instant::now();
+    let mut exec = Executor::new("", HttpMethod::Post);
+    exec.set_answered();
+    exec.start_with(t0, Ok(Document::Verbs(vec![Verb::Hangup])));
+    assert_eq!(work(&mut exec), vec![Action::Hangup]);
+}

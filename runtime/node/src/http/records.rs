@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use serde_json::{json, Value};
-use switchyard_store::{CallRecord, NotificationRecord};
+use switchyard_store::{CallFilter, CallRecord, NotificationRecord, Page, Repository};
 use switchyard_types::{AccountSid, CallSid};
 
 use crate::shared::Shared;
@@ -143,7 +143,14 @@ pub async fn calls(
         Ok(a) => a,
         Err(r) => return *r,
     };
-    match shared.store.calls(account, 50, 0) {
+    match shared.store.calls(
+        account,
+        &CallFilter::default(),
+        &Page {
+            size: 50,
+            after: None,
+        },
+    ) {
         Ok(list) => Json(json!({
             "calls": list.iter().map(call_json).collect::<Vec<_>>(),
             "page": 0,
@@ -164,7 +171,13 @@ pub async fn notifications(
         Ok(a) => a,
         Err(r) => return *r,
     };
-    match shared.store.notifications(account, 50, 0) {
+    match shared.store.notifications(
+        account,
+        &Page {
+            size: 50,
+            after: None,
+        },
+    ) {
         Ok(list) => Json(json!({
             "notifications": list.iter().map(notification_json).collect::<Vec<_>>(),
             "page": 0,

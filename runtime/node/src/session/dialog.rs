@@ -52,7 +52,7 @@ impl Session {
         ));
         self.negotiated = Some(negotiated);
         let ringing = self.response(&self.invite.clone(), 180, "Ringing", None);
-        self.respond(self.invite_tx, ringing);
+        self.respond_invite(ringing);
         self.record_ringing();
         true
     }
@@ -131,10 +131,28 @@ impl Session {
         let _ = self.shared.sip.send(SipCommand::Respond { tx, response });
     }
 
+    /// Answer the caller's INVITE (nothing to answer on an outbound call).
+    fn respond_invite(&self, response: Response) {
+        if let Some(tx) = self.invite_tx {
+            self.respond(tx, response);
+        }
+    }
+
+    /// End a call that is not answered yet: 487 to the caller's INVITE, or CANCEL of ours.
+    pub(super) fn cancel_early(&mut self) {
+        if self.invite_tx.is_some() {
+            self.refuse(487, "Request Terminated", CallStatus::Canceled);
+        } else {
+            let _ = self.shared.sip.send(SipCommand::Cancel {
+                call_id: self.invite.call_id().unwrap_or_default().to_owned(),
+            });
+        }
+    }
+
     /// Final non-2xx to the INVITE: the call never starts.
     fn refuse(&mut self, status: u16, reason: &str, call_status: CallStatus) {
         let r = self.response(&self.invite.clone(), status, reason, None);
-        self.respond(self.invite_tx, r);
+        self.respond_invite(r);
         self.status = call_status;
         self.phase = Phase::Over;
     }
@@ -147,7 +165,7 @@ impl Session {
         let sdp = n.answer.to_string();
         let params = media_params(n, true);
         let ok = self.response(&self.invite.clone(), 200, "OK", Some(sdp));
-        self.respond(self.invite_tx, ok);
+        self.respond_invite(ok);
         self.media_command(MediaCommand::Configure(params));
         self.phase = Phase::Answered;
         self.answered_at = Some(Instant::now());
@@ -168,7 +186,10 @@ impl Session {
     pub(super) fn hang_up(&mut self) {
         self.media_command(MediaCommand::Stop);
         match self.phase {
-            Phase::Early => self.refuse(603, "Decline", CallStatus::Completed),
+            Phase::Early if self.invite_tx.is_some() => {
+                self.refuse(603, "Decline", CallStatus::Completed)
+            }
+            Phase::Early => self.cancel_early(),
             Phase::Answered => {
                 let Some(dialog) = self.dialog.as_mut() else {
                     self.phase = Phase::Over;
@@ -180,7 +201,7 @@ impl Session {
                 let _ = self.shared.sip.send(SipCommand::Send {
                     call_id: self.invite.call_id().unwrap_or_default().to_owned(),
                     request: bye,
-                    destination: self.source,
+                    destination: self.peer,
                     transport: self.transport,
                 });
                 self.status = CallStatus::Completed;
@@ -199,7 +220,7 @@ impl Session {
                     // RFC 3261 §9.2: "the UAS SHOULD immediately respond to the INVITE with
                     // a 487 (Request Terminated)".
                     self.exec.hangup();
-                    self.refuse(487, "Request Terminated", CallStatus::Canceled);
+                    self.cancel_early();
                 }
             }
             SessionInput::AckTimeout => {
@@ -209,6 +230,7 @@ impl Session {
                 self.exec.hangup();
                 self.hang_up();
             }
+            SessionInput::InviteResponse(response) => self.invite_response(response),
             SessionInput::RequestOutcome(status) => {
                 if !status.is_some_and(|s| (200..300).contains(&s)) {
                     tracing::info!(call = %self.info.call_sid, ?status, "BYE not confirmed; call ends anyway");
@@ -316,7 +338,7 @@ impl Session {
     }
 }
 
-fn media_params(n: &Negotiated, answered: bool) -> MediaParams {
+pub(super) fn media_params(n: &Negotiated, answered: bool) -> MediaParams {
     MediaParams {
         remote: n.remote,
         codec: match n.codec {

@@ -32,6 +32,9 @@ impl Session {
             start_time: self.started_at.map(millis),
             end_time: end.map(millis),
             duration: self.duration_secs().map(|d| d as i64),
+            date_updated: millis(SystemTime::now()),
+            parent_call_sid: None,
+            phone_number_sid: None,
         }
     }
 
@@ -90,6 +93,7 @@ impl Session {
         );
         self.status_reporter
             .report("completed", self.status.as_str(), Some(duration as u64));
+        self.shared.live.unregister(self.info.call_sid);
         let _ = self.shared.sip.send(SipCommand::Ended {
             call_id: self.invite.call_id().unwrap_or_default().to_owned(),
         });

@@ -6,7 +6,10 @@
 mod app;
 mod dialog;
 mod lifecycle;
+mod outbound;
 mod prepare;
+
+pub use outbound::{spawn_outbound, OutboundCall};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +23,7 @@ use switchyard_sip::{Dialog, Request, ServerTxId, Transport};
 use switchyard_types::{CallSid, CallStatus};
 use tokio::sync::mpsc;
 
+use crate::live::Control;
 use crate::media_io::{MediaEvent, MediaHandle};
 use crate::shared::{AccountEntry, NumberBinding, Shared};
 use crate::status::StatusReporter;
@@ -39,6 +43,8 @@ pub enum SessionInput {
     AckTimeout,
     /// The final outcome of a request we sent (None: Timer F fired).
     RequestOutcome(Option<u16>),
+    /// A response to our outbound INVITE (None: Timer B fired).
+    InviteResponse(Option<switchyard_sip::Response>),
 }
 
 /// Where the call stands on the SIP side.
@@ -103,11 +109,16 @@ struct Session {
     binding: NumberBinding,
     account: AccountEntry,
     info: CallInfo,
-    invite_tx: ServerTxId,
+    /// The INVITE's server transaction (inbound calls only).
+    invite_tx: Option<ServerTxId>,
+    /// The INVITE that made the call: the caller's, or ours for an outbound call.
     invite: Request,
-    source: SocketAddr,
+    /// Where the dialog's peer is reached: the flow an inbound INVITE came in on, or the
+    /// address an outbound INVITE went to.
+    peer: SocketAddr,
     transport: Transport,
     dialog: Option<Dialog>,
+    controls: Option<mpsc::UnboundedReceiver<Control>>,
     phase: Phase,
     status: CallStatus,
     exec: Executor,
@@ -162,14 +173,16 @@ impl Session {
             account.signer.clone(),
             info.clone(),
         );
+        let controls = Some(shared.live.register(info.call_sid));
         Self {
             shared,
             binding,
             account,
+            controls,
             info,
-            invite_tx,
+            invite_tx: Some(invite_tx),
             invite,
-            source,
+            peer: source,
             transport,
             dialog: None,
             phase: Phase::Early,
@@ -194,17 +207,24 @@ impl Session {
     }
 
     async fn run(&mut self, mut sip: mpsc::UnboundedReceiver<SessionInput>) {
-        let (Some(mut media_rx), Some(mut documents), Some(mut prepared)) = (
+        if self.begin().await {
+            self.exec.start(Instant::now());
+        }
+        self.main_loop(&mut sip).await;
+        self.finish();
+    }
+
+    /// Drive the call until it is over: SIP, media, documents, timers, API controls.
+    async fn main_loop(&mut self, sip: &mut mpsc::UnboundedReceiver<SessionInput>) {
+        let (Some(mut media_rx), Some(mut documents), Some(mut prepared), Some(mut controls)) = (
             self.media_rx.take(),
             self.documents_rx.take(),
             self.prepared_rx.take(),
+            self.controls.take(),
         ) else {
             return;
         };
         let mut shutdown = self.shared.shutting_down();
-        if self.begin().await {
-            self.exec.start(Instant::now());
-        }
         loop {
             self.perform();
             if self.phase == Phase::Over {
@@ -226,6 +246,7 @@ impl Session {
                 Some(doc) = documents.recv() => self.exec.document(Instant::now(), doc),
                 Some((token, repeat, stream)) = prepared.recv() => self.prepared(token, repeat, stream),
                 _ = sleep => self.exec.timeout(Instant::now()),
+                Some(control) = controls.recv() => self.control(control),
                 Ok(()) = shutdown.changed() => {
                     tracing::info!(call = %self.info.call_sid, "hanging up for shutdown");
                     self.exec.hangup();
@@ -233,7 +254,29 @@ impl Session {
                 }
             }
         }
-        self.finish();
+    }
+
+    /// A REST API request on the live call.
+    fn control(&mut self, control: Control) {
+        let now = Instant::now();
+        match control {
+            Control::Redirect { url, method } => self.exec.redirect(url, method),
+            Control::Twiml(text) => match switchyard_instructions::parse_twiml(&text) {
+                Ok(verbs) => self.exec.replace(now, verbs),
+                // The API validated it before accepting the update.
+                Err(e) => tracing::warn!(call = %self.info.call_sid, error = %e, "TwiML update refused"),
+            },
+            Control::Complete => {
+                self.exec.hangup();
+                self.hang_up();
+            }
+            Control::Cancel => {
+                if self.phase == Phase::Early {
+                    self.exec.hangup();
+                    self.cancel_early();
+                }
+            }
+        }
     }
 
     /// Carry out what the executor asked for.

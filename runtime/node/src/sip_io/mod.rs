@@ -33,6 +33,23 @@ pub enum SipCommand {
     },
     /// The call is over: forget its routes.
     Ended { call_id: String },
+    /// Place an outbound call: send the INVITE as a client transaction and route the
+    /// dialog's requests and the INVITE's responses to `session`.
+    Invite {
+        call_id: String,
+        request: Request,
+        destination: SocketAddr,
+        transport: Transport,
+        session: mpsc::UnboundedSender<SessionInput>,
+    },
+    /// Cancel our pending INVITE of `call_id` (RFC 3261 §9.1).
+    Cancel { call_id: String },
+    /// Send a request outside any transaction (the ACK to a 2xx, §13.2.2.4).
+    Stateless {
+        request: Request,
+        destination: SocketAddr,
+        transport: Transport,
+    },
 }
 
 /// The bound SIP transports and the endpoint state.
@@ -131,6 +148,34 @@ impl SipIo {
                 self.routes.client.insert(tx, call_id);
             }
             SipCommand::Ended { call_id } => self.routes.forget(&call_id),
+            SipCommand::Invite {
+                call_id,
+                request,
+                destination,
+                transport,
+                session,
+            } => {
+                let tx = self
+                    .endpoint
+                    .send_invite(now, request, destination, transport);
+                self.routes.add_outbound(call_id, tx, session);
+            }
+            SipCommand::Cancel { call_id } => {
+                if let Some(tx) = self.routes.outbound_invite(&call_id) {
+                    match self.endpoint.cancel(now, tx) {
+                        Ok(Some(cancel)) => {
+                            self.routes.client.insert(cancel, call_id);
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::debug!(error = %e, "CANCEL not sent"),
+                    }
+                }
+            }
+            SipCommand::Stateless {
+                request,
+                destination,
+                transport,
+            } => self.endpoint.send_stateless(request, destination, transport),
         }
     }
 
@@ -184,6 +229,13 @@ impl SipIo {
     }
 
     fn client_outcome(&mut self, tx: ClientTxId, response: Option<Response>) {
+        if let Some(call_id) = self.routes.invite_call(tx) {
+            // Every response to our INVITE (1xx, each 2xx retransmission to re-ACK, the
+            // final) and its timeout go to the session as they are.
+            self.routes
+                .send(&call_id, SessionInput::InviteResponse(response));
+            return;
+        }
         let final_outcome = response.as_ref().is_none_or(|r| r.status >= 200);
         let id = if final_outcome {
             self.routes.client.remove(&tx)

@@ -19,6 +19,9 @@ pub(super) struct Routes {
     pub client: HashMap<ClientTxId, String>,
     /// Call-ID → its INVITE transaction, so forgetting a call costs no scan.
     pub invite_of: HashMap<String, ServerTxId>,
+    /// Our outbound INVITEs: transaction → Call-ID and back.
+    pub outbound: HashMap<ClientTxId, String>,
+    pub outbound_of: HashMap<String, ClientTxId>,
 }
 
 impl Routes {
@@ -42,10 +45,33 @@ impl Routes {
         self.invite_of.insert(call_id, invite);
     }
 
+    pub fn add_outbound(
+        &mut self,
+        call_id: String,
+        invite: ClientTxId,
+        session: tokio::sync::mpsc::UnboundedSender<SessionInput>,
+    ) {
+        self.calls.insert(call_id.clone(), session);
+        self.outbound.insert(invite, call_id.clone());
+        self.outbound_of.insert(call_id, invite);
+    }
+
+    pub fn outbound_invite(&self, call_id: &str) -> Option<ClientTxId> {
+        self.outbound_of.get(call_id).copied()
+    }
+
+    /// The call whose outbound INVITE is `tx`.
+    pub fn invite_call(&self, tx: ClientTxId) -> Option<String> {
+        self.outbound.get(&tx).cloned()
+    }
+
     pub fn forget(&mut self, call_id: &str) {
         self.calls.remove(call_id);
         if let Some(tx) = self.invite_of.remove(call_id) {
             self.invites.remove(&tx);
+        }
+        if let Some(tx) = self.outbound_of.remove(call_id) {
+            self.outbound.remove(&tx);
         }
     }
 }

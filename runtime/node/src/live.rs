@@ -1,0 +1,60 @@
+//! Live calls by SID, so the REST API can redirect, hang up or cancel a call in progress.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use switchyard_instructions::HttpMethod;
+use switchyard_types::CallSid;
+use tokio::sync::mpsc;
+
+/// What the API asks of a live call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// Continue with the document at this URL, now.
+    Redirect { url: String, method: HttpMethod },
+    /// Continue with this TwiML, now.
+    Twiml(String),
+    /// `Status=completed`: hang up an answered call.
+    Complete,
+    /// `Status=canceled`: end a call that is not answered yet.
+    Cancel,
+}
+
+/// Why a control could not be delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlError {
+    /// No live call has this SID (it ended, or never existed on this node).
+    NotLive,
+}
+
+/// The registry of live calls.
+#[derive(Debug, Default)]
+pub struct LiveCalls {
+    calls: Mutex<HashMap<CallSid, mpsc::UnboundedSender<Control>>>,
+}
+
+impl LiveCalls {
+    /// Register a call; its session reads controls from the returned queue.
+    pub fn register(&self, sid: CallSid) -> mpsc::UnboundedReceiver<Control> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.lock().insert(sid, tx);
+        rx
+    }
+
+    pub fn unregister(&self, sid: CallSid) {
+        self.lock().remove(&sid);
+    }
+
+    pub fn send(&self, sid: CallSid, control: Control) -> Result<(), ControlError> {
+        let tx = self.lock().get(&sid).cloned().ok_or(ControlError::NotLive)?;
+        tx.send(control).map_err(|_| ControlError::NotLive)
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CallSid, mpsc::UnboundedSender<Control>>> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,350 @@
+//! Outbound calls: the node as a user agent client (RFC 3261 §13.2), then the same call
+//! session as an inbound call once the far end answers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use switchyard_call::params::{CallInfo, Direction};
+use switchyard_call::{Document, Executor};
+use switchyard_instructions::{parse_twiml, HttpMethod};
+use switchyard_rtp::{accept_answer, offer, Codec, LocalMedia, SessionDescription};
+use switchyard_sip::{fresh_call_id, fresh_tag, new_invite, Dialog, NameAddr, Response, Transport};
+use switchyard_types::{CallSid, CallStatus};
+use switchyard_webhook::Target;
+use tokio::sync::mpsc;
+
+use super::{Phase, Session, SessionInput};
+use crate::live::Control;
+use crate::media_io;
+use crate::ports::MediaSockets;
+use crate::shared::{AccountEntry, NumberBinding, Shared};
+use crate::sip_io::SipCommand;
+use crate::status::StatusReporter;
+
+/// What drives an outbound call once answered.
+#[derive(Debug, Clone)]
+pub enum OutboundApp {
+    Url(Target),
+    Twiml(String),
+}
+
+/// An outbound call taken off the queue, ready to dial.
+#[derive(Debug, Clone)]
+pub struct OutboundCall {
+    pub call_sid: CallSid,
+    pub account: AccountEntry,
+    pub from: String,
+    pub to: String,
+    /// The Request-URI of our INVITE.
+    pub request_uri: String,
+    pub destination: SocketAddr,
+    pub transport: Transport,
+    pub app: OutboundApp,
+    pub fallback: Option<Target>,
+    pub status_callback: Option<Target>,
+    pub status_events: Vec<String>,
+    /// How long to let it ring before giving up (`Timeout`, Twilio's `no-answer`).
+    pub ring_timeout: Duration,
+    pub created: SystemTime,
+}
+
+/// Why our INVITE is being cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CancelReason {
+    NoAnswer,
+    Canceled,
+}
+
+/// Dial and run an outbound call; `on_end` runs when it is over (frees its queue slot).
+pub fn spawn_outbound(shared: Arc<Shared>, call: OutboundCall, on_end: impl FnOnce() + Send + 'static) {
+    shared.call_started();
+    tokio::spawn(async move {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut session = Session::outbound(shared.clone(), &call);
+        if session.dial(&call, tx, &mut rx).await {
+            session.main_loop(&mut rx).await;
+        }
+        session.finish();
+        shared.call_ended();
+        on_end();
+    });
+}
+
+impl Session {
+    fn outbound(shared: Arc<Shared>, call: &OutboundCall) -> Self {
+        let info = CallInfo {
+            call_sid: call.call_sid,
+            account_sid: call.account.sid,
+            from: call.from.clone(),
+            to: call.to.clone(),
+            direction: Direction::OutboundApi,
+        };
+        let voice = match &call.app {
+            OutboundApp::Url(t) => t.clone(),
+            OutboundApp::Twiml(_) => Target {
+                url: String::new(),
+                method: switchyard_webhook::HttpMethod::Post,
+            },
+        };
+        let binding = NumberBinding {
+            number: call.from.clone(),
+            account_sid: call.account.sid,
+            voice,
+            fallback: call.fallback.clone(),
+            status_callback: call.status_callback.clone(),
+            status_events: call.status_events.clone(),
+        };
+        let (media_events, media_rx) = mpsc::unbounded_channel();
+        let (documents, documents_rx) = mpsc::unbounded_channel();
+        let (prepared, prepared_rx) = mpsc::unbounded_channel();
+        let exec = Executor::new(
+            binding.voice.url.clone(),
+            match binding.voice.method {
+                switchyard_webhook::HttpMethod::Get => HttpMethod::Get,
+                switchyard_webhook::HttpMethod::Post => HttpMethod::Post,
+            },
+        );
+        let status_reporter =
+            StatusReporter::new(shared.clone(), &binding, call.account.signer.clone(), info.clone());
+        let controls = Some(shared.live.register(info.call_sid));
+        Self {
+            shared,
+            binding,
+            account: call.account.clone(),
+            controls,
+            info,
+            invite_tx: None,
+            invite: switchyard_sip::Request::new(switchyard_sip::Method::Invite, call.request_uri.clone()),
+            peer: call.destination,
+            transport: call.transport,
+            dialog: None,
+            phase: Phase::Early,
+            status: CallStatus::Queued,
+            exec,
+            negotiated: None,
+            sdp_version: 1,
+            media: None,
+            media_events,
+            media_rx: Some(media_rx),
+            documents,
+            documents_rx: Some(documents_rx),
+            prepared,
+            prepared_rx: Some(prepared_rx),
+            playing: None,
+            jar: Arc::default(),
+            status_reporter,
+            created: call.created,
+            answered_at: None,
+            started_at: None,
+        }
+    }
+
+    /// Send the INVITE and wait for the far end's final answer. True when answered.
+    async fn dial(
+        &mut self,
+        call: &OutboundCall,
+        session_tx: mpsc::UnboundedSender<SessionInput>,
+        sip: &mut mpsc::UnboundedReceiver<SessionInput>,
+    ) -> bool {
+        self.record_initiated();
+        let sockets = match self.shared.ports.bind().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "no RTP port for an outbound call");
+                self.status = CallStatus::Failed;
+                self.phase = Phase::Over;
+                return false;
+            }
+        };
+        let local = LocalMedia {
+            address: self.shared.ports.ip(),
+            port: sockets.port,
+            session_id: u64::from(rand::random::<u32>()),
+            session_version: self.sdp_version,
+            codecs: vec![Codec::Pcmu, Codec::Pcma],
+        };
+        let our_offer = offer(&local, 101);
+        let host = self.local_host();
+        let mut from = NameAddr::new(format!("sip:{}@{host}", call.from));
+        from.params.push(("tag".into(), Some(fresh_tag())));
+        let to = NameAddr::new(call.request_uri.clone());
+        let call_id = fresh_call_id(&host);
+        let invite = new_invite(
+            &call.request_uri,
+            &from,
+            &to,
+            &call_id,
+            1,
+            &format!("<sip:{}@{host}>", call.from),
+            Some(our_offer.to_string().into_bytes()),
+        );
+        self.invite = invite.clone();
+        let _ = self.shared.sip.send(SipCommand::Invite {
+            call_id,
+            request: invite,
+            destination: call.destination,
+            transport: call.transport,
+            session: session_tx,
+        });
+        let mut controls = self.controls.take();
+        let mut shutdown = self.shared.shutting_down();
+        let ring_deadline = tokio::time::Instant::now() + call.ring_timeout;
+        let mut cancel: Option<CancelReason> = None;
+        let answered = loop {
+            tokio::select! {
+                input = sip.recv() => match input {
+                    Some(SessionInput::InviteResponse(Some(r))) => {
+                        if let Some(done) = self.dial_response(&r, &our_offer, cancel) {
+                            break done;
+                        }
+                    }
+                    Some(SessionInput::InviteResponse(None)) => {
+                        // Timer B: nobody answered the INVITE at all.
+                        self.status = match cancel {
+                            Some(CancelReason::Canceled) => CallStatus::Canceled,
+                            Some(CancelReason::NoAnswer) => CallStatus::NoAnswer,
+                            None => CallStatus::Failed,
+                        };
+                        break false;
+                    }
+                    Some(other) => self.sip_input(other),
+                    None => break false,
+                },
+                _ = tokio::time::sleep_until(ring_deadline), if cancel.is_none() => {
+                    cancel = Some(CancelReason::NoAnswer);
+                    self.cancel_early();
+                }
+                Some(control) = async { match controls.as_mut() { Some(c) => c.recv().await, None => None } } => {
+                    if matches!(control, Control::Cancel | Control::Complete) && cancel.is_none() {
+                        cancel = Some(CancelReason::Canceled);
+                        self.cancel_early();
+                    }
+                }
+                Ok(()) = shutdown.changed(), if cancel.is_none() => {
+                    cancel = Some(CancelReason::Canceled);
+                    self.cancel_early();
+                }
+            }
+        };
+        self.controls = controls;
+        if !answered {
+            self.shared.ports.release(sockets.port);
+            self.phase = Phase::Over;
+            return false;
+        }
+        self.start_media(sockets);
+        self.exec.set_answered();
+        match &call.app {
+            OutboundApp::Url(_) => self.exec.start(Instant::now()),
+            OutboundApp::Twiml(text) => {
+                let doc = parse_twiml(text).map(Document::Verbs).map_err(|e| {
+                    switchyard_call::AppFailure {
+                        code: e.twilio_code(),
+                        message: e.to_string(),
+                    }
+                });
+                self.exec.start_with(Instant::now(), doc);
+            }
+        }
+        true
+    }
+
+    /// A response to our INVITE while dialing: Some(answered?) once it is final.
+    fn dial_response(
+        &mut self,
+        r: &Response,
+        our_offer: &SessionDescription,
+        cancel: Option<CancelReason>,
+    ) -> Option<bool> {
+        match r.status {
+            100 => None,
+            101..=199 => {
+                if self.status != CallStatus::Ringing && matches!(r.status, 180 | 183) {
+                    self.status = CallStatus::Ringing;
+                    self.record_ringing();
+                }
+                None
+            }
+            200..=299 => {
+                let negotiated = std::str::from_utf8(&r.body)
+                    .ok()
+                    .and_then(|b| SessionDescription::parse(b).ok())
+                    .and_then(|answer| accept_answer(our_offer, &answer).ok());
+                match Dialog::new_uac(&self.invite, r) {
+                    Ok(dialog) => {
+                        let ack = dialog.ack(1);
+                        let _ = self.shared.sip.send(SipCommand::Stateless {
+                            request: ack,
+                            destination: self.peer,
+                            transport: self.transport,
+                        });
+                        self.dialog = Some(dialog);
+                    }
+                    Err(e) => {
+                        tracing::warn!(call = %self.info.call_sid, error = %e, "2xx without a usable dialog");
+                        self.status = CallStatus::Failed;
+                        return Some(false);
+                    }
+                }
+                let Some(n) = negotiated else {
+                    // RFC 3264 gives no way to refuse an answer: end the call with BYE.
+                    tracing::warn!(call = %self.info.call_sid, "unusable SDP answer; hanging up");
+                    self.phase = Phase::Answered;
+                    self.hang_up();
+                    self.status = CallStatus::Failed;
+                    return Some(false);
+                };
+                self.negotiated = Some(n);
+                self.phase = Phase::Answered;
+                self.answered_at = Some(Instant::now());
+                self.started_at = Some(SystemTime::now());
+                self.status = CallStatus::InProgress;
+                self.record_answered();
+                Some(true)
+            }
+            status => {
+                self.status = match (status, cancel) {
+                    (487, Some(CancelReason::NoAnswer)) | (408 | 480, _) => CallStatus::NoAnswer,
+                    (487, _) => CallStatus::Canceled,
+                    (486 | 600, _) => CallStatus::Busy,
+                    _ => CallStatus::Failed,
+                };
+                Some(false)
+            }
+        }
+    }
+
+    fn start_media(&mut self, sockets: MediaSockets) {
+        let Some(n) = &self.negotiated else { return };
+        let pool = self.shared.clone();
+        self.media = Some(media_io::spawn(
+            sockets,
+            super::dialog::media_params(n, true),
+            self.media_events.clone(),
+            move |port| pool.ports.release(port),
+        ));
+    }
+
+    /// After the answer: a retransmitted 2xx means our ACK was lost; send it again
+    /// (RFC 3261 §13.2.2.4: "The UAC core MUST generate an ACK request for each 2xx").
+    pub(super) fn invite_response(&mut self, response: Option<Response>) {
+        let Some(r) = response else { return };
+        if !(200..300).contains(&r.status) {
+            return;
+        }
+        if let Some(d) = &self.dialog {
+            let _ = self.shared.sip.send(SipCommand::Stateless {
+                request: d.ack(1),
+                destination: self.peer,
+                transport: self.transport,
+            });
+        }
+    }
+
+    fn local_host(&self) -> String {
+        let listen = self.shared.config.sip.listen;
+        let ip = self.shared.config.sip.public_address.unwrap_or(listen.ip());
+        std::net::SocketAddr::new(ip, listen.port()).to_string()
+    }
+}
