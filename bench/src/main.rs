@@ -1,0 +1,304 @@
+//! `switchyard-bench`: benchmarks of a real node on loopback that print markdown tables.
+//!
+//! `foundation` measures the call rate (sipp callers against the node, and against a
+//! sipp callee as the generator's own ceiling) and concurrent playing calls (RTP pacing
+//! jitter seen by a receiver, next to an in-process reference pacer).
+
+mod hook;
+mod media;
+mod node;
+mod pacer;
+mod procs;
+mod rate;
+mod report;
+mod rtprx;
+mod stats;
+mod uac;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "switchyard-bench",
+    about = "Benchmarks of a real node on loopback"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Call rate and concurrent media of the foundation node.
+    Foundation(Foundation),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct Foundation {
+    /// A run of about a minute: two rate steps, two media steps, short windows.
+    #[arg(long)]
+    quick: bool,
+    /// Offered call rates (calls/s), in order; the ramp stops after the first step with
+    /// failed calls.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100,200,400,700,1000,1300,1600,2000"
+    )]
+    rates: Vec<u32>,
+    /// Seconds of calls per rate step.
+    #[arg(long, default_value_t = 10)]
+    rate_secs: u32,
+    /// Concurrent playing calls per media step.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "250,500,1000,1500,2000,2500"
+    )]
+    calls: Vec<usize>,
+    /// Set-up rate of the media steps (calls/s).
+    #[arg(long, default_value_t = 200)]
+    setup_rate: u32,
+    /// Measurement window of a media step, seconds.
+    #[arg(long, default_value_t = 8)]
+    window_secs: u64,
+    /// Length of the played WAV, seconds.
+    #[arg(long, default_value_t = 30)]
+    play_secs: u32,
+    /// Jitter p99 limit of the headline, ms.
+    #[arg(long, default_value_t = 5.0)]
+    jitter_limit_ms: f64,
+    /// Skip the call-rate part.
+    #[arg(long)]
+    skip_rate: bool,
+    /// Skip the concurrent-media part.
+    #[arg(long)]
+    skip_media: bool,
+    /// Where to write the section (default: BENCHMARKS.md of the workspace).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Print only; leave BENCHMARKS.md alone.
+    #[arg(long)]
+    no_write: bool,
+}
+
+impl Foundation {
+    fn apply_quick(mut self) -> Self {
+        if self.quick {
+            self.rates = vec![200, 1000];
+            self.rate_secs = 4;
+            self.calls = vec![100, 500];
+            self.window_secs = 4;
+        }
+        self
+    }
+}
+
+fn main() -> Result<()> {
+    let Cmd::Foundation(args) = Cli::parse().command;
+    foundation(args.apply_quick())
+}
+
+fn foundation(args: Foundation) -> Result<()> {
+    raise_fd_limit();
+    let ticks = procs::clock_ticks();
+    let hook = hook::Webhook::start(args.play_secs)?;
+    let work = tempfile::tempdir()?;
+    let mut out = String::new();
+
+    if !args.skip_rate {
+        let table = call_rate(&args, &hook, work.path())?;
+        println!("### Call rate\n\n{table}");
+        out.push_str(&format!("### Call rate\n\n{}\n", rate_notes(&args)));
+        out.push_str(&table);
+    }
+    if !args.skip_media {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("bench")
+            .build()?;
+        let pacer_rt = pacer::runtime(2)?;
+        let table = rt.block_on(concurrent_media(&args, &hook, &pacer_rt, ticks))?;
+        pacer_rt.shutdown_timeout(Duration::from_secs(2));
+        println!("### Concurrent playing calls\n\n{table}");
+        out.push_str(&format!(
+            "\n### Concurrent playing calls\n\n{}\n",
+            media_notes(&args)
+        ));
+        out.push_str(&table);
+    }
+    let body = format!("{}\n{out}", preamble());
+    if !args.no_write {
+        let path = args
+            .write
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"));
+        report::write_section(&path, &body)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn call_rate(args: &Foundation, hook: &hook::Webhook, work: &std::path::Path) -> Result<String> {
+    let say = format!("{}{}", hook.base_url(), hook::SAY_PATH);
+    let mut node = node::Node::start(&say, media::NODE_RTP)?;
+    // One call first, so that every measured call hits the node's cache for the Say.
+    let warm = rate::run_step(node.sip(), node::NUMBER, 1, 1, work)?;
+    eprintln!(
+        "warm-up call: {} ok, {} failed",
+        warm.successful, warm.failed
+    );
+    let mut node_steps = Vec::new();
+    for &r in &args.rates {
+        let s = rate::run_step(node.sip(), node::NUMBER, r, args.rate_secs, work)?;
+        eprintln!("node {r}/s: {s:?}");
+        let failed = !report::clean(&s, u64::from(r) * u64::from(args.rate_secs));
+        node_steps.push(s);
+        if failed || !node.alive() {
+            let (n, first) = node.warnings(5);
+            eprintln!("node WARN/ERROR lines: {n}\n{}", first.join("\n"));
+            break;
+        }
+    }
+    let (warn_count, warn_lines) = node.warnings(3);
+    drop(node);
+    let callee = rate::ReferenceCallee::start(Duration::from_secs(
+        (u64::from(args.rate_secs) + 50) * node_steps.len() as u64 + 30,
+    ))?;
+    let mut ref_steps = Vec::new();
+    for s in &node_steps {
+        let r = rate::run_step(callee.addr(), node::NUMBER, s.offered, args.rate_secs, work)?;
+        eprintln!("sipp {}/s: {r:?}", s.offered);
+        ref_steps.push(r);
+    }
+    let mut table = report::rate_table(&node_steps, &ref_steps, args.rate_secs);
+    let evidence: Vec<String> = node_steps
+        .iter()
+        .chain(&ref_steps)
+        .filter(|s| !s.errors.is_empty())
+        .take(2)
+        .flat_map(|s| s.errors.iter().take(3).cloned())
+        .collect();
+    if !evidence.is_empty() {
+        table.push_str("\nFirst sipp error-log lines:\n\n```\n");
+        table.push_str(&evidence.join("\n"));
+        table.push_str("\n```\n");
+    }
+    if warn_count > 0 {
+        table.push_str(&format!(
+            "\nNode stderr had {warn_count} WARN/ERROR lines, e.g.:\n\n```\n{}\n```\n",
+            warn_lines.join("\n")
+        ));
+    }
+    Ok(table)
+}
+
+async fn concurrent_media(
+    args: &Foundation,
+    hook: &hook::Webhook,
+    pacer_rt: &tokio::runtime::Runtime,
+    ticks: u64,
+) -> Result<String> {
+    let play = format!("{}{}", hook.base_url(), hook::PLAY_PATH);
+    let mut node_steps = Vec::new();
+    let mut ref_steps = Vec::new();
+    for &calls in &args.calls {
+        let plan = media::Plan {
+            calls,
+            setup_rate: args.setup_rate,
+            settle: Duration::from_secs(1),
+            window: Duration::from_secs(args.window_secs),
+        };
+        let ramp = calls as f64 / f64::from(args.setup_rate);
+        if ramp + 1.0 + args.window_secs as f64 > f64::from(args.play_secs) - 2.0 {
+            eprintln!("warning: {calls} calls at {}/s take {ramp:.1} s to set up: the first calls end before the window does", args.setup_rate);
+        }
+        let n = media::node_step(&play, plan, ticks).await?;
+        eprintln!("node {calls} calls: {n:?}");
+        let r = media::reference_step(plan, pacer_rt, ticks).await?;
+        eprintln!("pacer {calls} streams: {r:?}");
+        node_steps.push(n);
+        ref_steps.push(r);
+    }
+    let mut t = report::media_table(&node_steps, &ref_steps, args.jitter_limit_ms);
+    t.push_str(&format!(
+        "\nThe WAV was fetched {} time(s) by {} webhook requests in all (the node caches it).\n",
+        hook.wav_hits(),
+        hook.hits()
+    ));
+    Ok(t)
+}
+
+fn rate_notes(args: &Foundation) -> String {
+    format!(
+        "sipp 3.6.1 (`tests/sipp/uac_bench.xml`: INVITE, 200, ACK, waits for the node's BYE, \
+         200) for {} s per step at each offered rate; the number's webhook (an axum server in \
+         the benchmark) answers `<Say>Hello</Say><Hangup/>`, cached by the node after a \
+         warm-up call. INVITE→200 is sipp's response time (`-trace_rtt`, 1 ms resolution); \
+         achieved = answered calls per second between the first and last 200. Reference: \
+         the same sipp caller against a sipp callee (`bench/sipp/uas_bye.xml`: 200, ACK, \
+         BYE at once) at the same rates. The ramp stops after the first step with a failed call.\n",
+        args.rate_secs
+    )
+}
+
+fn media_notes(args: &Foundation) -> String {
+    format!(
+        "Calls set up at {}/s by the benchmark's Rust caller; the webhook answers \
+         `<Play>` of a {} s 440 Hz WAV (served by the benchmark) then `<Hangup/>`. Once all \
+         calls are up (+1 s) every packet is timed for {} s on its own UDP socket; jitter = \
+         |interarrival − 20 ms × sequence step| per packet; loss = 1 − received / (window ÷ \
+         20 ms × calls). A fresh node per step; CPU from /proc/PID/stat over the window, \
+         RSS growth over the idle node. Reference: the same receiver fed by one tokio task \
+         per stream in the benchmark process (own 2-thread runtime).\n",
+        args.setup_rate, args.play_secs, args.window_secs
+    )
+}
+
+fn preamble() -> String {
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    // Other work on the shared cores moves every figure; record how busy they were.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!(
+        "Command: `cargo build --release -p switchyard-node -p switchyard-bench && \
+         cargo run --release -p switchyard-bench -- {}`\n\n\
+         Run {}, {cores} cores ({cpu}), shared with other work (load average at the end: \
+         {}); node, sipp and the benchmark all on the same cores, over loopback.\n",
+        args.join(" "),
+        date.trim(),
+        load.join(" ")
+    )
+}
+
+/// Each call holds two UDP sockets on each side; raise the open-file limit (inherited by
+/// the node and sipp) as far as allowed.
+fn raise_fd_limit() {
+    const WANT: u64 = 65_536;
+    if rlimit::setrlimit(rlimit::Resource::NOFILE, WANT, WANT).is_err() {
+        let _ = rlimit::increase_nofile_limit(WANT);
+    }
+    if let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        eprintln!("open files limit: {soft}");
+    }
+}
