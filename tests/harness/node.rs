@@ -96,7 +96,7 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
-    /// One account ([`crate::ACCOUNT_SID`]), no numbers, 200 RTP ports.
+    /// One account ([`crate::ACCOUNT_SID`]), no numbers, 40 RTP ports.
     pub fn new() -> NodeConfig {
         NodeConfig {
             accounts: vec![AccountConfig {
@@ -105,7 +105,7 @@ impl NodeConfig {
                 signing_key: Some(crate::SIGNING_KEY.into()),
             }],
             numbers: Vec::new(),
-            rtp_ports: 200,
+            rtp_ports: 40,
             start_timeout: Duration::from_secs(20),
             lifetime: Duration::from_secs(300),
             env: Vec::new(),

@@ -96,6 +96,7 @@ def make_endpoint(log_level):
     cfg.logConfig.level = log_level
     cfg.logConfig.consoleLevel = log_level
     cfg.medConfig.noVad = True
+    cfg.medConfig.ecTailLen = 0
     ep.libInit(cfg)
     return ep
 

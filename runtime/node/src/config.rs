@@ -28,6 +28,9 @@ pub struct Config {
     pub media: MediaSection,
     #[serde(default)]
     pub webhook: WebhookSection,
+    /// Where outbound calls to phone numbers go (calls to `sip:` URIs go directly).
+    #[serde(default)]
+    pub trunk: Option<TrunkSection>,
     #[serde(default)]
     pub accounts: Vec<Account>,
     #[serde(default)]
@@ -76,6 +79,13 @@ pub struct MediaSection {
     pub rtp_port_max: u16,
 }
 
+/// The SIP trunk outbound calls to numbers are sent through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkSection {
+    pub address: SocketAddr,
+}
+
 /// Webhook timeouts (DESIGN.md §3: Twilio's are 5 s to connect, 15 s for the response).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -112,6 +122,19 @@ pub struct Account {
     pub signing_key: Option<String>,
     #[serde(default)]
     pub friendly_name: Option<String>,
+    /// Outbound throttle: calls started per second (Twilio's default is 1).
+    #[serde(default = "default_cps")]
+    pub calls_per_second: f64,
+    /// Outbound cap: calls in progress at once.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent_calls: u32,
+}
+
+fn default_cps() -> f64 {
+    1.0
+}
+fn default_max_concurrent() -> u32 {
+    100
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -181,6 +204,8 @@ impl Config {
             auth_token: "demo-auth-token".into(),
             signing_key: None,
             friendly_name: Some("Demo".into()),
+            calls_per_second: default_cps(),
+            max_concurrent_calls: default_max_concurrent(),
         });
         self.numbers.push(Number {
             number: DEMO_NUMBER.into(),
@@ -204,6 +229,14 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), String> {
+        for a in &self.accounts {
+            if !(a.calls_per_second.is_finite() && a.calls_per_second > 0.0) {
+                return Err(format!(
+                    "account {}: calls_per_second must be a positive number",
+                    a.sid
+                ));
+            }
+        }
         if self.media.rtp_port_min > self.media.rtp_port_max {
             return Err("media.rtp_port_min is above media.rtp_port_max".into());
         }

@@ -6,6 +6,7 @@ mod demo;
 mod http;
 mod live;
 mod media_io;
+mod outbound;
 mod ports;
 mod session;
 mod shared;
@@ -30,7 +31,13 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding SIP on {}", config.sip.listen))?;
     tokio::spawn(sip.run());
-    let app = http::router(shared.clone());
+    let outbound = outbound::Outbound::new(shared.clone());
+    tokio::spawn(outbound.clone().dispatch());
+    let api = switchyard_api::ApiState {
+        repo: shared.store.clone(),
+        calls: outbound,
+    };
+    let app = http::router(shared.clone(), api);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(http_listener, app).await {
             tracing::error!(error = %e, "HTTP server stopped");

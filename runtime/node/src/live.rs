@@ -46,7 +46,11 @@ impl LiveCalls {
     }
 
     pub fn send(&self, sid: CallSid, control: Control) -> Result<(), ControlError> {
-        let tx = self.lock().get(&sid).cloned().ok_or(ControlError::NotLive)?;
+        let tx = self
+            .lock()
+            .get(&sid)
+            .cloned()
+            .ok_or(ControlError::NotLive)?;
         tx.send(control).map_err(|_| ControlError::NotLive)
     }
 

@@ -1,6 +1,5 @@
 //! What every task of the node shares.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +7,7 @@ use std::time::Duration;
 use switchyard_call::CallEvent;
 use switchyard_instructions::HttpMethod;
 use switchyard_media::MediaCache;
-use switchyard_store::Store;
+use switchyard_store::{Account, AccountStatus, PhoneNumber, Repository, Store};
 use switchyard_types::AccountSid;
 use switchyard_webhook::{Signer, Target, WebhookClient, WebhookConfig};
 use tokio::sync::{broadcast, mpsc, watch};
@@ -34,17 +33,29 @@ pub struct NumberBinding {
 #[derive(Debug, Clone)]
 pub struct AccountEntry {
     pub sid: AccountSid,
-    pub auth_token: String,
     pub signer: Signer,
+    pub active: bool,
+}
+
+impl AccountEntry {
+    pub fn from_account(a: &Account) -> Self {
+        let key = a
+            .signing_key
+            .as_ref()
+            .map(|k| ("k1".to_owned(), k.as_bytes().to_vec()));
+        Self {
+            sid: a.sid,
+            signer: Signer::new(a.auth_token.clone(), key),
+            active: a.status == AccountStatus::Active,
+        }
+    }
 }
 
 /// State shared by the SIP task, the call sessions and the HTTP server.
 #[derive(Debug)]
 pub struct Shared {
     pub config: Config,
-    pub numbers: HashMap<String, NumberBinding>,
-    pub accounts: HashMap<AccountSid, AccountEntry>,
-    pub store: Store,
+    pub store: Arc<Store>,
     pub webhook: WebhookClient,
     pub media: MediaCache,
     pub events: broadcast::Sender<CallEvent>,
@@ -65,10 +76,25 @@ fn target(url: &str, method: &str) -> Target {
     }
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 impl Shared {
     /// Build the shared state; the receiver is the SIP task's command queue.
     pub fn new(config: Config) -> anyhow::Result<(Arc<Self>, mpsc::UnboundedReceiver<SipCommand>)> {
-        let store = Store::open(&config.node.data_dir)?;
+        let store = Arc::new(Store::open(&config.node.data_dir)?);
+        let interrupted = store.fail_interrupted_calls(now_ms())?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "calls left unfinished by the last run marked failed"
+            );
+        }
+        seed(&store, &config)?;
         let webhook = WebhookClient::new(WebhookConfig {
             connect_timeout: Duration::from_millis(config.webhook.connect_timeout_ms),
             response_timeout: Duration::from_millis(config.webhook.response_timeout_ms),
@@ -76,49 +102,6 @@ impl Shared {
             user_agent: format!("Switchyard/{}", env!("CARGO_PKG_VERSION")),
         })?;
         let media = MediaCache::open(config.node.data_dir.join("media"), webhook.http())?;
-        let accounts = config
-            .accounts
-            .iter()
-            .map(|a| {
-                let key = a
-                    .signing_key
-                    .as_ref()
-                    .map(|k| ("k1".to_owned(), k.as_bytes().to_vec()));
-                (
-                    a.sid,
-                    AccountEntry {
-                        sid: a.sid,
-                        auth_token: a.auth_token.clone(),
-                        signer: Signer::new(a.auth_token.clone(), key),
-                    },
-                )
-            })
-            .collect();
-        let numbers = config
-            .numbers
-            .iter()
-            .map(|n| {
-                let binding = NumberBinding {
-                    number: n.number.clone(),
-                    account_sid: n.account_sid,
-                    voice: target(&n.voice_url, &n.voice_method),
-                    fallback: n
-                        .voice_fallback_url
-                        .as_deref()
-                        .map(|u| target(u, &n.voice_fallback_method)),
-                    status_callback: n
-                        .status_callback
-                        .as_deref()
-                        .map(|u| target(u, &n.status_callback_method)),
-                    status_events: if n.status_callback_event.is_empty() {
-                        vec!["completed".into()]
-                    } else {
-                        n.status_callback_event.clone()
-                    },
-                };
-                (n.number.clone(), binding)
-            })
-            .collect();
         let (sip, sip_rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(4096);
         let ports = PortPool::new(
@@ -129,8 +112,6 @@ impl Shared {
         let (shutdown, _) = watch::channel(false);
         let shared = Arc::new(Self {
             config,
-            numbers,
-            accounts,
             store,
             webhook,
             media,
@@ -144,14 +125,70 @@ impl Shared {
         Ok((shared, sip_rx))
     }
 
-    /// The binding of the number a Request-URI's user part names (`+1555…` or `1555…`).
-    pub fn number(&self, user: &str) -> Option<&NumberBinding> {
-        self.numbers.get(user).or_else(|| {
-            if let Some(bare) = user.strip_prefix('+') {
-                self.numbers.get(bare)
-            } else {
-                self.numbers.get(&format!("+{user}"))
+    /// The account as the call path needs it.
+    pub fn account(&self, sid: AccountSid) -> Option<AccountEntry> {
+        match self.store.account(sid) {
+            Ok(a) => a.as_ref().map(AccountEntry::from_account),
+            Err(e) => {
+                tracing::error!(error = %e, "account lookup failed");
+                None
             }
+        }
+    }
+
+    /// What answers the number a Request-URI's user part names (`+1555…` or `1555…`).
+    pub fn number(&self, user: &str) -> Option<NumberBinding> {
+        let candidates = match user.strip_prefix('+') {
+            Some(bare) => [user.to_owned(), bare.to_owned()],
+            None => [user.to_owned(), format!("+{user}")],
+        };
+        let number = candidates
+            .iter()
+            .find_map(|n| match self.store.number_by_e164(n) {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::error!(error = %e, "number lookup failed");
+                    None
+                }
+            })?;
+        self.binding(&number)
+    }
+
+    /// The number's URLs, or its application's when it names one.
+    fn binding(&self, n: &PhoneNumber) -> Option<NumberBinding> {
+        let app = n
+            .voice_application_sid
+            .and_then(|sid| self.store.application(n.account_sid, sid).ok().flatten());
+        let (voice_url, voice_method, fallback_url, fallback_method, status_url, status_method) =
+            match &app {
+                Some(a) => (
+                    a.voice_url.clone(),
+                    a.voice_method.clone(),
+                    a.voice_fallback_url.clone(),
+                    a.voice_fallback_method.clone(),
+                    a.status_callback.clone(),
+                    a.status_callback_method.clone(),
+                ),
+                None => (
+                    n.voice_url.clone(),
+                    n.voice_method.clone(),
+                    n.voice_fallback_url.clone(),
+                    n.voice_fallback_method.clone(),
+                    n.status_callback.clone(),
+                    n.status_callback_method.clone(),
+                ),
+            };
+        Some(NumberBinding {
+            number: n.phone_number.clone(),
+            account_sid: n.account_sid,
+            voice: target(&voice_url?, &voice_method),
+            fallback: fallback_url.map(|u| target(&u, &fallback_method)),
+            status_callback: status_url.map(|u| target(&u, &status_method)),
+            status_events: if n.status_callback_event.is_empty() {
+                vec!["completed".into()]
+            } else {
+                n.status_callback_event.clone()
+            },
         })
     }
 
@@ -181,4 +218,49 @@ impl Shared {
     pub fn shutting_down(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
     }
+}
+
+/// The configuration's accounts and numbers seed the store: each is created when absent
+/// and otherwise left as the REST API last set it (the store is the one source of truth).
+fn seed(store: &Store, config: &Config) -> anyhow::Result<()> {
+    let now = now_ms();
+    for a in &config.accounts {
+        if store.account(a.sid)?.is_none() {
+            store.create_account(&Account {
+                sid: a.sid,
+                owner_account_sid: None,
+                friendly_name: a.friendly_name.clone().unwrap_or_else(|| a.sid.to_string()),
+                status: AccountStatus::Active,
+                auth_token: a.auth_token.clone(),
+                secondary_auth_token: None,
+                signing_key: a.signing_key.clone(),
+                calls_per_second: a.calls_per_second,
+                max_concurrent_calls: a.max_concurrent_calls,
+                date_created: now,
+                date_updated: now,
+            })?;
+        }
+    }
+    for n in &config.numbers {
+        if store.number_by_e164(&n.number)?.is_none() {
+            store.put_number(&PhoneNumber {
+                sid: switchyard_types::PhoneNumberSid::random(),
+                account_sid: n.account_sid,
+                phone_number: n.number.clone(),
+                friendly_name: n.number.clone(),
+                voice_url: Some(n.voice_url.clone()),
+                voice_method: n.voice_method.to_ascii_uppercase(),
+                voice_fallback_url: n.voice_fallback_url.clone(),
+                voice_fallback_method: n.voice_fallback_method.to_ascii_uppercase(),
+                status_callback: n.status_callback.clone(),
+                status_callback_method: n.status_callback_method.to_ascii_uppercase(),
+                status_callback_event: n.status_callback_event.clone(),
+                voice_application_sid: None,
+                voice_wasm_app: None,
+                date_created: now,
+                date_updated: now,
+            })?;
+        }
+    }
+    Ok(())
 }

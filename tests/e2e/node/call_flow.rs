@@ -57,6 +57,13 @@ fn sipp_gathers_a_digit_hears_the_wav_and_gets_bye() -> anyhow::Result<()> {
         "only {heard} of {expected} tone packets reached sipp ({} packets in all)",
         packets.len()
     );
+    // Played without gaps: from the tone's first packet to its last, every packet of the
+    // stream carries the tone (an underrun would put silence in between).
+    let is_tone = |p: &switchyard_e2e::RtpPacket| super::tone_packets(std::slice::from_ref(p)) == 1;
+    let first = packets.iter().position(is_tone).expect("a tone packet");
+    let last = packets.iter().rposition(is_tone).expect("a tone packet");
+    let gaps = packets[first..=last].iter().filter(|p| !is_tone(p)).count();
+    assert_eq!(gaps, 0, "{gaps} non-tone packets inside the tone");
     // Pacing: sequence numbers of one stream are consecutive, timestamps step by 160.
     let audio: Vec<_> = packets.iter().filter(|p| p.payload_type == 0).collect();
     for w in audio.windows(2) {

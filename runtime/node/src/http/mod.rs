@@ -1,7 +1,4 @@
-//! The node's HTTP server: health, the demo app, and read access to call records and
-//! notifications in Twilio's JSON shape (the full REST API builds on this).
-
-mod records;
+//! The node's HTTP server: health, the demo app, and the Twilio-compatible REST API.
 
 use std::sync::Arc;
 
@@ -10,8 +7,9 @@ use axum::Router;
 
 use crate::shared::Shared;
 
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+/// The node's routes: health, the demo app, and the REST API.
+pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
+    let own = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/demo/voice",
@@ -19,17 +17,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/demo/gathered", post(crate::demo::gathered))
         .route("/demo/tone.wav", get(crate::demo::tone))
-        .route(
-            "/2010-04-01/Accounts/{account}/Calls/{call}",
-            get(records::call),
-        )
-        .route(
-            "/2010-04-01/Accounts/{account}/Calls.json",
-            get(records::calls),
-        )
-        .route(
-            "/2010-04-01/Accounts/{account}/Notifications.json",
-            get(records::notifications),
-        )
-        .with_state(shared)
+        .with_state(shared);
+    own.merge(switchyard_api::router(api))
 }

@@ -9,7 +9,7 @@ mod lifecycle;
 mod outbound;
 mod prepare;
 
-pub use outbound::{spawn_outbound, OutboundCall};
+pub use outbound::{spawn_outbound, OutboundApp, OutboundCall};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use crate::live::Control;
 use crate::media_io::{MediaEvent, MediaHandle};
 use crate::shared::{AccountEntry, NumberBinding, Shared};
+use crate::sip_io::SipCommand;
 use crate::status::StatusReporter;
 
 /// What the SIP task hands a session.
@@ -59,20 +60,31 @@ enum Phase {
     Over,
 }
 
-/// Check that an INVITE can become a call: a known number of an account that can take it.
-pub fn admit(shared: &Shared, invite: &Request) -> Result<NumberBinding, (u16, &'static str)> {
+/// Check that an INVITE can become a call: a known number of an active account.
+fn admit(
+    shared: &Shared,
+    invite: &Request,
+) -> Result<(NumberBinding, AccountEntry), (u16, &'static str)> {
     if *shared.shutting_down().borrow() {
         return Err((503, "Service Unavailable"));
     }
     let uri = switchyard_sip::parse_uri(&invite.uri).map_err(|_| (400, "Bad Request-URI"))?;
     let user = uri.user.unwrap_or_default();
-    shared.number(&user).cloned().ok_or((404, "Not Found"))
+    let binding = shared.number(&user).ok_or((404, "Not Found"))?;
+    let account = shared
+        .account(binding.account_sid)
+        .ok_or((404, "Not Found"))?;
+    if !account.active {
+        // A suspended or closed account takes no calls, and says so.
+        return Err((403, "Forbidden (account not active)"));
+    }
+    Ok((binding, account))
 }
 
-/// Start the session of a new call; the returned queue feeds it SIP inputs.
+/// Start the session of a new call; the returned queue feeds it SIP inputs. The number
+/// is looked up here, off the SIP task, so a store read never delays other calls.
 pub fn spawn(
     shared: Arc<Shared>,
-    binding: NumberBinding,
     invite_tx: ServerTxId,
     invite: Request,
     source: SocketAddr,
@@ -81,21 +93,31 @@ pub fn spawn(
     let (tx, rx) = mpsc::unbounded_channel();
     shared.call_started();
     tokio::spawn(async move {
-        let account = shared.accounts.get(&binding.account_sid).cloned();
-        let Some(account) = account else {
-            tracing::error!(number = %binding.number, "number bound to an unknown account");
-            return shared.call_ended();
-        };
-        let mut session = Session::new(
-            shared.clone(),
-            binding,
-            account,
-            invite_tx,
-            invite,
-            source,
-            transport,
-        );
-        session.run(rx).await;
+        match admit(&shared, &invite) {
+            Ok((binding, account)) => {
+                let mut session = Session::new(
+                    shared.clone(),
+                    binding,
+                    account,
+                    invite_tx,
+                    invite,
+                    source,
+                    transport,
+                );
+                session.run(rx).await;
+            }
+            Err((status, reason)) => {
+                let mut response = switchyard_sip::Response::to_request(&invite, status, reason);
+                crate::sip_io::add_to_tag(&mut response);
+                let _ = shared.sip.send(SipCommand::Respond {
+                    tx: invite_tx,
+                    response,
+                });
+                let _ = shared.sip.send(SipCommand::Ended {
+                    call_id: invite.call_id().unwrap_or_default().to_owned(),
+                });
+            }
+        }
         shared.call_ended();
     });
     tx
@@ -264,7 +286,9 @@ impl Session {
             Control::Twiml(text) => match switchyard_instructions::parse_twiml(&text) {
                 Ok(verbs) => self.exec.replace(now, verbs),
                 // The API validated it before accepting the update.
-                Err(e) => tracing::warn!(call = %self.info.call_sid, error = %e, "TwiML update refused"),
+                Err(e) => {
+                    tracing::warn!(call = %self.info.call_sid, error = %e, "TwiML update refused")
+                }
             },
             Control::Complete => {
                 self.exec.hangup();

@@ -57,7 +57,11 @@ enum CancelReason {
 }
 
 /// Dial and run an outbound call; `on_end` runs when it is over (frees its queue slot).
-pub fn spawn_outbound(shared: Arc<Shared>, call: OutboundCall, on_end: impl FnOnce() + Send + 'static) {
+pub fn spawn_outbound(
+    shared: Arc<Shared>,
+    call: OutboundCall,
+    on_end: impl FnOnce() + Send + 'static,
+) {
     shared.call_started();
     tokio::spawn(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
@@ -105,8 +109,12 @@ impl Session {
                 switchyard_webhook::HttpMethod::Post => HttpMethod::Post,
             },
         );
-        let status_reporter =
-            StatusReporter::new(shared.clone(), &binding, call.account.signer.clone(), info.clone());
+        let status_reporter = StatusReporter::new(
+            shared.clone(),
+            &binding,
+            call.account.signer.clone(),
+            info.clone(),
+        );
         let controls = Some(shared.live.register(info.call_sid));
         Self {
             shared,
@@ -115,7 +123,10 @@ impl Session {
             controls,
             info,
             invite_tx: None,
-            invite: switchyard_sip::Request::new(switchyard_sip::Method::Invite, call.request_uri.clone()),
+            invite: switchyard_sip::Request::new(
+                switchyard_sip::Method::Invite,
+                call.request_uri.clone(),
+            ),
             peer: call.destination,
             transport: call.transport,
             dialog: None,

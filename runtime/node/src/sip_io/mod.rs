@@ -175,7 +175,9 @@ impl SipIo {
                 request,
                 destination,
                 transport,
-            } => self.endpoint.send_stateless(request, destination, transport),
+            } => self
+                .endpoint
+                .send_stateless(request, destination, transport),
         }
     }
 
@@ -274,20 +276,8 @@ impl SipIo {
             self.reject(tx, &request, 481, "Call/Transaction Does Not Exist");
             return;
         }
-        match crate::session::admit(&self.shared, &request) {
-            Ok(binding) => {
-                let sender = crate::session::spawn(
-                    self.shared.clone(),
-                    binding,
-                    tx,
-                    request,
-                    source,
-                    transport,
-                );
-                self.routes.add_call(call_id, tx, sender);
-            }
-            Err((status, reason)) => self.reject(tx, &request, status, reason),
-        }
+        let sender = crate::session::spawn(self.shared.clone(), tx, request, source, transport);
+        self.routes.add_call(call_id, tx, sender);
     }
 
     fn reject(&mut self, tx: ServerTxId, request: &Request, status: u16, reason: &str) {

@@ -1,0 +1,283 @@
+//! Outbound calls from the REST API: validated by the API, recorded as `queued`, held in
+//! the fair per-account queue (throttle and cap), then dialed by a session.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use switchyard_api::{CallControl, CallUpdate, Error as ApiError, NewCall};
+use switchyard_sip::Transport;
+use switchyard_store::{Account, CallRecord, Repository};
+use switchyard_tenancy::{Limits, OutboundQueue, Ticket};
+use switchyard_types::{CallSid, CallStatus};
+use switchyard_webhook::Target;
+use tokio::sync::Notify;
+
+use crate::config::parse_method;
+use crate::live::Control;
+use crate::session::{spawn_outbound, OutboundApp, OutboundCall};
+use crate::shared::Shared;
+
+/// The node's side of `POST/GET …/Calls`.
+#[derive(Debug)]
+pub struct Outbound {
+    shared: Arc<Shared>,
+    queue: Mutex<OutboundQueue<OutboundCall>>,
+    /// Tickets of calls still waiting in the queue.
+    queued: Mutex<HashMap<CallSid, Ticket>>,
+    wake: Notify,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn target(url: &str, method: &str) -> Target {
+    Target {
+        url: url.to_owned(),
+        method: match parse_method(method) {
+            Ok(switchyard_instructions::HttpMethod::Get) => switchyard_webhook::HttpMethod::Get,
+            _ => switchyard_webhook::HttpMethod::Post,
+        },
+    }
+}
+
+impl Outbound {
+    pub fn new(shared: Arc<Shared>) -> Arc<Self> {
+        let queue = OutboundQueue::new(Limits::default()).expect("default limits are valid");
+        Arc::new(Self {
+            shared,
+            queue: Mutex::new(queue),
+            queued: Mutex::default(),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Start queued calls as their accounts' throttle and cap allow, forever.
+    pub async fn dispatch(self: Arc<Self>) {
+        loop {
+            let next = self.start_due();
+            let sleep = async {
+                match next {
+                    Some(t) => tokio::time::sleep_until(t.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+
+    fn start_due(self: &Arc<Self>) -> Option<Instant> {
+        let now = Instant::now();
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(started) = queue.poll(now) {
+            self.queued
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&started.item.call_sid);
+            let me = self.clone();
+            let account = started.account;
+            spawn_outbound(self.shared.clone(), started.item, move || {
+                let mut q = me.queue.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = q.finished(account);
+                drop(q);
+                me.wake.notify_one();
+            });
+        }
+        queue.poll_timeout(now)
+    }
+
+    /// Where a `To` is dialed: a `sip:` URI directly, a number through the trunk.
+    fn route(&self, to: &str) -> Result<(String, SocketAddr, Transport), ApiError> {
+        let invalid = |reason: String| ApiError::InvalidParameter { name: "To", reason };
+        if to.starts_with("sip:") || to.starts_with("sips:") {
+            let uri = switchyard_sip::parse_uri(to).map_err(|e| invalid(e.to_string()))?;
+            let port = uri.port.unwrap_or(5060);
+            let transport = match uri.param("transport").flatten() {
+                Some(t) if t.eq_ignore_ascii_case("tcp") => Transport::Tcp,
+                _ => Transport::Udp,
+            };
+            let addr = (uri.host.trim_matches(['[', ']']), port)
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut a| a.next())
+                .ok_or_else(|| invalid(format!("cannot resolve {}", uri.host)))?;
+            return Ok((to.to_owned(), addr, transport));
+        }
+        if to.starts_with("client:") {
+            return Err(invalid(
+                "client: identities are not registered on this node yet".into(),
+            ));
+        }
+        let trunk = self.shared.config.trunk.as_ref().ok_or_else(|| {
+            invalid("no SIP trunk is configured on this node: dial a sip: URI".into())
+        })?;
+        Ok((
+            format!("sip:{to}@{}", trunk.address),
+            trunk.address,
+            Transport::Udp,
+        ))
+    }
+}
+
+impl CallControl for Outbound {
+    fn create(&self, account: &Account, call: NewCall) -> Result<CallRecord, ApiError> {
+        let (request_uri, destination, transport) = self.route(&call.to)?;
+        let now = now_ms();
+        let record = CallRecord {
+            sid: CallSid::random(),
+            account_sid: account.sid,
+            from: call.from.clone(),
+            to: call.to.clone(),
+            status: CallStatus::Queued,
+            direction: "outbound-api".into(),
+            date_created: now,
+            start_time: None,
+            end_time: None,
+            duration: None,
+            date_updated: now,
+            parent_call_sid: None,
+            phone_number_sid: None,
+        };
+        self.shared.store.put_call_durable(&record)?;
+        let app = match (&call.url, &call.twiml) {
+            (_, Some(twiml)) => OutboundApp::Twiml(twiml.clone()),
+            (Some(url), None) => OutboundApp::Url(target(url, &call.method)),
+            (None, None) => {
+                return Err(ApiError::InvalidParameter {
+                    name: "Url",
+                    reason: "either Url or Twiml is required".into(),
+                })
+            }
+        };
+        let entry = crate::shared::AccountEntry::from_account(account);
+        let outbound = OutboundCall {
+            call_sid: record.sid,
+            account: entry,
+            from: call.from,
+            to: call.to,
+            request_uri,
+            destination,
+            transport,
+            app,
+            fallback: call
+                .fallback_url
+                .as_deref()
+                .map(|u| target(u, &call.fallback_method)),
+            status_callback: call
+                .status_callback
+                .as_deref()
+                .map(|u| target(u, &call.status_callback_method)),
+            status_events: if call.status_callback_event.is_empty() {
+                vec!["completed".into()]
+            } else {
+                call.status_callback_event
+            },
+            ring_timeout: Duration::from_secs(u64::from(call.timeout)),
+            created: SystemTime::now(),
+        };
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            let limits = Limits {
+                calls_per_second: account.calls_per_second,
+                max_concurrent: account.max_concurrent_calls,
+            };
+            if let Err(e) = queue.set_limits(account.sid, limits) {
+                tracing::warn!(account = %account.sid, error = %e, "invalid limits; defaults apply");
+            }
+            let ticket = queue.push(Instant::now(), account.sid, outbound);
+            self.queued
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(record.sid, ticket);
+        }
+        self.wake.notify_one();
+        Ok(record)
+    }
+
+    fn update(
+        &self,
+        account: &Account,
+        sid: CallSid,
+        update: CallUpdate,
+    ) -> Result<CallRecord, ApiError> {
+        let not_found = || ApiError::NotFound(format!("/Calls/{sid}.json"));
+        let mut record = self
+            .shared
+            .store
+            .call(account.sid, sid)?
+            .ok_or_else(not_found)?;
+        let queued_ticket = self
+            .queued
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&sid)
+            .copied();
+        let invalid = |action: &'static str, status: CallStatus| ApiError::InvalidCallState {
+            status: status.as_str().into(),
+            action,
+        };
+        if let Some(ticket) = queued_ticket {
+            // Still in the queue: canceling (or completing) removes it; a redirect changes
+            // what will run when it is answered.
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            match update {
+                CallUpdate::Cancel | CallUpdate::Complete => {
+                    if queue.cancel(ticket).is_some() {
+                        self.queued
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&sid);
+                        let now = now_ms();
+                        record.status = CallStatus::Canceled;
+                        record.end_time = Some(now);
+                        record.date_updated = now;
+                        self.shared.store.put_call_durable(&record)?;
+                        return Ok(record);
+                    }
+                }
+                CallUpdate::Redirect { .. } | CallUpdate::Twiml(_) => {
+                    return Err(invalid("redirect", record.status))
+                }
+            }
+        }
+        let control = match update {
+            CallUpdate::Cancel if record.status == CallStatus::Ringing => Control::Cancel,
+            CallUpdate::Cancel => return Err(invalid("cancel", record.status)),
+            CallUpdate::Complete if record.status.is_final() => {
+                return Err(invalid("hang up", record.status))
+            }
+            CallUpdate::Complete => Control::Complete,
+            CallUpdate::Redirect { .. } | CallUpdate::Twiml(_) if record.status.is_final() => {
+                return Err(invalid("redirect", record.status))
+            }
+            CallUpdate::Redirect { url, method } => Control::Redirect {
+                url,
+                method: parse_method(&method).unwrap_or_default(),
+            },
+            CallUpdate::Twiml(text) => Control::Twiml(text),
+        };
+        let ending = matches!(control, Control::Complete | Control::Cancel);
+        self.shared
+            .live
+            .send(sid, control)
+            .map_err(|_| invalid("update", record.status))?;
+        if ending {
+            // The session ends the call now (BYE or CANCEL); the record it writes says
+            // the same, and this answer should not show a status that is already over.
+            record.status = if record.status == CallStatus::InProgress {
+                CallStatus::Completed
+            } else {
+                CallStatus::Canceled
+            };
+        }
+        Ok(record)
+    }
+}
