@@ -1,30 +1,51 @@
-//! The embedded store: SQLite in WAL mode under the node's data directory.
+//! The embedded store: SQLite in WAL mode under the node's data directory, behind the
+//! [`Repository`] trait so a server database can follow.
 //!
-//! Writes on the call path go through one writer thread, so the media and SIP tasks never
-//! wait for the disk; readers use their own connection (WAL lets them run beside the
-//! writer). Schema changes are versioned migrations applied at open.
+//! Every write goes through one writer thread: writes from the call path return at once
+//! (the media and SIP tasks never wait for the disk), API writes wait for their commit.
+//! Readers use their own connections, which WAL lets run beside the writer. Schema changes
+//! are versioned migrations applied at open.
 
+mod accounts;
+mod applications;
+mod calls;
 mod error;
 mod migrations;
+mod notifications;
+mod numbers;
+mod query;
 mod records;
+mod repository;
+mod sqlite;
 mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
+use std::thread::JoinHandle;
 
-use rusqlite::{params, Connection, OptionalExtension};
-use switchyard_types::{AccountSid, CallSid};
+use rusqlite::Connection;
 
 pub use error::Error;
-pub use records::{CallRecord, NotificationRecord};
+pub use records::*;
+pub use repository::*;
 use writer::Write;
 
-/// The node's store.
+/// The node's store: one SQLite file, one writer thread, a few reader connections.
 #[derive(Debug)]
 pub struct Store {
-    writes: Mutex<mpsc::Sender<Write>>,
-    reader: Mutex<Connection>,
+    path: PathBuf,
+    /// `None` only while dropping, to let the writer drain and stop.
+    writes: Option<mpsc::Sender<Write>>,
+    writer: Option<JoinHandle<()>>,
+    /// Idle reader connections; a read takes one (or opens one) and puts it back.
+    readers: Mutex<Vec<Connection>>,
 }
+
+/// The writer connection's page cache, in KiB.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+
+/// Readers kept open between reads; more may be open at once under load.
+const IDLE_READERS: usize = 4;
 
 impl Store {
     /// Open (creating and migrating as needed) `dir/switchyard.db`.
@@ -33,95 +54,119 @@ impl Store {
         let path = dir.join("switchyard.db");
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
+        // The writer touches every index of every table it writes; a cache that holds
+        // their upper levels and recent leaves keeps bulk call writes off the file
+        // (SQLite's default is 2 MiB).
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
         migrations::apply(&mut conn)?;
-        let reader = Connection::open(&path)?;
-        configure(&reader)?;
+        let (writes, writer) = writer::spawn(conn);
         Ok(Self {
-            writes: Mutex::new(writer::spawn(conn)),
-            reader: Mutex::new(reader),
+            path,
+            writes: Some(writes),
+            writer: Some(writer),
+            readers: Mutex::new(Vec::new()),
         })
     }
 
     /// Record a call's current state (insert or replace). Returns at once.
     pub fn put_call(&self, record: CallRecord) {
-        self.send(Write::Call(record));
+        self.send(Write::Call(Box::new(record)));
     }
 
     /// Record a notification. Returns at once.
     pub fn put_notification(&self, record: NotificationRecord) {
-        self.send(Write::Notification(record));
+        self.send(Write::Notification(Box::new(record)));
     }
 
-    /// Wait until every write sent before this call is on disk.
+    /// Wait until every write sent before this call is committed.
     pub fn flush(&self) {
         let (tx, rx) = mpsc::channel();
         self.send(Write::Flush(tx));
         let _ = rx.recv();
     }
 
-    fn send(&self, w: Write) {
-        let tx = self.writes.lock().unwrap_or_else(|e| e.into_inner());
-        // The writer only stops when the store is dropped.
-        let _ = tx.send(w);
-    }
-
     /// One call of one account.
-    pub fn call(&self, account: AccountSid, sid: CallSid) -> Result<Option<CallRecord>, Error> {
-        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(conn
-            .query_row(
-                &format!(
-                    "{} WHERE account_sid = ?1 AND sid = ?2",
-                    records::CALL_SELECT
-                ),
-                params![account.to_string(), sid.to_string()],
-                records::call_from_row,
-            )
-            .optional()?)
+    pub fn call(
+        &self,
+        account: switchyard_types::AccountSid,
+        sid: switchyard_types::CallSid,
+    ) -> Result<Option<CallRecord>, Error> {
+        self.one(
+            &format!("{} WHERE account_sid = ?1 AND sid = ?2", calls::SELECT),
+            &[account.to_string(), sid.to_string()],
+            calls::from_row,
+        )
     }
 
-    /// An account's calls, newest first.
-    pub fn calls(
-        &self,
-        account: AccountSid,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<CallRecord>, Error> {
-        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stmt = conn.prepare_cached(&format!(
-            "{} WHERE account_sid = ?1 ORDER BY date_created DESC, sid LIMIT ?2 OFFSET ?3",
-            records::CALL_SELECT
-        ))?;
-        let rows = stmt.query_map(
-            params![account.to_string(), limit, offset],
-            records::call_from_row,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    fn send(&self, w: Write) {
+        if let Some(tx) = &self.writes {
+            // The writer only stops when the store is dropped.
+            let _ = tx.send(w);
+        }
     }
 
-    /// An account's notifications, newest first.
-    pub fn notifications(
+    /// Run `job` on the writer thread and wait until its transaction has committed.
+    fn write(
         &self,
-        account: AccountSid,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<NotificationRecord>, Error> {
-        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stmt = conn.prepare_cached(&format!(
-            "{} WHERE account_sid = ?1 ORDER BY date_created DESC, sid LIMIT ?2 OFFSET ?3",
-            records::NOTIFICATION_SELECT
-        ))?;
-        let rows = stmt.query_map(
-            params![account.to_string(), limit, offset],
-            records::notification_from_row,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        job: impl FnOnce(&Connection) -> Result<usize, Error> + Send + 'static,
+    ) -> Result<usize, Error> {
+        let (tx, rx) = mpsc::channel();
+        self.send(Write::Job(Box::new(job), tx));
+        rx.recv()
+            .map_err(|_| Error::Writer("the writer thread is gone".into()))?
+    }
+
+    /// Run `read` on a reader connection.
+    fn read<T>(&self, read: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let idle = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = Connection::open(&self.path)?;
+                configure(&c)?;
+                c.set_prepared_statement_cache_capacity(64);
+                c
+            }
+        };
+        let out = read(&conn);
+        let mut idle = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// At most one row of `sql` with text parameters.
+    fn one<T>(
+        &self,
+        sql: &str,
+        args: &[String],
+        map: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, Error> {
+        use rusqlite::OptionalExtension;
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(sql)?
+                .query_row(rusqlite::params_from_iter(args), map)
+                .optional()?)
+        })
+    }
+}
+
+impl Drop for Store {
+    /// Let the writer commit what it was sent, so a clean shutdown loses nothing.
+    fn drop(&mut self) {
+        self.writes = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
     }
 }
 
 fn configure(conn: &Connection) -> Result<(), Error> {
-    // WAL: readers never block the writer; NORMAL sync is durable across process crashes
-    // (the WAL is fsynced at checkpoints; a killed process loses nothing committed).
+    // WAL: readers never block the writer. NORMAL sync: a commit is in the WAL file (the
+    // OS has it) when it returns, so a killed process loses nothing committed; only a power
+    // loss can drop the last commits, which FULL would prevent at an fsync per commit.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -31,6 +31,75 @@ const MIGRATIONS: &[&str] = &[
         date_created INTEGER NOT NULL
     );
     CREATE INDEX notifications_by_account ON notifications (account_sid, date_created DESC);",
+    // 2: accounts, incoming numbers, applications; call links; indexes shaped for keyset
+    // pages (`account_sid = ? [AND filter = ?] AND (date_created, sid) < (?, ?) ORDER BY
+    // date_created DESC, sid DESC`), so every filtered page is one index range scan with
+    // no sort, however many calls an account has.
+    "CREATE TABLE accounts (
+        sid TEXT PRIMARY KEY,
+        owner_account_sid TEXT,
+        friendly_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        auth_token TEXT NOT NULL,
+        secondary_auth_token TEXT,
+        signing_key TEXT,
+        calls_per_second REAL NOT NULL,
+        max_concurrent_calls INTEGER NOT NULL,
+        date_created INTEGER NOT NULL,
+        date_updated INTEGER NOT NULL
+    );
+    CREATE INDEX accounts_by_owner ON accounts (owner_account_sid, date_created, sid);
+    CREATE TABLE phone_numbers (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
+        phone_number TEXT NOT NULL UNIQUE,
+        friendly_name TEXT NOT NULL,
+        voice_url TEXT,
+        voice_method TEXT NOT NULL,
+        voice_fallback_url TEXT,
+        voice_fallback_method TEXT NOT NULL,
+        status_callback TEXT,
+        status_callback_method TEXT NOT NULL,
+        status_callback_event TEXT NOT NULL,
+        voice_application_sid TEXT,
+        voice_wasm_app TEXT,
+        date_created INTEGER NOT NULL,
+        date_updated INTEGER NOT NULL
+    );
+    CREATE INDEX phone_numbers_by_account
+        ON phone_numbers (account_sid, date_created DESC, sid DESC);
+    CREATE TABLE applications (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
+        friendly_name TEXT NOT NULL,
+        voice_url TEXT,
+        voice_method TEXT NOT NULL,
+        voice_fallback_url TEXT,
+        voice_fallback_method TEXT NOT NULL,
+        status_callback TEXT,
+        status_callback_method TEXT NOT NULL,
+        date_created INTEGER NOT NULL,
+        date_updated INTEGER NOT NULL
+    );
+    CREATE INDEX applications_by_account
+        ON applications (account_sid, date_created DESC, sid DESC);
+    ALTER TABLE calls ADD COLUMN date_updated INTEGER NOT NULL DEFAULT 0;
+    UPDATE calls SET date_updated = COALESCE(end_time, start_time, date_created);
+    ALTER TABLE calls ADD COLUMN parent_call_sid TEXT;
+    ALTER TABLE calls ADD COLUMN phone_number_sid TEXT;
+    DROP INDEX calls_by_account;
+    CREATE INDEX calls_by_account ON calls (account_sid, date_created DESC, sid DESC);
+    CREATE INDEX calls_by_to ON calls (account_sid, to_number, date_created DESC, sid DESC);
+    CREATE INDEX calls_by_from ON calls (account_sid, from_number, date_created DESC, sid DESC);
+    CREATE INDEX calls_by_status ON calls (account_sid, status, date_created DESC, sid DESC);
+    CREATE INDEX calls_by_start ON calls (account_sid, start_time);
+    -- Start-up looks for calls a dead process left live; there are few, so a partial index
+    -- keeps that query from scanning every call ever made.
+    CREATE INDEX calls_live ON calls (status)
+        WHERE status IN ('queued', 'ringing', 'in-progress');
+    DROP INDEX notifications_by_account;
+    CREATE INDEX notifications_by_account
+        ON notifications (account_sid, date_created DESC, sid DESC);",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

@@ -1,7 +1,8 @@
-//! The stored records and their row mapping.
+//! The stored records. Their row mapping lives beside each table's queries.
 
-use rusqlite::Row;
-use switchyard_types::{AccountSid, CallSid, CallStatus, NotificationSid};
+use switchyard_types::{
+    AccountSid, ApplicationSid, CallSid, CallStatus, NotificationSid, PhoneNumberSid,
+};
 
 /// One call, as Twilio's Call resource describes it. Times are Unix milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,11 @@ pub struct CallRecord {
     pub end_time: Option<i64>,
     /// Seconds.
     pub duration: Option<i64>,
+    pub date_updated: i64,
+    /// The call that created this one (a `<Dial>` leg).
+    pub parent_call_sid: Option<CallSid>,
+    /// The incoming number that answered an inbound call.
+    pub phone_number_sid: Option<PhoneNumberSid>,
 }
 
 /// One notification (an application error or warning).
@@ -35,68 +41,86 @@ pub struct NotificationRecord {
     pub date_created: i64,
 }
 
-pub(crate) const CALL_SELECT: &str = "SELECT sid, account_sid, from_number, to_number, status, \
-     direction, date_created, start_time, end_time, duration FROM calls";
-
-pub(crate) const NOTIFICATION_SELECT: &str = "SELECT sid, account_sid, call_sid, error_code, log, \
-     message_text, request_url, date_created FROM notifications";
-
-fn parsed<T: std::str::FromStr>(row: &Row<'_>, i: usize) -> rusqlite::Result<T> {
-    let text: String = row.get(i)?;
-    text.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("invalid identifier {text:?}").into(),
-        )
-    })
+/// Twilio's account `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    Closed,
 }
 
-fn status(row: &Row<'_>, i: usize) -> rusqlite::Result<CallStatus> {
-    let text: String = row.get(i)?;
-    serde_status(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("invalid call status {text:?}").into(),
-        )
-    })
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Active, Self::Suspended, Self::Closed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
 }
 
-fn serde_status(text: &str) -> Option<CallStatus> {
-    use CallStatus::*;
-    [
-        Queued, Ringing, InProgress, Completed, Busy, Failed, NoAnswer, Canceled,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == text)
+/// An account or subaccount, with its credentials and call limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub sid: AccountSid,
+    /// The owning account of a subaccount.
+    pub owner_account_sid: Option<AccountSid>,
+    pub friendly_name: String,
+    pub status: AccountStatus,
+    pub auth_token: String,
+    /// Still accepted while a rotation is under way.
+    pub secondary_auth_token: Option<String>,
+    /// Secret of `X-Switchyard-Signature`.
+    pub signing_key: Option<String>,
+    /// Outbound throttle (calls started per second) and cap (concurrent calls).
+    pub calls_per_second: f64,
+    pub max_concurrent_calls: u32,
+    pub date_created: i64,
+    pub date_updated: i64,
 }
 
-pub(crate) fn call_from_row(row: &Row<'_>) -> rusqlite::Result<CallRecord> {
-    Ok(CallRecord {
-        sid: parsed(row, 0)?,
-        account_sid: parsed(row, 1)?,
-        from: row.get(2)?,
-        to: row.get(3)?,
-        status: status(row, 4)?,
-        direction: row.get(5)?,
-        date_created: row.get(6)?,
-        start_time: row.get(7)?,
-        end_time: row.get(8)?,
-        duration: row.get(9)?,
-    })
+/// An incoming phone number and what answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber {
+    pub sid: PhoneNumberSid,
+    pub account_sid: AccountSid,
+    /// E.164, e.g. `+15550001111`.
+    pub phone_number: String,
+    pub friendly_name: String,
+    pub voice_url: Option<String>,
+    pub voice_method: String,
+    pub voice_fallback_url: Option<String>,
+    pub voice_fallback_method: String,
+    pub status_callback: Option<String>,
+    pub status_callback_method: String,
+    /// Which of initiated, ringing, answered, completed to report.
+    pub status_callback_event: Vec<String>,
+    /// When set, the application's URLs replace the number's own.
+    pub voice_application_sid: Option<ApplicationSid>,
+    /// A Wasm app answering the number (`app name`), for the Wasm issue.
+    pub voice_wasm_app: Option<String>,
+    pub date_created: i64,
+    pub date_updated: i64,
 }
 
-pub(crate) fn notification_from_row(row: &Row<'_>) -> rusqlite::Result<NotificationRecord> {
-    let call: Option<String> = row.get(2)?;
-    Ok(NotificationRecord {
-        sid: parsed(row, 0)?,
-        account_sid: parsed(row, 1)?,
-        call_sid: call.and_then(|c| c.parse().ok()),
-        error_code: row.get(3)?,
-        log: row.get(4)?,
-        message_text: row.get(5)?,
-        request_url: row.get(6)?,
-        date_created: row.get(7)?,
-    })
+/// Twilio's Application: a bundle of voice URLs several numbers can share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub sid: ApplicationSid,
+    pub account_sid: AccountSid,
+    pub friendly_name: String,
+    pub voice_url: Option<String>,
+    pub voice_method: String,
+    pub voice_fallback_url: Option<String>,
+    pub voice_fallback_method: String,
+    pub status_callback: Option<String>,
+    pub status_callback_method: String,
+    pub date_created: i64,
+    pub date_updated: i64,
 }

@@ -1,0 +1,110 @@
+//! The store's interface: what the API, the call router and the call path need, behind a
+//! trait so a server database can follow the embedded SQLite one.
+//!
+//! Times are Unix milliseconds. Listing is keyset-paged (newest first) so a page deep in a
+//! million records costs the same as the first.
+
+use switchyard_types::{AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid};
+
+use crate::records::{Account, Application, CallRecord, NotificationRecord, PhoneNumber};
+use crate::Error;
+
+/// Where a listing starts and how much it returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// At most this many records (the API caps it at 1000, Twilio's maximum).
+    pub size: u32,
+    /// Continue after this (date_created, sid) — the last record of the previous page.
+    pub after: Option<(i64, String)>,
+}
+
+/// Filters of `GET …/Calls.json` (Twilio's `To`, `From`, `Status`, `StartTime>`, `StartTime<`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallFilter {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub status: Option<switchyard_types::CallStatus>,
+    /// start_time >= this.
+    pub started_after: Option<i64>,
+    /// start_time < this.
+    pub started_before: Option<i64>,
+}
+
+/// Filters of `GET …/IncomingPhoneNumbers.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NumberFilter {
+    pub phone_number: Option<String>,
+    pub friendly_name: Option<String>,
+}
+
+/// Everything the node persists.
+pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
+    // Accounts.
+    fn create_account(&self, account: &Account) -> Result<(), Error>;
+    fn account(&self, sid: AccountSid) -> Result<Option<Account>, Error>;
+    /// The account and its subaccounts (Twilio's account list), oldest first.
+    fn accounts_of(&self, parent: AccountSid, page: &Page) -> Result<Vec<Account>, Error>;
+    fn update_account(&self, account: &Account) -> Result<(), Error>;
+
+    // Incoming phone numbers.
+    /// Insert or replace; a phone number belongs to one account only
+    /// (`Error::Conflict` when another account holds it).
+    fn put_number(&self, number: &PhoneNumber) -> Result<(), Error>;
+    fn number(
+        &self,
+        account: AccountSid,
+        sid: PhoneNumberSid,
+    ) -> Result<Option<PhoneNumber>, Error>;
+    /// The call router's lookup, by E.164 number.
+    fn number_by_e164(&self, phone_number: &str) -> Result<Option<PhoneNumber>, Error>;
+    fn numbers(
+        &self,
+        account: AccountSid,
+        filter: &NumberFilter,
+        page: &Page,
+    ) -> Result<Vec<PhoneNumber>, Error>;
+    fn delete_number(&self, account: AccountSid, sid: PhoneNumberSid) -> Result<bool, Error>;
+
+    // Applications.
+    fn put_application(&self, app: &Application) -> Result<(), Error>;
+    fn application(
+        &self,
+        account: AccountSid,
+        sid: ApplicationSid,
+    ) -> Result<Option<Application>, Error>;
+    fn applications(&self, account: AccountSid, page: &Page) -> Result<Vec<Application>, Error>;
+    fn delete_application(&self, account: AccountSid, sid: ApplicationSid) -> Result<bool, Error>;
+
+    // Calls.
+    /// Record a call's state from the call path: returns at once, written in the
+    /// background (the media and SIP tasks never wait for the disk).
+    fn put_call(&self, call: CallRecord);
+    /// Record a call and return only once it is durable (the API's 201 promises it).
+    fn put_call_durable(&self, call: &CallRecord) -> Result<(), Error>;
+    fn call(&self, account: AccountSid, sid: CallSid) -> Result<Option<CallRecord>, Error>;
+    fn calls(
+        &self,
+        account: AccountSid,
+        filter: &CallFilter,
+        page: &Page,
+    ) -> Result<Vec<CallRecord>, Error>;
+    /// At start-up: calls left queued, ringing or in progress by a process that died are
+    /// marked failed with `end_time = now`. Returns how many.
+    fn fail_interrupted_calls(&self, now: i64) -> Result<usize, Error>;
+
+    // Notifications.
+    fn put_notification(&self, notification: NotificationRecord);
+    fn notification(
+        &self,
+        account: AccountSid,
+        sid: NotificationSid,
+    ) -> Result<Option<NotificationRecord>, Error>;
+    fn notifications(
+        &self,
+        account: AccountSid,
+        page: &Page,
+    ) -> Result<Vec<NotificationRecord>, Error>;
+
+    /// Wait until every background write sent before this call is durable.
+    fn flush(&self);
+}
