@@ -1,6 +1,9 @@
-//! `switchyard`: the node binary.
+//! `switchyard`: the node binary, and the everyday commands that drive a node's REST API.
+
+mod cli;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -11,9 +14,14 @@ use switchyard_node::config::Config;
 #[command(
     name = "switchyard",
     version,
-    about = "Programmable-telephony edge node"
+    about = "Programmable-telephony edge node",
+    after_help = "Credentials for numbers, apps and calls come from --account/--token or \
+                  SWITCHYARD_ACCOUNT_SID/SWITCHYARD_AUTH_TOKEN; the API from --api or \
+                  SWITCHYARD_API (default http://127.0.0.1:8080)."
 )]
 struct Cli {
+    #[command(flatten)]
+    globals: cli::Globals,
     #[command(subcommand)]
     command: Command,
 }
@@ -36,22 +44,33 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    #[command(flatten)]
+    Api(cli::ApiCommand),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let Cli { command } = Cli::parse();
-    let Command::Up {
-        config,
-        sip_listen,
-        http_listen,
-        data_dir,
-    } = command;
+    let Cli { globals, command } = Cli::parse();
+    let (config, sip_listen, http_listen, data_dir) = match command {
+        Command::Up {
+            config,
+            sip_listen,
+            http_listen,
+            data_dir,
+        } => (config, sip_listen, http_listen, data_dir),
+        Command::Api(api) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("switchyard")
+                .build()?;
+            return Ok(ExitCode::from(runtime.block_on(cli::run(globals, api))));
+        }
+    };
     let demo = config.is_none();
     let mut cfg = match &config {
         Some(path) => Config::load(path)?,
@@ -73,5 +92,230 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .thread_name("switchyard")
         .build()?;
-    runtime.block_on(switchyard_node::run(cfg, demo))
+    runtime.block_on(switchyard_node::run(cfg, demo))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use cli::{ApiCommand, AppsCommand, CallsCommand, NumbersCommand};
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("switchyard").chain(args.iter().copied()))
+    }
+
+    fn api(args: &[&str]) -> (cli::Globals, ApiCommand) {
+        match parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}")) {
+            Cli {
+                globals,
+                command: Command::Api(c),
+            } => (globals, c),
+            other => panic!("{args:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn up_still_parses_as_before() {
+        let cli = parse(&["up", "--http-listen", "127.0.0.1:9000"]).unwrap();
+        match cli.command {
+            Command::Up {
+                config,
+                http_listen,
+                ..
+            } => {
+                assert_eq!(config, None);
+                assert_eq!(http_listen, Some("127.0.0.1:9000".parse().unwrap()));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn global_flags_go_before_or_after_the_subcommand() {
+        let (g, _) = api(&["--json", "--api", "http://h:1", "numbers", "list"]);
+        assert!(g.json);
+        assert_eq!(g.api.as_deref(), Some("http://h:1"));
+        let (g, c) = api(&[
+            "numbers",
+            "list",
+            "--account",
+            "AC1",
+            "--token",
+            "t",
+            "--json",
+        ]);
+        assert!(g.json);
+        assert_eq!(
+            (g.account.as_deref(), g.token.as_deref()),
+            (Some("AC1"), Some("t"))
+        );
+        assert_eq!(
+            c,
+            ApiCommand::Numbers(NumbersCommand::List {
+                phone_number: None,
+                friendly_name: None
+            })
+        );
+    }
+
+    #[test]
+    fn numbers_create_needs_something_to_answer_the_number() {
+        let (_, c) = api(&[
+            "numbers",
+            "create",
+            "+15550002222",
+            "--voice-url",
+            "http://a.test/v",
+            "--voice-method",
+            "get",
+        ]);
+        let ApiCommand::Numbers(NumbersCommand::Create { phone_number, args }) = c else {
+            panic!("{c:?}");
+        };
+        assert_eq!(phone_number, "+15550002222");
+        assert_eq!(args.voice.voice_url.as_deref(), Some("http://a.test/v"));
+        assert_eq!(args.voice.voice_method.as_deref(), Some("GET"));
+        let e = parse(&["numbers", "create", "+15550002222"]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MissingRequiredArgument);
+        let e = parse(&[
+            "numbers",
+            "create",
+            "+1",
+            "--voice-url",
+            "u",
+            "--voice-method",
+            "PUT",
+        ])
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ValueValidation);
+        // Update takes the same flags but requires none.
+        let (_, c) = api(&["numbers", "update", "+15550002222"]);
+        assert!(matches!(
+            c,
+            ApiCommand::Numbers(NumbersCommand::Update { .. })
+        ));
+    }
+
+    #[test]
+    fn calls_create_takes_exactly_one_of_url_and_twiml() {
+        let (_, c) = api(&[
+            "calls",
+            "create",
+            "--to",
+            "+1555",
+            "--from",
+            "+1666",
+            "--twiml",
+            "<Response/>",
+            "--timeout",
+            "30",
+        ]);
+        let ApiCommand::Calls(CallsCommand::Create {
+            instructions,
+            timeout,
+            ..
+        }) = c
+        else {
+            panic!("{c:?}");
+        };
+        assert_eq!(instructions.twiml.as_deref(), Some("<Response/>"));
+        assert_eq!(instructions.url, None);
+        assert_eq!(timeout, Some(30));
+        let base = ["calls", "create", "--to", "+1", "--from", "+2"];
+        let neither = parse(&base).unwrap_err();
+        assert_eq!(neither.kind(), ErrorKind::MissingRequiredArgument);
+        let both =
+            parse(&[&base[..], &["--url", "http://a", "--twiml", "<R/>"]].concat()).unwrap_err();
+        assert_eq!(both.kind(), ErrorKind::ArgumentConflict);
+        let long =
+            parse(&[&base[..], &["--url", "http://a", "--timeout", "601"]].concat()).unwrap_err();
+        assert_eq!(long.kind(), ErrorKind::ValueValidation);
+    }
+
+    #[test]
+    fn calls_list_validates_status_and_defaults_limit() {
+        let (_, c) = api(&["calls", "list", "--status", "in-progress"]);
+        assert_eq!(
+            c,
+            ApiCommand::Calls(CallsCommand::List {
+                status: Some("in-progress".into()),
+                to: None,
+                from: None,
+                limit: 50
+            })
+        );
+        let e = parse(&["calls", "list", "--status", "talking"]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidValue);
+        let e = parse(&["calls", "list", "--limit", "0"]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ValueValidation);
+    }
+
+    #[test]
+    fn call_control_subcommands() {
+        let sid = "CA0123456789abcdef0123456789abcdef";
+        let (_, c) = api(&["calls", "hangup", sid]);
+        assert_eq!(
+            c,
+            ApiCommand::Calls(CallsCommand::Hangup { sid: sid.into() })
+        );
+        let (_, c) = api(&["calls", "redirect", sid, "--url", "http://a.test/x"]);
+        assert!(matches!(
+            c,
+            ApiCommand::Calls(CallsCommand::Redirect { .. })
+        ));
+        let e = parse(&["calls", "redirect", sid]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MissingRequiredArgument);
+    }
+
+    #[test]
+    fn apps_commands() {
+        let (_, c) = api(&[
+            "apps",
+            "create",
+            "--name",
+            "ivr",
+            "--voice-url",
+            "http://a.test/v",
+        ]);
+        let ApiCommand::Apps(AppsCommand::Create { args }) = c else {
+            panic!("{c:?}");
+        };
+        assert_eq!(args.name.as_deref(), Some("ivr"));
+        assert_eq!(args.voice.voice_url.as_deref(), Some("http://a.test/v"));
+        assert_eq!(
+            api(&["apps", "list"]).1,
+            ApiCommand::Apps(AppsCommand::List)
+        );
+        assert!(parse(&["apps", "delete"]).is_err());
+    }
+
+    #[test]
+    fn every_command_and_flag_is_documented() {
+        use clap::CommandFactory;
+        fn check(cmd: &clap::Command, path: &str) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "{path} {id} has no help");
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() == "help" {
+                    continue;
+                }
+                assert!(
+                    sub.get_about().is_some(),
+                    "{path} {} has no about",
+                    sub.get_name()
+                );
+                check(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        check(&cmd, "switchyard");
+    }
 }

@@ -4,9 +4,10 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
-use tokio::net::UdpSocket;
+use std::net::UdpSocket;
 
-/// A pair of bound sockets for one media stream.
+/// A pair of bound sockets for one media stream. They are plain non-blocking std
+/// sockets so the media runtime, not the one that bound them, registers them.
 #[derive(Debug)]
 pub struct MediaSockets {
     pub rtp: UdpSocket,
@@ -36,7 +37,7 @@ impl PortPool {
     }
 
     /// Bind the next free pair; ports taken by other programs are skipped.
-    pub async fn bind(&self) -> std::io::Result<MediaSockets> {
+    pub fn bind(&self) -> std::io::Result<MediaSockets> {
         let attempts = self.free.lock().unwrap_or_else(|e| e.into_inner()).len();
         for _ in 0..attempts {
             let Some(port) = self
@@ -47,10 +48,14 @@ impl PortPool {
             else {
                 break;
             };
-            let rtp = UdpSocket::bind(SocketAddr::new(self.ip, port)).await;
-            let rtcp = UdpSocket::bind(SocketAddr::new(self.ip, port + 1)).await;
+            let rtp = UdpSocket::bind(SocketAddr::new(self.ip, port));
+            let rtcp = UdpSocket::bind(SocketAddr::new(self.ip, port + 1));
             match (rtp, rtcp) {
-                (Ok(rtp), Ok(rtcp)) => return Ok(MediaSockets { rtp, rtcp, port }),
+                (Ok(rtp), Ok(rtcp)) => {
+                    rtp.set_nonblocking(true)?;
+                    rtcp.set_nonblocking(true)?;
+                    return Ok(MediaSockets { rtp, rtcp, port });
+                }
                 _ => self.release(port),
             }
         }

@@ -62,6 +62,8 @@ pub struct Shared {
     pub sip: mpsc::UnboundedSender<SipCommand>,
     pub ports: PortPool,
     pub live: crate::live::LiveCalls,
+    /// The runtime the media tasks run on (its own thread).
+    pub media_runtime: tokio::runtime::Handle,
     active_calls: AtomicUsize,
     shutdown: watch::Sender<bool>,
 }
@@ -119,6 +121,7 @@ impl Shared {
             sip,
             ports,
             live: crate::live::LiveCalls::default(),
+            media_runtime: media_runtime()?,
             active_calls: AtomicUsize::new(0),
             shutdown,
         });
@@ -218,6 +221,20 @@ impl Shared {
     pub fn shutting_down(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
     }
+}
+
+/// A runtime of its own for RTP pacing: one thread, so 20 ms ticks never queue behind
+/// webhook requests, store reads or SIP parsing on the main runtime. It lives as long as
+/// the process (a runtime cannot be dropped from inside another one).
+fn media_runtime() -> std::io::Result<tokio::runtime::Handle> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("media")
+        .enable_all()
+        .build()?;
+    let handle = runtime.handle().clone();
+    std::mem::forget(runtime);
+    Ok(handle)
 }
 
 /// The configuration's accounts and numbers seed the store: each is created when absent

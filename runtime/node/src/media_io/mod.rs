@@ -67,8 +67,11 @@ impl MediaHandle {
     }
 }
 
-/// Start the media task of one call. Its ports return to the pool when it ends.
+/// Start the media task of one call on the media runtime (`runtime`), away from the
+/// signalling, webhook and HTTP work, so pacing does not wait behind them. Its ports
+/// return to the pool when it ends.
 pub fn spawn(
+    runtime: &tokio::runtime::Handle,
     sockets: MediaSockets,
     params: MediaParams,
     events: mpsc::UnboundedSender<MediaEvent>,
@@ -76,11 +79,18 @@ pub fn spawn(
 ) -> MediaHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let port = sockets.port;
-    tokio::spawn(async move {
+    runtime.spawn(async move {
         let MediaSockets { rtp, rtcp, port } = sockets;
-        let mut task = MediaTask::new(params, events);
-        task.run(&rtp, &rtcp, rx).await;
-        drop((rtp, rtcp));
+        match (
+            tokio::net::UdpSocket::from_std(rtp),
+            tokio::net::UdpSocket::from_std(rtcp),
+        ) {
+            (Ok(rtp), Ok(rtcp)) => {
+                let mut task = MediaTask::new(params, events);
+                task.run(&rtp, &rtcp, rx).await;
+            }
+            (Err(e), _) | (_, Err(e)) => tracing::error!(error = %e, "media sockets unusable"),
+        }
         on_exit(port);
     });
     MediaHandle { commands: tx, port }

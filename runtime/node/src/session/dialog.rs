@@ -16,7 +16,7 @@ impl Session {
     /// Negotiate media, bind the RTP ports, ring. False when the call was refused.
     pub(super) async fn begin(&mut self) -> bool {
         self.record_initiated();
-        let sockets = match self.shared.ports.bind().await {
+        let sockets = match self.shared.ports.bind() {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "no RTP port for a new call");
@@ -45,6 +45,7 @@ impl Session {
         }
         let pool = self.shared.clone();
         self.media = Some(media_io::spawn(
+            &self.shared.media_runtime,
             sockets,
             media_params(&negotiated, false),
             self.media_events.clone(),

@@ -159,7 +159,7 @@ impl Session {
         sip: &mut mpsc::UnboundedReceiver<SessionInput>,
     ) -> bool {
         self.record_initiated();
-        let sockets = match self.shared.ports.bind().await {
+        let sockets = match self.shared.ports.bind() {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "no RTP port for an outbound call");
@@ -330,6 +330,7 @@ impl Session {
         let Some(n) = &self.negotiated else { return };
         let pool = self.shared.clone();
         self.media = Some(media_io::spawn(
+            &self.shared.media_runtime,
             sockets,
             super::dialog::media_params(n, true),
             self.media_events.clone(),
