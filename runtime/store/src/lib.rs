@@ -16,7 +16,9 @@ mod numbers;
 mod query;
 mod records;
 mod repository;
+mod sessions;
 mod sqlite;
+mod wasm_apps;
 mod writer;
 
 use std::path::{Path, PathBuf};

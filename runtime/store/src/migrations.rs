@@ -100,6 +100,30 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX notifications_by_account;
     CREATE INDEX notifications_by_account
         ON notifications (account_sid, date_created DESC, sid DESC);",
+    // 3: tenant Wasm apps (every version kept: calls in progress keep theirs) and the
+    // per-conversation session state they read and write.
+    "CREATE TABLE wasm_apps (
+        account_sid TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        memory_limit INTEGER NOT NULL,
+        cpu_ms INTEGER NOT NULL,
+        http_allow TEXT NOT NULL,
+        bytes BLOB NOT NULL,
+        date_created INTEGER NOT NULL,
+        PRIMARY KEY (account_sid, name, version)
+    );
+    CREATE TABLE session_values (
+        account_sid TEXT NOT NULL,
+        from_number TEXT NOT NULL,
+        to_number TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        date_updated INTEGER NOT NULL,
+        PRIMARY KEY (account_sid, from_number, to_number, key)
+    );",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

@@ -124,3 +124,30 @@ pub struct Application {
     pub date_created: i64,
     pub date_updated: i64,
 }
+
+/// One deployed version of a tenant's Wasm app (the bytes are fetched separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WasmApp {
+    pub account_sid: AccountSid,
+    pub name: String,
+    /// 1 for the first upload of a name, then one more per upload.
+    pub version: u32,
+    /// Hex SHA-256 of the component bytes.
+    pub sha256: String,
+    pub size: u64,
+    /// Bytes of linear memory a step may use.
+    pub memory_limit: u64,
+    /// CPU budget of one step, in milliseconds.
+    pub cpu_ms: u32,
+    /// Hosts (`host` or `host:port`) the app may reach with outbound HTTP.
+    pub http_allow: Vec<String>,
+    pub date_created: i64,
+}
+
+/// Whose session state a value is: an account's conversation between two numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionScope {
+    pub account_sid: AccountSid,
+    pub from: String,
+    pub to: String,
+}

@@ -6,7 +6,9 @@
 
 use switchyard_types::{AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid};
 
-use crate::records::{Account, Application, CallRecord, NotificationRecord, PhoneNumber};
+use crate::records::{
+    Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, WasmApp,
+};
 use crate::Error;
 
 /// Where a listing starts and how much it returns.
@@ -104,6 +106,36 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         account: AccountSid,
         page: &Page,
     ) -> Result<Vec<NotificationRecord>, Error>;
+
+    // Wasm apps.
+    /// Store a new version of an app (`app.version` is ignored); returns it numbered.
+    fn put_wasm_app(&self, app: &WasmApp, bytes: &[u8]) -> Result<WasmApp, Error>;
+    /// The latest version of an app.
+    fn wasm_app(&self, account: AccountSid, name: &str) -> Result<Option<WasmApp>, Error>;
+    fn wasm_app_version(
+        &self,
+        account: AccountSid,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<WasmApp>, Error>;
+    fn wasm_app_bytes(
+        &self,
+        account: AccountSid,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<Vec<u8>>, Error>;
+    /// The latest version of each of an account's apps, by name.
+    fn wasm_apps(&self, account: AccountSid) -> Result<Vec<WasmApp>, Error>;
+    /// Every version of every app (a restart loads them all).
+    fn all_wasm_apps(&self) -> Result<Vec<WasmApp>, Error>;
+    /// Delete every version of an app; false when there was none.
+    fn delete_wasm_app(&self, account: AccountSid, name: &str) -> Result<bool, Error>;
+
+    // Session state of Wasm apps.
+    fn session_get(&self, scope: &SessionScope, key: &str) -> Result<Option<String>, Error>;
+    /// Durable when it returns.
+    fn session_set(&self, scope: &SessionScope, key: &str, value: &str) -> Result<(), Error>;
+    fn session_delete(&self, scope: &SessionScope, key: &str) -> Result<(), Error>;
 
     /// Wait until every background write sent before this call is durable.
     fn flush(&self);

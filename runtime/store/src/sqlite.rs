@@ -3,9 +3,13 @@
 
 use switchyard_types::{AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid};
 
-use crate::records::{Account, Application, CallRecord, NotificationRecord, PhoneNumber};
+use crate::records::{
+    Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, WasmApp,
+};
 use crate::repository::{CallFilter, NumberFilter, Page, Repository};
-use crate::{accounts, applications, calls, notifications, numbers, Error, Store};
+use crate::{
+    accounts, applications, calls, notifications, numbers, sessions, wasm_apps, Error, Store,
+};
 
 impl Repository for Store {
     fn create_account(&self, account: &Account) -> Result<(), Error> {
@@ -157,6 +161,110 @@ impl Repository for Store {
     ) -> Result<Vec<NotificationRecord>, Error> {
         let q = notifications::listing(account, page);
         self.read(|c| Ok(q.run(c, notifications::from_row)?))
+    }
+
+    fn put_wasm_app(&self, app: &WasmApp, bytes: &[u8]) -> Result<WasmApp, Error> {
+        let (mut stored, bytes) = (app.clone(), bytes.to_vec());
+        let meta = app.clone();
+        let version =
+            self.write(move |c| wasm_apps::insert(c, &meta, &bytes).map(|v| v as usize))?;
+        stored.version = version as u32;
+        Ok(stored)
+    }
+
+    fn wasm_app(&self, account: AccountSid, name: &str) -> Result<Option<WasmApp>, Error> {
+        self.one(
+            &format!(
+                "{} WHERE account_sid = ?1 AND name = ?2 ORDER BY version DESC LIMIT 1",
+                wasm_apps::SELECT
+            ),
+            &[account.to_string(), name.to_owned()],
+            wasm_apps::from_row,
+        )
+    }
+
+    fn wasm_app_version(
+        &self,
+        account: AccountSid,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<WasmApp>, Error> {
+        self.one(
+            &format!(
+                "{} WHERE account_sid = ?1 AND name = ?2 AND version = ?3",
+                wasm_apps::SELECT
+            ),
+            &[account.to_string(), name.to_owned(), version.to_string()],
+            wasm_apps::from_row,
+        )
+    }
+
+    fn wasm_app_bytes(
+        &self,
+        account: AccountSid,
+        name: &str,
+        version: u32,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        self.read(|c| Ok(wasm_apps::bytes(c, account, name, version)?))
+    }
+
+    fn wasm_apps(&self, account: AccountSid) -> Result<Vec<WasmApp>, Error> {
+        let sql = format!(
+            "{} WHERE account_sid = ?1 AND version = (SELECT MAX(version) FROM wasm_apps w \
+             WHERE w.account_sid = wasm_apps.account_sid AND w.name = wasm_apps.name) \
+             ORDER BY name",
+            wasm_apps::SELECT
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([account.to_string()], wasm_apps::from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn all_wasm_apps(&self) -> Result<Vec<WasmApp>, Error> {
+        let sql = format!("{} ORDER BY account_sid, name, version", wasm_apps::SELECT);
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([], wasm_apps::from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn delete_wasm_app(&self, account: AccountSid, name: &str) -> Result<bool, Error> {
+        let name = name.to_owned();
+        self.write(move |c| wasm_apps::delete(c, account, &name))
+            .map(|n| n > 0)
+    }
+
+    fn session_get(&self, scope: &SessionScope, key: &str) -> Result<Option<String>, Error> {
+        self.one(
+            "SELECT value FROM session_values WHERE account_sid = ?1 AND from_number = ?2 \
+             AND to_number = ?3 AND key = ?4",
+            &[
+                scope.account_sid.to_string(),
+                scope.from.clone(),
+                scope.to.clone(),
+                key.to_owned(),
+            ],
+            |r| r.get(0),
+        )
+    }
+
+    fn session_set(&self, scope: &SessionScope, key: &str, value: &str) -> Result<(), Error> {
+        let (scope, key, value) = (scope.clone(), key.to_owned(), value.to_owned());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        self.write(move |c| sessions::set(c, &scope, &key, &value, now))
+            .map(drop)
+    }
+
+    fn session_delete(&self, scope: &SessionScope, key: &str) -> Result<(), Error> {
+        let (scope, key) = (scope.clone(), key.to_owned());
+        self.write(move |c| sessions::delete(c, &scope, &key))
+            .map(drop)
     }
 
     fn flush(&self) {
