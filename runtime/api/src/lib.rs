@@ -9,7 +9,7 @@
 
 mod accounts;
 mod applications;
-mod auth;
+pub mod auth;
 mod calls;
 mod date;
 mod error;
