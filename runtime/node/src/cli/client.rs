@@ -52,10 +52,7 @@ impl Client {
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("switchyard-cli/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|source| Error::Unreachable {
-                url: api.to_owned(),
-                source,
-            })?;
+            .map_err(|e| Error::unreachable(api, &e))?;
         Ok(Self {
             http,
             base,
@@ -94,10 +91,7 @@ impl Client {
         if let Some(form) = form {
             request = request.form(form);
         }
-        let unreachable = |source| Error::Unreachable {
-            url: url.to_string(),
-            source,
-        };
+        let unreachable = |e: reqwest::Error| Error::unreachable(self.base.as_str(), &e);
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status();
         let body = response.bytes().await.map_err(unreachable)?;
@@ -261,5 +255,69 @@ mod tests {
             api_error("u", StatusCode::BAD_GATEWAY, b"<html>"),
             Error::Http { status: 502, .. }
         ));
+    }
+
+    /// Serve `pages` in order, one per connection, recording each request line.
+    async fn serve(pages: Vec<String>) -> (String, tokio::task::JoinHandle<Vec<String>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            for body in pages {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                let n = sock.read(&mut buf).await.unwrap();
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                seen.push(head.lines().next().unwrap_or("").to_owned());
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                sock.write_all(reply.as_bytes()).await.unwrap();
+            }
+            seen
+        });
+        (base, task)
+    }
+
+    #[tokio::test]
+    async fn lists_follow_next_page_uri_and_stop_at_the_limit() {
+        let page1 = r#"{"calls":[{"sid":"CA1"},{"sid":"CA2"}],
+            "next_page_uri":"/2010-04-01/Accounts/AC1/Calls.json?To=x&PageSize=2&Page=1&PageToken=PT1"}"#;
+        let page2 = r#"{"calls":[{"sid":"CA3"},{"sid":"CA4"}],
+            "next_page_uri":"/2010-04-01/Accounts/AC1/Calls.json?To=x&PageSize=2&Page=2&PageToken=PT2"}"#;
+        let (base, task) = serve(vec![page1.into(), page2.into()]).await;
+        let c = Client::new(&base, "AC1", "t").unwrap();
+        let path = c.account_path("Calls.json");
+        let got = c
+            .list(&path, "calls", &[("To", "x".to_owned())], Some(3))
+            .await
+            .unwrap();
+        let sids: Vec<&str> = got.iter().map(|v| v["sid"].as_str().unwrap()).collect();
+        assert_eq!(sids, ["CA1", "CA2", "CA3"]);
+        let seen = task.await.unwrap();
+        assert_eq!(
+            seen,
+            [
+                "GET /2010-04-01/Accounts/AC1/Calls.json?To=x&PageSize=3 HTTP/1.1",
+                "GET /2010-04-01/Accounts/AC1/Calls.json?To=x&PageSize=2&Page=1&PageToken=PT1 HTTP/1.1",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn lists_end_when_next_page_uri_is_null() {
+        let only = r#"{"incoming_phone_numbers":[{"sid":"PN1"}],"next_page_uri":null}"#;
+        let (base, task) = serve(vec![only.into()]).await;
+        let c = Client::new(&base, "AC1", "t").unwrap();
+        let path = c.account_path("IncomingPhoneNumbers.json");
+        let got = c
+            .list(&path, "incoming_phone_numbers", &[], None)
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(task.await.unwrap().len(), 1);
     }
 }

@@ -35,13 +35,13 @@ pub enum Error {
         reason: String,
     },
     /// The node could not be reached at all (refused, unresolvable, timed out).
-    #[error("cannot reach the Switchyard API at {url}: {source} (is the node running? set --api or SWITCHYARD_API)")]
+    #[error("cannot reach the Switchyard API at {url}: {reason} (is the node running? set --api or SWITCHYARD_API)")]
     Unreachable {
-        /// The URL that was requested.
+        /// The API base URL (what the operator passed as `--api`).
         url: String,
-        /// The transport error.
-        #[source]
-        source: reqwest::Error,
+        /// The innermost transport error (e.g. "Connection refused"): reqwest's own
+        /// message only says that sending failed.
+        reason: String,
     },
     /// `--api` is not an absolute http(s) URL.
     #[error("--api {0:?} is not an http:// or https:// URL")]
@@ -60,6 +60,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::Unreachable`] for `url`, described by the deepest cause of `error`.
+    pub fn unreachable(url: &str, error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut cause = error;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        Self::Unreachable {
+            url: url.to_owned(),
+            reason: cause.to_string(),
+        }
+    }
+
     /// The process exit status: 2 when the API could not be reached (so scripts can tell
     /// "node down" from "request refused"), 1 for everything else.
     pub fn exit_code(&self) -> u8 {

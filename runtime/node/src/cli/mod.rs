@@ -33,16 +33,31 @@ pub const DEFAULT_API: &str = "http://127.0.0.1:8080";
 #[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
 pub struct Globals {
     /// Base URL of the node's REST API [env: SWITCHYARD_API] [default: http://127.0.0.1:8080].
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Connection and output",
+        value_name = "URL"
+    )]
     pub api: Option<String>,
     /// Account SID (AC…) to act as [env: SWITCHYARD_ACCOUNT_SID].
-    #[arg(long, global = true, value_name = "AC…")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Connection and output",
+        value_name = "AC…"
+    )]
     pub account: Option<String>,
     /// The account's auth token [env: SWITCHYARD_AUTH_TOKEN].
-    #[arg(long, global = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Connection and output",
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
     /// Print the API's JSON (an array for lists) instead of a table.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Connection and output")]
     pub json: bool,
 }
 
