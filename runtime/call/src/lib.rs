@@ -14,4 +14,6 @@ mod verbs;
 
 pub use error::Error;
 pub use events::{CallEvent, EventKind};
-pub use executor::{Action, AppFailure, Document, Executor, FetchRequest, MediaSource, MediaToken};
+pub use executor::{
+    app_url, Action, AppFailure, Document, Executor, FetchRequest, MediaSource, MediaToken,
+};

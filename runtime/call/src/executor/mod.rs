@@ -65,7 +65,7 @@ impl Executor {
     /// An executor whose first document comes from `url`.
     pub fn new(url: impl Into<String>, method: HttpMethod) -> Self {
         Self {
-            document_url: url.into(),
+            document_url: app_url(&url.into()),
             document_method: method,
             verbs: VecDeque::new(),
             step: Step::Idle,
@@ -318,6 +318,8 @@ impl Executor {
     }
 
     pub(crate) fn resolve(&self, url: &str) -> Result<String, String> {
+        let url = app_url(url);
+        let url = url.as_str();
         let joined = url::Url::parse(&self.document_url)
             .and_then(|base| base.join(url))
             .or_else(|_| url::Url::parse(url));
@@ -351,6 +353,19 @@ impl Executor {
 
     pub(crate) fn push(&mut self, action: Action) {
         self.actions.push_back(action);
+    }
+}
+
+/// `app:NAME` (a tenant Wasm app, as TwiML's `<Redirect>app:NAME</Redirect>` names it) as
+/// the base URL `app://NAME/`, so the app's own relative paths (`/gathered`, `menu`)
+/// resolve against it like a webhook's do against its URL.
+pub fn app_url(url: &str) -> String {
+    match url.trim().strip_prefix("app:") {
+        Some(rest) if !rest.starts_with("//") => {
+            let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+            format!("app://{name}/{path}")
+        }
+        _ => url.trim().to_owned(),
     }
 }
 

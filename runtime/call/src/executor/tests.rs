@@ -344,3 +344,34 @@ fn start_with_a_document_runs_it_without_fetching() {
     exec.start_with(t0, Ok(Document::Verbs(vec![Verb::Hangup])));
     assert_eq!(work(&mut exec), vec![Action::Hangup]);
 }
+
+#[test]
+fn wasm_app_urls_resolve_their_own_paths() {
+    assert_eq!(app_url("app:ivr"), "app://ivr/");
+    assert_eq!(app_url("app:ivr/menu"), "app://ivr/menu");
+    assert_eq!(app_url("https://x/y"), "https://x/y");
+    let t0 = Instant::now();
+    let mut exec = Executor::new("app:ivr", HttpMethod::Post);
+    exec.start(t0);
+    assert!(matches!(&work(&mut exec)[..], [Action::Fetch(f)] if f.url == "app://ivr/"));
+    exec.document(
+        t0,
+        Ok(Document::Verbs(vec![Verb::Gather(Gather {
+            num_digits: Some(1),
+            action: Some("/gathered".into()),
+            ..Gather::default()
+        })])),
+    );
+    work(&mut exec);
+    exec.digit(t0, '1');
+    assert!(matches!(&work(&mut exec)[..], [Action::Fetch(f)] if f.url == "app://ivr/gathered"));
+    // And TwiML hands a call to an app with <Redirect>app:NAME</Redirect>.
+    exec.document(
+        t0,
+        Ok(Document::Verbs(vec![Verb::Redirect(Redirect {
+            url: "app:other".into(),
+            method: HttpMethod::Post,
+        })])),
+    );
+    assert!(matches!(&work(&mut exec)[..], [Action::Fetch(f)] if f.url == "app://other/"));
+}
