@@ -170,6 +170,19 @@ pub struct Node {
     stderr: PathBuf,
     config_path: PathBuf,
     dir: tempfile::TempDir,
+    /// What [`Node::restart_same_data`] runs again.
+    launch: Launch,
+}
+
+/// How the node process was launched, kept so it can be started again on the same
+/// config file and data directory.
+#[derive(Debug, Clone)]
+struct Launch {
+    binary: PathBuf,
+    pre_args: Vec<String>,
+    env: Vec<(String, String)>,
+    lifetime: Duration,
+    start_timeout: Duration,
 }
 
 /// The node binary: `$SWITCHYARD_BIN`, else `switchyard` in the target directory
@@ -231,19 +244,14 @@ impl Node {
         let config_path = dir.path().join("switchyard.toml");
         std::fs::write(&config_path, format!("{toml}\n{}\n", config.extra_toml))?;
         let stderr = dir.path().join("stderr.txt");
-        let mut cmd = Command::new("timeout");
-        cmd.args([
-            "--signal=KILL",
-            &config.lifetime.as_secs().max(1).to_string(),
-        ])
-        .arg(&binary)
-        .args(&config.pre_args)
-        .args(["up", "--config"])
-        .arg(&config_path)
-        .envs(config.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.path().join("stdout.txt"))?)
-        .stderr(std::fs::File::create(&stderr)?);
+        let launch = Launch {
+            binary,
+            pre_args: config.pre_args,
+            env: config.env,
+            lifetime: config.lifetime,
+            start_timeout: config.start_timeout,
+        };
+        let cmd = launch.command(&config_path, dir.path(), &stderr)?;
         let child = Guarded::spawn(cmd, "switchyard")?;
         let mut node = Node {
             child,
@@ -254,8 +262,9 @@ impl Node {
             stderr,
             config_path,
             dir,
+            launch,
         };
-        node.wait_healthy(config.start_timeout)?;
+        node.wait_healthy(node.launch.start_timeout)?;
         Ok(node)
     }
 
@@ -345,6 +354,98 @@ impl Node {
     /// Everything the node wrote to stderr so far.
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Launch {
+    /// `timeout --signal=KILL <lifetime> <binary> <pre_args> up --config FILE`, stdout and
+    /// stderr into files of `dir` (stderr appended, so a restart keeps the first run's log).
+    fn command(&self, config_path: &Path, dir: &Path, stderr: &Path) -> Result<Command> {
+        let mut cmd = Command::new("timeout");
+        cmd.args(["--signal=KILL", &self.lifetime.as_secs().max(1).to_string()])
+            .arg(&self.binary)
+            .args(&self.pre_args)
+            .args(["up", "--config"])
+            .arg(config_path)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join("stdout.txt"))?,
+            )
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(stderr)?,
+            );
+        Ok(cmd)
+    }
+}
+
+impl Node {
+    /// PID of the `switchyard` process itself (the node runs as a child of `timeout(1)`,
+    /// whose own PID is not the one to signal for a crash test).
+    pub fn pid(&self) -> Result<u32> {
+        let parent = self.child.id();
+        for entry in std::fs::read_dir("/proc")? {
+            let entry = entry?;
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            // `/proc/PID/stat`: "pid (comm) state ppid …"; comm may contain spaces, so
+            // split after the last ')'.
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let ppid = rest
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(parent) {
+                return Ok(pid);
+            }
+        }
+        bail!("no child process of timeout({parent}) found")
+    }
+
+    /// Crashes the node: SIGKILL to the `switchyard` process (no shutdown code runs), then
+    /// waits until its `timeout(1)` wrapper has exited.
+    pub fn kill9(&mut self) -> Result<()> {
+        let pid = self.pid()?;
+        let status = Command::new("kill")
+            .args(["-s", "KILL", &pid.to_string()])
+            .status()
+            .context("running kill")?;
+        anyhow::ensure!(status.success(), "kill -s KILL {pid} failed");
+        anyhow::ensure!(
+            self.child.wait_timeout(Duration::from_secs(10))?.is_some(),
+            "timeout(1) still running 10 s after its node was killed"
+        );
+        Ok(())
+    }
+
+    /// Starts the node again with the same config file, ports and data directory (after
+    /// [`Node::kill9`] or an exit) and waits for `/healthz`.
+    pub fn restart_same_data(&mut self) -> Result<()> {
+        anyhow::ensure!(
+            self.child.try_wait()?.is_some(),
+            "restart_same_data: the node is still running"
+        );
+        let cmd = self
+            .launch
+            .command(&self.config_path, self.dir.path(), &self.stderr)?;
+        self.child = Guarded::spawn(cmd, "switchyard")?;
+        self.wait_healthy(self.launch.start_timeout)
     }
 }
 

@@ -381,7 +381,7 @@ fn schemas() -> Value {
 
 fn call_create_form() -> Value {
     let properties = json!({
-        "To": {"type": "string", "pattern": "^(\\+[1-9][0-9]{1,14}|client:[A-Za-z0-9_.-]{1,121}|sip:[A-Za-z0-9._~+-]{1,32}@[A-Za-z0-9.-]{1,64})$"},
+        "To": {"type": "string", "pattern": "^(\\+[1-9][0-9]{1,14}|sip:[A-Za-z0-9._~+-]{1,32}@[A-Za-z0-9.-]{1,64})$"},
         "From": {"type": "string", "pattern": "^(\\+[1-9][0-9]{1,14}|client:[A-Za-z0-9_.-]{1,121})$"},
         "Url": url_schema(),
         "Twiml": {"type": "string", "minLength": 1, "maxLength": 4000},

@@ -1,11 +1,15 @@
 //! Tests of a real node: sipp and pjsua2 as phones, the Python webhook as the app.
 
+mod api_twilio;
 mod call_flow;
 mod callbacks;
 mod cli;
+mod durability;
+mod fairness;
 mod faults;
 mod phone;
 mod rfc4475;
+mod schemathesis;
 mod sip_features;
 
 use std::time::Duration;
