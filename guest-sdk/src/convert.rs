@@ -1,0 +1,434 @@
+//! Conversions between the hand-written types and the generated WIT types. Kept in one
+//! place so a WIT addition touches one file; every conversion is total (no verb is lost
+//! or changed on the way to the host).
+
+use crate::bindings::wit;
+use crate::request::{CallStatus, Direction, Request};
+use crate::verbs::{
+    Dial, DialTarget, Enqueue, Gather, GatherChild, GatherInput, Message, Method, Pause, Play,
+    Record, Redirect, RejectReason, Say, Verb,
+};
+use crate::AppError;
+
+impl From<Method> for wit::HttpMethod {
+    fn from(m: Method) -> Self {
+        match m {
+            Method::Get => wit::HttpMethod::Get,
+            Method::Post => wit::HttpMethod::Post,
+        }
+    }
+}
+
+impl From<Say> for wit::Say {
+    fn from(s: Say) -> Self {
+        wit::Say {
+            text: s.text,
+            voice: s.voice,
+            language: s.language,
+            loop_count: s.loop_count,
+        }
+    }
+}
+
+impl From<Play> for wit::Play {
+    fn from(p: Play) -> Self {
+        wit::Play {
+            url: p.url,
+            loop_count: p.loop_count,
+            digits: p.digits,
+        }
+    }
+}
+
+impl From<Pause> for wit::Pause {
+    fn from(p: Pause) -> Self {
+        wit::Pause { length: p.length }
+    }
+}
+
+impl From<Gather> for wit::Gather {
+    fn from(g: Gather) -> Self {
+        wit::Gather {
+            input: g
+                .input
+                .into_iter()
+                .map(|i| match i {
+                    GatherInput::Dtmf => wit::GatherInput::Dtmf,
+                    GatherInput::Speech => wit::GatherInput::Speech,
+                })
+                .collect(),
+            action: g.action,
+            method: g.method.into(),
+            timeout: g.timeout,
+            finish_on_key: g.finish_on_key,
+            num_digits: g.num_digits,
+            action_on_empty_result: g.action_on_empty_result,
+            language: g.language,
+            hints: g.hints,
+            speech_timeout: g.speech_timeout,
+            children: g
+                .children
+                .into_iter()
+                .map(|c| match c {
+                    GatherChild::Say(s) => wit::GatherChild::Say(s.into()),
+                    GatherChild::Play(p) => wit::GatherChild::Play(p.into()),
+                    GatherChild::Pause(p) => wit::GatherChild::Pause(p.into()),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<Record> for wit::Record {
+    fn from(r: Record) -> Self {
+        wit::Record {
+            action: r.action,
+            method: r.method.into(),
+            timeout: r.timeout,
+            finish_on_key: r.finish_on_key,
+            max_length: r.max_length,
+            play_beep: r.play_beep,
+            trim_silence: r.trim_silence,
+            recording_status_callback: r.recording_status_callback,
+            transcribe: r.transcribe,
+            transcribe_callback: r.transcribe_callback,
+        }
+    }
+}
+
+impl From<DialTarget> for wit::DialTarget {
+    fn from(t: DialTarget) -> Self {
+        match t {
+            DialTarget::Number(n) => wit::DialTarget::Number(wit::DialNumber {
+                number: n.number,
+                send_digits: n.send_digits,
+                url: n.url,
+            }),
+            DialTarget::Sip(s) => wit::DialTarget::Sip(wit::DialSip {
+                uri: s.uri,
+                username: s.username,
+                password: s.password,
+            }),
+            DialTarget::Client(c) => wit::DialTarget::Client(wit::DialClient {
+                identity: c.identity,
+                parameters: c.parameters,
+            }),
+            DialTarget::Conference(c) => wit::DialTarget::Conference(wit::DialConference {
+                name: c.name,
+                muted: c.muted,
+                beep: c.beep,
+                start_conference_on_enter: c.start_conference_on_enter,
+                end_conference_on_exit: c.end_conference_on_exit,
+                wait_url: c.wait_url,
+                max_participants: c.max_participants,
+            }),
+            DialTarget::Queue(q) => wit::DialTarget::Queue(wit::DialQueue {
+                name: q.name,
+                url: q.url,
+            }),
+        }
+    }
+}
+
+impl From<Dial> for wit::Dial {
+    fn from(d: Dial) -> Self {
+        wit::Dial {
+            action: d.action,
+            method: d.method.into(),
+            timeout: d.timeout,
+            hangup_on_star: d.hangup_on_star,
+            time_limit: d.time_limit,
+            caller_id: d.caller_id,
+            record: d.record,
+            answer_on_bridge: d.answer_on_bridge,
+            ring_tone: d.ring_tone,
+            targets: d.targets.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<Redirect> for wit::Redirect {
+    fn from(r: Redirect) -> Self {
+        wit::Redirect {
+            url: r.url,
+            method: r.method.into(),
+        }
+    }
+}
+
+impl From<Enqueue> for wit::Enqueue {
+    fn from(e: Enqueue) -> Self {
+        wit::Enqueue {
+            name: e.name,
+            action: e.action,
+            method: e.method.into(),
+            wait_url: e.wait_url,
+        }
+    }
+}
+
+impl From<Message> for wit::Message {
+    fn from(m: Message) -> Self {
+        wit::Message {
+            body: m.body,
+            to: m.to,
+            from: m.from,
+            action: m.action,
+        }
+    }
+}
+
+impl From<Verb> for wit::Verb {
+    fn from(v: Verb) -> Self {
+        match v {
+            Verb::Say(s) => wit::Verb::Say(s.into()),
+            Verb::Play(p) => wit::Verb::Play(p.into()),
+            Verb::Pause(p) => wit::Verb::Pause(p.into()),
+            Verb::Gather(g) => wit::Verb::Gather(g.into()),
+            Verb::Record(r) => wit::Verb::Record(r.into()),
+            Verb::Dial(d) => wit::Verb::Dial(d.into()),
+            Verb::Redirect(r) => wit::Verb::Redirect(r.into()),
+            Verb::Hangup => wit::Verb::Hangup,
+            Verb::Reject(RejectReason::Rejected) => wit::Verb::Reject(wit::RejectReason::Rejected),
+            Verb::Reject(RejectReason::Busy) => wit::Verb::Reject(wit::RejectReason::Busy),
+            Verb::Enqueue(e) => wit::Verb::Enqueue(e.into()),
+            Verb::Leave => wit::Verb::Leave,
+            Verb::Message(m) => wit::Verb::Message(m.into()),
+            Verb::Refer(uri) => wit::Verb::Refer(uri),
+        }
+    }
+}
+
+impl From<AppError> for wit::AppError {
+    fn from(e: AppError) -> Self {
+        wit::AppError {
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+impl From<wit::CallRequest> for Request {
+    fn from(r: wit::CallRequest) -> Self {
+        Request {
+            call_sid: r.call_sid,
+            account_sid: r.account_sid,
+            from: r.from,
+            to: r.to,
+            call_status: match r.call_status {
+                wit::CallStatus::Queued => CallStatus::Queued,
+                wit::CallStatus::Ringing => CallStatus::Ringing,
+                wit::CallStatus::InProgress => CallStatus::InProgress,
+                wit::CallStatus::Completed => CallStatus::Completed,
+                wit::CallStatus::Busy => CallStatus::Busy,
+                wit::CallStatus::Failed => CallStatus::Failed,
+                wit::CallStatus::NoAnswer => CallStatus::NoAnswer,
+                wit::CallStatus::Canceled => CallStatus::Canceled,
+            },
+            direction: match r.direction {
+                wit::Direction::Inbound => Direction::Inbound,
+                wit::Direction::OutboundApi => Direction::OutboundApi,
+            },
+            api_version: r.api_version,
+            path: r.path,
+            digits: r.digits,
+            finished_on_key: r.finished_on_key,
+            error_code: r.error_code,
+            error_url: r.error_url,
+            params: r.params,
+        }
+    }
+}
+
+/// Runs an app's handler on a WIT request and converts its answer; what the export
+/// generated by [`crate::export_handler!`] calls.
+pub fn dispatch<F>(request: wit::CallRequest, handler: F) -> Result<Vec<wit::Verb>, wit::AppError>
+where
+    F: FnOnce(Request) -> Result<crate::Response, AppError>,
+{
+    handler(request.into())
+        .map(|r| r.into_verbs().into_iter().map(Into::into).collect())
+        .map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verbs::{Client, Conference, Number, Queue, Sip};
+    use crate::Response;
+
+    fn wit_request(path: &str, digits: Option<&str>) -> wit::CallRequest {
+        wit::CallRequest {
+            call_sid: "CA1".into(),
+            account_sid: "AC1".into(),
+            from: "+1555".into(),
+            to: "+1666".into(),
+            call_status: wit::CallStatus::NoAnswer,
+            direction: wit::Direction::OutboundApi,
+            api_version: "2010-04-01".into(),
+            path: path.into(),
+            digits: digits.map(Into::into),
+            finished_on_key: None,
+            error_code: Some(11200),
+            error_url: Some("https://x/".into()),
+            params: vec![("Custom".into(), "yes".into())],
+        }
+    }
+
+    #[test]
+    fn request_fields_survive() {
+        let r: Request = wit_request("/gathered", Some("7")).into();
+        assert_eq!(
+            (r.call_sid(), r.from(), r.to(), r.path()),
+            ("CA1", "+1555", "+1666", "/gathered")
+        );
+        assert_eq!(
+            (r.call_status(), r.direction()),
+            (CallStatus::NoAnswer, Direction::OutboundApi)
+        );
+        assert_eq!(
+            (r.digits(), r.error_code(), r.error_url()),
+            (Some("7"), Some(11200), Some("https://x/"))
+        );
+        assert_eq!(r.param("Custom"), Some("yes"));
+    }
+
+    #[test]
+    fn gather_converts_with_children_and_options() {
+        let g: wit::Gather = Gather::new()
+            .input([GatherInput::Dtmf, GatherInput::Speech])
+            .num_digits(1)
+            .action("/gathered")
+            .method(Method::Get)
+            .timeout(10)
+            .no_finish_on_key()
+            .speech_timeout("auto")
+            .say(Say::new("Press one").voice("alice"))
+            .pause(2)
+            .play(Play::digits("1"))
+            .into();
+        assert_eq!(
+            g.input,
+            vec![wit::GatherInput::Dtmf, wit::GatherInput::Speech]
+        );
+        assert_eq!(
+            (g.num_digits, g.action.as_deref(), g.timeout),
+            (Some(1), Some("/gathered"), 10)
+        );
+        assert_eq!(g.method, wit::HttpMethod::Get);
+        assert_eq!(
+            (g.finish_on_key, g.speech_timeout.as_deref()),
+            (None, Some("auto"))
+        );
+        assert!(
+            matches!(&g.children[0], wit::GatherChild::Say(s) if s.text == "Press one" && s.voice == "alice")
+        );
+        assert!(matches!(&g.children[1], wit::GatherChild::Pause(p) if p.length == 2));
+        assert!(
+            matches!(&g.children[2], wit::GatherChild::Play(p) if p.digits.as_deref() == Some("1") && p.url.is_none())
+        );
+    }
+
+    #[test]
+    fn dial_targets_convert_each_noun() {
+        let d: wit::Dial = Dial::new()
+            .target(Number::new("+1555").send_digits("w1"))
+            .target(Sip::new("sip:a@b").credentials("u", "p"))
+            .target(Client::new("agent").parameter("k", "v"))
+            .target(Conference::new("room").beep("onEnter").max_participants(3))
+            .target(Queue::new("q").url("/w"))
+            .caller_id("+1777")
+            .record("record-from-answer")
+            .into();
+        assert_eq!(d.targets.len(), 5);
+        assert!(
+            matches!(&d.targets[0], wit::DialTarget::Number(n) if n.number == "+1555" && n.send_digits.as_deref() == Some("w1"))
+        );
+        assert!(
+            matches!(&d.targets[1], wit::DialTarget::Sip(s) if s.username.as_deref() == Some("u") && s.password.as_deref() == Some("p"))
+        );
+        assert!(
+            matches!(&d.targets[2], wit::DialTarget::Client(c) if c.parameters == vec![("k".to_owned(), "v".to_owned())])
+        );
+        assert!(
+            matches!(&d.targets[3], wit::DialTarget::Conference(c) if c.beep == "onEnter" && c.max_participants == 3 && c.start_conference_on_enter)
+        );
+        assert!(
+            matches!(&d.targets[4], wit::DialTarget::Queue(q) if q.url.as_deref() == Some("/w"))
+        );
+        assert_eq!(
+            (d.caller_id.as_deref(), d.record.as_str(), d.timeout),
+            (Some("+1777"), "record-from-answer", 30)
+        );
+    }
+
+    #[test]
+    fn every_verb_keeps_its_kind_and_order() {
+        let r = Response::new()
+            .say("a")
+            .play("u")
+            .pause(1)
+            .gather(Gather::new())
+            .record(Record::new().transcribe_callback("/t"))
+            .dial("+1")
+            .redirect(Redirect::to("https://x/").method(Method::Get))
+            .hangup()
+            .reject()
+            .reject_busy()
+            .enqueue("q")
+            .leave()
+            .message(Message::new("hi").from("+2"))
+            .refer("sip:c@d");
+        let verbs: Vec<wit::Verb> = r.into_verbs().into_iter().map(Into::into).collect();
+        let kinds: Vec<&str> = verbs
+            .iter()
+            .map(|v| match v {
+                wit::Verb::Say(_) => "say",
+                wit::Verb::Play(_) => "play",
+                wit::Verb::Pause(_) => "pause",
+                wit::Verb::Gather(_) => "gather",
+                wit::Verb::Record(_) => "record",
+                wit::Verb::Dial(_) => "dial",
+                wit::Verb::Redirect(_) => "redirect",
+                wit::Verb::Hangup => "hangup",
+                wit::Verb::Reject(wit::RejectReason::Rejected) => "reject",
+                wit::Verb::Reject(wit::RejectReason::Busy) => "busy",
+                wit::Verb::Enqueue(_) => "enqueue",
+                wit::Verb::Leave => "leave",
+                wit::Verb::Message(_) => "message",
+                wit::Verb::Refer(_) => "refer",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "say", "play", "pause", "gather", "record", "dial", "redirect", "hangup", "reject",
+                "busy", "enqueue", "leave", "message", "refer"
+            ]
+        );
+        assert!(
+            matches!(&verbs[4], wit::Verb::Record(r) if r.transcribe && r.transcribe_callback.as_deref() == Some("/t"))
+        );
+        assert!(
+            matches!(&verbs[6], wit::Verb::Redirect(r) if r.method == wit::HttpMethod::Get && r.url == "https://x/")
+        );
+        assert!(
+            matches!(&verbs[12], wit::Verb::Message(m) if m.from.as_deref() == Some("+2") && m.to.is_none())
+        );
+        assert!(matches!(&verbs[13], wit::Verb::Refer(u) if u == "sip:c@d"));
+    }
+
+    #[test]
+    fn dispatch_routes_ok_and_err() {
+        let ok = dispatch(wit_request("/", None), |req| {
+            Ok(Response::new().say(format!("path {}", req.path())))
+        })
+        .unwrap();
+        assert!(matches!(&ok[..], [wit::Verb::Say(s)] if s.text == "path /"));
+        let err = dispatch(wit_request("/x", None), |req| {
+            Err(AppError::new(12100, req.path().to_owned()))
+        })
+        .unwrap_err();
+        assert_eq!((err.code, err.message.as_str()), (12100, "/x"));
+    }
+}

@@ -1,0 +1,161 @@
+//! # switchyard-sdk: Switchyard call apps in Rust
+//!
+//! A Switchyard app is a WebAssembly component: for every step of a call the node asks
+//! your handler what to do, and it answers with verbs, the same ones as TwiML. A hello
+//! world:
+//!
+//! ```
+//! use switchyard_sdk::{export_handler, AppError, Request, Response};
+//!
+//! fn hello(req: Request) -> Result<Response, AppError> {
+//!     Ok(Response::new().say(format!("Hello, {}", req.from())).hangup())
+//! }
+//!
+//! export_handler!(hello);
+//! # fn main() {}
+//! ```
+//!
+//! Build it as a `cdylib` with `cargo build --release --target wasm32-wasip2`; the
+//! `.wasm` is a component the node runs directly.
+//!
+//! ## A step
+//!
+//! [`Request`] says which call (`call_sid()`, `from()`, `to()`) and which path of the
+//! app is asked: `/` first, then the `action` of a Gather or the target of a Redirect.
+//! Anything the last verb produced is there too: [`Request::digits`], or
+//! [`Request::param`] by Twilio's name (`RecordingUrl`, `DialCallStatus` …). Your
+//! handler returns a [`Response`], or an [`AppError`] (the call then goes to the
+//! number's fallback). A panic, an endless loop or running out of memory kills the step
+//! the same way.
+//!
+//! ## The verbs
+//!
+//! Every verb has a builder with Twilio's defaults; [`Response`] has a method for each.
+//!
+//! ```
+//! use switchyard_sdk::*;
+//!
+//! let r = Response::new()
+//!     // <Say voice="woman" language="en-GB" loop="2">
+//!     .say(Say::new("Welcome").voice("woman").language("en-GB").loop_count(2))
+//!     // <Play>: a URL, or DTMF digits
+//!     .play("https://example.com/jingle.wav")
+//!     .play(Play::digits("ww1#"))
+//!     // <Pause length="2">
+//!     .pause(2)
+//!     // <Gather> with nested prompts; the digits go to /menu
+//!     .gather(Gather::new().num_digits(1).action("/menu").timeout(5).say("Press 1"))
+//!     // <Record>
+//!     .record(Record::new().action("/voicemail").max_length(60))
+//!     // <Dial>: a number, a SIP URI, a client, a conference or a queue
+//!     .dial(Dial::number("+15550001111").timeout(20))
+//!     .dial(Dial::sip("sip:desk@pbx.example.com"))
+//!     .dial(Dial::client("agent-7"))
+//!     .dial(Dial::conference("standup"))
+//!     .dial(Dial::queue("support"))
+//!     // <Enqueue> and <Leave>
+//!     .enqueue(Enqueue::new("support").wait_url("/hold"))
+//!     .leave()
+//!     // <Message>: an SMS during the call
+//!     .message(Message::new("Thanks for calling").to("+15550002222"))
+//!     // <Refer>: hand the caller's SIP endpoint elsewhere
+//!     .refer("sip:desk@pbx.example.com")
+//!     // <Redirect>: a path of this app, another app, or a webhook
+//!     .redirect(Redirect::to("/menu"))
+//!     .redirect(Redirect::app("billing"))
+//!     .redirect(Redirect::to("https://example.com/voice"))
+//!     // <Reject>, <Reject reason="busy">, <Hangup>
+//!     .reject()
+//!     .reject_busy()
+//!     .hangup();
+//! assert_eq!(r.verbs().len(), 21);
+//! ```
+//!
+//! ## Host capabilities
+//!
+//! - [`log`], for logging: `log::info("…")`, `debug`, `warn`, `error`;
+//! - [`session`], conversation state: `session::get/set/delete`, state kept per `(From, To)` across calls;
+//! - [`clock`], the time: `clock::now_ms()`;
+//! - [`http`], outbound requests: `http::get(url)`, `post`, `fetch`, to the hosts the app declared.
+//!
+//! Outside a node (e.g. `cargo test` on your machine) these have local stand-ins: logs
+//! go to stderr, the session is a per-thread map, HTTP fails. So handlers are plain
+//! functions you can unit-test with [`Request::from_params`].
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+#[doc(hidden)]
+#[allow(unsafe_code, missing_docs, missing_debug_implementations)]
+#[allow(clippy::all)]
+pub mod bindings;
+mod convert;
+mod error;
+mod host;
+mod request;
+mod response;
+mod verbs;
+
+pub use error::AppError;
+pub use host::{clock, http, log, session};
+pub use request::{CallStatus, Direction, Request};
+pub use response::Response;
+pub use verbs::{
+    hangup, leave, refer, reject, reject_busy, Client, Conference, Dial, DialTarget, Enqueue,
+    Gather, GatherChild, GatherInput, Message, Method, Number, Pause, Play, Queue, Record,
+    Redirect, RejectReason, Say, Sip, Verb,
+};
+
+/// Not public API: what [`export_handler!`] expands to.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::bindings;
+    pub use crate::convert::dispatch;
+}
+
+/// Exports `handler` as the app's `handle` function. The handler is any
+/// `fn(Request) -> Result<Response, AppError>`; use this once per app.
+///
+/// ```
+/// use switchyard_sdk::{AppError, Request, Response};
+///
+/// fn app(req: Request) -> Result<Response, AppError> {
+///     match req.path() {
+///         "/" => Ok(Response::new().say("Hi").hangup()),
+///         other => Err(AppError::new(12100, format!("no such path {other}"))),
+///     }
+/// }
+///
+/// switchyard_sdk::export_handler!(app);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! export_handler {
+    ($handler:path) => {
+        // Natively (unit tests of the app) there is no component to export to: only
+        // check the handler's type, so the same crate builds and tests on both.
+        #[cfg(not(target_arch = "wasm32"))]
+        const _: fn($crate::Request) -> ::core::result::Result<$crate::Response, $crate::AppError> =
+            $handler;
+
+        #[cfg(target_arch = "wasm32")]
+        const _: () = {
+            struct SwitchyardHandler;
+
+            impl $crate::__private::bindings::Guest for SwitchyardHandler {
+                fn handle(
+                    request: $crate::__private::bindings::CallRequest,
+                ) -> ::core::result::Result<
+                    ::std::vec::Vec<$crate::__private::bindings::Verb>,
+                    $crate::__private::bindings::AppError,
+                > {
+                    $crate::__private::dispatch(request, $handler)
+                }
+            }
+
+            $crate::__private::bindings::__export_call_handler!(
+                SwitchyardHandler with_types_in $crate::__private::bindings
+            );
+        };
+    };
+}
