@@ -143,10 +143,7 @@ pub async fn update(
                 ));
             }
             if account.status == AccountStatus::Closed {
-                return Err(Error::param(
-                    "Status",
-                    "a closed account cannot be reopened",
-                ));
+                return Err(Error::AccountClosed(account.sid.to_string()));
             }
             account.status = status;
         }

@@ -69,6 +69,10 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// A closed account stays closed (HTTP 409: the request is well formed, the
+    /// account's state forbids it).
+    #[error("Account {0} is closed; a closed account cannot be reopened")]
+    AccountClosed(String),
     /// The caller may see the resource but not do this to it (Twilio 20403).
     #[error("{0}")]
     Forbidden(String),
@@ -96,6 +100,7 @@ impl Error {
             Self::InvalidUrl { .. } => 21205,
             Self::InvalidTimeout(_) => 21208,
             Self::InvalidCallState { .. } => 21220,
+            Self::AccountClosed(_) => 20409,
             Self::AccountNotActive(_) => 10001,
             Self::InvalidPhoneNumber(_) => 21421,
             Self::PhoneNumberUnavailable(_) => 21422,
@@ -114,7 +119,9 @@ impl Error {
             Self::AccountNotActive(_) | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             // Twilio answers these 400; 409 says more precisely that the request was fine
             // but the resource's current state forbids it (and clients retry neither).
-            Self::InvalidCallState { .. } | Self::PhoneNumberUnavailable(_) => StatusCode::CONFLICT,
+            Self::InvalidCallState { .. }
+            | Self::PhoneNumberUnavailable(_)
+            | Self::AccountClosed(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,

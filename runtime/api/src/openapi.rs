@@ -83,7 +83,7 @@ fn errors(codes: &[u16]) -> Map<String, Value> {
             404 => error_response(
                 "No such resource, or one of an account the caller cannot reach (code 20404)",
             ),
-            409 => error_response("The resource's state forbids it (codes 21220, 21422)"),
+            409 => error_response("The resource's state forbids it (codes 21220, 21422, 20409)"),
             429 => error_response("The outbound queue is full (code 20429)"),
             _ => continue,
         };

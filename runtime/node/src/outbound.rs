@@ -2,7 +2,6 @@
 //! the fair per-account queue (throttle and cap), then dialed by a session.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -16,7 +15,7 @@ use tokio::sync::Notify;
 
 use crate::config::parse_method;
 use crate::live::Control;
-use crate::session::{spawn_outbound, OutboundApp, OutboundCall};
+use crate::session::{spawn_outbound, Destination, OutboundApp, OutboundCall};
 use crate::shared::Shared;
 
 /// The node's side of `POST/GET …/Calls`.
@@ -94,8 +93,10 @@ impl Outbound {
         queue.poll_timeout(now)
     }
 
-    /// Where a `To` is dialed: a `sip:` URI directly, a number through the trunk.
-    fn route(&self, to: &str) -> Result<(String, SocketAddr, Transport), ApiError> {
+    /// Where a `To` is dialed: a `sip:` URI directly, a number through the trunk. The
+    /// host is resolved when the call is dialed, not here: an unreachable domain makes a
+    /// failed call (as Twilio reports it), not a refused request.
+    fn route(&self, to: &str) -> Result<(String, Destination, Transport), ApiError> {
         let invalid = |reason: String| ApiError::InvalidParameter { name: "To", reason };
         if to.starts_with("sip:") || to.starts_with("sips:") {
             let uri = switchyard_sip::parse_uri(to).map_err(|e| invalid(e.to_string()))?;
@@ -104,12 +105,8 @@ impl Outbound {
                 Some(t) if t.eq_ignore_ascii_case("tcp") => Transport::Tcp,
                 _ => Transport::Udp,
             };
-            let addr = (uri.host.trim_matches(['[', ']']), port)
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut a| a.next())
-                .ok_or_else(|| invalid(format!("cannot resolve {}", uri.host)))?;
-            return Ok((to.to_owned(), addr, transport));
+            let host = uri.host.trim_matches(['[', ']']).to_owned();
+            return Ok((to.to_owned(), Destination::Host(host, port), transport));
         }
         if to.starts_with("client:") {
             return Err(invalid(
@@ -121,7 +118,7 @@ impl Outbound {
         })?;
         Ok((
             format!("sip:{to}@{}", trunk.address),
-            trunk.address,
+            Destination::Addr(trunk.address),
             Transport::Udp,
         ))
     }

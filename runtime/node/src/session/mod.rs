@@ -9,7 +9,7 @@ mod lifecycle;
 mod outbound;
 mod prepare;
 
-pub use outbound::{spawn_outbound, OutboundApp, OutboundCall};
+pub use outbound::{spawn_outbound, Destination, OutboundApp, OutboundCall};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -29,6 +29,30 @@ pub enum OutboundApp {
     Twiml(String),
 }
 
+/// Where an outbound INVITE goes.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Addr(SocketAddr),
+    /// Resolved when dialed.
+    Host(String, u16),
+}
+
+impl Destination {
+    async fn resolve(&self) -> Result<SocketAddr, String> {
+        match self {
+            Self::Addr(a) => Ok(*a),
+            Self::Host(host, port) => tokio::net::lookup_host((host.as_str(), *port))
+                .await
+                .map_err(|e| format!("cannot resolve {host}: {e}"))?
+                .next()
+                .ok_or_else(|| format!("{host} has no address")),
+        }
+    }
+}
+
+/// Twilio's "Invalid 'To' Phone Number": the far end cannot be reached at all.
+const UNREACHABLE_TO: u32 = 21211;
+
 /// An outbound call taken off the queue, ready to dial.
 #[derive(Debug, Clone)]
 pub struct OutboundCall {
@@ -38,7 +62,7 @@ pub struct OutboundCall {
     pub to: String,
     /// The Request-URI of our INVITE.
     pub request_uri: String,
-    pub destination: SocketAddr,
+    pub destination: Destination,
     pub transport: Transport,
     pub app: OutboundApp,
     pub fallback: Option<Target>,
@@ -127,7 +151,7 @@ impl Session {
                 switchyard_sip::Method::Invite,
                 call.request_uri.clone(),
             ),
-            peer: call.destination,
+            peer: SocketAddr::from(([0, 0, 0, 0], 0)),
             transport: call.transport,
             dialog: None,
             phase: Phase::Early,
@@ -159,6 +183,18 @@ impl Session {
         sip: &mut mpsc::UnboundedReceiver<SessionInput>,
     ) -> bool {
         self.record_initiated();
+        match call.destination.resolve().await {
+            Ok(addr) => self.peer = addr,
+            Err(message) => {
+                self.notify(switchyard_call::AppFailure {
+                    code: UNREACHABLE_TO,
+                    message,
+                });
+                self.status = CallStatus::Failed;
+                self.phase = Phase::Over;
+                return false;
+            }
+        }
         let sockets = match self.shared.ports.bind() {
             Ok(s) => s,
             Err(e) => {
@@ -194,7 +230,7 @@ impl Session {
         let _ = self.shared.sip.send(SipCommand::Invite {
             call_id,
             request: invite,
-            destination: call.destination,
+            destination: self.peer,
             transport: call.transport,
             session: session_tx,
         });

@@ -1,0 +1,201 @@
+//! Tenant Wasm apps on this node: deploy (validate, compile once, store a version), load
+//! every version at start-up from the artifact cache, and hand a session the exact version
+//! its call started with.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+use switchyard_store::{Repository, Store, WasmApp};
+use switchyard_types::AccountSid;
+use switchyard_wasm::{AppLimits, CompiledApp, HostConfig, Loaded, WasmHost};
+
+/// Why an upload was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("Name {0:?} is invalid: use 1 to 64 letters, digits, '-' or '_'")]
+    BadName(String),
+    #[error("the body is empty: send the component's bytes")]
+    Empty,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("store: {0}")]
+    Store(#[from] switchyard_store::Error),
+}
+
+/// Deployment options (query parameters of the upload).
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    pub memory_limit: u64,
+    pub cpu_ms: u32,
+    pub http_allow: Vec<String>,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        Self {
+            memory_limit: 64 << 20,
+            cpu_ms: 50,
+            http_allow: Vec::new(),
+        }
+    }
+}
+
+type Key = (AccountSid, String, u32);
+
+/// The node's compiled apps, every stored version.
+pub struct WasmApps {
+    pub host: WasmHost,
+    compiled: Mutex<HashMap<Key, CompiledApp>>,
+    store: Arc<Store>,
+}
+
+impl std::fmt::Debug for WasmApps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmApps").finish_non_exhaustive()
+    }
+}
+
+pub fn limits(app: &WasmApp) -> AppLimits {
+    AppLimits {
+        memory: app.memory_limit as usize,
+        cpu: Duration::from_millis(u64::from(app.cpu_ms)),
+        wall: Duration::from_millis(u64::from(app.cpu_ms).max(50) * 20),
+        http_allow: app.http_allow.clone(),
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl WasmApps {
+    pub fn new(data_dir: &std::path::Path, store: Arc<Store>) -> anyhow::Result<Self> {
+        let host = WasmHost::new(HostConfig {
+            artifact_dir: data_dir.join("artifacts"),
+            ..HostConfig::default()
+        })?;
+        Ok(Self {
+            host,
+            compiled: Mutex::default(),
+            store,
+        })
+    }
+
+    /// Load every stored version: from the artifact cache when this engine compiled it
+    /// before, else by compiling. Returns (from cache, compiled, failed).
+    pub fn load_all(&self) -> (usize, usize, usize) {
+        let started = Instant::now();
+        let (mut cached, mut compiled, mut failed) = (0, 0, 0);
+        let apps = self.store.all_wasm_apps().unwrap_or_default();
+        for app in apps {
+            let bytes = self
+                .store
+                .wasm_app_bytes(app.account_sid, &app.name, app.version)
+                .ok()
+                .flatten();
+            let Some(bytes) = bytes else {
+                failed += 1;
+                continue;
+            };
+            match self.host.load(&bytes, limits(&app)) {
+                Ok((c, how)) => {
+                    match how {
+                        Loaded::FromCache => cached += 1,
+                        Loaded::Compiled => compiled += 1,
+                    }
+                    self.lock()
+                        .insert((app.account_sid, app.name.clone(), app.version), c);
+                }
+                Err(e) => {
+                    failed += 1;
+                    tracing::error!(app = %app.name, version = app.version, error = %e, "app not loaded");
+                }
+            }
+        }
+        if cached + compiled + failed > 0 {
+            tracing::info!(
+                from_cache = cached,
+                compiled,
+                failed,
+                ms = started.elapsed().as_millis() as u64,
+                "Wasm apps loaded"
+            );
+        }
+        (cached, compiled, failed)
+    }
+
+    /// Validate, compile and store a new version of `name`.
+    pub fn deploy(
+        &self,
+        account: AccountSid,
+        name: &str,
+        bytes: &[u8],
+        options: DeployOptions,
+    ) -> Result<WasmApp, DeployError> {
+        if !valid_name(name) {
+            return Err(DeployError::BadName(name.to_owned()));
+        }
+        if bytes.is_empty() {
+            return Err(DeployError::Empty);
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let meta = WasmApp {
+            account_sid: account,
+            name: name.to_owned(),
+            version: 0,
+            sha256: hex::encode(Sha256::digest(bytes)),
+            size: bytes.len() as u64,
+            memory_limit: options.memory_limit,
+            cpu_ms: options.cpu_ms,
+            http_allow: options.http_allow,
+            date_created: now,
+        };
+        // Compiled before it is stored: what the store holds always runs.
+        let compiled = self
+            .host
+            .compile(bytes, limits(&meta))
+            .map_err(|e| DeployError::Invalid(e.to_string()))?;
+        let stored = self.store.put_wasm_app(&meta, bytes)?;
+        self.lock()
+            .insert((account, name.to_owned(), stored.version), compiled);
+        Ok(stored)
+    }
+
+    /// The latest version of an app (or `version`), ready to run.
+    pub fn get(
+        &self,
+        account: AccountSid,
+        name: &str,
+        version: Option<u32>,
+    ) -> Option<(WasmApp, CompiledApp)> {
+        let app = match version {
+            Some(v) => self.store.wasm_app_version(account, name, v).ok()??,
+            None => self.store.wasm_app(account, name).ok()??,
+        };
+        let compiled = self
+            .lock()
+            .get(&(account, name.to_owned(), app.version))
+            .cloned()?;
+        Some((app, compiled))
+    }
+
+    /// Forget every version of an app.
+    pub fn delete(&self, account: AccountSid, name: &str) -> Result<bool, DeployError> {
+        let deleted = self.store.delete_wasm_app(account, name)?;
+        self.lock()
+            .retain(|(a, n, _), _| !(*a == account && n == name));
+        Ok(deleted)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, CompiledApp>> {
+        self.compiled.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
