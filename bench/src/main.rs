@@ -2,16 +2,23 @@
 //!
 //! `foundation` measures the call rate (sipp callers against the node, and against a
 //! sipp callee as the generator's own ceiling) and concurrent playing calls (RTP pacing
-//! jitter seen by a receiver, next to an in-process reference pacer).
+//! jitter seen by a receiver, next to an in-process reference pacer). `api` measures
+//! the REST API's create-call acceptance next to its bare HTTP stack, and the outbound
+//! queue's dequeue cost next to a `VecDeque`.
 
+mod api;
 mod hook;
+mod httpload;
+mod kstamp;
 mod media;
 mod node;
 mod pacer;
 mod procs;
+mod qbench;
 mod rate;
 mod report;
 mod rtprx;
+mod rxset;
 mod stats;
 mod uac;
 
@@ -34,6 +41,33 @@ struct Cli {
 enum Cmd {
     /// Call rate and concurrent media of the foundation node.
     Foundation(Foundation),
+    /// Create-call requests/s through the REST API and the outbound queue's overhead.
+    Api(ApiArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct ApiArgs {
+    /// Concurrent HTTP clients (keep-alive connections).
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Seconds of each HTTP load.
+    #[arg(long, default_value_t = 10)]
+    secs: u64,
+    /// Items per queue run.
+    #[arg(long, default_value_t = 1_000_000)]
+    items: usize,
+    /// Accounts of each queue run.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,1000")]
+    accounts: Vec<usize>,
+    /// Operations per timed batch of the queue runs.
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
+    /// Where to write the section (default: BENCHMARKS.md of the workspace).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Print only; leave BENCHMARKS.md alone.
+    #[arg(long)]
+    no_write: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -71,6 +105,10 @@ struct Foundation {
     /// Jitter p99 limit of the headline, ms.
     #[arg(long, default_value_t = 5.0)]
     jitter_limit_ms: f64,
+    /// Read all receiving sockets from one task every this many ms (kernel timestamps
+    /// make the late read harmless); 0 = one task per stream, woken by each packet.
+    #[arg(long, default_value_t = 0)]
+    rx_sweep_ms: u64,
     /// Skip the call-rate part.
     #[arg(long)]
     skip_rate: bool,
@@ -98,8 +136,48 @@ impl Foundation {
 }
 
 fn main() -> Result<()> {
-    let Cmd::Foundation(args) = Cli::parse().command;
-    foundation(args.apply_quick())
+    let _ = START_LOAD.set(load_average());
+    match Cli::parse().command {
+        Cmd::Foundation(args) => foundation(args.apply_quick()),
+        Cmd::Api(args) => api_bench(args),
+    }
+}
+
+fn api_bench(args: ApiArgs) -> Result<()> {
+    if args.clients == 0 || args.items == 0 || args.accounts.contains(&0) {
+        anyhow::bail!("--clients, --items and every --accounts value must be positive");
+    }
+    let plan = api::Plan {
+        clients: args.clients,
+        secs: args.secs,
+        items: args.items,
+        accounts: args.accounts.clone(),
+        batch: args.batch,
+    };
+    let tables = api::run(&plan)?;
+    let body = format!("{}\n{tables}", preamble());
+    write_unless(args.no_write, args.write.as_deref(), api::HEADING, &body)
+}
+
+/// Writes `body` as the `heading` section of `path` (default: the workspace's
+/// `BENCHMARKS.md`) unless `no_write`.
+fn write_unless(
+    no_write: bool,
+    path: Option<&std::path::Path>,
+    heading: &str,
+    body: &str,
+) -> Result<()> {
+    if no_write {
+        return Ok(());
+    }
+    let path = path.map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"),
+        PathBuf::from,
+    );
+    report::write_section(&path, heading, body)
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
 }
 
 fn foundation(args: Foundation) -> Result<()> {
@@ -118,7 +196,7 @@ fn foundation(args: Foundation) -> Result<()> {
     if !args.skip_media {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
-            .thread_name("bench")
+            .thread_name(media::RX_THREADS)
             .build()?;
         let pacer_rt = pacer::runtime(2)?;
         let table = rt.block_on(concurrent_media(&args, &hook, &pacer_rt, ticks))?;
@@ -131,16 +209,7 @@ fn foundation(args: Foundation) -> Result<()> {
         out.push_str(&table);
     }
     let body = format!("{}\n{out}", preamble());
-    if !args.no_write {
-        let path = args
-            .write
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"));
-        report::write_section(&path, &body)
-            .with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    write_unless(args.no_write, args.write.as_deref(), report::HEADING, &body)
 }
 
 fn call_rate(args: &Foundation, hook: &hook::Webhook, work: &std::path::Path) -> Result<String> {
@@ -212,6 +281,7 @@ async fn concurrent_media(
             setup_rate: args.setup_rate,
             settle: Duration::from_secs(1),
             window: Duration::from_secs(args.window_secs),
+            sweep: (args.rx_sweep_ms > 0).then(|| Duration::from_millis(args.rx_sweep_ms)),
         };
         let ramp = calls as f64 / f64::from(args.setup_rate);
         if ramp + 1.0 + args.window_secs as f64 > f64::from(args.play_secs) - 2.0 {
@@ -252,11 +322,38 @@ fn media_notes(args: &Foundation) -> String {
          `<Play>` of a {} s 440 Hz WAV (served by the benchmark) then `<Hangup/>`. Once all \
          calls are up (+1 s) every packet is timed for {} s on its own UDP socket; jitter = \
          |interarrival − 20 ms × sequence step| per packet; loss = 1 − received / (window ÷ \
-         20 ms × calls). A fresh node per step; CPU from /proc/PID/stat over the window, \
-         RSS growth over the idle node. Reference: the same receiver fed by one tokio task \
-         per stream in the benchmark process (own 2-thread runtime).\n",
-        args.setup_rate, args.play_secs, args.window_secs
+         20 ms × calls). Jitter is computed from kernel receive timestamps (`SO_TIMESTAMPNS`, \
+         read with `recvmsg`), so the receiver's own scheduling delay is left out; the \
+         user-space p99 (time the receiving task read the packet) is shown beside it. \
+         Receivers: {}. A fresh node per step; CPU from /proc/PID/stat over the window \
+         (receiver CPU: the benchmark's `bench` runtime threads), RSS growth over the idle \
+         node. Reference: the same receiver fed by one tokio task per stream in the \
+         benchmark process (own 2-thread runtime).\n",
+        args.setup_rate,
+        args.play_secs,
+        args.window_secs,
+        if args.rx_sweep_ms > 0 {
+            format!(
+                "one task draining every socket each {} ms (its user-space times are late \
+                 by design)",
+                args.rx_sweep_ms
+            )
+        } else {
+            "one tokio task per stream, woken by each packet".to_string()
+        }
     )
+}
+
+/// The load averages when the benchmark started.
+static START_LOAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The three load averages of `/proc/loadavg`, space-separated.
+fn load_average() -> String {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    load.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn preamble() -> String {
@@ -277,17 +374,16 @@ fn preamble() -> String {
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     // Other work on the shared cores moves every figure; record how busy they were.
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let start = START_LOAD.get().cloned().unwrap_or_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     format!(
         "Command: `cargo build --release -p switchyard-node -p switchyard-bench && \
          cargo run --release -p switchyard-bench -- {}`\n\n\
-         Run {}, {cores} cores ({cpu}), shared with other work (load average at the end: \
-         {}); node, sipp and the benchmark all on the same cores, over loopback.\n",
+         Run {}, {cores} cores ({cpu}), shared with other work (load average at the start: \
+         {start}; at the end: {}); node, sipp and the benchmark all on the same cores, over loopback.\n",
         args.join(" "),
         date.trim(),
-        load.join(" ")
+        load_average()
     )
 }
 

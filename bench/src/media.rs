@@ -2,17 +2,18 @@
 //! once all are up, every stream's packets are timed over a window. The reference is
 //! the same receiver fed by the in-process pacer.
 
+use crate::kstamp::Clock;
 use crate::node::{Node, NUMBER};
 use crate::pacer;
 use crate::procs::{self, cpu_percent};
-use crate::rtprx::{self, Arrival, FRAME_US};
+use crate::rtprx::{self, FRAME_US};
+use crate::rxset::Receivers;
 use crate::stats::percentile;
 use crate::uac::{Caller, Ending};
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// The node's RTP ports: below the Linux ephemeral range (32768+) and the receivers'
@@ -30,6 +31,9 @@ pub struct Plan {
     pub settle: Duration,
     /// Length of the measurement window.
     pub window: Duration,
+    /// `Some(period)`: one task sweeps every receiving socket each period instead of
+    /// one task per stream.
+    pub sweep: Option<Duration>,
 }
 
 /// The figures of one step.
@@ -43,10 +47,14 @@ pub struct MediaStep {
     pub received: u64,
     /// Packets a perfect sender would have delivered in the window.
     pub expected: u64,
-    /// Jitter p50, p99, max (µs).
+    /// Jitter p50, p99, max (µs) from user-space read times.
     pub jitter_us: [Option<u32>; 3],
+    /// Jitter p50, p99, max (µs) from kernel receive timestamps.
+    pub kernel_jitter_us: [Option<u32>; 3],
     /// CPU of the sender (node, or the pacer threads), % of one core.
     pub cpu_pct: Option<f64>,
+    /// CPU of the benchmark's receiving runtime (threads `bench…`), % of one core.
+    pub rx_cpu_pct: Option<f64>,
     /// Node RSS during the window, MiB.
     pub rss_mib: Option<f64>,
     /// RSS growth per call over the idle node, KiB.
@@ -80,9 +88,10 @@ pub async fn node_step(voice_url: &str, plan: Plan, ticks: u64) -> Result<MediaS
     let mut node = tokio::task::spawn_blocking(move || Node::start(&url, NODE_RTP)).await??;
     let idle = procs::sample(node.pid())?;
     let caller = Caller::bind(node.sip()).await?;
-    let epoch = Instant::now();
+    let clock = Clock::now();
+    let epoch = clock.instant;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut receivers: Vec<JoinHandle<Vec<Arrival>>> = Vec::with_capacity(plan.calls);
+    let mut receivers = Receivers::new(clock, stop_rx.clone(), plan.sweep);
     let mut calls = Vec::with_capacity(plan.calls);
     let mut setups = Vec::with_capacity(plan.calls);
     let mut pace = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(plan.setup_rate)));
@@ -90,11 +99,7 @@ pub async fn node_step(voice_url: &str, plan: Plan, ticks: u64) -> Result<MediaS
         pace.tick().await;
         let sockets = rtprx::bind_pair().await?;
         let port = sockets.port;
-        receivers.push(tokio::spawn(rtprx::receive(
-            sockets,
-            epoch,
-            stop_rx.clone(),
-        )));
+        receivers.add(sockets)?;
         let (hang_tx, hang_rx) = oneshot::channel();
         calls.push(hang_tx);
         let c = caller.clone();
@@ -121,8 +126,11 @@ pub async fn node_step(voice_url: &str, plan: Plan, ticks: u64) -> Result<MediaS
     step.up = in_call.len();
     tokio::time::sleep(plan.settle).await;
     let before = procs::sample(node.pid())?;
+    let rx0 = rx_cpu()?;
     let w = measure_window(epoch, plan.window).await;
+    let rx1 = rx_cpu()?;
     let after = procs::sample(node.pid())?;
+    step.rx_cpu_pct = Some(rx_percent(rx0, rx1, ticks));
     step.cpu_pct = Some(cpu_percent(&before, &after, ticks));
     step.rss_mib = Some(after.rss_kib as f64 / 1024.0);
     if step.up > 0 {
@@ -157,9 +165,10 @@ pub async fn reference_step(
     pacer_rt: &tokio::runtime::Runtime,
     ticks: u64,
 ) -> Result<MediaStep> {
-    let epoch = Instant::now();
+    let clock = Clock::now();
+    let epoch = clock.instant;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut receivers = Vec::with_capacity(plan.calls);
+    let mut receivers = Receivers::new(clock, stop_rx.clone(), plan.sweep);
     let mut senders = Vec::with_capacity(plan.calls);
     // The streams need no set-up work, so they start faster than calls; their phases
     // still spread evenly over the 20 ms period.
@@ -169,11 +178,7 @@ pub async fn reference_step(
         pace.tick().await;
         let sockets = rtprx::bind_pair().await?;
         let to = SocketAddr::from(([127, 0, 0, 1], sockets.port));
-        receivers.push(tokio::spawn(rtprx::receive(
-            sockets,
-            epoch,
-            stop_rx.clone(),
-        )));
+        receivers.add(sockets)?;
         senders.push(pacer_rt.spawn(pacer::pace(to, stop_rx.clone())));
     }
     tokio::time::sleep(plan.settle).await;
@@ -181,7 +186,9 @@ pub async fn reference_step(
         std::time::Instant::now(),
         procs::threads_cpu_ticks(pacer::THREAD_PREFIX)?,
     );
+    let rx0 = rx_cpu()?;
     let w = measure_window(epoch, plan.window).await;
+    let rx1 = rx_cpu()?;
     let cpu1 = (
         std::time::Instant::now(),
         procs::threads_cpu_ticks(pacer::THREAD_PREFIX)?,
@@ -195,6 +202,7 @@ pub async fn reference_step(
         calls: plan.calls,
         up: plan.calls,
         cpu_pct: Some(100.0 * (cpu1.1 - cpu0.1) as f64 / ticks as f64 / secs),
+        rx_cpu_pct: Some(rx_percent(rx0, rx1, ticks)),
         ..MediaStep::default()
     };
     collect(&mut step, receivers, &w).await?;
@@ -210,25 +218,47 @@ async fn measure_window(epoch: Instant, len: Duration) -> Window {
     }
 }
 
-async fn collect(
-    step: &mut MediaStep,
-    receivers: Vec<JoinHandle<Vec<Arrival>>>,
-    w: &Window,
-) -> Result<()> {
+/// The receiving runtime's CPU ticks now (its threads are named `bench…`, see `main`).
+fn rx_cpu() -> Result<(std::time::Instant, u64)> {
+    Ok((
+        std::time::Instant::now(),
+        procs::threads_cpu_ticks(RX_THREADS)?,
+    ))
+}
+
+/// Thread-name prefix of the runtime the receivers run on.
+pub const RX_THREADS: &str = "bench";
+
+fn rx_percent(a: (std::time::Instant, u64), b: (std::time::Instant, u64), ticks: u64) -> f64 {
+    let secs = b.0.duration_since(a.0).as_secs_f64();
+    if secs <= 0.0 {
+        return 0.0;
+    }
+    100.0 * b.1.saturating_sub(a.1) as f64 / ticks as f64 / secs
+}
+
+async fn collect(step: &mut MediaStep, receivers: Receivers, w: &Window) -> Result<()> {
     let per_stream = (w.to_us - w.from_us) / FRAME_US as u64;
     let mut jitter = Vec::new();
-    for r in receivers {
-        let arrivals = r.await?;
+    let mut kernel = Vec::new();
+    for arrivals in receivers.finish().await? {
         let s = rtprx::window(&arrivals, w.from_us, w.to_us);
         step.received += s.received;
         jitter.extend(s.jitter_us);
+        kernel.extend(s.kernel_jitter_us);
     }
     step.expected = per_stream * step.up as u64;
-    jitter.sort_unstable();
-    step.jitter_us = [
-        percentile(&jitter, 50.0),
-        percentile(&jitter, 99.0),
-        jitter.last().copied(),
-    ];
+    step.jitter_us = summary(jitter);
+    step.kernel_jitter_us = summary(kernel);
     Ok(())
+}
+
+/// p50, p99 and max of `samples`.
+fn summary(mut samples: Vec<u32>) -> [Option<u32>; 3] {
+    samples.sort_unstable();
+    [
+        percentile(&samples, 50.0),
+        percentile(&samples, 99.0),
+        samples.last().copied(),
+    ]
 }

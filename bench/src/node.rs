@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 /// The account every benchmark number belongs to.
 pub const ACCOUNT_SID: &str = "AC0000000000000000000000000000be01";
+/// The account's auth token (HTTP Basic password of the REST API).
+pub const AUTH_TOKEN: &str = "bench-token";
 /// The number that is dialled.
 pub const NUMBER: &str = "+15550001111";
 
@@ -21,6 +23,7 @@ pub const NUMBER: &str = "+15550001111";
 pub struct Node {
     child: Guarded,
     sip: SocketAddr,
+    http: SocketAddr,
     stderr: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -47,6 +50,12 @@ impl Node {
     /// Starts a node whose [`NUMBER`] is served by `voice_url` (POST), with RTP ports
     /// `rtp` (inclusive), and waits until `/healthz` answers.
     pub fn start(voice_url: &str, rtp: (u16, u16)) -> Result<Node> {
+        Node::start_with(voice_url, rtp, "")
+    }
+
+    /// [`Node::start`] with `account_extra` (TOML lines such as `calls_per_second = 0.5`)
+    /// added to the [`ACCOUNT_SID`] account.
+    pub fn start_with(voice_url: &str, rtp: (u16, u16), account_extra: &str) -> Result<Node> {
         let dir = tempfile::tempdir()?;
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data)?;
@@ -56,7 +65,7 @@ impl Node {
             "[node]\ndata_dir = {data:?}\n\n[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n\n\
              [http]\nlisten = \"127.0.0.1:{http_port}\"\n\n[media]\nrtp_ip = \"127.0.0.1\"\n\
              rtp_port_min = {}\nrtp_port_max = {}\n\n[[accounts]]\nsid = \"{ACCOUNT_SID}\"\n\
-             auth_token = \"bench-token\"\n\n[[numbers]]\nnumber = \"{NUMBER}\"\n\
+             auth_token = \"{AUTH_TOKEN}\"\n{account_extra}\n\n[[numbers]]\nnumber = \"{NUMBER}\"\n\
              account_sid = \"{ACCOUNT_SID}\"\nvoice_url = \"{voice_url}\"\nvoice_method = \"POST\"\n",
             rtp.0, rtp.1
         );
@@ -74,6 +83,7 @@ impl Node {
         let mut node = Node {
             child,
             sip: SocketAddr::from(([127, 0, 0, 1], sip_port)),
+            http: SocketAddr::from(([127, 0, 0, 1], http_port)),
             stderr,
             _dir: dir,
         };
@@ -101,6 +111,11 @@ impl Node {
     /// The node's SIP address (UDP).
     pub fn sip(&self) -> SocketAddr {
         self.sip
+    }
+
+    /// The node's HTTP (REST API) address.
+    pub fn http(&self) -> SocketAddr {
+        self.http
     }
 
     /// The node's process id.

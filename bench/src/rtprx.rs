@@ -1,9 +1,13 @@
 //! The receiving side of the media benchmark: one UDP socket per stream, every RTP
-//! packet's arrival time recorded, pacing jitter computed afterwards.
+//! packet's arrival time recorded twice (kernel receive timestamp and the moment the
+//! receiving task read it), pacing jitter computed afterwards from either.
 
+use crate::kstamp::{self, Clock};
 use anyhow::{bail, Result};
+use std::io::ErrorKind;
 use std::sync::atomic::{AtomicU16, Ordering};
 use switchyard_rtp::parse_rtp;
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -32,7 +36,8 @@ pub struct StreamSockets {
     pub port: u16,
 }
 
-/// Binds the next free even/odd pair in 40000..60000 on 127.0.0.1.
+/// Binds the next free even/odd pair in 40000..60000 on 127.0.0.1, with kernel receive
+/// timestamps on the RTP socket.
 pub async fn bind_pair() -> Result<StreamSockets> {
     for _ in 0..(RX_PORT_MAX - RX_PORT_MIN) / 2 {
         let mut port = NEXT_PORT.fetch_add(2, Ordering::Relaxed);
@@ -47,31 +52,62 @@ pub async fn bind_pair() -> Result<StreamSockets> {
         ) else {
             continue;
         };
+        kstamp::enable(&rtp)?;
         return Ok(StreamSockets { rtp, rtcp, port });
     }
     bail!("no free RTP port pair in {RX_PORT_MIN}..{RX_PORT_MAX}")
 }
 
-/// One received packet: microseconds since the step's epoch, and its sequence number.
-pub type Arrival = (u64, u16);
+/// One received packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// When the receiving task read it, µs since the step's epoch.
+    pub user_us: u64,
+    /// When the kernel queued it on the socket, µs since the same epoch; `None` if the
+    /// kernel attached no timestamp.
+    pub kernel_us: Option<u64>,
+    /// Its RTP sequence number.
+    pub seq: u16,
+}
 
 /// Receives on `sockets.rtp` until `stop` turns true, recording every RTP packet's
-/// arrival relative to `epoch`.
+/// arrival relative to `clock`.
 pub async fn receive(
     sockets: StreamSockets,
-    epoch: Instant,
+    clock: Clock,
     mut stop: watch::Receiver<bool>,
 ) -> Vec<Arrival> {
     let mut arrivals = Vec::with_capacity(2048);
     let mut buf = [0u8; 1500];
+    let mut control = kstamp::control_buffer();
+    let sock = &sockets.rtp;
     loop {
         tokio::select! {
-            r = sockets.rtp.recv_from(&mut buf) => {
-                let at = Instant::now();
-                if let Ok((n, _)) = r {
-                    if let Ok(p) = parse_rtp(&buf[..n]) {
-                        let us = at.duration_since(epoch).as_micros() as u64;
-                        arrivals.push((us, p.header.sequence));
+            r = sock.readable() => {
+                if r.is_err() {
+                    break;
+                }
+                // Drain everything queued: one wake-up may cover several packets when the
+                // task was late, and their kernel stamps still tell them apart.
+                loop {
+                    let got = sock.try_io(Interest::READABLE, || {
+                        kstamp::recv_stamped(sock, &mut buf, &mut control)
+                    });
+                    let at = Instant::now();
+                    match got {
+                        Ok((n, ts)) => {
+                            if let Ok(p) = parse_rtp(&buf[..n]) {
+                                arrivals.push(Arrival {
+                                    user_us: clock.user_us(at),
+                                    kernel_us: ts.map(|ts| clock.kernel_us(&ts)),
+                                    seq: p.header.sequence,
+                                });
+                            }
+                        }
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                        // A queued ICMP error and the like: back to waiting, where `stop`
+                        // is still seen even if the error were to persist.
+                        Err(_) => break,
                     }
                 }
             }
@@ -89,31 +125,41 @@ pub async fn receive(
 pub struct WindowStats {
     /// Packets that arrived inside the window.
     pub received: u64,
-    /// Pacing jitter of each packet after the first: |interarrival − n × 20 ms|, in
-    /// microseconds, where n is the sequence-number step (so a lost packet shows as loss,
-    /// not as a 20 ms jitter).
+    /// Pacing jitter of each packet after the first, from user-space read times:
+    /// |interarrival − n × 20 ms|, in microseconds, where n is the sequence-number step
+    /// (so a lost packet shows as loss, not as a 20 ms jitter).
     pub jitter_us: Vec<u32>,
+    /// The same, from kernel receive timestamps (packets without one are skipped).
+    pub kernel_jitter_us: Vec<u32>,
 }
 
-/// Keeps the arrivals in `[from_us, to_us)` and measures their pacing.
+/// |`t` − `pt` − `step` × 20 ms| in µs, saturated to `u32`.
+fn deviation(t: u64, pt: u64, step: i64) -> u32 {
+    let dev = (t as i64 - pt as i64 - step * FRAME_US).unsigned_abs();
+    dev.min(u64::from(u32::MAX)) as u32
+}
+
+/// Keeps the arrivals read in `[from_us, to_us)` and measures their pacing on both clocks.
 pub fn window(arrivals: &[Arrival], from_us: u64, to_us: u64) -> WindowStats {
     let mut out = WindowStats::default();
     let mut prev: Option<Arrival> = None;
-    for &(t, seq) in arrivals
+    for &a in arrivals
         .iter()
-        .filter(|(t, _)| (from_us..to_us).contains(t))
+        .filter(|a| (from_us..to_us).contains(&a.user_us))
     {
         out.received += 1;
-        if let Some((pt, pseq)) = prev {
-            let step = i64::from(seq.wrapping_sub(pseq));
+        if let Some(p) = prev {
+            let step = i64::from(a.seq.wrapping_sub(p.seq));
             // Reordered or duplicated packets (step 0 or a huge wrap) carry no pacing
             // information; loopback should never produce them.
             if (1..1000).contains(&step) {
-                let dev = (t as i64 - pt as i64 - step * FRAME_US).unsigned_abs();
-                out.jitter_us.push(dev.min(u64::from(u32::MAX)) as u32);
+                out.jitter_us.push(deviation(a.user_us, p.user_us, step));
+                if let (Some(k), Some(pk)) = (a.kernel_us, p.kernel_us) {
+                    out.kernel_jitter_us.push(deviation(k, pk, step));
+                }
             }
         }
-        prev = Some((t, seq));
+        prev = Some(a);
     }
     out
 }
@@ -124,17 +170,26 @@ mod tests {
 
     #[test]
     fn jitter_is_deviation_from_the_20ms_grid() {
-        // 0, 20.5, 40, (seq 4 lost) 80.1 ms; one packet before the window.
+        // Read at 0, 20.5, 40, (seq 4 lost) 80.1 ms, one packet before the window; the
+        // kernel queued them at 0, 20, 40.2, 80 ms (the reads lagged), the third unstamped
+        // packet breaks no chain but yields no kernel figure.
+        let at = |user_us, kernel_us, seq| Arrival {
+            user_us,
+            kernel_us,
+            seq,
+        };
         let a = [
-            (0, 0),
-            (1_000_000, 1),
-            (1_020_500, 2),
-            (1_040_000, 3),
-            (1_080_100, 5),
+            at(0, Some(0), 0),
+            at(1_000_000, Some(999_900), 1),
+            at(1_020_500, Some(1_019_900), 2),
+            at(1_040_000, Some(1_040_100), 3),
+            at(1_080_100, Some(1_079_900), 5),
+            at(1_100_000, None, 6),
         ];
         let w = window(&a, 1_000_000, 2_000_000);
-        assert_eq!(w.received, 4);
-        assert_eq!(w.jitter_us, vec![500, 500, 100]);
+        assert_eq!(w.received, 5);
+        assert_eq!(w.jitter_us, vec![500, 500, 100, 100]);
+        assert_eq!(w.kernel_jitter_us, vec![0, 200, 200]);
     }
 
     #[tokio::test]
