@@ -12,6 +12,8 @@ mod session;
 mod shared;
 mod sip_io;
 mod status;
+mod wasm_apps;
+mod wasm_glue;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +29,9 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding HTTP on {}", config.http.listen))?;
     let (shared, sip_commands) = Shared::new(config.clone())?;
+    // Every deployed app version, from the artifact cache when this engine compiled it.
+    let wasm = shared.wasm.clone();
+    tokio::task::spawn_blocking(move || wasm.load_all()).await?;
     let sip = sip_io::SipIo::bind(&config, shared.clone(), sip_commands)
         .await
         .with_context(|| format!("binding SIP on {}", config.sip.listen))?;

@@ -62,6 +62,8 @@ pub struct Shared {
     pub sip: mpsc::UnboundedSender<SipCommand>,
     pub ports: PortPool,
     pub live: crate::live::LiveCalls,
+    /// Tenant Wasm apps, compiled.
+    pub wasm: Arc<crate::wasm_apps::WasmApps>,
     /// The runtime the media tasks run on (its own thread).
     pub media_runtime: tokio::runtime::Handle,
     active_calls: AtomicUsize,
@@ -104,6 +106,10 @@ impl Shared {
             user_agent: format!("Switchyard/{}", env!("CARGO_PKG_VERSION")),
         })?;
         let media = MediaCache::open(config.node.data_dir.join("media"), webhook.http())?;
+        let wasm = Arc::new(crate::wasm_apps::WasmApps::new(
+            &config.node.data_dir,
+            store.clone(),
+        )?);
         let (sip, sip_rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(4096);
         let ports = PortPool::new(
@@ -121,6 +127,7 @@ impl Shared {
             sip,
             ports,
             live: crate::live::LiveCalls::default(),
+            wasm,
             media_runtime: media_runtime()?,
             active_calls: AtomicUsize::new(0),
             shutdown,

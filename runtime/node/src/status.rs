@@ -89,7 +89,7 @@ fn httpdate_now() -> String {
     format_rfc2822(secs)
 }
 
-fn format_rfc2822(unix: u64) -> String {
+pub(crate) fn format_rfc2822(unix: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

@@ -75,10 +75,7 @@ fn valid_name(name: &str) -> bool {
 
 impl WasmApps {
     pub fn new(data_dir: &std::path::Path, store: Arc<Store>) -> anyhow::Result<Self> {
-        let host = WasmHost::new(HostConfig {
-            artifact_dir: data_dir.join("artifacts"),
-            ..HostConfig::default()
-        })?;
+        let host = WasmHost::new(HostConfig::new(data_dir.join("artifacts")))?;
         Ok(Self {
             host,
             compiled: Mutex::default(),

@@ -1,1 +1,31 @@
-//! The wasmtime host for tenant Wasm apps.
+//! The wasmtime host for tenant call-handler apps.
+//!
+//! A tenant uploads a WebAssembly component targeting the `call-handler` world of
+//! `switchyard:telephony@0.1.0`. [`WasmHost::compile`] validates it and caches the
+//! native artifact on disk; [`WasmHost::handle`] runs one call step on a fresh
+//! instance under the app's memory, CPU and wall-clock budgets and turns the verbs it
+//! returns into the node's [`switchyard_instructions::Verb`] model.
+//!
+//! Isolation is the point: a guest that traps, spins or exhausts its memory is
+//! stopped and reported as a [`StepError`]; other calls on the same host never notice.
+
+mod artifact;
+mod bindings;
+mod config;
+mod context;
+mod engine;
+mod error;
+mod host;
+mod http;
+mod imports;
+mod request;
+mod state;
+mod step;
+mod validate;
+mod verbs;
+
+pub use config::{AppLimits, HostConfig};
+pub use context::{Level, LogSink, MemorySessionStore, SessionScope, SessionStore, StepContext};
+pub use error::{Error, StepError};
+pub use host::{CompiledApp, Loaded, WasmHost};
+pub use request::CallRequest;

@@ -93,10 +93,8 @@ pub async fn deploy(
         Err(e) => return e.into_response(),
     };
     let wasm = shared.wasm.clone();
-    let deployed = tokio::task::spawn_blocking(move || {
-        wasm.deploy(account.sid, &name, &body, options)
-    })
-    .await;
+    let deployed =
+        tokio::task::spawn_blocking(move || wasm.deploy(account.sid, &name, &body, options)).await;
     match deployed {
         Ok(Ok(app)) => (StatusCode::CREATED, Json(app_json(&app))).into_response(),
         Ok(Err(DeployError::Store(e))) => ApiError::Store(e).into_response(),
@@ -111,8 +109,9 @@ pub async fn list(
     Path(sid): Path<String>,
 ) -> Response {
     match account(&shared, &headers, &sid).and_then(|a| Ok(shared.store.wasm_apps(a.sid)?)) {
-        Ok(apps) => Json(json!({ "apps": apps.iter().map(app_json).collect::<Vec<_>>() }))
-            .into_response(),
+        Ok(apps) => {
+            Json(json!({ "apps": apps.iter().map(app_json).collect::<Vec<_>>() })).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -7,6 +7,11 @@ use axum::Router;
 
 use crate::shared::Shared;
 
+mod apps;
+
+/// The largest component an upload may carry.
+const MAX_APP_BYTES: usize = 32 << 20;
+
 /// The node's routes: health, the demo app, and the REST API.
 pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
     let own = Router::new()
@@ -17,6 +22,19 @@ pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
         )
         .route("/demo/gathered", post(crate::demo::gathered))
         .route("/demo/tone.wav", get(crate::demo::tone))
+        .route(
+            "/v1/Accounts/{account}/Apps",
+            post(apps::deploy)
+                .get(apps::list)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_APP_BYTES)),
+        )
+        .route(
+            "/v1/Accounts/{account}/Apps/{name}",
+            get(apps::fetch).delete(apps::delete),
+        )
         .with_state(shared);
     own.merge(switchyard_api::router(api))
+        .fallback(|uri: axum::http::Uri| async move {
+            switchyard_api::Error::NotFound(uri.path().to_owned())
+        })
 }

@@ -1,4 +1,5 @@
-//! Fetching the next document from the application (a webhook, for now).
+//! Fetching the next document from the application: a webhook, or a tenant Wasm app
+//! (`app://NAME/…`); either may be the other's fallback.
 
 use std::sync::Arc;
 
@@ -34,9 +35,10 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
     let documents = session.documents.clone();
     let primary = target(req.url, req.method);
     let call = session.info.call_sid;
+    let app_call = session.app_call();
     tokio::spawn(async move {
         let mut jar = jar.lock().await;
-        let first = attempt(&shared, &primary, &params, &signer, &mut jar).await;
+        let first = attempt(&shared, &app_call, &primary, &params, &signer, &mut jar).await;
         let result = match (first, fallback) {
             (Ok(doc), _) => Ok(doc),
             (Err(failure), None) => Err(failure),
@@ -48,15 +50,22 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
                 let mut with_error = params.clone();
                 with_error.push(("ErrorCode".into(), failure.code.to_string()));
                 with_error.push(("ErrorUrl".into(), primary.url.clone()));
-                attempt(&shared, &fallback, &with_error, &signer, &mut jar)
-                    .await
-                    .map_err(|second| AppFailure {
-                        code: failure.code,
-                        message: format!(
-                            "{} (fallback {} also failed: {})",
-                            failure.message, fallback.url, second.message
-                        ),
-                    })
+                attempt(
+                    &shared,
+                    &app_call,
+                    &fallback,
+                    &with_error,
+                    &signer,
+                    &mut jar,
+                )
+                .await
+                .map_err(|second| AppFailure {
+                    code: failure.code,
+                    message: format!(
+                        "{} (fallback {} also failed: {})",
+                        failure.message, fallback.url, second.message
+                    ),
+                })
             }
         };
         let _ = documents.send(result);
@@ -65,11 +74,16 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
 
 async fn attempt(
     shared: &Arc<crate::Shared>,
+    app_call: &super::wasm_step::AppCall,
     target: &Target,
     params: &[(String, String)],
     signer: &switchyard_webhook::Signer,
     jar: &mut switchyard_webhook::CookieJar,
 ) -> Result<Document, AppFailure> {
+    let url = switchyard_call::app_url(&target.url);
+    if url.starts_with("app://") {
+        return super::wasm_step::step(shared, app_call, &url, params).await;
+    }
     let response = shared
         .webhook
         .fetch(target, params, signer, jar)

@@ -8,6 +8,7 @@ mod dialog;
 mod lifecycle;
 mod outbound;
 mod prepare;
+mod wasm_step;
 
 pub use outbound::{spawn_outbound, Destination, OutboundApp, OutboundCall};
 
@@ -155,6 +156,8 @@ struct Session {
     prepared_rx: Option<mpsc::UnboundedReceiver<Prepared>>,
     /// The Play the executor waits for; preparations finishing for any other are stale.
     playing: Option<MediaToken>,
+    /// The version of each Wasm app this call started with.
+    pinned_apps: Arc<std::sync::Mutex<std::collections::HashMap<String, u32>>>,
     jar: Arc<tokio::sync::Mutex<switchyard_webhook::CookieJar>>,
     status_reporter: StatusReporter,
     created: SystemTime,
@@ -220,6 +223,7 @@ impl Session {
             prepared,
             prepared_rx: Some(prepared_rx),
             playing: None,
+            pinned_apps: Arc::default(),
             jar: Arc::default(),
             status_reporter,
             created: SystemTime::now(),
@@ -275,6 +279,17 @@ impl Session {
                     self.hang_up();
                 }
             }
+        }
+    }
+
+    /// The call as a Wasm step sees it.
+    fn app_call(&self) -> wasm_step::AppCall {
+        wasm_step::AppCall {
+            account: self.info.account_sid,
+            call_sid: self.info.call_sid,
+            from: self.info.from.clone(),
+            to: self.info.to.clone(),
+            pinned: self.pinned_apps.clone(),
         }
     }
 

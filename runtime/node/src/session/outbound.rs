@@ -167,6 +167,7 @@ impl Session {
             prepared,
             prepared_rx: Some(prepared_rx),
             playing: None,
+            pinned_apps: Arc::default(),
             jar: Arc::default(),
             status_reporter,
             created: call.created,

@@ -1,0 +1,81 @@
+//! The one engine a host owns: pooling allocator, epochs, and its ticker thread.
+
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::bindings::CallHandler;
+use crate::config::HostConfig;
+use crate::error::Error;
+use crate::state::StoreState;
+
+/// How often the epoch advances; CPU budgets are checked at this granularity.
+pub(crate) const TICK: Duration = Duration::from_millis(1);
+
+/// Core instances, memories and tables a `wasm32-wasip2` component needs beyond
+/// its main module: `wit-component` adds shim and fixup modules holding tables
+/// for indirect lowering, and a WASI adapter may bring its own memory.
+pub(crate) const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
+pub(crate) const MEMORIES_PER_COMPONENT: u32 = 2;
+pub(crate) const TABLES_PER_COMPONENT: u32 = 8;
+
+/// Builds the engine. Everything that decides the compiled code's shape lives
+/// here, so the artifact cache key (the engine's compatibility hash) covers it.
+pub(crate) fn build(config: &HostConfig) -> Result<Engine, Error> {
+    let max = config.max_instances.max(1);
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(max)
+        .total_core_instances(max.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
+        .total_memories(max.saturating_mul(MEMORIES_PER_COMPONENT))
+        .total_tables(max.saturating_mul(TABLES_PER_COMPONENT))
+        .total_stacks(max)
+        .max_memory_size(config.default_memory);
+
+    let mut cfg = Config::new();
+    cfg.epoch_interruption(true)
+        // Instantiation maps the initial heap from the compiled image instead of
+        // copying data segments: this is what makes a fresh instance per step cheap.
+        .memory_init_cow(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&cfg).map_err(|e| Error::Engine(format!("{e:#}")))
+}
+
+/// The engine's compatibility hash as 16 hex digits, for artifact file names.
+pub(crate) fn compat_hash(engine: &Engine) -> String {
+    // `DefaultHasher::new()` is SipHash with fixed keys: stable for one build of
+    // the host, which is all an on-disk cache keyed by it needs (a rebuilt host
+    // with a different std simply misses the cache and recompiles).
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// The linker every app shares: WASI p2 (with an empty context per store) plus
+/// our four interfaces.
+pub(crate) fn linker(engine: &Engine) -> Result<Linker<StoreState>, Error> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+        .map_err(|e| Error::Engine(format!("linking WASI: {e:#}")))?;
+    CallHandler::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)
+        .map_err(|e| Error::Engine(format!("linking switchyard:telephony: {e:#}")))?;
+    Ok(linker)
+}
+
+/// Starts the thread that advances the epoch every [`TICK`]. It holds only a weak
+/// reference, so it ends once the engine (and every app compiled with it) is gone.
+pub(crate) fn start_ticker(engine: &Engine) -> Result<(), Error> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("wasm-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(TICK);
+            }
+        })
+        .map(drop)
+        .map_err(|e| Error::Engine(format!("cannot start the epoch ticker: {e}")))
+}

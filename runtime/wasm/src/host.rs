@@ -1,0 +1,180 @@
+//! [`WasmHost`]: one engine, one linker, the artifact cache; and [`CompiledApp`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::Engine;
+
+use crate::artifact;
+use crate::bindings::CallHandlerPre;
+use crate::config::{AppLimits, HostConfig};
+use crate::engine;
+use crate::error::Error;
+use crate::state::StoreState;
+use crate::validate;
+
+/// Runs tenant call-handler components. Cheap to clone (shared inside).
+#[derive(Clone)]
+pub struct WasmHost {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: HostConfig,
+    pub(crate) engine: Engine,
+    linker: Linker<StoreState>,
+    compat: String,
+}
+
+impl fmt::Debug for WasmHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WasmHost")
+            .field("config", &self.inner.config)
+            .field("compat", &self.inner.compat)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A validated, compiled app ready to run steps. Cheap to clone.
+#[derive(Clone)]
+pub struct CompiledApp {
+    pub(crate) inner: Arc<AppInner>,
+}
+
+pub(crate) struct AppInner {
+    sha256: String,
+    pub(crate) pre: CallHandlerPre<StoreState>,
+    pub(crate) limits: AppLimits,
+}
+
+impl CompiledApp {
+    /// Hex SHA-256 of the uploaded wasm.
+    pub fn sha256(&self) -> &str {
+        &self.inner.sha256
+    }
+
+    /// The budgets the app runs under.
+    pub fn limits(&self) -> &AppLimits {
+        &self.inner.limits
+    }
+}
+
+impl fmt::Debug for CompiledApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompiledApp")
+            .field("sha256", &self.inner.sha256)
+            .field("limits", &self.inner.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where [`WasmHost::load`] got the app's native code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loaded {
+    /// A cached artifact of this engine.
+    FromCache,
+    /// Compiled now (no usable artifact); the artifact is cached for next time.
+    Compiled,
+}
+
+impl WasmHost {
+    /// Builds the engine and linker, creates the artifact directory and starts
+    /// the epoch ticker.
+    pub fn new(config: HostConfig) -> Result<Self, Error> {
+        std::fs::create_dir_all(&config.artifact_dir).map_err(|source| Error::Cache {
+            path: config.artifact_dir.clone(),
+            source,
+        })?;
+        let engine = engine::build(&config)?;
+        let linker = engine::linker(&engine)?;
+        engine::start_ticker(&engine)?;
+        let compat = engine::compat_hash(&engine);
+        Ok(WasmHost {
+            inner: Arc::new(Inner {
+                config,
+                engine,
+                linker,
+                compat,
+            }),
+        })
+    }
+
+    /// Validates an upload and compiles it, caching the artifact.
+    ///
+    /// Refuses anything but a component targeting the call-handler world: a core
+    /// module, a precompiled artifact, random bytes, a component without the
+    /// `handle` export or with the wrong signature, or one importing interfaces
+    /// beyond WASI and `switchyard:telephony`.
+    pub fn compile(&self, wasm: &[u8], limits: AppLimits) -> Result<CompiledApp, Error> {
+        self.check_limits(&limits)?;
+        validate::check_header(wasm)?;
+        let sha256 = artifact::sha256_hex(wasm);
+        let component = Component::new(&self.inner.engine, wasm)
+            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        // Validate before caching, so a refused upload leaves nothing on disk.
+        let app = self.finish(sha256, component, limits)?;
+        // `serialize` of a freshly compiled component is exactly what
+        // `Engine::precompile_component` returns for the same bytes, without
+        // compiling twice.
+        let native = app
+            .inner
+            .pre
+            .instance_pre()
+            .component()
+            .serialize()
+            .map_err(|e| Error::Engine(format!("serializing the artifact: {e:#}")))?;
+        let path = artifact::path(
+            &self.inner.config.artifact_dir,
+            app.sha256(),
+            &self.inner.compat,
+        );
+        artifact::store(&path, &native)?;
+        Ok(app)
+    }
+
+    /// Loads an app at restart: from its cached artifact when this engine wrote
+    /// one, else by compiling (and caching) it again.
+    pub fn load(&self, wasm: &[u8], limits: AppLimits) -> Result<(CompiledApp, Loaded), Error> {
+        self.check_limits(&limits)?;
+        validate::check_header(wasm)?;
+        let sha256 = artifact::sha256_hex(wasm);
+        let path = artifact::path(&self.inner.config.artifact_dir, &sha256, &self.inner.compat);
+        if let Some(component) = artifact::load(&self.inner.engine, &path) {
+            return Ok((self.finish(sha256, component, limits)?, Loaded::FromCache));
+        }
+        Ok((self.compile(wasm, limits)?, Loaded::Compiled))
+    }
+
+    fn check_limits(&self, limits: &AppLimits) -> Result<(), Error> {
+        let max = self.inner.config.default_memory;
+        if limits.memory > max {
+            return Err(Error::MemoryLimit {
+                requested: limits.memory,
+                max,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(
+        &self,
+        sha256: String,
+        component: Component,
+        limits: AppLimits,
+    ) -> Result<CompiledApp, Error> {
+        let pre = validate::check_world(&self.inner.engine, &self.inner.linker, &component)?;
+        Ok(CompiledApp {
+            inner: Arc::new(AppInner {
+                sha256,
+                pre,
+                limits,
+            }),
+        })
+    }
+
+    /// The host's configuration.
+    pub fn config(&self) -> &HostConfig {
+        &self.inner.config
+    }
+}

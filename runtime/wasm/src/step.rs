@@ -1,0 +1,119 @@
+//! One call step: a fresh store and instance, budgets armed, `handle` called.
+
+use std::time::Instant;
+
+use switchyard_instructions::Verb;
+use wasmtime::{Store, Trap};
+
+use crate::context::{Level, StepContext};
+use crate::error::StepError;
+use crate::host::{CompiledApp, WasmHost};
+use crate::request::CallRequest;
+use crate::state::{self, StoreState};
+use crate::verbs;
+
+impl WasmHost {
+    /// Runs one step of `app` for `request` on a fresh instance.
+    ///
+    /// Memory is capped by the app's limit, guest execution by its CPU budget
+    /// (epoch deadline; waits on host HTTP are not charged) and the whole step by
+    /// its wall budget. Whatever the guest does, the error stays in this step.
+    pub async fn handle(
+        &self,
+        app: &CompiledApp,
+        request: CallRequest,
+        ctx: StepContext,
+    ) -> Result<Vec<Verb>, StepError> {
+        let request = request.to_wit()?;
+        let limits = &app.inner.limits;
+        let mut store = Store::new(
+            &self.inner.engine,
+            StoreState::new(ctx, limits, Instant::now()),
+        );
+        state::arm(&mut store);
+
+        let run = async {
+            let instance = app
+                .inner
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(Failure::Instantiate)?;
+            instance
+                .call_handle(&mut store, &request)
+                .await
+                .map_err(Failure::Call)
+        };
+        let outcome = tokio::time::timeout(limits.wall, run).await;
+        flush_stdio(store.data());
+
+        let result = match outcome {
+            Err(_elapsed) => return Err(StepError::WallTimeout),
+            Ok(Err(failure)) => return Err(classify(store.data(), failure)),
+            Ok(Ok(result)) => result,
+        };
+        let wit_verbs = result.map_err(|e| StepError::App {
+            code: e.code,
+            message: e.message,
+        })?;
+        if verbs::size(&wit_verbs) > self.inner.config.max_verbs_bytes {
+            return Err(StepError::TooLarge);
+        }
+        Ok(verbs::convert(wit_verbs))
+    }
+}
+
+impl WasmHost {
+    /// Creates a fresh store and instance of `app` and drops them without calling
+    /// the guest: the fixed cost of every step, for benchmarks and health checks
+    /// (it fails like a step would when the pool is exhausted).
+    pub async fn instantiate_only(
+        &self,
+        app: &CompiledApp,
+        ctx: StepContext,
+    ) -> Result<(), StepError> {
+        let limits = &app.inner.limits;
+        let mut store = Store::new(
+            &self.inner.engine,
+            StoreState::new(ctx, limits, Instant::now()),
+        );
+        state::arm(&mut store);
+        match app.inner.pre.instantiate_async(&mut store).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(classify(store.data(), Failure::Instantiate(e))),
+        }
+    }
+}
+
+enum Failure {
+    Instantiate(wasmtime::Error),
+    Call(wasmtime::Error),
+}
+
+/// Names why the guest stopped. Our own interventions (CPU budget, refused
+/// memory growth) are recorded in the store, so they are recognised whatever
+/// trap the guest turned them into (a refused `memory.grow` usually surfaces as
+/// Rust's allocation-failure abort, an `unreachable`).
+fn classify(state: &StoreState, failure: Failure) -> StepError {
+    if state.clock.exhausted {
+        return StepError::CpuBudget;
+    }
+    if state.limiter.memory_hit {
+        return StepError::Memory;
+    }
+    match failure {
+        Failure::Instantiate(e) => StepError::Instantiate(format!("{e:#}")),
+        Failure::Call(e) => match e.downcast_ref::<Trap>() {
+            Some(trap) => StepError::Trap(trap.to_string()),
+            None => StepError::Trap(format!("{e:#}")),
+        },
+    }
+}
+
+/// Guest stdout/stderr (a panic message, stray prints) go to the log as warnings.
+fn flush_stdio(state: &StoreState) {
+    let out = state.stdio.contents();
+    if !out.is_empty() {
+        state.emit(Level::Warn, String::from_utf8_lossy(&out).trim_end());
+    }
+}
