@@ -292,6 +292,41 @@ mod tests {
     }
 
     #[test]
+    fn app_deploy_takes_a_file_a_name_and_an_optional_number() {
+        let (_, c) = api(&[
+            "app",
+            "deploy",
+            "ivr.wasm",
+            "--name",
+            "ivr",
+            "--number",
+            "+15550001111",
+            "--http-allow",
+            "api.example.com",
+            "--http-allow",
+            "127.0.0.1:9000",
+        ]);
+        let ApiCommand::App(cli::AppCommand::Deploy {
+            file,
+            name,
+            number,
+            http_allow,
+            ..
+        }) = c
+        else {
+            panic!("{c:?}");
+        };
+        assert_eq!(file, PathBuf::from("ivr.wasm"));
+        assert_eq!(name, "ivr");
+        assert_eq!(number.as_deref(), Some("+15550001111"));
+        assert_eq!(http_allow, vec!["api.example.com", "127.0.0.1:9000"]);
+        assert!(
+            parse(&["app", "deploy", "ivr.wasm"]).is_err(),
+            "--name is required"
+        );
+    }
+
+    #[test]
     fn every_command_and_flag_is_documented() {
         use clap::CommandFactory;
         fn check(cmd: &clap::Command, path: &str) {

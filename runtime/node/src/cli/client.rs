@@ -116,6 +116,43 @@ impl Client {
         })
     }
 
+    /// `/v1/Accounts/{AccountSid}/{tail}`: Switchyard's own resources.
+    pub fn v1_path(&self, tail: &str) -> String {
+        format!("/v1/Accounts/{}/{tail}", encode_segment(&self.account))
+    }
+
+    /// `POST path?query` with raw bytes as the body (a Wasm component).
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Value, Error> {
+        let mut url = self.url(path)?;
+        url.query_pairs_mut().extend_pairs(query);
+        let unreachable = |e: reqwest::Error| Error::unreachable(self.base.as_str(), &e);
+        let response = self
+            .http
+            .post(url.clone())
+            .basic_auth(&self.account, Some(&self.token))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(unreachable)?;
+        if !status.is_success() {
+            return Err(api_error(url.as_str(), status, &body));
+        }
+        serde_json::from_slice(&body).map_err(|e| Error::BadResponse {
+            url: url.to_string(),
+            reason: format!("body is not JSON: {e}"),
+        })
+    }
+
     /// `GET path?query`, the JSON answer.
     pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value, Error> {
         let mut url = self.url(path)?;

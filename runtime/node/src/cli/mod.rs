@@ -12,6 +12,7 @@ mod numbers;
 mod output;
 mod table;
 mod voice;
+mod wasm;
 
 use std::io::Write;
 
@@ -23,6 +24,7 @@ pub use client::Client;
 pub use error::Error;
 pub use numbers::NumbersCommand;
 pub use output::Output;
+pub use wasm::AppCommand;
 
 /// The API base used when neither `--api` nor `SWITCHYARD_API` is set: what `up` binds
 /// by default.
@@ -73,6 +75,9 @@ pub enum ApiCommand {
     /// List, start and steer calls.
     #[command(subcommand)]
     Calls(CallsCommand),
+    /// Deploy, list and delete tenant Wasm apps.
+    #[command(subcommand)]
+    App(AppCommand),
 }
 
 /// A flag's value, else its environment variable (empty counts as unset).
@@ -106,6 +111,7 @@ async fn execute(globals: &Globals, command: ApiCommand) -> Result<Output, Error
         ApiCommand::Numbers(c) => numbers::execute(&client, c).await,
         ApiCommand::Apps(c) => apps::execute(&client, c).await,
         ApiCommand::Calls(c) => calls::execute(&client, c).await,
+        ApiCommand::App(c) => wasm::execute(&client, c).await,
     }
 }
 

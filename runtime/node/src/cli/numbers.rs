@@ -93,7 +93,7 @@ fn is_number_sid(s: &str) -> bool {
 }
 
 /// The SID of a number given as a SID or as E.164.
-async fn resolve(client: &Client, number: &str) -> Result<String, Error> {
+pub(super) async fn resolve(client: &Client, number: &str) -> Result<String, Error> {
     if is_number_sid(number) {
         return Ok(number.to_owned());
     }

@@ -13,6 +13,8 @@ pub enum Kind {
     App,
     /// A Call.
     Call,
+    /// A tenant Wasm app (latest version).
+    WasmApp,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
                 "METHOD",
                 "STATUS CALLBACK",
             ],
+            Kind::WasmApp => &["NAME", "VERSION", "SHA-256", "SIZE", "CPU MS", "HTTP ALLOW"],
             Kind::Call => &[
                 "SID",
                 "FROM",
@@ -53,6 +56,23 @@ impl Kind {
                 cell(r, "voice_url"),
                 cell(r, "voice_method"),
                 cell(r, "status_callback"),
+            ],
+            Kind::WasmApp => vec![
+                cell(r, "name"),
+                cell(r, "version"),
+                cell(r, "sha256").chars().take(12).collect(),
+                cell(r, "size"),
+                cell(r, "cpu_ms"),
+                r.get("http_allow")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| EMPTY.to_owned()),
             ],
             Kind::Call => vec![
                 cell(r, "sid"),
