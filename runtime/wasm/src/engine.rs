@@ -14,6 +14,10 @@ use crate::state::StoreState;
 /// How often the epoch advances; CPU budgets are checked at this granularity.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
 
+/// Bytes of each pool slot (memory, table) zeroed in place rather than released to the
+/// kernel between steps: more costs a memset per step, less a page fault per page.
+const KEEP_RESIDENT: usize = 64 << 10;
+
 /// Core instances, memories and tables a `wasm32-wasip2` component needs beyond
 /// its main module: `wit-component` adds shim and fixup modules holding tables
 /// for indirect lowering, and a WASI adapter may bring its own memory.
@@ -31,7 +35,12 @@ pub(crate) fn build(config: &HostConfig) -> Result<Engine, Error> {
         .total_memories(max.saturating_mul(MEMORIES_PER_COMPONENT))
         .total_tables(max.saturating_mul(TABLES_PER_COMPONENT))
         .total_stacks(max)
-        .max_memory_size(config.default_memory);
+        .max_memory_size(config.default_memory)
+        // A freed slot keeps its first pages mapped (zeroed, not unmapped), so the next
+        // step's instance does not fault them in again: most guests touch little more
+        // than their initial heap and stack.
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .table_keep_resident(KEEP_RESIDENT);
 
     let mut cfg = Config::new();
     cfg.epoch_interruption(true)
