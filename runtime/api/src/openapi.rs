@@ -32,6 +32,22 @@ fn url_schema() -> Value {
     })
 }
 
+/// What answers a call: a webhook URL or a Wasm app (`app:NAME`).
+fn handler_schema() -> Value {
+    let mut s = url_schema();
+    let pattern = s["pattern"].as_str().unwrap_or_default().to_owned();
+    s["pattern"] = json!(format!("^app:[A-Za-z0-9_-]{{1,64}}$|{pattern}"));
+    s
+}
+
+/// A call handler a number or application may clear by sending it empty.
+fn clearable_handler_schema() -> Value {
+    let mut s = handler_schema();
+    let pattern = s["pattern"].as_str().unwrap_or_default().to_owned();
+    s["pattern"] = json!(format!("^$|{pattern}"));
+    s
+}
+
 /// A URL a number or application may clear by sending it empty.
 fn clearable_url_schema() -> Value {
     let mut s = url_schema();
@@ -211,9 +227,9 @@ fn voice_properties() -> Value {
 fn voice_form() -> Map<String, Value> {
     let Value::Object(m) = json!({
         "FriendlyName": friendly_name_schema(),
-        "VoiceUrl": clearable_url_schema(),
+        "VoiceUrl": clearable_handler_schema(),
         "VoiceMethod": method_schema(),
-        "VoiceFallbackUrl": clearable_url_schema(),
+        "VoiceFallbackUrl": clearable_handler_schema(),
         "VoiceFallbackMethod": method_schema(),
         "StatusCallback": clearable_url_schema(),
         "StatusCallbackMethod": method_schema(),
@@ -383,10 +399,10 @@ fn call_create_form() -> Value {
     let properties = json!({
         "To": {"type": "string", "pattern": "^(\\+[1-9][0-9]{1,14}|sip:[A-Za-z0-9._~+-]{1,32}@[A-Za-z0-9.-]{1,64})$"},
         "From": {"type": "string", "pattern": "^(\\+[1-9][0-9]{1,14}|client:[A-Za-z0-9_.-]{1,121})$"},
-        "Url": url_schema(),
+        "Url": handler_schema(),
         "Twiml": {"type": "string", "minLength": 1, "maxLength": 4000},
         "Method": method_schema(),
-        "FallbackUrl": url_schema(),
+        "FallbackUrl": handler_schema(),
         "FallbackMethod": method_schema(),
         "StatusCallback": url_schema(),
         "StatusCallbackMethod": method_schema(),
@@ -406,7 +422,7 @@ fn call_update_form() -> Value {
     json!({
         "type": "object",
         "properties": {
-            "Url": url_schema(),
+            "Url": handler_schema(),
             "Method": method_schema(),
             "Twiml": {"type": "string", "minLength": 1, "maxLength": 4000},
             "Status": {"type": "string", "enum": ["completed", "canceled"]},

@@ -61,12 +61,29 @@ pub fn from(value: Option<&str>) -> Result<String, Error> {
     }
 }
 
-/// An absolute `http`/`https` URL with a host.
+/// Parameters that name what answers a call: a webhook, or a tenant Wasm app as
+/// `app:NAME` (so either can be the other's fallback).
+const HANDLERS: &[&str] = &["Url", "FallbackUrl", "VoiceUrl", "VoiceFallbackUrl"];
+
+/// `app:NAME`: a Wasm app of the account (letters, digits, '-', '_'; at most 64).
+fn is_app(value: &str) -> bool {
+    value.strip_prefix("app:").is_some_and(|name| {
+        (1..=64).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
+/// An absolute `http`/`https` URL with a host (or `app:NAME` where a call handler goes).
 pub fn url(param: &'static str, value: &str) -> Result<String, Error> {
     let bad = || Error::InvalidUrl {
         param,
         value: value.to_owned(),
     };
+    if HANDLERS.contains(&param) && is_app(value) {
+        return Ok(value.to_owned());
+    }
     let parsed = url::Url::parse(value).map_err(|_| bad())?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
         return Err(bad());
@@ -168,6 +185,13 @@ mod tests {
                 "{bad}"
             );
         }
+        // A Wasm app answers calls, so it may stand where a call's handler goes, not
+        // where a status callback is posted.
+        assert!(url("VoiceUrl", "app:ivr").is_ok());
+        assert!(url("FallbackUrl", "app:echo_2").is_ok());
+        assert!(url("StatusCallback", "app:ivr").is_err());
+        assert!(url("VoiceUrl", "app:").is_err());
+        assert!(url("VoiceUrl", "app:bad name").is_err());
         let p = Params::parse(b"Method=get&FallbackMethod=PUT&VoiceMethod=").unwrap();
         assert_eq!(method(&p, "Method", "POST").unwrap(), "GET");
         assert_eq!(method(&p, "StatusCallbackMethod", "POST").unwrap(), "POST");

@@ -180,7 +180,11 @@ impl Shared {
                     a.status_callback_method.clone(),
                 ),
                 None => (
-                    n.voice_url.clone(),
+                    // A number bound to a Wasm app by `VoiceWasmApp` is answered by it
+                    // unless a VoiceUrl says otherwise.
+                    n.voice_url
+                        .clone()
+                        .or_else(|| n.voice_wasm_app.as_ref().map(|a| format!("app:{a}"))),
                     n.voice_method.clone(),
                     n.voice_fallback_url.clone(),
                     n.voice_fallback_method.clone(),
