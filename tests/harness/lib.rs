@@ -15,6 +15,7 @@ pub mod ports;
 mod process;
 pub mod signature;
 pub mod sipp;
+pub mod wasm;
 pub mod webhook;
 
 pub use capture::{Capture, RtpPacket, TelephoneEvent};

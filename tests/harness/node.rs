@@ -330,6 +330,12 @@ impl Node {
         &self.config_path
     }
 
+    /// The first account's `(AccountSid, AuthToken)`, the REST API's Basic credentials.
+    pub fn credentials(&self) -> Result<(String, String)> {
+        let a = self.accounts.first().context("node has no account")?;
+        Ok((a.sid.clone(), a.auth_token.clone()))
+    }
+
     /// GET `path` with the first account's Basic credentials; any status.
     pub fn get(&self, path: &str) -> Result<HttpResponse> {
         let a = self.accounts.first().context("node has no account")?;

@@ -65,13 +65,16 @@ pub fn from(value: Option<&str>) -> Result<String, Error> {
 /// `app:NAME` (so either can be the other's fallback).
 const HANDLERS: &[&str] = &["Url", "FallbackUrl", "VoiceUrl", "VoiceFallbackUrl"];
 
-/// `app:NAME`: a Wasm app of the account (letters, digits, '-', '_'; at most 64).
+/// `app:NAME` or `app:NAME/path`: a Wasm app of the account (a name of letters, digits,
+/// '-' and '_', at most 64; the path is what the app sees as its request path).
 fn is_app(value: &str) -> bool {
-    value.strip_prefix("app:").is_some_and(|name| {
+    value.strip_prefix("app:").is_some_and(|rest| {
+        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
         (1..=64).contains(&name.len())
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && path.chars().all(|c| c.is_ascii_graphic())
     })
 }
 
@@ -192,6 +195,7 @@ mod tests {
         assert!(url("StatusCallback", "app:ivr").is_err());
         assert!(url("VoiceUrl", "app:").is_err());
         assert!(url("VoiceUrl", "app:bad name").is_err());
+        assert!(url("VoiceUrl", "app:ivr/menu?x=1").is_ok());
         let p = Params::parse(b"Method=get&FallbackMethod=PUT&VoiceMethod=").unwrap();
         assert_eq!(method(&p, "Method", "POST").unwrap(), "GET");
         assert_eq!(method(&p, "StatusCallbackMethod", "POST").unwrap(), "POST");

@@ -11,6 +11,9 @@ mod phone;
 mod rfc4475;
 mod schemathesis;
 mod sip_features;
+mod wasm_apps;
+mod wasm_containment;
+mod wasm_fallback;
 
 use std::time::Duration;
 

@@ -47,6 +47,8 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
                 // document it cannot parse) it requests the fallback URL with ErrorCode
                 // and ErrorUrl.
                 tracing::warn!(%call, code = failure.code, url = %primary.url, "{}; trying the fallback URL", failure.message);
+                // The failure is the account's to see even when the fallback saves the call.
+                record_failure(&shared, &app_call, &primary.url, &failure);
                 let mut with_error = params.clone();
                 with_error.push(("ErrorCode".into(), failure.code.to_string()));
                 with_error.push(("ErrorUrl".into(), primary.url.clone()));
@@ -121,4 +123,29 @@ fn method_name(target: &Target) -> &'static str {
         switchyard_webhook::HttpMethod::Get => "GET",
         switchyard_webhook::HttpMethod::Post => "POST",
     }
+}
+
+/// A notification of a handler that failed (Twilio's debugger shows these even when the
+/// fallback then answers).
+fn record_failure(
+    shared: &crate::Shared,
+    call: &super::wasm_step::AppCall,
+    url: &str,
+    failure: &AppFailure,
+) {
+    shared
+        .store
+        .put_notification(switchyard_store::NotificationRecord {
+            sid: switchyard_types::NotificationSid::random(),
+            account_sid: call.account,
+            call_sid: Some(call.call_sid),
+            error_code: failure.code,
+            log: 0,
+            message_text: failure.message.clone(),
+            request_url: Some(url.to_owned()),
+            date_created: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        });
 }
