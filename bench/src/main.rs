@@ -4,11 +4,13 @@
 //! sipp callee as the generator's own ceiling) and concurrent playing calls (RTP pacing
 //! jitter seen by a receiver, next to an in-process reference pacer). `api` measures
 //! the REST API's create-call acceptance next to its bare HTTP stack, and the outbound
-//! queue's dequeue cost next to a `VecDeque`.
+//! queue's dequeue cost next to a `VecDeque`. `wasm` measures a call step of the Wasm
+//! IVR in-process next to its webhook twins, instantiation alone, steps/s and cold start.
 
 mod api;
 mod hook;
 mod httpload;
+mod ivrhook;
 mod kstamp;
 mod media;
 mod node;
@@ -20,7 +22,11 @@ mod report;
 mod rtprx;
 mod rxset;
 mod stats;
+mod stepper;
 mod uac;
+mod wasmapp;
+mod wasmbench;
+mod wasmreport;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -43,6 +49,40 @@ enum Cmd {
     Foundation(Foundation),
     /// Create-call requests/s through the REST API and the outbound queue's overhead.
     Api(ApiArgs),
+    /// A Wasm app's call step against its loopback webhook twins; instantiation, steps/s,
+    /// cold start.
+    Wasm(WasmArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct WasmArgs {
+    /// The IVR component (`ivr.wasm`); default: build it with `scripts/build-wasm`.
+    #[arg(long)]
+    ivr: Option<PathBuf>,
+    /// Timed steps per side, and timed instantiations.
+    #[arg(long, default_value_t = 10_000)]
+    steps: u64,
+    /// Untimed steps before the timed ones.
+    #[arg(long, default_value_t = 2_000)]
+    warmup: u64,
+    /// Upper bound of one side's timed steps, seconds (the count reached is reported).
+    #[arg(long, default_value_t = 60)]
+    bound_secs: u64,
+    /// Concurrent tasks of the steps/s runs.
+    #[arg(long, value_delimiter = ',', default_value = "2,4")]
+    tasks: Vec<usize>,
+    /// Seconds of each steps/s run.
+    #[arg(long, default_value_t = 5.0)]
+    tput_secs: f64,
+    /// Compiles, and loads from the cache, of the cold start.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Where to write the section (default: BENCHMARKS.md of the workspace).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Print only; leave BENCHMARKS.md alone.
+    #[arg(long)]
+    no_write: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -140,7 +180,42 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Cmd::Foundation(args) => foundation(args.apply_quick()),
         Cmd::Api(args) => api_bench(args),
+        Cmd::Wasm(args) => wasm_bench(args),
     }
+}
+
+fn wasm_bench(args: WasmArgs) -> Result<()> {
+    if args.steps == 0 || args.rounds == 0 || args.tasks.contains(&0) {
+        anyhow::bail!("--steps, --rounds and every --tasks value must be positive");
+    }
+    let plan = wasmbench::Plan {
+        ivr: args.ivr.clone(),
+        steps: args.steps,
+        warmup: args.warmup,
+        bound_secs: args.bound_secs,
+        tasks: args.tasks.clone(),
+        tput_secs: args.tput_secs,
+        rounds: args.rounds,
+    };
+    let results = wasmbench::run(&plan)?;
+    let tables = wasmreport::tables(&results);
+    println!("{tables}");
+    let body = format!(
+        "{}
+{}
+{tables}",
+        preamble_for(
+            "scripts/build-wasm && cargo run --release -p switchyard-bench --",
+            "the benchmark, the Python twin and the Rust webhook all on the same cores, over loopback"
+        ),
+        wasmreport::notes(args.steps, args.warmup, args.tput_secs)
+    );
+    write_unless(
+        args.no_write,
+        args.write.as_deref(),
+        wasmbench::HEADING,
+        &body,
+    )
 }
 
 fn api_bench(args: ApiArgs) -> Result<()> {
@@ -357,6 +432,16 @@ fn load_average() -> String {
 }
 
 fn preamble() -> String {
+    preamble_for(
+        "cargo build --release -p switchyard-node -p switchyard-bench && \
+         cargo run --release -p switchyard-bench --",
+        "node, sipp and the benchmark all on the same cores, over loopback",
+    )
+}
+
+/// The run's command (`command` then this run's arguments), machine, load averages and
+/// `setting` (what shared the cores).
+fn preamble_for(command: &str, setting: &str) -> String {
     let date = std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()
@@ -377,10 +462,9 @@ fn preamble() -> String {
     let start = START_LOAD.get().cloned().unwrap_or_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     format!(
-        "Command: `cargo build --release -p switchyard-node -p switchyard-bench && \
-         cargo run --release -p switchyard-bench -- {}`\n\n\
+        "Command: `{command} {}`\n\n\
          Run {}, {cores} cores ({cpu}), shared with other work (load average at the start: \
-         {start}; at the end: {}); node, sipp and the benchmark all on the same cores, over loopback.\n",
+         {start}; at the end: {}); {setting}.\n",
         args.join(" "),
         date.trim(),
         load_average()
