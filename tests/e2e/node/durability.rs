@@ -174,11 +174,19 @@ fn sigkill_mid_call_keeps_acknowledged_records_and_fails_the_live_call() -> Resu
         assert_eq!(n["date_created"], created["date_created"], "{n}");
     }
     // Nothing half-written: every stored number (acknowledged or not) is whole.
-    let all = node.get_json(&acc("/IncomingPhoneNumbers.json?PageSize=1000"))?;
-    let all = all["incoming_phone_numbers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    // Every page: the background writer may have stored more than one page holds.
+    let mut all = Vec::new();
+    let mut next = Some(acc("/IncomingPhoneNumbers.json?PageSize=1000"));
+    while let Some(path) = next {
+        let page = node.get_json(&path)?;
+        all.extend(
+            page["incoming_phone_numbers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        next = page["next_page_uri"].as_str().map(str::to_owned);
+    }
     assert!(
         all.len() >= early.len() + acked.len(),
         "{} stored",
