@@ -120,7 +120,9 @@ fn contained(node: &Node, hook: &Webhook, h: &Hostile) -> Result<()> {
         h.name
     );
     let call_sid = f.param("CallSid").unwrap_or_default();
-    let note = wait_note(node, &format!("app {}", h.name))?;
+    // The node's notification ("app NAME vN: reason"), not the guest's own log lines
+    // ("app NAME: …", code 82002), which a panicking guest also leaves.
+    let note = wait_note(node, &format!("app {} v", h.name))?;
     anyhow::ensure!(
         note["call_sid"] == call_sid,
         "{}: notification names another call: {note}",
