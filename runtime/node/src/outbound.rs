@@ -3,20 +3,19 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use switchyard_api::{CallControl, CallUpdate, Error as ApiError, NewCall};
 use switchyard_sip::Transport;
 use switchyard_store::{Account, CallRecord, Repository};
 use switchyard_tenancy::{Limits, OutboundQueue, Ticket};
 use switchyard_types::{CallSid, CallStatus};
-use switchyard_webhook::Target;
 use tokio::sync::Notify;
 
 use crate::config::parse_method;
 use crate::live::Control;
 use crate::session::{spawn_outbound, Destination, OutboundApp, OutboundCall};
-use crate::shared::Shared;
+use crate::shared::{now_ms, target, Shared};
 
 /// The node's side of `POST/GET …/Calls`.
 #[derive(Debug)]
@@ -26,23 +25,6 @@ pub struct Outbound {
     /// Tickets of calls still waiting in the queue.
     queued: Mutex<HashMap<CallSid, Ticket>>,
     wake: Notify,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn target(url: &str, method: &str) -> Target {
-    Target {
-        url: url.to_owned(),
-        method: match parse_method(method) {
-            Ok(switchyard_instructions::HttpMethod::Get) => switchyard_webhook::HttpMethod::Get,
-            _ => switchyard_webhook::HttpMethod::Post,
-        },
-    }
 }
 
 impl Outbound {

@@ -70,7 +70,8 @@ pub struct Shared {
     shutdown: watch::Sender<bool>,
 }
 
-fn target(url: &str, method: &str) -> Target {
+/// A webhook target from a configured or API-given URL and method (`GET`, else POST).
+pub(crate) fn target(url: &str, method: &str) -> Target {
     Target {
         url: url.to_owned(),
         method: match parse_method(method) {
@@ -80,11 +81,16 @@ fn target(url: &str, method: &str) -> Target {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+/// Unix milliseconds of `t`, as the store keeps times.
+pub(crate) fn millis(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Unix milliseconds now.
+pub(crate) fn now_ms() -> i64 {
+    millis(std::time::SystemTime::now())
 }
 
 impl Shared {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use switchyard_store::{Repository, Store, WasmApp};
@@ -140,10 +140,7 @@ impl WasmApps {
         if bytes.is_empty() {
             return Err(DeployError::Empty);
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
+        let now = crate::shared::now_ms();
         let meta = WasmApp {
             account_sid: account,
             name: name.to_owned(),

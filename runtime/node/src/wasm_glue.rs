@@ -2,7 +2,6 @@
 //! lines in the log and (from `warn` up) in the account's notifications.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use switchyard_store::{NotificationRecord, Repository, SessionScope as StoreScope, Store};
 use switchyard_types::{AccountSid, CallSid, NotificationSid};
@@ -78,10 +77,7 @@ impl LogSink for NotifyingLog {
             log: u8::from(level == Level::Warn),
             message_text: format!("app {app}: {message}"),
             request_url: Some(format!("app:{app}")),
-            date_created: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
+            date_created: crate::shared::now_ms(),
         });
     }
 }

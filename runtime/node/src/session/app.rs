@@ -143,9 +143,6 @@ fn record_failure(
             log: 0,
             message_text: failure.message.clone(),
             request_url: Some(url.to_owned()),
-            date_created: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
+            date_created: crate::shared::now_ms(),
         });
 }

@@ -1,22 +1,17 @@
 //! The record of a call: store, events, status callbacks, notifications.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use switchyard_call::{AppFailure, CallEvent, EventKind};
 use switchyard_store::{CallRecord, NotificationRecord};
 use switchyard_types::{CallStatus, NotificationSid};
 
 use super::{Phase, Session};
+use crate::shared::millis;
 use crate::sip_io::SipCommand;
 
 /// Twilio codes that are warnings (`log` = 1) rather than errors.
 const WARNINGS: &[u32] = &[12200, 13520];
-
-fn millis(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 impl Session {
     fn call_record(&self) -> CallRecord {
