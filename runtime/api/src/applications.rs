@@ -16,26 +16,6 @@ use crate::params::Params;
 use crate::voice::{merge, Voice};
 use crate::{now_ms, validate, ApiState, Error, API_VERSION};
 
-fn voice_of(a: &Application) -> Voice {
-    Voice {
-        url: a.voice_url.clone(),
-        method: a.voice_method.clone(),
-        fallback_url: a.voice_fallback_url.clone(),
-        fallback_method: a.voice_fallback_method.clone(),
-        status_callback: a.status_callback.clone(),
-        status_callback_method: a.status_callback_method.clone(),
-    }
-}
-
-fn set_voice(a: &mut Application, v: Voice) {
-    a.voice_url = v.url;
-    a.voice_method = v.method;
-    a.voice_fallback_url = v.fallback_url;
-    a.voice_fallback_method = v.fallback_method;
-    a.status_callback = v.status_callback;
-    a.status_callback_method = v.status_callback_method;
-}
-
 /// The application's JSON, Twilio's field names.
 pub(crate) fn render(a: &Application) -> Value {
     let base = json!({
@@ -48,16 +28,16 @@ pub(crate) fn render(a: &Application) -> Value {
         "date_updated": rfc2822(a.date_updated),
         "uri": format!("/2010-04-01/Accounts/{}/Applications/{}.json", a.account_sid, a.sid),
     });
-    merge(base, voice_of(a).render())
+    merge(base, Voice::of(a).render())
 }
 
 fn apply(a: &mut Application, params: &Params) -> Result<(), Error> {
     if params.has("FriendlyName") {
         a.friendly_name = validate::friendly_name(params.get("FriendlyName").unwrap_or(""))?;
     }
-    let mut voice = voice_of(a);
+    let mut voice = Voice::of(a);
     voice.apply(params)?;
-    set_voice(a, voice);
+    voice.store(a);
     Ok(())
 }
 
@@ -109,7 +89,7 @@ pub async fn create(
         date_created: now,
         date_updated: now,
     };
-    set_voice(&mut app, Voice::default());
+    Voice::default().store(&mut app);
     apply(&mut app, &params)?;
     state.repo.put_application(&app)?;
     Ok((StatusCode::CREATED, Json(render(&app))).into_response())

@@ -16,26 +16,6 @@ use crate::params::Params;
 use crate::voice::{merge, Voice};
 use crate::{now_ms, validate, ApiState, Error, API_VERSION};
 
-fn voice_of(n: &PhoneNumber) -> Voice {
-    Voice {
-        url: n.voice_url.clone(),
-        method: n.voice_method.clone(),
-        fallback_url: n.voice_fallback_url.clone(),
-        fallback_method: n.voice_fallback_method.clone(),
-        status_callback: n.status_callback.clone(),
-        status_callback_method: n.status_callback_method.clone(),
-    }
-}
-
-fn set_voice(n: &mut PhoneNumber, v: Voice) {
-    n.voice_url = v.url;
-    n.voice_method = v.method;
-    n.voice_fallback_url = v.fallback_url;
-    n.voice_fallback_method = v.fallback_method;
-    n.status_callback = v.status_callback;
-    n.status_callback_method = v.status_callback_method;
-}
-
 /// The number's JSON, Twilio's field names plus our `voice_wasm_app`.
 pub(crate) fn render(n: &PhoneNumber) -> Value {
     let base = json!({
@@ -57,7 +37,7 @@ pub(crate) fn render(n: &PhoneNumber) -> Value {
             n.account_sid, n.sid
         ),
     });
-    merge(base, voice_of(n).render())
+    merge(base, Voice::of(n).render())
 }
 
 /// `VoiceWasmApp`: the name of one of the account's Wasm apps.
@@ -80,9 +60,9 @@ fn apply(state: &ApiState, n: &mut PhoneNumber, params: &Params) -> Result<(), E
     if params.has("FriendlyName") {
         n.friendly_name = validate::friendly_name(params.get("FriendlyName").unwrap_or(""))?;
     }
-    let mut voice = voice_of(n);
+    let mut voice = Voice::of(n);
     voice.apply(params)?;
-    set_voice(n, voice);
+    voice.store(n);
     if params.has("VoiceApplicationSid") {
         n.voice_application_sid = match params.non_empty("VoiceApplicationSid") {
             None => None,
@@ -172,7 +152,7 @@ pub async fn create(
         date_created: now,
         date_updated: now,
     };
-    set_voice(&mut number, Voice::default());
+    Voice::default().store(&mut number);
     apply(&state, &mut number, &params)?;
     put(&state, &number)?;
     Ok((StatusCode::CREATED, Json(render(&number))).into_response())

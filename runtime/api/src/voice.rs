@@ -102,3 +102,52 @@ mod tests {
         ));
     }
 }
+
+/// The stored records that carry voice settings, with the same field names.
+pub trait VoiceRecord {
+    /// The record's settings.
+    fn voice(&self) -> Voice;
+    /// Replace the record's settings.
+    fn set_voice(&mut self, v: Voice);
+}
+
+macro_rules! voice_record {
+    ($t:ty) => {
+        impl VoiceRecord for $t {
+            fn voice(&self) -> Voice {
+                Voice {
+                    url: self.voice_url.clone(),
+                    method: self.voice_method.clone(),
+                    fallback_url: self.voice_fallback_url.clone(),
+                    fallback_method: self.voice_fallback_method.clone(),
+                    status_callback: self.status_callback.clone(),
+                    status_callback_method: self.status_callback_method.clone(),
+                }
+            }
+
+            fn set_voice(&mut self, v: Voice) {
+                self.voice_url = v.url;
+                self.voice_method = v.method;
+                self.voice_fallback_url = v.fallback_url;
+                self.voice_fallback_method = v.fallback_method;
+                self.status_callback = v.status_callback;
+                self.status_callback_method = v.status_callback_method;
+            }
+        }
+    };
+}
+
+voice_record!(switchyard_store::Application);
+voice_record!(switchyard_store::PhoneNumber);
+
+impl Voice {
+    /// The settings of a number or an application.
+    pub fn of(record: &impl VoiceRecord) -> Voice {
+        record.voice()
+    }
+
+    /// Write these settings into a number or an application.
+    pub fn store(self, record: &mut impl VoiceRecord) {
+        record.set_voice(self);
+    }
+}
