@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 use switchyard_types::{AccountSid, CallSid};
 
-/// The type of an event, spelled on the wire as `call.answered`, `gather.completed`, ….
+/// The type of an event, spelled on the wire as `call.answered`, `gather.ended`, ….
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
     CallInitiated,
@@ -16,14 +16,13 @@ pub enum EventKind {
     CallFailed,
     VerbStarted,
     VerbEnded,
-    GatherCompleted,
     AppError,
     WebhookFailed,
     Notification,
 }
 
 impl EventKind {
-    /// The dotted wire name.
+    /// The dotted wire name; verb events are named by their verb (see [`CallEvent::event_type`]).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CallInitiated => "call.initiated",
@@ -33,7 +32,6 @@ impl EventKind {
             Self::CallFailed => "call.failed",
             Self::VerbStarted => "verb.started",
             Self::VerbEnded => "verb.ended",
-            Self::GatherCompleted => "gather.completed",
             Self::AppError => "app.error",
             Self::WebhookFailed => "webhook.failed",
             Self::Notification => "notification",
@@ -50,4 +48,22 @@ pub struct CallEvent {
     pub timestamp: SystemTime,
     /// Free-form fields, with Twilio's parameter names where one exists (`Digits`, `ErrorCode`).
     pub data: Vec<(String, String)>,
+}
+
+impl CallEvent {
+    /// The catalogue name: `say.started`, `gather.ended`, … for verb events (the `Verb`
+    /// field names the verb), the kind's own name for the others.
+    pub fn event_type(&self) -> String {
+        let verb = || {
+            self.data
+                .iter()
+                .find(|(k, _)| k == "Verb")
+                .map(|(_, v)| v.to_ascii_lowercase())
+        };
+        match (self.kind, verb()) {
+            (EventKind::VerbStarted, Some(v)) => format!("{v}.started"),
+            (EventKind::VerbEnded, Some(v)) => format!("{v}.ended"),
+            (kind, _) => kind.as_str().to_owned(),
+        }
+    }
 }

@@ -138,6 +138,10 @@ sid_type!(
     /// A notification (`NO…`).
     NotificationSid, "NO"
 );
+sid_type!(
+    /// An event subscription (`ES…`).
+    SubscriptionSid, "ES"
+);
 
 /// Twilio's `CallStatus` values, with Twilio's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -5,6 +5,7 @@
 //! [`Executor::timeout`], [`Executor::hangup`]) and performs what [`Executor::poll_action`]
 //! returns. Time only comes in as arguments, so whole calls are tested in microseconds.
 
+mod interrupt;
 mod types;
 
 use std::collections::VecDeque;

@@ -147,11 +147,14 @@ fn complete(exec: &mut Executor, now: Instant, finished_on_key: Option<char>) {
         return;
     };
     let GatherState { spec, digits, .. } = *g;
-    exec.event(
-        EventKind::GatherCompleted,
-        vec![("Digits".into(), digits.clone())],
-    );
-    exec.event(EventKind::VerbEnded, vec![("Verb".into(), "Gather".into())]);
+    let mut ended = vec![
+        ("Verb".to_owned(), "Gather".to_owned()),
+        ("Digits".to_owned(), digits.clone()),
+    ];
+    if let Some(key) = finished_on_key {
+        ended.push(("FinishedOnKey".to_owned(), key.to_string()));
+    }
+    exec.event(EventKind::VerbEnded, ended);
     if digits.is_empty() && !spec.action_on_empty_result {
         // "If no input was received, Twilio falls through to the next verb."
         return exec.advance(now);

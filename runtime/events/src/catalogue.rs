@@ -1,0 +1,147 @@
+//! The catalogue of event types: what a subscriber can ask for, and what each carries.
+//!
+//! Verb events are `<verb>.started` and `<verb>.ended` for every TwiML verb the call
+//! runs; `.ended` carries the verb's result (`Digits` and `FinishedOnKey` for Gather)
+//! or `Interrupted` when a client event or a live redirect cut it short.
+
+/// One entry of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventType {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The `data` fields it carries.
+    pub data: &'static [&'static str],
+}
+
+const fn t(
+    name: &'static str,
+    description: &'static str,
+    data: &'static [&'static str],
+) -> EventType {
+    EventType {
+        name,
+        description,
+        data,
+    }
+}
+
+const CALL: &[&str] = &["From", "To", "Direction"];
+
+/// The verbs that publish `<verb>.started` and `<verb>.ended`.
+pub const VERBS: &[&str] = &[
+    "say", "play", "pause", "gather", "record", "dial", "redirect", "hangup", "reject",
+];
+
+/// Every event type the node publishes, but the verb events (see [`VERBS`]).
+pub const CATALOGUE: &[EventType] = &[
+    t(
+        "call.initiated",
+        "a call was received or an outbound call was placed",
+        CALL,
+    ),
+    t("call.ringing", "the call is ringing", CALL),
+    t("call.answered", "the call was answered", CALL),
+    t(
+        "call.completed",
+        "the call ended after it was answered",
+        &["CallStatus", "CallDuration"],
+    ),
+    t(
+        "call.failed",
+        "the call ended without being answered (busy, no-answer, failed, canceled)",
+        &["CallStatus", "SipResponseCode"],
+    ),
+    t(
+        "verb.started",
+        "a verb started (`say.started`, `gather.started`, …)",
+        &["Verb"],
+    ),
+    t(
+        "verb.ended",
+        "a verb ended (`gather.ended` carries Digits and FinishedOnKey)",
+        &["Verb", "Digits", "FinishedOnKey", "Interrupted"],
+    ),
+    t(
+        "app.error",
+        "the call's app failed (webhook error, Wasm trap, bad TwiML)",
+        &["ErrorCode", "Message"],
+    ),
+    t(
+        "webhook.failed",
+        "a webhook request failed (the fallback may still answer)",
+        &["Url", "ErrorCode", "Message"],
+    ),
+    t(
+        "notification",
+        "a notification was recorded for the account",
+        &["ErrorCode", "Message", "Level"],
+    ),
+    t(
+        "client.event",
+        "a client published an event to the call",
+        &["EventName", "EventData"],
+    ),
+    t(
+        "stream.gap",
+        "the events after `from` are no longer retained: what follows starts at `next`",
+        &["from", "next", "reason"],
+    ),
+];
+
+/// Whether `pattern` names catalogue events: an exact type (`gather.ended`), a family
+/// (`call.*`, `gather.*`, `*.ended`) or everything (`*`).
+pub fn is_known(pattern: &str) -> bool {
+    let names = all_names();
+    match pattern {
+        "*" => true,
+        p if p.ends_with(".*") => {
+            let prefix = &p[..p.len() - 1];
+            names.iter().any(|n| n.starts_with(prefix))
+        }
+        p if p.starts_with("*.") => names.iter().any(|n| n.ends_with(&p[1..])),
+        p => names.iter().any(|n| n == p),
+    }
+}
+
+/// Whether `event_type` matches `pattern` (as [`is_known`] spells patterns).
+pub fn matches(pattern: &str, event_type: &str) -> bool {
+    match pattern {
+        "*" => true,
+        p if p.ends_with(".*") => event_type.starts_with(&p[..p.len() - 1]),
+        p if p.starts_with("*.") => event_type.ends_with(&p[1..]),
+        p => p == event_type,
+    }
+}
+
+/// Every concrete type name, verb events spelled out.
+pub fn all_names() -> Vec<String> {
+    let mut names: Vec<String> = CATALOGUE
+        .iter()
+        .filter(|t| !t.name.starts_with("verb."))
+        .map(|t| t.name.to_owned())
+        .collect();
+    for v in VERBS {
+        names.push(format!("{v}.started"));
+        names.push(format!("{v}.ended"));
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_name_known_families_only() {
+        for ok in ["*", "call.*", "gather.ended", "*.ended", "client.event"] {
+            assert!(is_known(ok), "{ok}");
+        }
+        for bad in ["calls.*", "gather.completed", "verb.started", "", "*.done"] {
+            assert!(!is_known(bad), "{bad}");
+        }
+        assert!(matches("call.*", "call.answered"));
+        assert!(!matches("call.*", "callx.answered"));
+        assert!(matches("*.ended", "say.ended"));
+        assert!(!matches("say.ended", "say.started"));
+    }
+}

@@ -1,0 +1,134 @@
+//! One event, as the router carries it and as subscribers receive it.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use switchyard_types::{AccountSid, CallSid};
+
+use crate::id::EventId;
+
+/// An event before the broker gives it an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub account_sid: AccountSid,
+    /// The top-level account: the account itself, or its parent for a subaccount.
+    /// Events are sharded by it so a parent's subscriber reads one sequence.
+    pub root_sid: AccountSid,
+    pub call_sid: Option<CallSid>,
+    /// The catalogue name, `call.answered`, `gather.ended`, …
+    pub event_type: String,
+    /// Unix milliseconds.
+    pub timestamp_ms: u64,
+    pub data: Vec<(String, String)>,
+}
+
+/// An event with its id, and its JSON rendered once for every subscriber.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub id: EventId,
+    pub account_sid: AccountSid,
+    pub root_sid: AccountSid,
+    pub call_sid: Option<CallSid>,
+    pub event_type: String,
+    pub timestamp_ms: u64,
+    pub data: Vec<(String, String)>,
+    json: Arc<str>,
+}
+
+impl Event {
+    pub fn new(id: EventId, draft: Draft) -> Self {
+        let json = render(&id, &draft).into();
+        Self {
+            id,
+            account_sid: draft.account_sid,
+            root_sid: draft.root_sid,
+            call_sid: draft.call_sid,
+            event_type: draft.event_type,
+            timestamp_ms: draft.timestamp_ms,
+            data: draft.data,
+            json,
+        }
+    }
+
+    /// The wire form:
+    /// `{"id","account_sid","call_sid","type","timestamp","data":{…}}`.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// A data value by name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.data
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Parse the wire form back (what the NATS broker carries and clients read).
+    pub fn from_json(text: &str, root_sid: AccountSid) -> Option<Self> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let id = v.get("id")?.as_str()?.parse().ok()?;
+        let draft = Draft {
+            account_sid: v.get("account_sid")?.as_str()?.parse().ok()?,
+            root_sid,
+            call_sid: match v.get("call_sid") {
+                Some(Value::String(s)) => Some(s.parse().ok()?),
+                _ => None,
+            },
+            event_type: v.get("type")?.as_str()?.to_owned(),
+            timestamp_ms: v.get("timestamp")?.as_u64()?,
+            data: v
+                .get("data")?
+                .as_object()?
+                .iter()
+                .map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect::<Option<_>>()?,
+        };
+        Some(Self::new(id, draft))
+    }
+}
+
+fn render(id: &EventId, d: &Draft) -> String {
+    let data: Map<String, Value> = d
+        .data
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let mut o = Map::new();
+    o.insert("id".into(), id.to_string().into());
+    o.insert("account_sid".into(), d.account_sid.to_string().into());
+    o.insert(
+        "call_sid".into(),
+        d.call_sid.map_or(Value::Null, |c| c.to_string().into()),
+    );
+    o.insert("type".into(), d.event_type.clone().into());
+    o.insert("timestamp".into(), d.timestamp_ms.into());
+    o.insert("data".into(), Value::Object(data));
+    Value::Object(o).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trips() {
+        let account = AccountSid::random();
+        let e = Event::new(
+            EventId::new(1, 2, 3),
+            Draft {
+                account_sid: account,
+                root_sid: account,
+                call_sid: Some(CallSid::random()),
+                event_type: "gather.ended".into(),
+                timestamp_ms: 1_700_000_000_123,
+                data: vec![("Digits".into(), "12#".into())],
+            },
+        );
+        let v: Value = serde_json::from_str(e.json()).unwrap();
+        assert_eq!(v["id"], "1:2:3");
+        assert_eq!(v["type"], "gather.ended");
+        assert_eq!(v["data"]["Digits"], "12#");
+        assert_eq!(Event::from_json(e.json(), account).unwrap(), e);
+    }
+}
