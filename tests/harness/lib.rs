@@ -7,6 +7,7 @@
 
 pub mod audio;
 pub mod capture;
+pub mod events;
 pub mod http;
 pub mod node;
 pub mod pcap;
@@ -19,6 +20,7 @@ pub mod wasm;
 pub mod webhook;
 
 pub use capture::{Capture, RtpPacket, TelephoneEvent};
+pub use events::{EventStream, SseEvent};
 pub use node::{AccountConfig, Node, NodeConfig, NumberConfig};
 pub use phone::{Phone, PhoneOptions, PhoneOutcome, PhoneSummary};
 pub use ports::{free_port, free_udp_block};

@@ -63,6 +63,12 @@ pub struct WebhookRequest {
     pub time: f64,
     /// The status the webhook answered.
     pub status: u16,
+    /// A JSON body as received (event sinks).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The `Idempotency-Key` header.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 impl WebhookRequest {

@@ -86,6 +86,7 @@ class App:
         self.wav = make_tone_wav(args.wav_seconds)
         self.wav_etag = '"' + hashlib.sha1(self.wav).hexdigest() + '"'
         self.port = None
+        self.flaky_seen = set()
 
     def base(self):
         return "http://127.0.0.1:%d" % self.port
@@ -105,6 +106,12 @@ class App:
 
     def voice(self, params):
         scenario = self.args.scenario
+        if "EventName" in params:
+            # A client event steered the call: play the tone, then hang up.
+            r = VoiceResponse()
+            r.play(self.base() + "/audio/tone.wav")
+            r.hangup()
+            return 200, "text/xml", str(r).encode()
         if scenario == "gather-play":
             r = VoiceResponse()
             g = r.gather(num_digits=1, action="/gathered", timeout=10)
@@ -145,6 +152,16 @@ class App:
             return 200, "text/xml", str(self.fallback()).encode(), {}
         if path == "/gathered" and self.args.scenario == "gather-play":
             return self.gathered(params) + ({},)
+        if path == "/sink":
+            # An event sink: accepts every event.
+            return 200, "text/plain", b"", {}
+        if path == "/sink-flaky":
+            # An event sink that fails each event's first attempt: the node must retry.
+            key = headers.get("Idempotency-Key") or ""
+            if key not in self.flaky_seen:
+                self.flaky_seen.add(key)
+                return 503, "text/plain", b"try again", {}
+            return 200, "text/plain", b"", {}
         if path == "/audio/tone.wav":
             extra = {"ETag": self.wav_etag, "Cache-Control": "max-age=60"}
             if headers.get("If-None-Match") == self.wav_etag:
@@ -211,6 +228,8 @@ class Handler(BaseHTTPRequestHandler):
                 "user_agent": self.headers.get("User-Agent"),
                 "time": received,
                 "status": status,
+                "body": body.decode("utf-8") if ctype == "application/json" else None,
+                "idempotency_key": self.headers.get("Idempotency-Key"),
             }
         )
         self.send_response(status)

@@ -19,6 +19,8 @@ pub enum EventKind {
     AppError,
     WebhookFailed,
     Notification,
+    /// A client published an event to the call.
+    ClientEvent,
 }
 
 impl EventKind {
@@ -35,6 +37,7 @@ impl EventKind {
             Self::AppError => "app.error",
             Self::WebhookFailed => "webhook.failed",
             Self::Notification => "notification",
+            Self::ClientEvent => "client.event",
         }
     }
 }

@@ -2,9 +2,11 @@
 //! holds the key, and never sees the key itself.
 //!
 //! The signature is HMAC-SHA256, hex, over the canonical request: `v1`, the path, and
-//! every query parameter but `sig`, sorted by name then value and form-encoded. Every
-//! parameter that shapes the subscription (types, filters, subscriptions, expiry, key
-//! id) is therefore covered: change any and the signature no longer verifies. The
+//! every query parameter but `sig` and `last_event_id`, sorted by name then value and
+//! form-encoded. Every parameter that shapes the subscription (types, filters,
+//! subscriptions, expiry, key id) is therefore covered: change any and the signature no
+//! longer verifies. `last_event_id` is left out because it is only a resume point that a
+//! page adds when it reconnects by itself; it cannot widen what the URL shows. The
 //! path carries the account, so a URL minted for one account does not open another's.
 
 use hmac::{Hmac, Mac};
@@ -18,10 +20,14 @@ type HmacSha256 = Hmac<Sha256>;
 pub const EXPIRES: &str = "expires";
 pub const KEY_ID: &str = "kid";
 pub const SIGNATURE: &str = "sig";
+/// The resume point a page may add to a signed URL (not signed).
+pub const LAST_EVENT_ID: &str = "last_event_id";
 
 fn canonical(path: &str, params: &[(String, String)]) -> String {
-    let mut sorted: Vec<&(String, String)> =
-        params.iter().filter(|(k, _)| k != SIGNATURE).collect();
+    let mut sorted: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != SIGNATURE && k != LAST_EVENT_ID)
+        .collect();
     sorted.sort();
     let query = serde_urlencoded::to_string(&sorted).unwrap_or_default();
     format!("v1\n{path}\n{query}")
@@ -115,6 +121,8 @@ mod tests {
         );
         assert!(q.contains("filter=From%5E%3D%2B1555"), "{q}");
         assert_eq!(verify(PATH, &parse(&q), key, 999), Ok(1_000));
+        let resumed = format!("{q}&last_event_id=1:0:5");
+        assert_eq!(verify(PATH, &parse(&resumed), key, 999), Ok(1_000));
         assert_eq!(
             verify(PATH, &parse(&q), key, 1_000),
             Err(Error::Expired(1_000))

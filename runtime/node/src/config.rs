@@ -28,6 +28,8 @@ pub struct Config {
     pub media: MediaSection,
     #[serde(default)]
     pub webhook: WebhookSection,
+    #[serde(default)]
+    pub events: EventsSection,
     /// Where outbound calls to phone numbers go (calls to `sip:` URIs go directly).
     #[serde(default)]
     pub trunk: Option<TrunkSection>,
@@ -84,6 +86,66 @@ pub struct MediaSection {
 #[serde(deny_unknown_fields)]
 pub struct TrunkSection {
     pub address: SocketAddr,
+}
+
+/// Which broker carries events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrokerKind {
+    /// In-process, sharded by account: one node.
+    Local,
+    /// NATS with JetStream: many nodes share one event space.
+    Nats,
+}
+
+/// The event router: broker, retention for replay, per-subscriber queues.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsSection {
+    #[serde(default = "default_broker")]
+    pub broker: BrokerKind,
+    /// `nats://host:port`, required with `broker = "nats"`.
+    #[serde(default)]
+    pub nats_url: Option<String>,
+    /// How many events each shard keeps for replay.
+    #[serde(default = "default_retention_events")]
+    pub retention_events: usize,
+    /// How long events are kept for replay.
+    #[serde(default = "default_retention_seconds")]
+    pub retention_seconds: u64,
+    /// Events queued for one subscriber before it is cut off as too slow (it resumes
+    /// with Last-Event-ID).
+    #[serde(default = "default_subscriber_queue")]
+    pub subscriber_queue: usize,
+    /// UDP address of the QUIC event channel; none: no QUIC.
+    #[serde(default)]
+    pub quic_listen: Option<SocketAddr>,
+}
+
+impl Default for EventsSection {
+    fn default() -> Self {
+        Self {
+            broker: default_broker(),
+            nats_url: None,
+            retention_events: default_retention_events(),
+            retention_seconds: default_retention_seconds(),
+            subscriber_queue: default_subscriber_queue(),
+            quic_listen: None,
+        }
+    }
+}
+
+fn default_broker() -> BrokerKind {
+    BrokerKind::Local
+}
+fn default_retention_events() -> usize {
+    100_000
+}
+fn default_retention_seconds() -> u64 {
+    900
+}
+fn default_subscriber_queue() -> usize {
+    4096
 }
 
 /// Webhook timeouts (DESIGN.md §3: Twilio's are 5 s to connect, 15 s for the response).
@@ -236,6 +298,14 @@ impl Config {
                     a.sid
                 ));
             }
+        }
+        if self.events.broker == BrokerKind::Nats && self.events.nats_url.is_none() {
+            return Err("events.broker = \"nats\" needs events.nats_url".into());
+        }
+        if self.events.retention_events == 0 || self.events.subscriber_queue == 0 {
+            return Err(
+                "events.retention_events and events.subscriber_queue must be at least 1".into(),
+            );
         }
         if self.media.rtp_port_min > self.media.rtp_port_max {
             return Err("media.rtp_port_min is above media.rtp_port_max".into());

@@ -3,6 +3,7 @@
 
 pub mod config;
 mod demo;
+mod events;
 mod http;
 mod live;
 mod media_io;
@@ -28,7 +29,9 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let http_listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("binding HTTP on {}", config.http.listen))?;
-    let (shared, sip_commands) = Shared::new(config.clone())?;
+    let events = events::EventHub::start(&config.events).await?;
+    let (shared, sip_commands) = Shared::new(config.clone(), events)?;
+    shared.sinks.start_all(&shared);
     // Every deployed app version, from the artifact cache when this engine compiled it.
     let wasm = shared.wasm.clone();
     tokio::task::spawn_blocking(move || wasm.load_all()).await?;

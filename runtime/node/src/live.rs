@@ -18,6 +18,8 @@ pub enum Control {
     Complete,
     /// `Status=canceled`: end a call that is not answered yet.
     Cancel,
+    /// A client published an event to the call: the app is asked what next.
+    ClientEvent { name: String, data: String },
 }
 
 /// Why a control could not be delivered.

@@ -10,7 +10,7 @@ use switchyard_media::MediaCache;
 use switchyard_store::{Account, AccountStatus, PhoneNumber, Repository, Store};
 use switchyard_types::AccountSid;
 use switchyard_webhook::{Signer, Target, WebhookClient, WebhookConfig};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::config::{parse_method, Config};
 use crate::ports::PortPool;
@@ -58,7 +58,10 @@ pub struct Shared {
     pub store: Arc<Store>,
     pub webhook: WebhookClient,
     pub media: MediaCache,
-    pub events: broadcast::Sender<CallEvent>,
+    /// The event broker and this node's subscribers.
+    pub events: crate::events::EventHub,
+    /// Webhook sinks of event subscriptions.
+    pub sinks: crate::events::WebhookSinks,
     pub sip: mpsc::UnboundedSender<SipCommand>,
     pub ports: PortPool,
     pub live: crate::live::LiveCalls,
@@ -95,7 +98,10 @@ pub(crate) fn now_ms() -> i64 {
 
 impl Shared {
     /// Build the shared state; the receiver is the SIP task's command queue.
-    pub fn new(config: Config) -> anyhow::Result<(Arc<Self>, mpsc::UnboundedReceiver<SipCommand>)> {
+    pub fn new(
+        config: Config,
+        events: crate::events::EventHub,
+    ) -> anyhow::Result<(Arc<Self>, mpsc::UnboundedReceiver<SipCommand>)> {
         let store = Arc::new(Store::open(&config.node.data_dir)?);
         let interrupted = store.fail_interrupted_calls(now_ms())?;
         if interrupted > 0 {
@@ -117,7 +123,6 @@ impl Shared {
             store.clone(),
         )?);
         let (sip, sip_rx) = mpsc::unbounded_channel();
-        let (events, _) = broadcast::channel(4096);
         let ports = PortPool::new(
             config.media.rtp_ip,
             config.media.rtp_port_min,
@@ -130,6 +135,7 @@ impl Shared {
             webhook,
             media,
             events,
+            sinks: Default::default(),
             sip,
             ports,
             live: crate::live::LiveCalls::default(),
@@ -212,10 +218,48 @@ impl Shared {
         })
     }
 
-    /// Publish an event on the internal bus (nobody listening is fine).
+    /// Publish a call's event to the event router (nobody listening is fine).
     pub fn publish(&self, event: CallEvent) {
         tracing::debug!(kind = event.kind.as_str(), call = ?event.call_sid, "event");
-        let _ = self.events.send(event);
+        self.events.publish(&self.store, event);
+    }
+
+    /// A notification outside a call step: stored, published and logged.
+    pub fn notify(
+        &self,
+        account: AccountSid,
+        call: Option<switchyard_types::CallSid>,
+        code: u32,
+        warning: bool,
+        message: String,
+        url: Option<String>,
+    ) {
+        tracing::warn!(%account, code, "{message}");
+        self.store
+            .put_notification(switchyard_store::NotificationRecord {
+                sid: switchyard_types::NotificationSid::random(),
+                account_sid: account,
+                call_sid: call,
+                error_code: code,
+                log: u8::from(warning),
+                message_text: message.clone(),
+                request_url: url,
+                date_created: now_ms(),
+            });
+        self.publish(CallEvent {
+            account_sid: account,
+            call_sid: call,
+            kind: switchyard_call::EventKind::Notification,
+            timestamp: std::time::SystemTime::now(),
+            data: vec![
+                ("ErrorCode".into(), code.to_string()),
+                ("Message".into(), message),
+                (
+                    "Level".into(),
+                    if warning { "warning" } else { "error" }.into(),
+                ),
+            ],
+        });
     }
 
     pub fn call_started(&self) {

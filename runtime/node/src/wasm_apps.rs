@@ -151,6 +151,7 @@ impl WasmApps {
             cpu_ms: options.cpu_ms,
             http_allow: options.http_allow,
             date_created: now,
+            kind: "call-handler".into(),
         };
         // Compiled before it is stored: what the store holds always runs.
         let compiled = self

@@ -18,6 +18,7 @@ mod records;
 mod repository;
 mod sessions;
 mod sqlite;
+mod subscriptions;
 mod wasm_apps;
 mod writer;
 

@@ -124,6 +124,21 @@ const MIGRATIONS: &[&str] = &[
         date_updated INTEGER NOT NULL,
         PRIMARY KEY (account_sid, from_number, to_number, key)
     );",
+    // 4: event subscriptions (the event router's control channel), and whether a Wasm
+    // app is a call handler or an event filter.
+    "CREATE TABLE subscriptions (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
+        types TEXT NOT NULL,
+        filters TEXT NOT NULL,
+        wasm_filter TEXT,
+        sink_url TEXT,
+        expires_at INTEGER,
+        date_created INTEGER NOT NULL,
+        date_updated INTEGER NOT NULL
+    );
+    CREATE INDEX subscriptions_by_account ON subscriptions (account_sid, date_created, sid);
+    ALTER TABLE wasm_apps ADD COLUMN kind TEXT NOT NULL DEFAULT 'call-handler';",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

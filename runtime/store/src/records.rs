@@ -2,6 +2,7 @@
 
 use switchyard_types::{
     AccountSid, ApplicationSid, CallSid, CallStatus, NotificationSid, PhoneNumberSid,
+    SubscriptionSid,
 };
 
 /// One call, as Twilio's Call resource describes it. Times are Unix milliseconds.
@@ -142,6 +143,8 @@ pub struct WasmApp {
     /// Hosts (`host` or `host:port`) the app may reach with outbound HTTP.
     pub http_allow: Vec<String>,
     pub date_created: i64,
+    /// The world it targets: `call-handler` or `event-filter`.
+    pub kind: String,
 }
 
 /// Whose session state a value is: an account's conversation between two numbers.
@@ -150,4 +153,23 @@ pub struct SessionScope {
     pub account_sid: AccountSid,
     pub from: String,
     pub to: String,
+}
+
+/// An event subscription: which events of an account, filtered how, delivered where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub sid: SubscriptionSid,
+    pub account_sid: AccountSid,
+    /// Event types or families (`call.*`); empty: every type.
+    pub types: Vec<String>,
+    /// Parameter filters, `Name=value` or `Name^=prefix`.
+    pub filters: Vec<String>,
+    /// A deployed event-filter app's name.
+    pub wasm_filter: Option<String>,
+    /// A webhook sink; `None`: a stream subscription read over SSE, WebSocket or QUIC.
+    pub sink_url: Option<String>,
+    /// Unix seconds after which it delivers nothing.
+    pub expires_at: Option<i64>,
+    pub date_created: i64,
+    pub date_updated: i64,
 }

@@ -4,10 +4,13 @@
 //! Times are Unix milliseconds. Listing is keyset-paged (newest first) so a page deep in a
 //! million records costs the same as the first.
 
-use switchyard_types::{AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid};
+use switchyard_types::{
+    AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid, SubscriptionSid,
+};
 
 use crate::records::{
-    Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, WasmApp,
+    Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, Subscription,
+    WasmApp,
 };
 use crate::Error;
 
@@ -136,6 +139,21 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     /// Durable when it returns.
     fn session_set(&self, scope: &SessionScope, key: &str, value: &str) -> Result<(), Error>;
     fn session_delete(&self, scope: &SessionScope, key: &str) -> Result<(), Error>;
+
+    // Event subscriptions.
+    /// Create or replace a subscription (durable when it returns).
+    fn put_subscription(&self, subscription: &Subscription) -> Result<(), Error>;
+    fn subscription(
+        &self,
+        account: AccountSid,
+        sid: SubscriptionSid,
+    ) -> Result<Option<Subscription>, Error>;
+    /// An account's subscriptions, oldest first.
+    fn subscriptions(&self, account: AccountSid) -> Result<Vec<Subscription>, Error>;
+    /// Every subscription with a webhook sink (the node starts their senders).
+    fn webhook_subscriptions(&self) -> Result<Vec<Subscription>, Error>;
+    fn delete_subscription(&self, account: AccountSid, sid: SubscriptionSid)
+        -> Result<bool, Error>;
 
     /// Wait until every background write sent before this call is durable.
     fn flush(&self);

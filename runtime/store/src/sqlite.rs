@@ -1,14 +1,18 @@
 //! [`Repository`] over the embedded SQLite [`Store`]: reads on reader connections, every
 //! write on the writer thread.
 
-use switchyard_types::{AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid};
+use switchyard_types::{
+    AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid, SubscriptionSid,
+};
 
 use crate::records::{
-    Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, WasmApp,
+    Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, Subscription,
+    WasmApp,
 };
 use crate::repository::{CallFilter, NumberFilter, Page, Repository};
 use crate::{
-    accounts, applications, calls, notifications, numbers, sessions, wasm_apps, Error, Store,
+    accounts, applications, calls, notifications, numbers, sessions, subscriptions, wasm_apps,
+    Error, Store,
 };
 
 impl Repository for Store {
@@ -234,6 +238,56 @@ impl Repository for Store {
     fn delete_wasm_app(&self, account: AccountSid, name: &str) -> Result<bool, Error> {
         let name = name.to_owned();
         self.write(move |c| wasm_apps::delete(c, account, &name))
+            .map(|n| n > 0)
+    }
+
+    fn put_subscription(&self, subscription: &Subscription) -> Result<(), Error> {
+        let s = subscription.clone();
+        self.write(move |c| subscriptions::upsert(c, &s)).map(drop)
+    }
+
+    fn subscription(
+        &self,
+        account: AccountSid,
+        sid: SubscriptionSid,
+    ) -> Result<Option<Subscription>, Error> {
+        self.one(
+            &format!(
+                "{} WHERE account_sid = ?1 AND sid = ?2",
+                subscriptions::SELECT
+            ),
+            &[account.to_string(), sid.to_string()],
+            subscriptions::from_row,
+        )
+    }
+
+    fn subscriptions(&self, account: AccountSid) -> Result<Vec<Subscription>, Error> {
+        let sql = format!(
+            "{} WHERE account_sid = ?1 ORDER BY date_created, sid",
+            subscriptions::SELECT
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([account.to_string()], subscriptions::from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn webhook_subscriptions(&self) -> Result<Vec<Subscription>, Error> {
+        let sql = format!("{} WHERE sink_url IS NOT NULL", subscriptions::SELECT);
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([], subscriptions::from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn delete_subscription(
+        &self,
+        account: AccountSid,
+        sid: SubscriptionSid,
+    ) -> Result<bool, Error> {
+        self.write(move |c| subscriptions::delete(c, account, sid))
             .map(|n| n > 0)
     }
 

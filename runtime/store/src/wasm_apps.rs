@@ -8,7 +8,7 @@ use crate::records::WasmApp;
 use crate::Error;
 
 pub(crate) const SELECT: &str = "SELECT account_sid, name, version, sha256, size, \
-     memory_limit, cpu_ms, http_allow, date_created FROM wasm_apps";
+     memory_limit, cpu_ms, http_allow, date_created, kind FROM wasm_apps";
 
 /// Store a new version of `app.name`; its number is one more than the latest (1 for a new
 /// name), decided inside the writer's transaction so two uploads never share one.
@@ -20,8 +20,8 @@ pub(crate) fn insert(conn: &Connection, app: &WasmApp, bytes: &[u8]) -> Result<u
     let version = latest.unwrap_or(0) + 1;
     conn.prepare_cached(
         "INSERT INTO wasm_apps (account_sid, name, version, sha256, size, memory_limit, \
-         cpu_ms, http_allow, bytes, date_created) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         cpu_ms, http_allow, bytes, date_created, kind) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         account,
@@ -34,6 +34,7 @@ pub(crate) fn insert(conn: &Connection, app: &WasmApp, bytes: &[u8]) -> Result<u
         app.http_allow.join(","),
         bytes,
         app.date_created,
+        app.kind,
     ])?;
     Ok(version)
 }
@@ -73,5 +74,6 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<WasmApp> {
             .map(str::to_owned)
             .collect(),
         date_created: row.get(8)?,
+        kind: row.get(9)?,
     })
 }

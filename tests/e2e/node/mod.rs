@@ -5,6 +5,7 @@ mod call_flow;
 mod callbacks;
 mod cli;
 mod durability;
+mod events;
 mod fairness;
 mod faults;
 mod phone;

@@ -71,8 +71,10 @@ mod tests {
         while exec.poll_action().is_some() {}
         exec.client_event("promo".into(), r#"{"code":"7"}"#.into());
         let acts: Vec<Action> = std::iter::from_fn(|| exec.poll_action()).collect();
-        assert!(matches!(&acts[0], Action::Event { kind: EventKind::VerbEnded, data }
-            if data.contains(&("Interrupted".into(), "client-event".into()))));
+        assert!(
+            matches!(&acts[0], Action::Event { kind: EventKind::VerbEnded, data }
+            if data.contains(&("Interrupted".into(), "client-event".into())))
+        );
         assert_eq!(acts[1], Action::StopMedia);
         let Action::Fetch(f) = &acts[2] else {
             panic!("expected a fetch, got {acts:?}")

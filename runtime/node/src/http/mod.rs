@@ -8,6 +8,7 @@ use axum::Router;
 use crate::shared::Shared;
 
 mod apps;
+mod subscriptions;
 
 /// The largest component an upload may carry.
 const MAX_APP_BYTES: usize = 32 << 20;
@@ -31,6 +32,34 @@ pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
         .route(
             "/v1/Accounts/{account}/Apps/{name}",
             get(apps::fetch).delete(apps::delete),
+        )
+        .route("/v1/EventTypes", get(subscriptions::catalogue))
+        .route(
+            "/v1/Accounts/{account}/Subscriptions",
+            post(subscriptions::create).get(subscriptions::list),
+        )
+        .route(
+            "/v1/Accounts/{account}/Subscriptions/{sid}",
+            get(subscriptions::fetch)
+                .patch(subscriptions::update)
+                .post(subscriptions::update)
+                .delete(subscriptions::delete),
+        )
+        .route(
+            "/v1/Accounts/{account}/Subscriptions/{sid}/SignedUrl",
+            post(subscriptions::signed_url),
+        )
+        .route(
+            "/v1/Accounts/{account}/Events",
+            get(crate::events::sse_stream),
+        )
+        .route(
+            "/v1/Accounts/{account}/Events/SignedUrl",
+            post(subscriptions::inline_signed_url),
+        )
+        .route(
+            "/v1/Accounts/{account}/Calls/{call}/Events",
+            post(subscriptions::client_event),
         )
         .with_state(shared);
     own.merge(switchyard_api::router(api))

@@ -42,13 +42,7 @@ impl Session {
 
     pub(super) fn record_initiated(&mut self) {
         self.shared.store.put_call(self.call_record());
-        self.publish(
-            EventKind::CallInitiated,
-            vec![
-                ("From".into(), self.info.from.clone()),
-                ("To".into(), self.info.to.clone()),
-            ],
-        );
+        self.publish(EventKind::CallInitiated, Vec::new());
         self.status_reporter.report("initiated", "initiated", None);
     }
 
@@ -129,7 +123,14 @@ impl Session {
         );
     }
 
-    pub(super) fn publish(&self, kind: EventKind, data: Vec<(String, String)>) {
+    /// Every call event carries the call's From and To, so subscribers can filter any of
+    /// them by number (and redacting filters have something to redact).
+    pub(super) fn publish(&self, kind: EventKind, mut data: Vec<(String, String)>) {
+        for (name, value) in [("To", &self.info.to), ("From", &self.info.from)] {
+            if !data.iter().any(|(k, _)| k == name) {
+                data.insert(0, (name.into(), value.clone()));
+            }
+        }
         self.shared.publish(CallEvent {
             account_sid: self.info.account_sid,
             call_sid: Some(self.info.call_sid),

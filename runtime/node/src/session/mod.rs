@@ -315,6 +315,16 @@ impl Session {
                     self.cancel_early();
                 }
             }
+            Control::ClientEvent { name, data } => {
+                self.publish(
+                    switchyard_call::EventKind::ClientEvent,
+                    vec![
+                        ("EventName".into(), name.clone()),
+                        ("EventData".into(), data.clone()),
+                    ],
+                );
+                self.exec.client_event(name, data);
+            }
         }
     }
 

@@ -14,6 +14,7 @@ mod notifications;
 mod numbers;
 mod paging;
 mod plans;
+mod subscriptions;
 mod wasm_apps;
 
 /// A fresh store in a directory removed when the guard drops.

@@ -13,6 +13,7 @@ fn app(account: AccountSid, name: &str, sha: &str) -> WasmApp {
         cpu_ms: 50,
         http_allow: vec!["api.example.com".into(), "127.0.0.1:9000".into()],
         date_created: 7,
+        kind: "call-handler".into(),
     }
 }
 

@@ -1,0 +1,132 @@
+//! Server-Sent Events: `GET /v1/Accounts/{AccountSid}/Events` with
+//! `Accept: text/event-stream` (or `/Events/stream`).
+//!
+//! WHATWG HTML §9.2: a response other than 200 `text/event-stream` makes the browser
+//! "fail the connection" for good, so every refusal happens before the 200 (401, 403,
+//! 404 with a JSON body); after it, the stream ends only by closing. Every event has
+//! an `id:` so the browser's reconnect sends `Last-Event-ID`; a comment every 15 s
+//! keeps proxies from timing the connection out; `retry:` is jittered per connection
+//! so a node restart does not bring every browser back in the same millisecond.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use switchyard_events::EventId;
+
+use super::feed::Feed;
+use super::grant::{authorize, StreamError};
+use crate::shared::Shared;
+
+/// The keep-alive period.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The resume point: the `Last-Event-ID` header, else `?last_event_id=`.
+pub fn last_event_id(
+    headers: &HeaderMap,
+    params: &[(String, String)],
+) -> Result<Option<EventId>, StreamError> {
+    let header = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let query = params
+        .iter()
+        .find(|(k, _)| k == "last_event_id")
+        .map(|(_, v)| v.as_str());
+    match header.or(query).filter(|v| !v.trim().is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|e: switchyard_events::Error| StreamError::BadRequest(e.to_string())),
+    }
+}
+
+/// The query's pairs, decoded.
+pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, StreamError> {
+    serde_urlencoded::from_str(raw.unwrap_or(""))
+        .map_err(|e| StreamError::BadRequest(format!("query: {e}")))
+}
+
+fn frame(id: &str, event_type: &str, data: &str) -> Bytes {
+    // The data is one line of JSON (serde_json escapes newlines), so one `data:` line.
+    Bytes::from(format!("id: {id}\nevent: {event_type}\ndata: {data}\n\n"))
+}
+
+/// The SSE handler.
+pub async fn stream(
+    State(shared): State<Arc<Shared>>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, StreamError> {
+    let params = query_pairs(raw.as_deref())?;
+    let grant = authorize(&shared, &headers, uri.path(), &account, &params)?;
+    let resume = last_event_id(&headers, &params)?;
+    let mut feed = Feed::open(shared, &grant, resume, false).await?;
+    let retry_ms = 2_000 + rand::random::<u64>() % 3_000;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(64);
+    tokio::spawn(async move {
+        if tx
+            .send(Ok(Bytes::from(format!("retry: {retry_ms}\n\n"))))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        loop {
+            let next = tokio::select! {
+                n = feed.next() => n,
+                _ = tokio::time::sleep(KEEP_ALIVE) => {
+                    if tx.send(Ok(Bytes::from_static(b": keep-alive\n\n"))).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                _ = tx.closed() => return,
+            };
+            match next {
+                Ok(e) => {
+                    let bytes = frame(&e.id.to_string(), &e.event_type, e.json());
+                    if tx.send(Ok(bytes)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(why) => {
+                    // A last word the page can show; the browser reconnects unless
+                    // the URL expired (its reconnect then gets the 401). It repeats the
+                    // last id so the browser's resume point does not move.
+                    let id = feed
+                        .last_id()
+                        .map(|i| format!("id: {i}\n"))
+                        .unwrap_or_default();
+                    let reason = why.as_str();
+                    let last =
+                        format!("{id}event: stream.closed\ndata: {{\"reason\":\"{reason}\"}}\n\n");
+                    let _ = tx.send(Ok(Bytes::from(last))).await;
+                    return;
+                }
+            }
+        }
+    });
+    let body = Body::from_stream(tokio_stream_from(rx));
+    let mut response = (StatusCode::OK, body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// A receiver as a stream of body chunks.
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, Infallible>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
