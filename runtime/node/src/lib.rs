@@ -3,7 +3,7 @@
 
 pub mod config;
 mod demo;
-mod events;
+pub mod events;
 mod http;
 mod live;
 mod media_io;
@@ -26,6 +26,24 @@ pub use shared::Shared;
 
 /// Run a node until Ctrl-C (or SIGTERM), then drain calls in progress and return.
 pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
+    let shared = start(config.clone()).await?;
+    if demo {
+        tracing::info!(
+            "demo: call sip:{}@{} (e.g. `sipp -sn uac -s {} {}`)",
+            config::DEMO_NUMBER,
+            config.sip.listen,
+            config::DEMO_NUMBER,
+            config.sip.listen
+        );
+    }
+    shutdown_signal().await;
+    drain(&shared, Duration::from_secs(config.node.drain_seconds)).await;
+    Ok(())
+}
+
+/// Bind every listener and start every task of a node; returns its shared state (the
+/// benchmarks publish events through it). The node runs until the runtime stops.
+pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
     let http_listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("binding HTTP on {}", config.http.listen))?;
@@ -57,18 +75,7 @@ pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
         data_dir = %config.node.data_dir.display(),
         "switchyard node up"
     );
-    if demo {
-        tracing::info!(
-            "demo: call sip:{}@{} (e.g. `sipp -sn uac -s {} {}`)",
-            config::DEMO_NUMBER,
-            config.sip.listen,
-            config::DEMO_NUMBER,
-            config.sip.listen
-        );
-    }
-    shutdown_signal().await;
-    drain(&shared, Duration::from_secs(config.node.drain_seconds)).await;
-    Ok(())
+    Ok(shared)
 }
 
 /// Stop taking calls, hang up the ones in progress, and wait for them to end.
