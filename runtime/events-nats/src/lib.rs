@@ -1,0 +1,411 @@
+//! The NATS JetStream broker: several nodes share one event space.
+//!
+//! - Every event is published to `ev.<account>.<call>.<type>` (see [`wire`]) and
+//!   stored by one JetStream stream, [`STREAM`], over `ev.>`, bounded by the
+//!   [`Retention`] (`max_msgs`, `max_age`).
+//! - Ids are `epoch:0:seq`: `seq` is the JetStream stream sequence, so a resume id is
+//!   a position in the stream and replay is exact; `epoch` is the stream's creation
+//!   time in milliseconds, which changes when the stream is created anew (its
+//!   sequences then start over). One shard: the stream is one sequence.
+//! - Live delivery: the stream republishes every stored message to `live.ev.>` with
+//!   its sequence in `Nats-Sequence`; each node has ONE core subscription there and
+//!   hands every event to its [`Router`]. There is never a JetStream consumer per
+//!   subscriber; replay uses a short-lived ephemeral consumer per call.
+//! - [`Broker::publish`] never waits: drafts go through a bounded queue to a task that
+//!   publishes them in order and awaits the acknowledgements pipelined.
+
+mod wire;
+
+use std::collections::hash_map::RandomState;
+use std::future::IntoFuture;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
+use async_nats::jetstream::context::PublishError;
+use async_nats::jetstream::stream::{self, Republish};
+use async_nats::jetstream::{self, Context};
+use futures_util::stream::FuturesUnordered;
+use futures_util::StreamExt;
+use switchyard_events::{BoxFuture, Broker, Draft, Error, EventId, GapReason, Replay};
+use switchyard_events::{Retention, Router};
+use switchyard_types::AccountSid;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+pub use wire::{LIVE_SUBJECTS, SUBJECTS};
+
+/// The JetStream stream that is the replay log.
+pub const STREAM: &str = "SWITCHYARD_EVENTS";
+/// Drafts waiting to be published; past this, [`Broker::publish`] drops and counts.
+const QUEUE: usize = 65_536;
+/// Publications whose acknowledgement is awaited at once.
+const IN_FLIGHT: usize = 1_024;
+/// Messages asked for at a time when reading the stream for a replay.
+const REPLAY_BATCH: usize = 1_024;
+
+/// What the broker did so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Drafts stored by JetStream (acknowledged).
+    pub published: u64,
+    /// Drafts JetStream did not acknowledge, or that could not be sent.
+    pub failed: u64,
+    /// Drafts dropped because the queue was full (NATS too slow or away).
+    pub dropped: u64,
+    /// Live messages that were not events of this broker (no sequence, bad body).
+    pub malformed: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    published: AtomicU64,
+    failed: AtomicU64,
+    dropped: AtomicU64,
+    malformed: AtomicU64,
+}
+
+/// A broker on a NATS server with JetStream.
+#[derive(Debug)]
+pub struct NatsBroker {
+    js: Context,
+    /// This node's id, in the `Sw-Node` header of what it publishes.
+    node: String,
+    epoch: Arc<AtomicU64>,
+    tx: mpsc::Sender<Draft>,
+    counters: Arc<Counters>,
+    live: AbortHandle,
+}
+
+impl NatsBroker {
+    /// Connect, ensure the JetStream stream exists, start the one live subscription of
+    /// this node.
+    ///
+    /// The stream is created, or its limits updated to `retention` (the last node to
+    /// connect sets them). Events published after this returns reach `router`.
+    pub async fn connect(
+        url: &str,
+        router: Arc<Router>,
+        retention: Retention,
+    ) -> Result<Arc<NatsBroker>, Error> {
+        let client = async_nats::connect(url).await.map_err(broker)?;
+        let js = jetstream::new(client.clone());
+        let info = js
+            .create_or_update_stream(stream_config(retention))
+            .await
+            .map_err(broker)?;
+        let epoch = Arc::new(AtomicU64::new(epoch_of(&info)));
+        let node = node_id();
+        let counters = Arc::<Counters>::default();
+
+        let subscriber = client.subscribe(LIVE_SUBJECTS).await.map_err(broker)?;
+        // The server has the subscription once it answers a ping: nothing stored after
+        // connect returns can be republished before it.
+        client.flush().await.map_err(broker)?;
+        let live = tokio::spawn(live(
+            subscriber,
+            router,
+            js.clone(),
+            epoch.clone(),
+            node.clone(),
+            counters.clone(),
+        ))
+        .abort_handle();
+
+        let (tx, rx) = mpsc::channel(QUEUE);
+        // Ends when the broker is dropped (the queue closes), after the last ack.
+        tokio::spawn(publisher(js.clone(), rx, node.clone(), counters.clone()));
+
+        Ok(Arc::new(NatsBroker {
+            js,
+            node,
+            epoch,
+            tx,
+            counters,
+            live,
+        }))
+    }
+
+    /// This node's id (the `Sw-Node` header of what it publishes).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// The current epoch: the stream's creation time in milliseconds.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    pub fn stats(&self) -> Stats {
+        let c = &self.counters;
+        Stats {
+            published: c.published.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+            dropped: c.dropped.load(Ordering::Relaxed),
+            malformed: c.malformed.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn read_since(
+        &self,
+        account: AccountSid,
+        root: AccountSid,
+        after: EventId,
+    ) -> Result<Replay, Error> {
+        let stream = self.js.get_stream(STREAM).await.map_err(broker)?;
+        let info = stream.cached_info();
+        let epoch = epoch_of(info);
+        self.epoch.store(epoch, Ordering::Release);
+        let last = EventId::new(epoch, 0, info.state.last_sequence);
+        // An empty stream reports first_seq 0 when new and last_seq + 1 once emptied.
+        let first = if info.state.messages == 0 {
+            last.seq + 1
+        } else {
+            info.state.first_sequence
+        };
+        let next = EventId::new(epoch, 0, first);
+        // Exactly ShardLog::since's rule.
+        let gap = if !after.same_log(&last) || after.seq > last.seq {
+            Some((GapReason::Epoch, next))
+        } else if after.seq + 1 < first {
+            Some((GapReason::Retention, next))
+        } else {
+            None
+        };
+        let from = if gap.is_some() { first } else { after.seq + 1 };
+        let events = if from > last.seq {
+            Vec::new()
+        } else {
+            self.read(&stream, account, root, from, last).await?
+        };
+        Ok(Replay { gap, events, last })
+    }
+
+    /// The events `account` may see with sequences `from..=last.seq`, in stream order.
+    async fn read(
+        &self,
+        stream: &stream::Stream,
+        account: AccountSid,
+        root: AccountSid,
+        from: u64,
+        last: EventId,
+    ) -> Result<Vec<Arc<switchyard_events::Event>>, Error> {
+        // A subaccount's events all have its subject prefix; a top-level account also
+        // sees its subaccounts', which only the `Sw-Root` header tells.
+        let filter_subject = if account == root {
+            SUBJECTS.to_owned()
+        } else {
+            format!("ev.{account}.>")
+        };
+        let consumer = stream
+            .create_consumer(pull::Config {
+                deliver_policy: DeliverPolicy::ByStartSequence {
+                    start_sequence: from,
+                },
+                ack_policy: AckPolicy::None,
+                filter_subject,
+                memory_storage: true,
+                num_replicas: 1,
+                // Removed by the server should the delete below not arrive.
+                inactive_threshold: Duration::from_secs(30),
+                ..Default::default()
+            })
+            .await
+            .map_err(broker)?;
+        let name = consumer.cached_info().name.clone();
+        let mut events = Vec::new();
+        let read = async {
+            'batches: loop {
+                let mut batch = consumer
+                    .fetch()
+                    .max_messages(REPLAY_BATCH)
+                    .messages()
+                    .await
+                    .map_err(broker)?;
+                let mut got = 0;
+                while let Some(message) = batch.next().await {
+                    let message = message.map_err(broker)?;
+                    got += 1;
+                    let meta = message.info().map_err(broker)?;
+                    let seq = meta.stream_sequence;
+                    if seq > last.seq {
+                        break 'batches;
+                    }
+                    // Other top-level accounts' events are skipped unparsed.
+                    if wire::root(message.headers.as_ref()) == Some(root) {
+                        let id = EventId::new(last.epoch, 0, seq);
+                        match wire::decode(&message.payload, id, root) {
+                            Some(e) if switchyard_events::visible(account, &e) => {
+                                events.push(Arc::new(e));
+                            }
+                            Some(_) => {}
+                            None => tracing::warn!(seq, "malformed event in the stream"),
+                        }
+                    }
+                    // The end is the last sequence, or an empty fetch when the filter
+                    // matches nothing up to it. (Not the metadata's pending count:
+                    // nats-server 2.9 reports it too low while a fetch is under way.)
+                    if seq == last.seq {
+                        break 'batches;
+                    }
+                }
+                if got == 0 {
+                    break;
+                }
+            }
+            Ok::<_, Error>(())
+        }
+        .await;
+        if let Err(e) = stream.delete_consumer(&name).await {
+            tracing::debug!(error = %e, "replay consumer not deleted (it expires)");
+        }
+        read.map(|()| events)
+    }
+}
+
+impl Drop for NatsBroker {
+    fn drop(&mut self) {
+        self.live.abort();
+    }
+}
+
+impl Broker for NatsBroker {
+    fn publish(&self, draft: Draft) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(draft) {
+            let n = self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            if (n + 1).is_power_of_two() {
+                tracing::warn!(dropped = n + 1, "NATS publish queue full: events dropped");
+            }
+        }
+    }
+
+    fn replay(
+        &self,
+        account: AccountSid,
+        root: AccountSid,
+        after: EventId,
+    ) -> BoxFuture<'_, Result<Replay, Error>> {
+        Box::pin(self.read_since(account, root, after))
+    }
+
+    fn name(&self) -> &'static str {
+        "nats"
+    }
+}
+
+fn stream_config(retention: Retention) -> stream::Config {
+    stream::Config {
+        name: STREAM.to_owned(),
+        subjects: vec![SUBJECTS.to_owned()],
+        max_messages: i64::try_from(retention.max_events).unwrap_or(i64::MAX),
+        max_bytes: -1,
+        max_age: Duration::from_millis(retention.max_age_ms),
+        storage: stream::StorageType::File,
+        discard: stream::DiscardPolicy::Old,
+        num_replicas: 1,
+        republish: Some(Republish {
+            source: SUBJECTS.to_owned(),
+            destination: LIVE_SUBJECTS.to_owned(),
+            headers_only: false,
+        }),
+        ..Default::default()
+    }
+}
+
+/// The stream's creation time in unix milliseconds: a new stream, a new epoch.
+fn epoch_of(info: &stream::Info) -> u64 {
+    u64::try_from(info.created.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+/// A random id for this node's connection.
+fn node_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let h = RandomState::new().hash_one((nanos, std::process::id()));
+    format!("{h:016x}")
+}
+
+fn broker(e: impl std::fmt::Display) -> Error {
+    Error::Broker(e.to_string())
+}
+
+/// The node's one live subscription: republished messages to the router, in stream
+/// order.
+async fn live(
+    mut subscriber: async_nats::Subscriber,
+    router: Arc<Router>,
+    js: Context,
+    epoch: Arc<AtomicU64>,
+    node: String,
+    counters: Arc<Counters>,
+) {
+    let mut last_seq = 0;
+    while let Some(message) = subscriber.next().await {
+        let headers = message.headers.as_ref();
+        let seq = headers
+            .and_then(|h| h.get(async_nats::header::NATS_SEQUENCE))
+            .and_then(|v| v.as_str().parse::<u64>().ok());
+        let (Some(seq), Some(root)) = (seq, wire::root(headers)) else {
+            counters.malformed.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        if seq <= last_seq {
+            // Sequences went back: the stream was created anew, so is the epoch.
+            match js.get_stream(STREAM).await {
+                Ok(s) => epoch.store(epoch_of(s.cached_info()), Ordering::Release),
+                Err(e) => tracing::warn!(error = %e, "stream info after a sequence reset"),
+            }
+        }
+        last_seq = seq;
+        let id = EventId::new(epoch.load(Ordering::Acquire), 0, seq);
+        let Some(event) = wire::decode(&message.payload, id, root) else {
+            counters.malformed.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        router.deliver(&Arc::new(event), wire::from_node(headers, &node));
+    }
+    tracing::warn!("NATS live subscription ended");
+}
+
+/// Publishes the queued drafts in order; acknowledgements are awaited up to
+/// [`IN_FLIGHT`] at a time.
+async fn publisher(js: Context, mut rx: mpsc::Receiver<Draft>, node: String, c: Arc<Counters>) {
+    let mut acks = FuturesUnordered::new();
+    let count = |r: Result<_, PublishError>| match r {
+        Ok(_) => {
+            c.published.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            let n = c.failed.fetch_add(1, Ordering::Relaxed);
+            if (n + 1).is_power_of_two() {
+                tracing::warn!(error = %e, failed = n + 1, "NATS publish failed");
+            }
+        }
+    };
+    loop {
+        tokio::select! {
+            biased;
+            Some(r) = acks.next(), if !acks.is_empty() => count(r),
+            draft = rx.recv(), if acks.len() < IN_FLIGHT => {
+                let Some(draft) = draft else { break };
+                let Some(subject) = wire::subject(&draft) else {
+                    c.failed.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(event_type = %draft.event_type, "not publishable: the type cannot end a NATS subject");
+                    continue;
+                };
+                let (headers, body) = wire::encode(draft, &node);
+                match js.publish_with_headers(subject, headers, body).await {
+                    Ok(ack) => acks.push(ack.into_future()),
+                    Err(e) => count(Err(e)),
+                }
+            }
+        }
+    }
+    while let Some(r) = acks.next().await {
+        count(r);
+    }
+}
