@@ -9,6 +9,7 @@ pub mod audio;
 pub mod capture;
 pub mod events;
 pub mod http;
+pub mod nats;
 pub mod node;
 pub mod pcap;
 pub mod phone;

@@ -1,11 +1,9 @@
 //! The NATS broker against a real `nats-server -js` (one per test).
 
-mod server;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use server::NatsServer;
+use switchyard_e2e::nats::NatsServer;
 use switchyard_events::{Broker, Draft, Entry, EventId, GapReason, Registration, Spec};
 use switchyard_events::{Event, Retention, Router};
 use switchyard_events_nats::NatsBroker;

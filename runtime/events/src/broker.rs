@@ -1,8 +1,8 @@
 //! Brokers: where events get their ids, are kept for replay, and reach every node.
 //!
 //! [`LocalBroker`] is the embedded default: one process, shards in memory. The NATS
-//! broker (in the node, because it owns a connection) keeps the same contract on
-//! JetStream so several nodes share one event space.
+//! broker (`switchyard-events-nats`, a crate of its own for its client) keeps the same
+//! contract on JetStream so several nodes share one event space.
 
 use std::future::Future;
 use std::hash::BuildHasher;

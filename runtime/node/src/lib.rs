@@ -2,6 +2,7 @@
 //! (`switchyard-sip`, `switchyard-rtp`, the call executor) with them.
 
 pub mod config;
+mod console;
 mod demo;
 pub mod events;
 mod http;

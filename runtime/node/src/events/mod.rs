@@ -50,7 +50,12 @@ impl EventHub {
                 retention,
                 clock,
             )),
-            BrokerKind::Nats => anyhow::bail!("the NATS broker is not built into this node"),
+            BrokerKind::Nats => {
+                let url = config.nats_url.as_deref().unwrap_or_default();
+                switchyard_events_nats::NatsBroker::connect(url, router.clone(), retention)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("event broker NATS at {url}: {e}"))?
+            }
         };
         tracing::info!(broker = broker.name(), "event broker ready");
         Ok(Self {

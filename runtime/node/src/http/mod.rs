@@ -34,6 +34,7 @@ pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
             get(apps::fetch).delete(apps::delete),
         )
         .route("/v1/EventTypes", get(subscriptions::catalogue))
+        .route("/console/events", get(crate::console::events))
         .route(
             "/v1/Accounts/{account}/Subscriptions",
             post(subscriptions::create).get(subscriptions::list),

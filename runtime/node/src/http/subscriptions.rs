@@ -66,6 +66,12 @@ fn mint(account: &Account, params: &Params, ttl: u64, cap: Option<i64>) -> (Stri
     (format!("{path}?{query}"), expires)
 }
 
+/// The live page showing a signed stream URL's events.
+fn console_url(stream: &str) -> String {
+    let query = serde_urlencoded::to_string([("stream", stream)]).unwrap_or_default();
+    format!("/console/events?{query}")
+}
+
 fn ttl(p: &Params) -> Result<Option<u64>, ApiError> {
     one(p, "Ttl")
         .map(|t| {
@@ -258,7 +264,9 @@ pub async fn signed_url(
         let params = vec![("subscriptions".to_owned(), s.sid.to_string())];
         let ttl = ttl(&p)?.unwrap_or(DEFAULT_URL_TTL).min(MAX_URL_TTL);
         let (url, expires) = mint(&a, &params, ttl, s.expires_at);
-        Ok(Json(json!({ "url": url, "expires_at": expires })))
+        Ok(Json(
+            json!({ "url": url, "console_url": console_url(&url), "expires_at": expires }),
+        ))
     });
     result.into_response()
 }
@@ -299,7 +307,9 @@ pub async fn inline_signed_url(
         }
         let ttl = ttl(&p)?.unwrap_or(DEFAULT_URL_TTL).min(MAX_URL_TTL);
         let (url, expires) = mint(&a, &params, ttl, None);
-        Ok(Json(json!({ "url": url, "expires_at": expires })))
+        Ok(Json(
+            json!({ "url": url, "console_url": console_url(&url), "expires_at": expires }),
+        ))
     });
     result.into_response()
 }

@@ -1,4 +1,5 @@
-//! A real `nats-server` with JetStream for one test: its own free loopback port and
+//! A real `nats-server` with JetStream for one test (the NATS broker's tests and the
+//! end-to-end tests on the NATS broker): its own free loopback port and
 //! storage directory, killed when dropped. Installs Debian's `nats-server` (2.9) when
 //! it is not on PATH (the machine is root: no sudo).
 
@@ -9,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+#[derive(Debug)]
 pub struct NatsServer {
     child: Child,
     dir: PathBuf,
