@@ -329,6 +329,47 @@ mod tests {
     }
 
     #[test]
+    fn events_url_takes_a_spec_or_a_subscription_not_both() {
+        let (_, c) = api(&[
+            "events",
+            "url",
+            "--types",
+            "call.*",
+            "--filter",
+            "From^=+1555",
+            "--ttl",
+            "600",
+        ]);
+        let ApiCommand::Events(cli::EventsCommand::Url { subscription, .. }) = c else {
+            panic!("{c:?}");
+        };
+        assert_eq!(subscription, None);
+        let e = parse(&[
+            "events",
+            "url",
+            "--subscription",
+            "ES1",
+            "--types",
+            "call.*",
+        ])
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ArgumentConflict);
+        let (_, c) = api(&[
+            "events",
+            "subscribe",
+            "--sink-url",
+            "https://example.com/hook",
+        ]);
+        assert!(matches!(
+            c,
+            ApiCommand::Events(cli::EventsCommand::Subscribe {
+                sink_url: Some(_),
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn every_command_and_flag_is_documented() {
         use clap::CommandFactory;
         fn check(cmd: &clap::Command, path: &str) {

@@ -177,3 +177,53 @@ fn unreachable_node_names_the_url_and_exits_2() -> Result<()> {
     assert!(stderr.contains(&api), "{stderr}");
     Ok(())
 }
+
+/// The CLI mints signed stream URLs and manages subscriptions; a minted URL opens a
+/// stream without any credentials.
+#[test]
+fn cli_mints_stream_urls_and_manages_subscriptions() -> Result<()> {
+    let node = Node::start(NodeConfig::new())?;
+    let cli = Cli { node: &node };
+    let minted: Value = serde_json::from_str(&cli.ok(&[
+        "--json", "events", "url", "--types", "call.*", "--ttl", "120",
+    ])?)?;
+    let url = minted["url"].as_str().expect("url");
+    assert!(url.starts_with(&node.http_url("/v1/Accounts/")), "{url}");
+    assert!(minted["console_url"]
+        .as_str()
+        .is_some_and(|c| c.contains("/console/events?stream=")));
+    let stream = switchyard_e2e::EventStream::open(url, &[])?;
+    assert!(stream.is_ok(), "the minted URL opens a stream");
+
+    let created: Value = serde_json::from_str(&cli.ok(&[
+        "--json",
+        "events",
+        "subscribe",
+        "--types",
+        "gather.ended",
+        "--filter",
+        "Digits=1",
+    ])?)?;
+    let sid = created["sid"].as_str().expect("sid").to_owned();
+    assert_eq!(created["types"], serde_json::json!(["gather.ended"]));
+    let table = cli.ok(&["events", "subscriptions"])?;
+    assert!(
+        table.contains(&sid) && table.contains("Digits=1") && table.contains("stream"),
+        "{table}"
+    );
+    let for_sub: Value =
+        serde_json::from_str(&cli.ok(&["--json", "events", "url", "--subscription", &sid])?)?;
+    assert!(for_sub["url"].as_str().is_some_and(|u| u.contains(&sid)));
+    cli.ok(&["events", "unsubscribe", &sid])?;
+    let list: Value = serde_json::from_str(&cli.ok(&["--json", "events", "subscriptions"])?)?;
+    assert_eq!(list, serde_json::json!([]));
+    // A bad type is refused with the API's message.
+    let out = run(
+        &node.http_url(""),
+        AUTH_TOKEN,
+        &["events", "subscribe", "--types", "call.exploded"],
+    )?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("call.exploded"));
+    Ok(())
+}

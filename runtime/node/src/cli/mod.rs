@@ -8,6 +8,7 @@ mod apps;
 mod calls;
 mod client;
 mod error;
+mod events;
 mod numbers;
 mod output;
 mod table;
@@ -22,6 +23,7 @@ pub use apps::AppsCommand;
 pub use calls::CallsCommand;
 pub use client::Client;
 pub use error::Error;
+pub use events::EventsCommand;
 pub use numbers::NumbersCommand;
 pub use output::Output;
 pub use wasm::AppCommand;
@@ -78,6 +80,9 @@ pub enum ApiCommand {
     /// Deploy, list and delete tenant Wasm apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// Event subscriptions and signed stream URLs.
+    #[command(subcommand)]
+    Events(EventsCommand),
 }
 
 /// A flag's value, else its environment variable (empty counts as unset).
@@ -112,6 +117,7 @@ async fn execute(globals: &Globals, command: ApiCommand) -> Result<Output, Error
         ApiCommand::Apps(c) => apps::execute(&client, c).await,
         ApiCommand::Calls(c) => calls::execute(&client, c).await,
         ApiCommand::App(c) => wasm::execute(&client, c).await,
+        ApiCommand::Events(c) => events::execute(&client, c).await,
     }
 }
 

@@ -15,6 +15,10 @@ pub enum Kind {
     Call,
     /// A tenant Wasm app (latest version).
     WasmApp,
+    /// An event subscription.
+    Subscription,
+    /// A minted signed stream URL.
+    SignedUrl,
 }
 
 impl Kind {
@@ -29,6 +33,8 @@ impl Kind {
                 "STATUS CALLBACK",
             ],
             Kind::WasmApp => &["NAME", "VERSION", "SHA-256", "SIZE", "CPU MS", "HTTP ALLOW"],
+            Kind::Subscription => &["SID", "TYPES", "FILTERS", "WASM FILTER", "SINK", "EXPIRES"],
+            Kind::SignedUrl => &["URL", "CONSOLE", "EXPIRES"],
             Kind::Call => &[
                 "SID",
                 "FROM",
@@ -63,16 +69,23 @@ impl Kind {
                 cell(r, "sha256").chars().take(12).collect(),
                 cell(r, "size"),
                 cell(r, "cpu_ms"),
-                r.get("http_allow")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    })
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| EMPTY.to_owned()),
+                joined(r, "http_allow"),
+            ],
+            Kind::Subscription => vec![
+                cell(r, "sid"),
+                joined(r, "types"),
+                joined(r, "filters"),
+                cell(r, "wasm_filter"),
+                match cell(r, "sink_url") {
+                    s if s == EMPTY => "stream".to_owned(),
+                    s => s,
+                },
+                cell(r, "expires_at"),
+            ],
+            Kind::SignedUrl => vec![
+                cell(r, "url"),
+                cell(r, "console_url"),
+                cell(r, "expires_at"),
             ],
             Kind::Call => vec![
                 cell(r, "sid"),
@@ -89,6 +102,20 @@ impl Kind {
             ],
         }
     }
+}
+
+/// A list field as `a,b`, or the empty mark.
+fn joined(r: &Value, key: &str) -> String {
+    r.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| EMPTY.to_owned())
 }
 
 /// What answers a number's calls: an application takes precedence over the number's own
