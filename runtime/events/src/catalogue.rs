@@ -49,7 +49,7 @@ pub const CATALOGUE: &[EventType] = &[
     t(
         "call.failed",
         "the call ended without being answered (busy, no-answer, failed, canceled)",
-        &["CallStatus", "SipResponseCode"],
+        &["CallStatus", "CallDuration"],
     ),
     t(
         "verb.started",
@@ -68,7 +68,7 @@ pub const CATALOGUE: &[EventType] = &[
     ),
     t(
         "webhook.failed",
-        "a webhook request failed (the fallback may still answer)",
+        "a webhook or app request failed and the fallback is tried",
         &["Url", "ErrorCode", "Message"],
     ),
     t(

@@ -498,3 +498,39 @@ pub fn client_event_steers_the_call(extra_toml: &str) -> Result<()> {
 fn a_client_event_during_a_gather_changes_what_the_caller_hears() -> Result<()> {
     client_event_steers_the_call("")
 }
+
+/// A primary webhook answering 500 is a `webhook.failed` event (and a notification),
+/// then the fallback's verbs follow in the same stream.
+#[test]
+fn a_failing_webhook_is_an_event_before_the_fallback_answers() -> Result<()> {
+    let hook = Webhook::start(Scenario::Error500, AUTH_TOKEN, &[])?;
+    let node = Node::start(NodeConfig::new().with_webhook(&hook.base_url()))?;
+    let mut s = open_sse(
+        &node,
+        ACCOUNT_SID,
+        "?types=webhook.failed,notification,say.*,call.completed",
+    )?;
+    let out = SippCommand::new("uac_wait_bye.xml")?
+        .target(&node.sip_target())
+        .args(&["-m", "1", "-s", NUMBER])
+        .timeout(Duration::from_secs(60))
+        .run()?;
+    assert!(out.success(), "sipp failed: {out}");
+    let seen = s.until(Duration::from_secs(20), is_completed);
+    let t = types(&seen);
+    assert_eq!(
+        t,
+        [
+            "webhook.failed",
+            "notification",
+            "say.started",
+            "say.ended",
+            "call.completed"
+        ],
+        "{seen:?}"
+    );
+    let failed = seen[0].json();
+    assert_eq!(failed["data"]["ErrorCode"], "11200");
+    assert_eq!(failed["data"]["Url"], format!("{}/voice", hook.base_url()));
+    Ok(())
+}

@@ -125,24 +125,33 @@ fn method_name(target: &Target) -> &'static str {
     }
 }
 
-/// A notification of a handler that failed (Twilio's debugger shows these even when the
-/// fallback then answers).
+/// A handler that failed: a `webhook.failed` event and a notification (Twilio's debugger
+/// shows these even when the fallback then answers).
 fn record_failure(
     shared: &crate::Shared,
     call: &super::wasm_step::AppCall,
     url: &str,
     failure: &AppFailure,
 ) {
-    shared
-        .store
-        .put_notification(switchyard_store::NotificationRecord {
-            sid: switchyard_types::NotificationSid::random(),
-            account_sid: call.account,
-            call_sid: Some(call.call_sid),
-            error_code: failure.code,
-            log: 0,
-            message_text: failure.message.clone(),
-            request_url: Some(url.to_owned()),
-            date_created: crate::shared::now_ms(),
-        });
+    shared.publish(switchyard_call::CallEvent {
+        account_sid: call.account,
+        call_sid: Some(call.call_sid),
+        kind: switchyard_call::EventKind::WebhookFailed,
+        timestamp: std::time::SystemTime::now(),
+        data: vec![
+            ("From".into(), call.from.clone()),
+            ("To".into(), call.to.clone()),
+            ("Url".into(), url.to_owned()),
+            ("ErrorCode".into(), failure.code.to_string()),
+            ("Message".into(), failure.message.clone()),
+        ],
+    });
+    shared.notify(
+        call.account,
+        Some(call.call_sid),
+        failure.code,
+        false,
+        failure.message.clone(),
+        Some(url.to_owned()),
+    );
 }
