@@ -155,6 +155,10 @@ class App:
         if path == "/sink":
             # An event sink: accepts every event.
             return 200, "text/plain", b"", {}
+        if path == "/sink-slow":
+            # An event sink that takes its time: the node's queue for it fills up.
+            time.sleep(0.3)
+            return 200, "text/plain", b"", {}
         if path == "/sink-flaky":
             # An event sink that fails each event's first attempt: the node must retry.
             key = headers.get("Idempotency-Key") or ""

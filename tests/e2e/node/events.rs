@@ -534,3 +534,56 @@ fn a_failing_webhook_is_an_event_before_the_fallback_answers() -> Result<()> {
     assert_eq!(failed["data"]["Url"], format!("{}/voice", hook.base_url()));
     Ok(())
 }
+
+/// A sink slower than the events: its bounded queue overflows, the account is told so
+/// (notification 64001), and the sink catches up from the replay log without losing or
+/// repeating an event.
+#[test]
+fn an_overflowing_sink_is_notified_and_catches_up_from_the_log() -> Result<()> {
+    let (hook, node) = node_with_two_accounts("[events]\nsubscriber_queue = 2\n")?;
+    let r = request(
+        "POST",
+        &node.http_url(&format!("/v1/Accounts/{ACCOUNT_SID}/Subscriptions")),
+    )
+    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+    .send_form(&[("SinkUrl", &format!("{}/sink-slow", hook.base_url()))])?;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let mut witness = open_sse(&node, ACCOUNT_SID, "?types=call.*,gather.*,play.*,hangup.*")?;
+    let (out, _) = call_with_capture(&node, "uac_gather.xml", &[])?;
+    assert!(out.success(), "sipp failed: {out}");
+    let call_events: Vec<String> = witness
+        .until(Duration::from_secs(20), is_completed)
+        .into_iter()
+        .filter_map(|e| e.id)
+        .collect();
+    let overflow = eventually(Duration::from_secs(20), || {
+        Ok(super::notifications(&node)?
+            .into_iter()
+            .find(|n| n["error_code"] == "64001"))
+    })?;
+    assert!(
+        overflow["message_text"]
+            .as_str()
+            .is_some_and(|m| m.contains("/sink-slow")),
+        "{overflow}"
+    );
+    // Every call event reaches the sink exactly once, in order.
+    let keys = eventually(Duration::from_secs(30), || {
+        let keys: Vec<String> = hook
+            .requests_to("/sink-slow")?
+            .into_iter()
+            .filter_map(|r| r.idempotency_key)
+            .collect();
+        Ok(call_events
+            .iter()
+            .all(|id| keys.contains(id))
+            .then_some(keys))
+    })?;
+    let of_call: Vec<&String> = keys.iter().filter(|k| call_events.contains(k)).collect();
+    assert_eq!(
+        of_call,
+        call_events.iter().collect::<Vec<_>>(),
+        "order or repeats"
+    );
+    Ok(())
+}
