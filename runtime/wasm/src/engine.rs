@@ -4,7 +4,7 @@ use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::CallHandler;
 use crate::config::HostConfig;
@@ -14,9 +14,18 @@ use crate::state::StoreState;
 /// How often the epoch advances; CPU budgets are checked at this granularity.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
 
-/// Bytes of each pool slot (memory, table) zeroed in place rather than released to the
-/// kernel between steps: more costs a memset per step, less a page fault per page.
-const KEEP_RESIDENT: usize = 64 << 10;
+/// Bytes of each pool slot (memory, table) a step may dirty and still have reset in
+/// place (copied back from the image or zeroed) rather than released to the kernel.
+///
+/// With `PAGEMAP_SCAN` (Linux 6.7+) the pool resets only the pages the guest wrote, up
+/// to this much; without it, the first this-many bytes. Releasing pages instead
+/// (`madvise`) is what made a fresh instance slow: the call flushed the TLB of every
+/// thread of the process (an IPI per core), and the next step faulted each page back
+/// in. A Rust guest's stack sits at the bottom of its memory (1 MiB by default) with
+/// its data and heap above, so the pages it touches are spread over its first MiB or
+/// two; a step dirtying more pays `madvise` for the rest. Resident memory is bounded
+/// by this times the slots in use (the pool keeps at most 100 warm ones unused).
+const KEEP_RESIDENT: usize = 1 << 20;
 
 /// Core instances, memories and tables a `wasm32-wasip2` component needs beyond
 /// its main module: `wit-component` adds shim and fixup modules holding tables
@@ -36,11 +45,12 @@ pub(crate) fn build(config: &HostConfig) -> Result<Engine, Error> {
         .total_tables(max.saturating_mul(TABLES_PER_COMPONENT))
         .total_stacks(max)
         .max_memory_size(config.default_memory)
-        // A freed slot keeps its first pages mapped (zeroed, not unmapped), so the next
-        // step's instance does not fault them in again: most guests touch little more
-        // than their initial heap and stack.
+        // A freed slot keeps the pages its guest dirtied mapped and resets them in
+        // place, so the next step neither shoots down TLBs nor faults them in again.
         .linear_memory_keep_resident(KEEP_RESIDENT)
-        .table_keep_resident(KEEP_RESIDENT);
+        .table_keep_resident(KEEP_RESIDENT)
+        // Find those pages with the PAGEMAP_SCAN ioctl where the kernel has it.
+        .pagemap_scan(Enabled::Auto);
 
     let mut cfg = Config::new();
     cfg.epoch_interruption(true)
