@@ -17,7 +17,8 @@ pub struct HostConfig {
     pub default_cpu: Duration,
     /// Wall-clock time per step (including HTTP waits) unless the app says otherwise.
     pub default_wall: Duration,
-    /// Bytes of verbs (strings plus a fixed overhead per item) one step may return.
+    /// Bytes of verbs (strings plus a fixed overhead per item) one step may return;
+    /// also the largest replacement event a filter may return.
     pub max_verbs_bytes: usize,
 }
 

@@ -9,7 +9,9 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAlloc
 use crate::bindings::CallHandler;
 use crate::config::HostConfig;
 use crate::error::Error;
-use crate::state::StoreState;
+use crate::filter::FilterCaller;
+use crate::filter_bindings::EventFilter;
+use crate::state::{Caller, StoreState};
 
 /// How often the epoch advances; CPU budgets are checked at this granularity.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
@@ -72,12 +74,28 @@ pub(crate) fn compat_hash(engine: &Engine) -> String {
 }
 
 /// The linker every app shares: WASI p2 (with an empty context per store) plus
-/// our four interfaces.
+/// the four interfaces of the call-handler world.
 pub(crate) fn linker(engine: &Engine) -> Result<Linker<StoreState>, Error> {
+    linker_with(engine, |linker| {
+        CallHandler::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
+    })
+}
+
+/// The linker every event filter shares: WASI p2 plus `log` and `clock`.
+pub(crate) fn filter_linker(engine: &Engine) -> Result<Linker<StoreState<FilterCaller>>, Error> {
+    linker_with(engine, |linker| {
+        EventFilter::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
+    })
+}
+
+fn linker_with<C: Caller>(
+    engine: &Engine,
+    add_world: impl FnOnce(&mut Linker<StoreState<C>>) -> wasmtime::Result<()>,
+) -> Result<Linker<StoreState<C>>, Error> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)
         .map_err(|e| Error::Engine(format!("linking WASI: {e:#}")))?;
-    CallHandler::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)
+    add_world(&mut linker)
         .map_err(|e| Error::Engine(format!("linking switchyard:telephony: {e:#}")))?;
     Ok(linker)
 }

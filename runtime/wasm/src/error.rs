@@ -35,15 +35,27 @@ pub enum Error {
     /// The bytes are a component header but not a valid component.
     #[error("invalid component: {0}")]
     InvalidComponent(String),
-    /// The component does not export the world's `handle` function.
-    #[error("missing export `handle` (the component does not target the call-handler world; it exports: {exports})")]
+    /// The component does not export its world's function (`handle` for the
+    /// call-handler world, `filter` for the event-filter world).
+    #[error("missing export `{export}` (the component does not target the {world} world; it exports: {exports})")]
     MissingExport {
+        /// The function the world exports.
+        export: &'static str,
+        /// The world the upload was meant to target.
+        world: &'static str,
         /// What the component exports instead, comma-separated.
         exports: String,
     },
-    /// `handle` exists but its type differs from the world's.
-    #[error("export `handle` does not have the call-handler signature: {0}")]
-    WrongSignature(String),
+    /// The export exists but its type differs from the world's.
+    #[error("export `{export}` does not have the {world} signature: {detail}")]
+    WrongSignature {
+        /// The function the world exports.
+        export: &'static str,
+        /// The world the upload was meant to target.
+        world: &'static str,
+        /// What differs.
+        detail: String,
+    },
     /// The component imports something the host does not provide.
     #[error("unknown import `{name}`: only WASI and switchyard:telephony interfaces are provided")]
     UnknownImport {

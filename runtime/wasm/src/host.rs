@@ -11,8 +11,9 @@ use crate::bindings::CallHandlerPre;
 use crate::config::{AppLimits, HostConfig};
 use crate::engine;
 use crate::error::Error;
+use crate::filter::FilterCaller;
 use crate::state::StoreState;
-use crate::validate;
+use crate::validate::{self, CALL_HANDLER};
 
 /// Runs tenant call-handler components. Cheap to clone (shared inside).
 #[derive(Clone)]
@@ -24,6 +25,7 @@ pub(crate) struct Inner {
     pub(crate) config: HostConfig,
     pub(crate) engine: Engine,
     linker: Linker<StoreState>,
+    pub(crate) filter_linker: Linker<StoreState<FilterCaller>>,
     compat: String,
 }
 
@@ -88,6 +90,7 @@ impl WasmHost {
         })?;
         let engine = engine::build(&config)?;
         let linker = engine::linker(&engine)?;
+        let filter_linker = engine::filter_linker(&engine)?;
         engine::start_ticker(&engine)?;
         let compat = engine::compat_hash(&engine);
         Ok(WasmHost {
@@ -95,6 +98,7 @@ impl WasmHost {
                 config,
                 engine,
                 linker,
+                filter_linker,
                 compat,
             }),
         })
@@ -107,43 +111,57 @@ impl WasmHost {
     /// `handle` export or with the wrong signature, or one importing interfaces
     /// beyond WASI and `switchyard:telephony`.
     pub fn compile(&self, wasm: &[u8], limits: AppLimits) -> Result<CompiledApp, Error> {
-        self.check_limits(&limits)?;
-        validate::check_header(wasm)?;
-        let sha256 = artifact::sha256_hex(wasm);
-        let component = Component::new(&self.inner.engine, wasm)
-            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
-        // Validate before caching, so a refused upload leaves nothing on disk.
-        let app = self.finish(sha256, component, limits)?;
-        // `serialize` of a freshly compiled component is exactly what
-        // `Engine::precompile_component` returns for the same bytes, without
-        // compiling twice.
-        let native = app
-            .inner
-            .pre
-            .instance_pre()
-            .component()
-            .serialize()
-            .map_err(|e| Error::Engine(format!("serializing the artifact: {e:#}")))?;
-        let path = artifact::path(
-            &self.inner.config.artifact_dir,
-            app.sha256(),
-            &self.inner.compat,
-        );
-        artifact::store(&path, &native)?;
-        Ok(app)
+        self.compile_with(wasm, limits, Self::finish)
     }
 
     /// Loads an app at restart: from its cached artifact when this engine wrote
     /// one, else by compiling (and caching) it again.
     pub fn load(&self, wasm: &[u8], limits: AppLimits) -> Result<(CompiledApp, Loaded), Error> {
+        self.load_with(wasm, limits, Self::finish)
+    }
+
+    /// What `compile` of every world does: checks, compiles, lets `finish` validate
+    /// the world, then caches the artifact.
+    pub(crate) fn compile_with<X>(
+        &self,
+        wasm: &[u8],
+        limits: AppLimits,
+        finish: impl FnOnce(&Self, String, Component, AppLimits) -> Result<X, Error>,
+    ) -> Result<X, Error> {
+        self.check_limits(&limits)?;
+        validate::check_header(wasm)?;
+        let sha256 = artifact::sha256_hex(wasm);
+        let component = Component::new(&self.inner.engine, wasm)
+            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        let path = artifact::path(&self.inner.config.artifact_dir, &sha256, &self.inner.compat);
+        // Validate before caching, so a refused upload leaves nothing on disk.
+        let compiled = finish(self, sha256, component.clone(), limits)?;
+        // `serialize` of a freshly compiled component is exactly what
+        // `Engine::precompile_component` returns for the same bytes, without
+        // compiling twice.
+        let native = component
+            .serialize()
+            .map_err(|e| Error::Engine(format!("serializing the artifact: {e:#}")))?;
+        artifact::store(&path, &native)?;
+        Ok(compiled)
+    }
+
+    /// What `load` of every world does: the cached artifact if this engine wrote
+    /// one, else [`WasmHost::compile_with`].
+    pub(crate) fn load_with<X>(
+        &self,
+        wasm: &[u8],
+        limits: AppLimits,
+        finish: impl Fn(&Self, String, Component, AppLimits) -> Result<X, Error>,
+    ) -> Result<(X, Loaded), Error> {
         self.check_limits(&limits)?;
         validate::check_header(wasm)?;
         let sha256 = artifact::sha256_hex(wasm);
         let path = artifact::path(&self.inner.config.artifact_dir, &sha256, &self.inner.compat);
         if let Some(component) = artifact::load(&self.inner.engine, &path) {
-            return Ok((self.finish(sha256, component, limits)?, Loaded::FromCache));
+            return Ok((finish(self, sha256, component, limits)?, Loaded::FromCache));
         }
-        Ok((self.compile(wasm, limits)?, Loaded::Compiled))
+        Ok((self.compile_with(wasm, limits, finish)?, Loaded::Compiled))
     }
 
     fn check_limits(&self, limits: &AppLimits) -> Result<(), Error> {
@@ -163,7 +181,13 @@ impl WasmHost {
         component: Component,
         limits: AppLimits,
     ) -> Result<CompiledApp, Error> {
-        let pre = validate::check_world(&self.inner.engine, &self.inner.linker, &component)?;
+        let pre = validate::check_world(
+            &self.inner.engine,
+            &self.inner.linker,
+            &component,
+            CALL_HANDLER,
+        )?;
+        let pre = CallHandlerPre::new(pre).map_err(|e| CALL_HANDLER.wrong_signature(e))?;
         Ok(CompiledApp {
             inner: Arc::new(AppInner {
                 sha256,

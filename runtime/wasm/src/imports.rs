@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::bindings::switchyard::telephony::{clock, log, session, types};
 use crate::context::Level;
-use crate::state::StoreState;
+use crate::state::{Caller, StoreState};
 
 /// Longest log line kept; longer ones are cut (on a char boundary) and marked.
 pub(crate) const MAX_LOG_LINE: usize = 4 * 1024;
@@ -13,9 +13,9 @@ pub(crate) const MAX_SESSION_KEY: usize = 256;
 /// Largest session value: conversation state, not a blob store.
 pub(crate) const MAX_SESSION_VALUE: usize = 64 * 1024;
 
-impl types::Host for StoreState {}
+impl<C: Caller> types::Host for StoreState<C> {}
 
-impl log::Host for StoreState {
+impl<C: Caller> log::Host for StoreState<C> {
     fn log(&mut self, level: log::Level, message: String) {
         let level = match level {
             log::Level::Debug => Level::Debug,
@@ -27,19 +27,18 @@ impl log::Host for StoreState {
     }
 }
 
-impl StoreState {
+impl<C: Caller> StoreState<C> {
     /// Sends one line to the node's log, truncated to [`MAX_LOG_LINE`].
     pub(crate) fn emit(&self, level: Level, message: &str) {
-        let ctx = &self.ctx;
         if message.len() <= MAX_LOG_LINE {
-            ctx.log.log(&ctx.app_name, &ctx.call_sid, level, message);
+            self.ctx.log(level, message);
         } else {
             let mut end = MAX_LOG_LINE;
             while !message.is_char_boundary(end) {
                 end -= 1;
             }
             let cut = format!("{}… [truncated]", &message[..end]);
-            ctx.log.log(&ctx.app_name, &ctx.call_sid, level, &cut);
+            self.ctx.log(level, &cut);
         }
     }
 }
@@ -70,7 +69,7 @@ impl session::Host for StoreState {
     }
 }
 
-impl clock::Host for StoreState {
+impl<C: Caller> clock::Host for StoreState<C> {
     fn now(&mut self) -> u64 {
         // A clock before 1970 is a misconfigured host; 0 is as good an answer as any.
         SystemTime::now()

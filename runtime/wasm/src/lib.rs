@@ -6,6 +6,9 @@
 //! instance under the app's memory, CPU and wall-clock budgets and turns the verbs it
 //! returns into the node's [`switchyard_instructions::Verb`] model.
 //!
+//! Event filters (the `event-filter` world) run the same way:
+//! [`WasmHost::compile_filter`], then [`CompiledFilter::filter`] per event.
+//!
 //! Isolation is the point: a guest that traps, spins or exhausts its memory is
 //! stopped and reported as a [`StepError`]; other calls on the same host never notice.
 
@@ -15,6 +18,8 @@ mod config;
 mod context;
 mod engine;
 mod error;
+mod filter;
+mod filter_bindings;
 mod host;
 mod http;
 mod imports;
@@ -27,5 +32,6 @@ mod verbs;
 pub use config::{AppLimits, HostConfig};
 pub use context::{Level, LogSink, MemorySessionStore, SessionScope, SessionStore, StepContext};
 pub use error::{Error, StepError};
+pub use filter::{CompiledFilter, FilterContext, FilterDecision, FilterEvent};
 pub use host::{CompiledApp, Loaded, WasmHost};
 pub use request::CallRequest;

@@ -1,5 +1,7 @@
-//! Per-step store data: the empty WASI context, the resource limiter, and the
-//! clock that charges guest execution (not host waits) to the CPU budget.
+//! Per-call store data: the empty WASI context, the resource limiter, and the
+//! clock that charges guest execution (not host waits) to the CPU budget; the same
+//! for a call-handler step and an event-filter call, which differ only in what the
+//! guest is lent (their [`Caller`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -10,26 +12,39 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::config::AppLimits;
-use crate::context::StepContext;
+use crate::context::{Level, StepContext};
 use crate::engine::TICK;
 
 /// Bytes of guest stdout+stderr kept for the log (a panic message fits easily).
 pub(crate) const STDIO_CAP: usize = 8 * 1024;
 
-/// Data of one step's [`Store`].
-pub(crate) struct StoreState {
+/// What a guest's calls run on behalf of: where its log lines go, named.
+pub(crate) trait Caller: Send + 'static {
+    /// Sends one (already truncated) line to the log.
+    fn log(&self, level: Level, message: &str);
+}
+
+impl Caller for StepContext {
+    fn log(&self, level: Level, message: &str) {
+        self.log.log(&self.app_name, &self.call_sid, level, message);
+    }
+}
+
+/// Data of one call's [`Store`]: a call-handler step (`C` = [`StepContext`]) or an
+/// event-filter call.
+pub(crate) struct StoreState<C = StepContext> {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limiter: Limiter,
     pub(crate) clock: GuestClock,
-    pub(crate) ctx: StepContext,
+    pub(crate) ctx: C,
     pub(crate) http_allow: Vec<String>,
     /// When the step's wall budget runs out; bounds HTTP timeouts.
     pub(crate) wall_deadline: Instant,
     pub(crate) stdio: MemoryOutputPipe,
 }
 
-impl WasiView for StoreState {
+impl<C: Caller> WasiView for StoreState<C> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
             ctx: &mut self.wasi,
@@ -38,8 +53,8 @@ impl WasiView for StoreState {
     }
 }
 
-impl StoreState {
-    pub(crate) fn new(ctx: StepContext, limits: &AppLimits, now: Instant) -> Self {
+impl<C: Caller> StoreState<C> {
+    pub(crate) fn new(ctx: C, limits: &AppLimits, now: Instant) -> Self {
         let stdio = MemoryOutputPipe::new(STDIO_CAP);
         // No preopens, no environment, no arguments; sockets stay refused by the
         // builder's default address check. Output is captured, never inherited.
@@ -61,7 +76,7 @@ impl StoreState {
 }
 
 /// Installs the limiter and the CPU-budget deadline on a fresh store.
-pub(crate) fn arm(store: &mut Store<StoreState>) {
+pub(crate) fn arm<C: Caller>(store: &mut Store<StoreState<C>>) {
     store.limiter(|s| &mut s.limiter);
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(|mut cx| {

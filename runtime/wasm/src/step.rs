@@ -3,13 +3,14 @@
 use std::time::Instant;
 
 use switchyard_instructions::Verb;
+use tokio::time::error::Elapsed;
 use wasmtime::{Store, Trap};
 
 use crate::context::{Level, StepContext};
 use crate::error::StepError;
 use crate::host::{CompiledApp, WasmHost};
 use crate::request::CallRequest;
-use crate::state::{self, StoreState};
+use crate::state::{self, Caller, StoreState};
 use crate::verbs;
 
 impl WasmHost {
@@ -45,14 +46,7 @@ impl WasmHost {
                 .map_err(Failure::Call)
         };
         let outcome = tokio::time::timeout(limits.wall, run).await;
-        flush_stdio(store.data());
-
-        let result = match outcome {
-            Err(_elapsed) => return Err(StepError::WallTimeout),
-            Ok(Err(failure)) => return Err(classify(store.data(), failure)),
-            Ok(Ok(result)) => result,
-        };
-        let wit_verbs = result.map_err(|e| StepError::App {
+        let wit_verbs = settle(store.data(), outcome)?.map_err(|e| StepError::App {
             code: e.code,
             message: e.message,
         })?;
@@ -85,16 +79,32 @@ impl WasmHost {
     }
 }
 
-enum Failure {
+/// Where a guest call failed.
+pub(crate) enum Failure {
     Instantiate(wasmtime::Error),
     Call(wasmtime::Error),
+}
+
+/// Ends a guest call that ran under `tokio::time::timeout`: its captured stdout and
+/// stderr go to the log, and a timeout or a failure becomes the [`StepError`] naming
+/// why the guest stopped.
+pub(crate) fn settle<C: Caller, R>(
+    state: &StoreState<C>,
+    outcome: Result<Result<R, Failure>, Elapsed>,
+) -> Result<R, StepError> {
+    flush_stdio(state);
+    match outcome {
+        Err(_elapsed) => Err(StepError::WallTimeout),
+        Ok(Err(failure)) => Err(classify(state, failure)),
+        Ok(Ok(result)) => Ok(result),
+    }
 }
 
 /// Names why the guest stopped. Our own interventions (CPU budget, refused
 /// memory growth) are recorded in the store, so they are recognised whatever
 /// trap the guest turned them into (a refused `memory.grow` usually surfaces as
 /// Rust's allocation-failure abort, an `unreachable`).
-fn classify(state: &StoreState, failure: Failure) -> StepError {
+fn classify<C: Caller>(state: &StoreState<C>, failure: Failure) -> StepError {
     if state.clock.exhausted {
         return StepError::CpuBudget;
     }
@@ -111,7 +121,7 @@ fn classify(state: &StoreState, failure: Failure) -> StepError {
 }
 
 /// Guest stdout/stderr (a panic message, stray prints) go to the log as warnings.
-fn flush_stdio(state: &StoreState) {
+fn flush_stdio<C: Caller>(state: &StoreState<C>) {
     let out = state.stdio.contents();
     if !out.is_empty() {
         state.emit(Level::Warn, String::from_utf8_lossy(&out).trim_end());

@@ -1,12 +1,10 @@
-//! Upload-time checks: is this a component of the call-handler world that imports
-//! only what the host provides?
+//! Upload-time checks: is this a component of the expected world (call-handler or
+//! event-filter) that imports only what the host provides?
 
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::Engine;
 
-use crate::bindings::CallHandlerPre;
 use crate::error::Error;
-use crate::state::StoreState;
 
 /// Import namespaces the host links; anything else cannot be satisfied.
 const PROVIDED: &[&str] = &["wasi:", "switchyard:telephony/"];
@@ -31,12 +29,44 @@ pub(crate) fn check_header(wasm: &[u8]) -> Result<(), Error> {
     }
 }
 
-/// Checks imports and the `handle` export, and pre-instantiates.
-pub(crate) fn check_world(
+/// A world a tenant's component may target: its name and its one exported function.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct World {
+    pub(crate) name: &'static str,
+    pub(crate) export: &'static str,
+}
+
+/// Tenant call apps: `handle` per call step.
+pub(crate) const CALL_HANDLER: World = World {
+    name: "call-handler",
+    export: "handle",
+};
+
+/// Tenant event filters: `filter` per event and subscriber.
+pub(crate) const EVENT_FILTER: World = World {
+    name: "event-filter",
+    export: "filter",
+};
+
+impl World {
+    /// The error for an export whose type is not the world's.
+    pub(crate) fn wrong_signature(&self, e: wasmtime::Error) -> Error {
+        Error::WrongSignature {
+            export: self.export,
+            world: self.name,
+            detail: format!("{e:#}"),
+        }
+    }
+}
+
+/// Checks imports and the world's export, and pre-instantiates; the caller checks
+/// the export's type with the world's generated `…Pre::new`.
+pub(crate) fn check_world<T>(
     engine: &Engine,
-    linker: &Linker<StoreState>,
+    linker: &Linker<T>,
     component: &Component,
-) -> Result<CallHandlerPre<StoreState>, Error> {
+    world: World,
+) -> Result<InstancePre<T>, Error> {
     let ty = component.component_type();
     if let Some((name, _)) = ty
         .imports(engine)
@@ -47,8 +77,10 @@ pub(crate) fn check_world(
         });
     }
     let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
-    if !exports.contains(&"handle") {
+    if !exports.contains(&world.export) {
         return Err(Error::MissingExport {
+            export: world.export,
+            world: world.name,
             exports: if exports.is_empty() {
                 "nothing".to_owned()
             } else {
@@ -56,11 +88,11 @@ pub(crate) fn check_world(
             },
         });
     }
-    // A WASI interface (or version) the linker lacks fails here, naming it.
-    let pre = linker
+    // An interface the world does not import (or a WASI version the linker lacks)
+    // fails here, naming it.
+    linker
         .instantiate_pre(component)
-        .map_err(|e| Error::UnsupportedImport(format!("{e:#}")))?;
-    CallHandlerPre::new(pre).map_err(|e| Error::WrongSignature(format!("{e:#}")))
+        .map_err(|e| Error::UnsupportedImport(format!("{e:#}")))
 }
 
 #[cfg(test)]

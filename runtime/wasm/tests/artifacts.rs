@@ -125,7 +125,7 @@ fn compile_rejects_what_is_not_a_call_handler_and_says_why() {
     let err = host
         .compile(&guest("wrongexport"), limits(50, 1000))
         .unwrap_err();
-    let Error::MissingExport { exports } = &err else {
+    let Error::MissingExport { exports, .. } = &err else {
         panic!("{err}")
     };
     assert!(exports.contains("filter"), "{err}");

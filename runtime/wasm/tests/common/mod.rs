@@ -35,6 +35,32 @@ pub fn guest(name: &str) -> Vec<u8> {
     std::fs::read(&out).unwrap_or_else(|e| panic!("{}: {e}", out.display()))
 }
 
+/// Builds (once per test process) and returns the bytes of member `name` of the
+/// `tests/guests` workspace, the guests `scripts/build-wasm` builds for the node's
+/// tests (the event filters live there).
+pub fn workspace_guest(name: &str) -> Vec<u8> {
+    static BUILD: Mutex<()> = Mutex::new(());
+    let _serial = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/guests/Cargo.toml");
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("test-guests");
+    let out = target.join(format!(
+        "wasm32-wasip2/release/{}.wasm",
+        name.replace('-', "_")
+    ));
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2"])
+        .args(["-p", name, "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("run cargo for the guest");
+    assert!(status.success(), "building guest {name} failed");
+    std::fs::read(&out).unwrap_or_else(|e| panic!("{}: {e}", out.display()))
+}
+
 /// A fresh, empty directory under the system temp dir.
 pub fn temp_dir(tag: &str) -> PathBuf {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
