@@ -218,14 +218,9 @@ impl Shared {
         })
     }
 
-    /// Publish a call's event to the event router (nobody listening is fine).
-    pub fn publish(&self, event: CallEvent) {
-        tracing::debug!(kind = event.kind.as_str(), call = ?event.call_sid, "event");
-        self.events.publish(&self.store, event);
-    }
-
-    /// A notification outside a call step: stored, published and logged.
-    pub fn notify(
+    /// A notification stored and logged but not published as an event: for failures of
+    /// the event path itself, whose event would reach the failing subscriber again.
+    pub fn record_notification(
         &self,
         account: AccountSid,
         call: Option<switchyard_types::CallSid>,
@@ -242,10 +237,29 @@ impl Shared {
                 call_sid: call,
                 error_code: code,
                 log: u8::from(warning),
-                message_text: message.clone(),
+                message_text: message,
                 request_url: url,
                 date_created: now_ms(),
             });
+    }
+
+    /// Publish a call's event to the event router (nobody listening is fine).
+    pub fn publish(&self, event: CallEvent) {
+        tracing::debug!(kind = event.kind.as_str(), call = ?event.call_sid, "event");
+        self.events.publish(&self.store, event);
+    }
+
+    /// A notification outside a call step: stored, published and logged.
+    pub fn notify(
+        &self,
+        account: AccountSid,
+        call: Option<switchyard_types::CallSid>,
+        code: u32,
+        warning: bool,
+        message: String,
+        url: Option<String>,
+    ) {
+        self.record_notification(account, call, code, warning, message.clone(), url);
         self.publish(CallEvent {
             account_sid: account,
             call_sid: call,

@@ -1,6 +1,7 @@
 //! Tenant Wasm apps on this node: deploy (validate, compile once, store a version), load
 //! every version at start-up from the artifact cache, and hand a session the exact version
-//! its call started with.
+//! its call started with. Event filters (the `event-filter` world) are deployed the same
+//! way, with `Kind=event-filter`; the event router runs their latest version.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use switchyard_store::{Repository, Store, WasmApp};
 use switchyard_types::AccountSid;
-use switchyard_wasm::{AppLimits, CompiledApp, HostConfig, Loaded, WasmHost};
+use switchyard_wasm::{AppLimits, CompiledApp, CompiledFilter, HostConfig, Loaded, WasmHost};
 
 /// Why an upload was refused.
 #[derive(Debug, thiserror::Error)]
@@ -24,12 +25,38 @@ pub enum DeployError {
     Store(#[from] switchyard_store::Error),
 }
 
+/// Which world a component targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// `call-handler`: answers calls.
+    #[default]
+    CallHandler,
+    /// `event-filter`: decides what an event subscriber sees.
+    EventFilter,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CallHandler => "call-handler",
+            Self::EventFilter => "event-filter",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::CallHandler, Self::EventFilter]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// Deployment options (query parameters of the upload).
 #[derive(Debug, Clone)]
 pub struct DeployOptions {
     pub memory_limit: u64,
     pub cpu_ms: u32,
     pub http_allow: Vec<String>,
+    pub kind: Kind,
 }
 
 impl Default for DeployOptions {
@@ -38,8 +65,16 @@ impl Default for DeployOptions {
             memory_limit: 64 << 20,
             cpu_ms: 50,
             http_allow: Vec::new(),
+            kind: Kind::CallHandler,
         }
     }
+}
+
+/// A compiled component of either world.
+#[derive(Debug, Clone)]
+enum Compiled {
+    App(CompiledApp),
+    Filter(CompiledFilter),
 }
 
 type Key = (AccountSid, String, u32);
@@ -47,7 +82,7 @@ type Key = (AccountSid, String, u32);
 /// The node's compiled apps, every stored version.
 pub struct WasmApps {
     pub host: WasmHost,
-    compiled: Mutex<HashMap<Key, CompiledApp>>,
+    compiled: Mutex<HashMap<Key, Compiled>>,
     store: Arc<Store>,
 }
 
@@ -99,7 +134,17 @@ impl WasmApps {
                 failed += 1;
                 continue;
             };
-            match self.host.load(&bytes, limits(&app)) {
+            let loaded = match Kind::parse(&app.kind) {
+                Some(Kind::EventFilter) => self
+                    .host
+                    .load_filter(&bytes, limits(&app))
+                    .map(|(c, how)| (Compiled::Filter(c), how)),
+                _ => self
+                    .host
+                    .load(&bytes, limits(&app))
+                    .map(|(c, how)| (Compiled::App(c), how)),
+            };
+            match loaded {
                 Ok((c, how)) => {
                     match how {
                         Loaded::FromCache => cached += 1,
@@ -151,13 +196,20 @@ impl WasmApps {
             cpu_ms: options.cpu_ms,
             http_allow: options.http_allow,
             date_created: now,
-            kind: "call-handler".into(),
+            kind: options.kind.as_str().into(),
         };
         // Compiled before it is stored: what the store holds always runs.
-        let compiled = self
-            .host
-            .compile(bytes, limits(&meta))
-            .map_err(|e| DeployError::Invalid(e.to_string()))?;
+        let invalid = |e: switchyard_wasm::Error| DeployError::Invalid(e.to_string());
+        let compiled = match options.kind {
+            Kind::CallHandler => {
+                Compiled::App(self.host.compile(bytes, limits(&meta)).map_err(invalid)?)
+            }
+            Kind::EventFilter => Compiled::Filter(
+                self.host
+                    .compile_filter(bytes, limits(&meta))
+                    .map_err(invalid)?,
+            ),
+        };
         let stored = self.store.put_wasm_app(&meta, bytes)?;
         self.lock()
             .insert((account, name.to_owned(), stored.version), compiled);
@@ -175,11 +227,20 @@ impl WasmApps {
             Some(v) => self.store.wasm_app_version(account, name, v).ok()??,
             None => self.store.wasm_app(account, name).ok()??,
         };
-        let compiled = self
-            .lock()
-            .get(&(account, name.to_owned(), app.version))
-            .cloned()?;
+        let compiled = match self.lock().get(&(account, name.to_owned(), app.version)) {
+            Some(Compiled::App(c)) => c.clone(),
+            _ => return None,
+        };
         Some((app, compiled))
+    }
+
+    /// The latest version of an event filter, ready to run.
+    pub fn filter(&self, account: AccountSid, name: &str) -> Option<CompiledFilter> {
+        let app = self.store.wasm_app(account, name).ok()??;
+        match self.lock().get(&(account, name.to_owned(), app.version)) {
+            Some(Compiled::Filter(f)) => Some(f.clone()),
+            _ => None,
+        }
     }
 
     /// Forget every version of an app.
@@ -190,7 +251,7 @@ impl WasmApps {
         Ok(deleted)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, CompiledApp>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Compiled>> {
         self.compiled.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -6,6 +6,7 @@ mod callbacks;
 mod cli;
 mod console;
 mod durability;
+mod event_filters;
 mod events;
 mod events_nats;
 mod fairness;

@@ -31,6 +31,9 @@ pub enum AppCommand {
         /// Hosts the app may reach with outbound HTTP (repeatable).
         #[arg(long = "http-allow", value_name = "HOST")]
         http_allow: Vec<String>,
+        /// The world it targets: call-handler (default) or event-filter.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
     },
     /// List the account's apps (latest version of each).
     List,
@@ -50,6 +53,7 @@ pub async fn execute(client: &Client, command: AppCommand) -> Result<Output, Err
             memory_limit,
             cpu_ms,
             http_allow,
+            kind,
         } => {
             let bytes = std::fs::read(&file).map_err(|e| Error::BadResponse {
                 url: file.display().to_string(),
@@ -64,6 +68,9 @@ pub async fn execute(client: &Client, command: AppCommand) -> Result<Output, Err
             }
             if !http_allow.is_empty() {
                 query.push(("HttpAllow", http_allow.join(",")));
+            }
+            if let Some(k) = kind {
+                query.push(("Kind", k));
             }
             let app = client
                 .post_bytes(&client.v1_path("Apps"), &query, "application/wasm", bytes)

@@ -26,7 +26,9 @@ use crate::shared::Shared;
 const ATTEMPTS: u32 = 6;
 /// The first retry's delay; each next one doubles.
 const FIRST_RETRY: Duration = Duration::from_millis(250);
-/// Switchyard's notification codes for sinks.
+/// Switchyard's notification codes for sinks. They are stored, not published as
+/// events: a failing sink would otherwise be sent the news of its own failure, and fail
+/// again.
 pub const SINK_OVERFLOW: u32 = 64001;
 pub const SINK_DELIVERY_FAILED: u32 = 64002;
 
@@ -92,7 +94,7 @@ async fn run(shared: Arc<Shared>, sid: SubscriptionSid, grant: Grant, url: Strin
                 Ok(event) => post(&shared, sid, &grant, &url, &event).await,
                 Err(Closed::Overflowed) => {
                     resume = feed.last_id();
-                    shared.notify(
+                    shared.record_notification(
                         grant.account,
                         None,
                         SINK_OVERFLOW,
@@ -155,7 +157,7 @@ async fn post(shared: &Shared, sid: SubscriptionSid, grant: &Grant, url: &str, e
             delay *= 2;
         }
     }
-    shared.notify(
+    shared.record_notification(
         grant.account,
         event.call_sid,
         SINK_DELIVERY_FAILED,

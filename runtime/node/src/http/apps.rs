@@ -1,8 +1,9 @@
 //! `/v1/Accounts/{AccountSid}/Apps`: tenant Wasm apps (Twilio has no word for them).
 //!
 //! `POST …/Apps?Name=ivr` with the component's bytes as the body (`application/wasm`)
-//! deploys a new version; optional `MemoryLimit` (bytes), `CpuMs` (per step) and
-//! `HttpAllow` (comma-separated hosts the app may fetch). The upload is validated and
+//! deploys a new version; optional `MemoryLimit` (bytes), `CpuMs` (per step),
+//! `HttpAllow` (comma-separated hosts the app may fetch) and `Kind` (`call-handler`, the
+//! default, or `event-filter` for a subscription's `WasmFilter`). The upload is validated and
 //! compiled before it is stored: a 400 names what is wrong.
 
 use std::collections::HashMap;
@@ -19,7 +20,7 @@ use switchyard_api::Error as ApiError;
 use switchyard_store::{Repository, WasmApp};
 
 use crate::shared::Shared;
-use crate::wasm_apps::{DeployError, DeployOptions};
+use crate::wasm_apps::{DeployError, DeployOptions, Kind};
 
 fn app_json(app: &WasmApp) -> Value {
     json!({
@@ -31,6 +32,7 @@ fn app_json(app: &WasmApp) -> Value {
         "memory_limit": app.memory_limit,
         "cpu_ms": app.cpu_ms,
         "http_allow": app.http_allow,
+        "kind": app.kind,
         "date_created": crate::status::format_rfc2822((app.date_created / 1000) as u64),
         "uri": format!("/v1/Accounts/{}/Apps/{}", app.account_sid, app.name),
     })
@@ -60,6 +62,10 @@ fn options(q: &HashMap<String, String>) -> Result<DeployOptions, ApiError> {
             .ok()
             .filter(|c| (1..=10_000).contains(c))
             .ok_or_else(|| ApiError::param("CpuMs", "milliseconds from 1 to 10000"))?;
+    }
+    if let Some(k) = q.get("Kind") {
+        o.kind = Kind::parse(k)
+            .ok_or_else(|| ApiError::param("Kind", "call-handler or event-filter"))?;
     }
     if let Some(h) = q.get("HttpAllow") {
         o.http_allow = h
