@@ -15,18 +15,22 @@ pub mod pcap;
 pub mod phone;
 pub mod ports;
 mod process;
+pub mod quic;
 pub mod signature;
 pub mod sipp;
 pub mod wasm;
 pub mod webhook;
+pub mod ws;
 
 pub use capture::{Capture, RtpPacket, TelephoneEvent};
 pub use events::{EventStream, SseEvent};
 pub use node::{AccountConfig, Node, NodeConfig, NumberConfig};
 pub use phone::{Phone, PhoneOptions, PhoneOutcome, PhoneSummary};
 pub use ports::{free_port, free_udp_block};
+pub use quic::{QuicChannel, QuicRefusal};
 pub use sipp::{Sipp, SippCommand, SippOutcome, SippProcess};
 pub use webhook::{Scenario, Webhook, WebhookRequest};
+pub use ws::WsChannel;
 
 use std::path::PathBuf;
 

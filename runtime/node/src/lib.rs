@@ -51,6 +51,9 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
     let events = events::EventHub::start(&config.events).await?;
     let (shared, sip_commands) = Shared::new(config.clone(), events)?;
     shared.sinks.start_all(&shared);
+    if let Some(listen) = config.events.quic_listen {
+        events::serve_quic(shared.clone(), listen, &config.node.data_dir)?;
+    }
     // Every deployed app version, from the artifact cache when this engine compiled it.
     let wasm = shared.wasm.clone();
     tokio::task::spawn_blocking(move || wasm.load_all()).await?;

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchyard_events::{Cursor, Entry, Event, EventId, Registration};
+use switchyard_events::{Cursor, Entry, Event, EventId, Registration, Subscriber};
 
 use super::grant::{Grant, StreamError};
 use crate::shared::Shared;
@@ -111,7 +111,10 @@ impl Feed {
                 let filters = if gap {
                     Vec::new()
                 } else {
-                    self.matching_filters_of(&e)
+                    match self.matching_filters_of(&e) {
+                        Some(f) => f,
+                        None => continue,
+                    }
                 };
                 if let Some(e) = self.filtered(e, &filters).await {
                     return Ok(e);
@@ -133,7 +136,13 @@ impl Feed {
             if !self.cursor.admit(d.event.id) {
                 continue;
             }
-            if let Some(e) = self.filtered(d.event, &d.filters).await {
+            // The router matched it against the subscriptions of the moment it was
+            // queued; the control channel may have changed them since, and a change
+            // takes effect for the next event sent.
+            let Some(filters) = self.matching_filters_of(&d.event) else {
+                continue;
+            };
+            if let Some(e) = self.filtered(d.event, &filters).await {
                 return Ok(e);
             }
         }
@@ -144,17 +153,34 @@ impl Feed {
         self.cursor.last()
     }
 
-    /// The Wasm filters a replayed event goes through (live deliveries carry theirs).
-    fn matching_filters_of(&self, event: &Event) -> Vec<String> {
-        let entries = self.registration.subscriber.entries();
+    /// The subscriptions it carries now.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.registration.subscriber.entries()
+    }
+
+    /// A handle on its subscriptions for a control channel that runs beside the task
+    /// awaiting `next` (which holds the feed).
+    pub fn subscriptions(&self) -> Subscriptions {
+        Subscriptions(self.registration.subscriber.clone())
+    }
+
+    /// The Wasm filters an event goes through now: `None` when no subscription matches
+    /// it, empty when one without a filter does.
+    fn matching_filters_of(&self, event: &Event) -> Option<Vec<String>> {
+        let entries = self.entries();
         let matched: Vec<&Entry> = entries.iter().filter(|x| x.spec.matches(event)).collect();
-        if matched.iter().any(|x| x.spec.wasm_filter.is_none()) {
-            return Vec::new();
+        if matched.is_empty() {
+            return None;
         }
-        matched
-            .iter()
-            .filter_map(|x| x.spec.wasm_filter.clone())
-            .collect()
+        if matched.iter().any(|x| x.spec.wasm_filter.is_none()) {
+            return Some(Vec::new());
+        }
+        Some(
+            matched
+                .iter()
+                .filter_map(|x| x.spec.wasm_filter.clone())
+                .collect(),
+        )
     }
 
     async fn filtered(&self, event: Arc<Event>, filters: &[String]) -> Option<Arc<Event>> {
@@ -168,6 +194,21 @@ impl Feed {
             event,
         )
         .await
+    }
+}
+
+/// A feed's subscriptions, shared with the feed (see `Feed::subscriptions`).
+#[derive(Debug, Clone)]
+pub struct Subscriptions(Arc<Subscriber>);
+
+impl Subscriptions {
+    /// Replace them; the next event the feed sends is matched against these.
+    pub fn set_entries(&self, entries: Vec<Entry>) {
+        self.0.set_entries(entries);
+    }
+
+    pub fn entries(&self) -> Vec<Entry> {
+        self.0.entries()
     }
 }
 

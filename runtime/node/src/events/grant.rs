@@ -33,15 +33,23 @@ pub enum StreamError {
     Internal(String),
 }
 
-impl IntoResponse for StreamError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
+impl StreamError {
+    /// The HTTP status and API error code of the refusal (QUIC answers with the same
+    /// status).
+    pub fn status(&self) -> (StatusCode, u32) {
+        match self {
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, 20003),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, 20403),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, 20404),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, 21200),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 20500),
-        };
+        }
+    }
+}
+
+impl IntoResponse for StreamError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status();
         let body = json!({"code": code, "message": self.to_string(), "status": status.as_u16()});
         (status, Json(body)).into_response()
     }

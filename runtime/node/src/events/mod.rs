@@ -1,11 +1,15 @@
 //! The event router on this node: the broker events are published to, the router that
 //! fans them out to this node's subscribers, and the channels subscribers read.
 
+mod control;
 mod feed;
 mod filters;
 mod grant;
+mod quic;
+mod quic_cert;
 mod sinks;
 mod sse;
+mod ws;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,8 +22,10 @@ use switchyard_types::AccountSid;
 use crate::config::{BrokerKind, EventsSection};
 
 pub use grant::{default_kid, signing_key};
+pub use quic::serve as serve_quic;
 pub use sinks::WebhookSinks;
 pub use sse::stream as sse_stream;
+pub use ws::stream as ws_stream;
 
 /// The broker and this node's router.
 #[derive(Debug)]

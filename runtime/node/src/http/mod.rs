@@ -8,7 +8,7 @@ use axum::Router;
 use crate::shared::Shared;
 
 mod apps;
-mod subscriptions;
+pub(crate) mod subscriptions;
 
 /// The largest component an upload may carry.
 const MAX_APP_BYTES: usize = 32 << 20;
@@ -53,6 +53,10 @@ pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
         .route(
             "/v1/Accounts/{account}/Events",
             get(crate::events::sse_stream),
+        )
+        .route(
+            "/v1/Accounts/{account}/Events/ws",
+            get(crate::events::ws_stream),
         )
         .route(
             "/v1/Accounts/{account}/Events/SignedUrl",
