@@ -519,3 +519,52 @@ fn websocket_and_quic_refuse_as_sse_does() -> Result<()> {
     assert_eq!(quic_status(&node, quic_addr, &basic_auth)?, 200);
     Ok(())
 }
+
+/// A signed URL shows events; it steers calls only when minted with `Publish=true`.
+#[test]
+fn a_signed_url_publishes_only_when_minted_to() -> Result<()> {
+    let (_hook, node) = node_with_two_accounts("")?;
+    let fake =
+        json!({"op": "publish", "call_sid": "CA00000000000000000000000000000009", "name": "x"});
+    let ws_of = |url: &str| -> Result<WsChannel> {
+        let ws_url = url.replacen("/Events?", "/Events/ws?", 1);
+        WsChannel::open(&ws_url, &[])?.map_err(|r| anyhow::anyhow!("{} {}", r.status, r.text()))
+    };
+    let read_only = mint(&node, ACCOUNT_SID, AUTH_TOKEN, &[("Ttl", "60")])?;
+    let mut ws = ws_of(&read_only)?;
+    let answer = ws.op(&fake)?;
+    refused(&answer, "publish");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("may not publish"),
+        "{answer}"
+    );
+
+    let steering = mint(
+        &node,
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        &[("Ttl", "60"), ("Publish", "true")],
+    )?;
+    assert!(steering.contains("publish=true"), "{steering}");
+    let mut ws = ws_of(&steering)?;
+    let answer = ws.op(&fake)?;
+    refused(&answer, "publish");
+    // Past the permission check: refused only because no such call exists.
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("was not found"),
+        "{answer}"
+    );
+    // The flag is signed: adding it to a read-only URL is tampering.
+    let forged = format!("{read_only}&publish=true").replacen("/Events?", "/Events/ws?", 1);
+    let refusal = WsChannel::open(&forged, &[])?
+        .err()
+        .context("a forged URL opened")?;
+    assert_eq!(refusal.status, 403);
+    Ok(())
+}

@@ -42,3 +42,9 @@ fn nats_a_client_event_during_a_gather_changes_what_the_caller_hears() -> Result
     let nats = NatsServer::start();
     events::client_event_steers_the_call(&on_nats(&nats, ""))
 }
+
+#[test]
+fn nats_websocket_and_quic_subscribers_see_the_call_beside_sse() -> Result<()> {
+    let nats = NatsServer::start();
+    super::channels::all_channels_see_the_call(&on_nats(&nats, ""))
+}

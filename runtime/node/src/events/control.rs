@@ -62,14 +62,21 @@ pub struct Control {
     shared: Arc<Shared>,
     account: AccountSid,
     subscriptions: Subscriptions,
+    may_publish: bool,
 }
 
 impl Control {
-    pub fn new(shared: Arc<Shared>, account: AccountSid, subscriptions: Subscriptions) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        account: AccountSid,
+        subscriptions: Subscriptions,
+        may_publish: bool,
+    ) -> Self {
         Self {
             shared,
             account,
             subscriptions,
+            may_publish,
         }
     }
 
@@ -156,6 +163,13 @@ impl Control {
     }
 
     fn publish(&self, call_sid: &str, name: String, data: Option<Value>) -> Result<(), String> {
+        if !self.may_publish {
+            return Err(
+                "this stream may not publish: use the account's credentials, or a \
+                        signed URL minted with Publish=true"
+                    .into(),
+            );
+        }
         let not_found = || format!("call {call_sid} was not found");
         let call: CallSid = call_sid.parse().map_err(|_| not_found())?;
         self.shared

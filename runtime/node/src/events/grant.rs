@@ -81,6 +81,11 @@ pub struct Grant {
     pub entries: Vec<Entry>,
     /// Unix seconds at which the stream closes.
     pub expires_at: Option<u64>,
+    /// Whether the client may publish client events to the account's calls over its
+    /// control channel: always with the account's credentials, with a signed URL only
+    /// when it was minted with `Publish=true` (a URL that shows events does not also
+    /// steer calls unless its minter said so).
+    pub may_publish: bool,
 }
 
 /// The key a signed URL names: `k1` is the account's signing key, `at` its auth token.
@@ -132,6 +137,7 @@ pub fn authorize(
         )?;
         (account, Some(expires))
     } else {
+        // (Basic credentials: the account's own key holder.)
         let caller = switchyard_api::auth::authenticate(shared.store.as_ref(), headers)?;
         (
             switchyard_api::auth::reach(shared.store.as_ref(), &caller, path_sid)?,
@@ -143,11 +149,13 @@ pub fn authorize(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
+    let may_publish = !is_signed || params.iter().any(|(k, v)| k == "publish" && v == "true");
     Ok(Grant {
         account: account.sid,
         root: account.owner_account_sid.unwrap_or(account.sid),
         entries,
         expires_at,
+        may_publish,
     })
 }
 

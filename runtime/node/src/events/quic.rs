@@ -94,7 +94,7 @@ async fn connection(shared: Arc<Shared>, incoming: quinn::Incoming) {
         Ok(Err(e)) => Err(StreamError::BadRequest(e.to_string())),
         _ => Err(StreamError::BadRequest("expected an AUTH line".into())),
     };
-    let (feed, account) = match opened {
+    let (feed, account, may_publish) = match opened {
         Ok(opened) => opened,
         Err(e) => {
             let status = e.status().0.as_u16();
@@ -114,7 +114,7 @@ async fn connection(shared: Arc<Shared>, incoming: quinn::Incoming) {
     let Ok(uni) = conn.open_uni().await else {
         return;
     };
-    let control = Control::new(shared, account, feed.subscriptions());
+    let control = Control::new(shared, account, feed.subscriptions(), may_publish);
     let publisher = tokio::spawn(publish(conn.clone(), uni, feed));
     let controller = tokio::spawn(async move {
         loop {
@@ -141,11 +141,11 @@ async fn connection(shared: Arc<Shared>, incoming: quinn::Incoming) {
     controller.abort();
 }
 
-/// The feed of an `AUTH` line, and its account.
+/// The feed of an `AUTH` line, its account, and whether it may publish.
 async fn open(
     shared: &Arc<Shared>,
     line: &str,
-) -> Result<(Feed, switchyard_types::AccountSid), StreamError> {
+) -> Result<(Feed, switchyard_types::AccountSid, bool), StreamError> {
     let mut headers = HeaderMap::new();
     let target = if let Some(rest) = line.strip_prefix("AUTH-BASIC ") {
         let mut parts = rest.splitn(3, ' ');
@@ -178,7 +178,7 @@ async fn open(
     let grant = authorize(shared, &headers, path, account, &params)?;
     let resume = last_event_id(&HeaderMap::new(), &params)?;
     let feed = Feed::open(shared.clone(), &grant, resume, false).await?;
-    Ok((feed, grant.account))
+    Ok((feed, grant.account, grant.may_publish))
 }
 
 /// Events as lines until the feed ends, then the closing line and the close.

@@ -63,6 +63,7 @@ impl WebhookSinks {
             root,
             entries: vec![entry],
             expires_at: s.expires_at.map(|e| e.max(0) as u64),
+            may_publish: false,
         };
         let task = tokio::spawn(run(shared.clone(), s.sid, grant, url));
         self.lock().insert(s.sid, task);

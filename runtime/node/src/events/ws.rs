@@ -46,7 +46,12 @@ pub async fn stream(
         Err(rejection) => return Ok(rejection.into_response()),
     };
     let feed = Feed::open(shared.clone(), &grant, resume, false).await?;
-    let control = Control::new(shared, grant.account, feed.subscriptions());
+    let control = Control::new(
+        shared,
+        grant.account,
+        feed.subscriptions(),
+        grant.may_publish,
+    );
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
         .on_upgrade(move |socket| run(socket, feed, control)))

@@ -261,7 +261,10 @@ pub async fn signed_url(
                 "a webhook subscription has no stream",
             ));
         }
-        let params = vec![("subscriptions".to_owned(), s.sid.to_string())];
+        let mut params = vec![("subscriptions".to_owned(), s.sid.to_string())];
+        if one(&p, "Publish") == Some("true") {
+            params.push(("publish".into(), "true".into()));
+        }
         let ttl = ttl(&p)?.unwrap_or(DEFAULT_URL_TTL).min(MAX_URL_TTL);
         let (url, expires) = mint(&a, &params, ttl, s.expires_at);
         Ok(Json(
@@ -271,8 +274,9 @@ pub async fn signed_url(
     result.into_response()
 }
 
-/// `POST …/Events/SignedUrl` (`Types`, `Filter`, `WasmFilter`, `Ttl`): a stream URL
-/// with its subscription inline, no stored subscription needed.
+/// `POST …/Events/SignedUrl` (`Types`, `Filter`, `WasmFilter`, `Ttl`, `Publish`): a
+/// stream URL with its subscription inline, no stored subscription needed. With
+/// `Publish=true` its WebSocket or QUIC control channel may also publish client events.
 pub async fn inline_signed_url(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -304,6 +308,9 @@ pub async fn inline_signed_url(
         );
         if let Some(w) = &probe.wasm_filter {
             params.push(("wasm_filter".into(), w.clone()));
+        }
+        if one(&p, "Publish") == Some("true") {
+            params.push(("publish".into(), "true".into()));
         }
         let ttl = ttl(&p)?.unwrap_or(DEFAULT_URL_TTL).min(MAX_URL_TTL);
         let (url, expires) = mint(&a, &params, ttl, None);
