@@ -6,8 +6,13 @@
 //! the REST API's create-call acceptance next to its bare HTTP stack, and the outbound
 //! queue's dequeue cost next to a `VecDeque`. `wasm` measures a call step of the Wasm
 //! IVR in-process next to its webhook twins, instantiation alone, steps/s and cold start.
+//! `events` measures publish → SSE latency, deliveries/s and memory per idle SSE
+//! connection of the event router, with each broker, next to a bare axum SSE server.
 
 mod api;
+mod events;
+mod eventsreport;
+mod eventsrv;
 mod hook;
 mod httpload;
 mod ivrhook;
@@ -21,6 +26,7 @@ mod rate;
 mod report;
 mod rtprx;
 mod rxset;
+mod sseclient;
 mod stats;
 mod stepper;
 mod uac;
@@ -52,6 +58,76 @@ enum Cmd {
     /// A Wasm app's call step against its loopback webhook twins; instantiation, steps/s,
     /// cold start.
     Wasm(WasmArgs),
+    /// Publish → SSE latency, deliveries/s and memory per idle SSE connection, both
+    /// brokers and a bare SSE reference.
+    Events(EventsArgs),
+    /// The child of `events`: a node (or the reference server) driven over stdin.
+    #[command(hide = true)]
+    EventsServer(EventsServerArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct EventsServerArgs {
+    #[arg(long)]
+    config: PathBuf,
+    #[arg(long, value_enum)]
+    mode: eventsrv::Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BrokerArg {
+    Local,
+    Nats,
+    Both,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct EventsArgs {
+    /// The node's broker(s); NATS needs `nats-server` on PATH (started by the benchmark).
+    #[arg(long, value_enum, default_value = "both")]
+    broker: BrokerArg,
+    /// Scenario 1: accounts, each with `--lat-subs` subscribers.
+    #[arg(long, default_value_t = 100)]
+    lat_accounts: usize,
+    #[arg(long, default_value_t = 10)]
+    lat_subs: usize,
+    /// Scenario 1: events/s, spread evenly over the accounts.
+    #[arg(long, default_value_t = 10_000.0)]
+    lat_rate: f64,
+    #[arg(long, default_value_t = 10.0)]
+    lat_secs: f64,
+    /// Scenario 2: subscribers of one account.
+    #[arg(long, default_value_t = 100)]
+    tput_subs: usize,
+    /// Scenario 2: events/s per step, in order.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1000,2000,3000,4000,5000,6000,8000,10000"
+    )]
+    tput_rates: Vec<f64>,
+    #[arg(long, default_value_t = 4.0)]
+    tput_secs: f64,
+    /// Scenario 2 stops after a step whose p99 is over this, ms.
+    #[arg(long, default_value_t = 50.0)]
+    tput_p99_limit_ms: f64,
+    /// Scenario 3: idle connections and the accounts they spread over.
+    #[arg(long, default_value_t = 10_000)]
+    idle_conns: usize,
+    #[arg(long, default_value_t = 10)]
+    idle_accounts: usize,
+    /// Worker threads of the clients' runtime.
+    #[arg(long, default_value_t = 2)]
+    client_threads: usize,
+    /// The node's `events.subscriber_queue` (and the reference's broadcast capacity).
+    #[arg(long, default_value_t = 4096)]
+    subscriber_queue: usize,
+    /// Where to write the section (default: BENCHMARKS.md of the workspace).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Print only; leave BENCHMARKS.md alone.
+    #[arg(long)]
+    no_write: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -181,7 +257,56 @@ fn main() -> Result<()> {
         Cmd::Foundation(args) => foundation(args.apply_quick()),
         Cmd::Api(args) => api_bench(args),
         Cmd::Wasm(args) => wasm_bench(args),
+        Cmd::Events(args) => events_bench(args),
+        Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
+}
+
+fn events_bench(args: EventsArgs) -> Result<()> {
+    if args.lat_accounts == 0
+        || args.lat_subs == 0
+        || args.tput_subs == 0
+        || args.idle_accounts == 0
+        || args.client_threads == 0
+        || args.lat_rate.is_nan()
+        || args.lat_rate <= 0.0
+        || args.tput_rates.iter().any(|r| r.is_nan() || *r <= 0.0)
+    {
+        anyhow::bail!("counts and rates must be positive");
+    }
+    raise_fd_limit();
+    let brokers = match args.broker {
+        BrokerArg::Local => vec![events::Broker::Local],
+        BrokerArg::Nats => vec![events::Broker::Nats],
+        BrokerArg::Both => vec![events::Broker::Local, events::Broker::Nats],
+    };
+    let plan = events::Plan {
+        brokers,
+        lat_accounts: args.lat_accounts,
+        lat_subs: args.lat_subs,
+        lat_rate: args.lat_rate,
+        lat_secs: args.lat_secs,
+        tput_subs: args.tput_subs,
+        tput_rates: args.tput_rates.clone(),
+        tput_secs: args.tput_secs,
+        tput_p99_limit_ms: args.tput_p99_limit_ms,
+        idle_conns: args.idle_conns,
+        idle_accounts: args.idle_accounts,
+        client_threads: args.client_threads,
+        subscriber_queue: args.subscriber_queue,
+    };
+    let results = events::run(&plan)?;
+    let tables = eventsreport::tables(&plan, &results);
+    println!("{tables}");
+    let body = format!(
+        "{}\n{}\n{tables}",
+        preamble_for(
+            "cargo run --release -p switchyard-bench --",
+            "the node (child process), its clients and nats-server all on the same cores, over loopback"
+        ),
+        eventsreport::notes(&plan)
+    );
+    write_unless(args.no_write, args.write.as_deref(), events::HEADING, &body)
 }
 
 fn wasm_bench(args: WasmArgs) -> Result<()> {

@@ -29,6 +29,11 @@ impl Guarded {
         self.child.id()
     }
 
+    /// The child's stdin and stdout, when they were piped (once).
+    pub fn take_pipes(&mut self) -> Option<(std::process::ChildStdin, std::process::ChildStdout)> {
+        Some((self.child.stdin.take()?, self.child.stdout.take()?))
+    }
+
     /// Whether the process has exited.
     pub fn exited(&mut self) -> Result<bool> {
         Ok(self
