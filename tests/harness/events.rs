@@ -110,21 +110,7 @@ impl EventStream {
 
     /// Events until one satisfies `last` (included) or `limit` passes.
     pub fn until(&mut self, limit: Duration, last: impl Fn(&SseEvent) -> bool) -> Vec<SseEvent> {
-        let deadline = Instant::now() + limit;
-        let mut out = Vec::new();
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.next(left) {
-                Some(e) => {
-                    let done = last(&e);
-                    out.push(e);
-                    if done {
-                        break;
-                    }
-                }
-                None => break,
-            }
-        }
-        out
+        crate::events::collect_until(limit, |left| self.next(left), last)
     }
 
     /// Whether the server closed the stream within `limit`.
@@ -139,6 +125,27 @@ impl EventStream {
         }
         false
     }
+}
+
+/// Items from `next` (which waits at most the time it is given) until one satisfies
+/// `last` (included), `next` returns `None`, or `limit` passes: what every channel's
+/// `until` does.
+pub fn collect_until<T>(
+    limit: Duration,
+    mut next: impl FnMut(Duration) -> Option<T>,
+    last: impl Fn(&T) -> bool,
+) -> Vec<T> {
+    let deadline = Instant::now() + limit;
+    let mut out = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Some(item) = next(left) else { break };
+        let done = last(&item);
+        out.push(item);
+        if done {
+            break;
+        }
+    }
+    out
 }
 
 fn read_frames(reader: impl BufRead, tx: mpsc::Sender<Frame>) {

@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -150,21 +150,7 @@ impl QuicChannel {
 
     /// Events until one satisfies `last` (included) or `limit` passes.
     pub fn until(&mut self, limit: Duration, last: impl Fn(&Value) -> bool) -> Vec<Value> {
-        let deadline = Instant::now() + limit;
-        let mut out = Vec::new();
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.next(left) {
-                Some(e) => {
-                    let done = last(&e);
-                    out.push(e);
-                    if done {
-                        break;
-                    }
-                }
-                None => break,
-            }
-        }
-        out
+        crate::events::collect_until(limit, |left| self.next(left), last)
     }
 
     /// Whether the node closed the connection within `limit`.

@@ -142,21 +142,7 @@ impl WsChannel {
 
     /// Events until one satisfies `last` (included) or `limit` passes.
     pub fn until(&mut self, limit: Duration, last: impl Fn(&Value) -> bool) -> Vec<Value> {
-        let deadline = Instant::now() + limit;
-        let mut out = Vec::new();
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.next(left) {
-                Some(e) => {
-                    let done = last(&e);
-                    out.push(e);
-                    if done {
-                        break;
-                    }
-                }
-                None => break,
-            }
-        }
-        out
+        crate::events::collect_until(limit, |left| self.next(left), last)
     }
 
     /// Whether the server closed the connection within `limit`.

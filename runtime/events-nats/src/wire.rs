@@ -12,7 +12,6 @@
 
 use async_nats::HeaderMap;
 use bytes::Bytes;
-use serde_json::Value;
 use switchyard_events::{Draft, Event, EventId};
 use switchyard_types::AccountSid;
 
@@ -73,24 +72,7 @@ pub fn from_node(headers: Option<&HeaderMap>, node: &str) -> bool {
 
 /// The event a stored message is, given its id and top-level account.
 pub fn decode(body: &[u8], id: EventId, root_sid: AccountSid) -> Option<Event> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    let draft = Draft {
-        account_sid: v.get("account_sid")?.as_str()?.parse().ok()?,
-        root_sid,
-        call_sid: match v.get("call_sid") {
-            Some(Value::String(s)) => Some(s.parse().ok()?),
-            _ => None,
-        },
-        event_type: v.get("type")?.as_str()?.to_owned(),
-        timestamp_ms: v.get("timestamp")?.as_u64()?,
-        data: v
-            .get("data")?
-            .as_object()?
-            .iter()
-            .map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect::<Option<_>>()?,
-    };
-    Some(Event::new(id, draft))
+    Some(Event::new(id, Draft::from_json(body, root_sid)?))
 }
 
 #[cfg(test)]

@@ -64,11 +64,23 @@ impl Event {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Parse the wire form back (what the NATS broker carries and clients read).
+    /// Parse the wire form back (what clients read).
     pub fn from_json(text: &str, root_sid: AccountSid) -> Option<Self> {
         let v: Value = serde_json::from_str(text).ok()?;
         let id = v.get("id")?.as_str()?.parse().ok()?;
-        let draft = Draft {
+        Some(Self::new(id, Draft::from_value(&v, root_sid)?))
+    }
+}
+
+impl Draft {
+    /// The draft a wire-form event carries, its `id` aside (the NATS broker takes ids
+    /// from the stream's sequence instead).
+    pub fn from_json(body: &[u8], root_sid: AccountSid) -> Option<Self> {
+        Self::from_value(&serde_json::from_slice(body).ok()?, root_sid)
+    }
+
+    fn from_value(v: &Value, root_sid: AccountSid) -> Option<Self> {
+        Some(Self {
             account_sid: v.get("account_sid")?.as_str()?.parse().ok()?,
             root_sid,
             call_sid: match v.get("call_sid") {
@@ -83,8 +95,7 @@ impl Event {
                 .iter()
                 .map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
                 .collect::<Option<_>>()?,
-        };
-        Some(Self::new(id, draft))
+        })
     }
 }
 

@@ -25,8 +25,8 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use super::control::{Control, MAX_MESSAGE};
 use super::feed::Feed;
-use super::grant::{authorize, StreamError};
-use super::sse::{last_event_id, query_pairs};
+use super::grant::StreamError;
+use super::sse::open_feed;
 use crate::shared::Shared;
 
 /// The protocol named in the TLS handshake.
@@ -174,10 +174,7 @@ async fn open(
         .and_then(|p| p.strip_suffix("/Events"))
         .filter(|sid| !sid.is_empty() && !sid.contains('/'))
         .ok_or_else(|| StreamError::NotFound(format!("no event stream at {path}")))?;
-    let params = query_pairs(Some(query))?;
-    let grant = authorize(shared, &headers, path, account, &params)?;
-    let resume = last_event_id(&HeaderMap::new(), &params)?;
-    let feed = Feed::open(shared.clone(), &grant, resume, false).await?;
+    let (grant, feed) = open_feed(shared, &headers, path, account, Some(query)).await?;
     Ok((feed, grant.account, grant.may_publish))
 }
 

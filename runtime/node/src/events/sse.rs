@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use switchyard_events::EventId;
 
 use super::feed::Feed;
-use super::grant::{authorize, StreamError};
+use super::grant::{authorize, Grant, StreamError};
 use crate::shared::Shared;
 
 /// The keep-alive period.
@@ -50,6 +50,22 @@ pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, StreamErr
         .map_err(|e| StreamError::BadRequest(format!("query: {e}")))
 }
 
+/// What every channel does first: authorize the request (`path` is the signed one,
+/// `…/Events`) and open its feed from the resume point it names.
+pub async fn open_feed(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    path: &str,
+    account: &str,
+    raw_query: Option<&str>,
+) -> Result<(Grant, Feed), StreamError> {
+    let params = query_pairs(raw_query)?;
+    let grant = authorize(shared, headers, path, account, &params)?;
+    let resume = last_event_id(headers, &params)?;
+    let feed = Feed::open(shared.clone(), &grant, resume, false).await?;
+    Ok((grant, feed))
+}
+
 fn frame(id: &str, event_type: &str, data: &str) -> Bytes {
     // The data is one line of JSON (serde_json escapes newlines), so one `data:` line.
     Bytes::from(format!("id: {id}\nevent: {event_type}\ndata: {data}\n\n"))
@@ -63,10 +79,7 @@ pub async fn stream(
     uri: axum::http::Uri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, StreamError> {
-    let params = query_pairs(raw.as_deref())?;
-    let grant = authorize(&shared, &headers, uri.path(), &account, &params)?;
-    let resume = last_event_id(&headers, &params)?;
-    let mut feed = Feed::open(shared, &grant, resume, false).await?;
+    let (_, mut feed) = open_feed(&shared, &headers, uri.path(), &account, raw.as_deref()).await?;
     let retry_ms = 2_000 + rand::random::<u64>() % 3_000;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(64);
     tokio::spawn(async move {

@@ -19,8 +19,8 @@ use futures_util::{SinkExt, StreamExt};
 
 use super::control::{refusal, Control, MAX_MESSAGE};
 use super::feed::{Closed, Feed};
-use super::grant::{authorize, StreamError};
-use super::sse::{last_event_id, query_pairs};
+use super::grant::StreamError;
+use super::sse::open_feed;
 use crate::shared::Shared;
 
 /// The ping period.
@@ -35,17 +35,14 @@ pub async fn stream(
     RawQuery(raw): RawQuery,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, StreamError> {
-    let params = query_pairs(raw.as_deref())?;
     // A signed URL is minted for `…/Events` and names the subscription, not the
     // channel: any channel may carry it.
     let signed_path = uri.path().strip_suffix("/ws").unwrap_or(uri.path());
-    let grant = authorize(&shared, &headers, signed_path, &account, &params)?;
-    let resume = last_event_id(&headers, &params)?;
+    let (grant, feed) = open_feed(&shared, &headers, signed_path, &account, raw.as_deref()).await?;
     let upgrade = match upgrade {
         Ok(u) => u,
         Err(rejection) => return Ok(rejection.into_response()),
     };
-    let feed = Feed::open(shared.clone(), &grant, resume, false).await?;
     let control = Control::new(
         shared,
         grant.account,

@@ -66,6 +66,24 @@ fn mint(account: &Account, params: &Params, ttl: u64, cap: Option<i64>) -> (Stri
     (format!("{path}?{query}"), expires)
 }
 
+/// The answer of both SignedUrl requests: `params` signed for `Ttl` (capped by `cap`),
+/// with `publish=true` when `Publish=true` was asked.
+fn minted(
+    account: &Account,
+    mut params: Params,
+    request: &Params,
+    cap: Option<i64>,
+) -> Result<Json<Value>, ApiError> {
+    if one(request, "Publish") == Some("true") {
+        params.push(("publish".into(), "true".into()));
+    }
+    let ttl = ttl(request)?.unwrap_or(DEFAULT_URL_TTL).min(MAX_URL_TTL);
+    let (url, expires) = mint(account, &params, ttl, cap);
+    Ok(Json(
+        json!({ "url": url, "console_url": console_url(&url), "expires_at": expires }),
+    ))
+}
+
 /// The live page showing a signed stream URL's events.
 fn console_url(stream: &str) -> String {
     let query = serde_urlencoded::to_string([("stream", stream)]).unwrap_or_default();
@@ -261,15 +279,8 @@ pub async fn signed_url(
                 "a webhook subscription has no stream",
             ));
         }
-        let mut params = vec![("subscriptions".to_owned(), s.sid.to_string())];
-        if one(&p, "Publish") == Some("true") {
-            params.push(("publish".into(), "true".into()));
-        }
-        let ttl = ttl(&p)?.unwrap_or(DEFAULT_URL_TTL).min(MAX_URL_TTL);
-        let (url, expires) = mint(&a, &params, ttl, s.expires_at);
-        Ok(Json(
-            json!({ "url": url, "console_url": console_url(&url), "expires_at": expires }),
-        ))
+        let params = vec![("subscriptions".to_owned(), s.sid.to_string())];
+        minted(&a, params, &p, s.expires_at)
     });
     result.into_response()
 }
@@ -309,14 +320,7 @@ pub async fn inline_signed_url(
         if let Some(w) = &probe.wasm_filter {
             params.push(("wasm_filter".into(), w.clone()));
         }
-        if one(&p, "Publish") == Some("true") {
-            params.push(("publish".into(), "true".into()));
-        }
-        let ttl = ttl(&p)?.unwrap_or(DEFAULT_URL_TTL).min(MAX_URL_TTL);
-        let (url, expires) = mint(&a, &params, ttl, None);
-        Ok(Json(
-            json!({ "url": url, "console_url": console_url(&url), "expires_at": expires }),
-        ))
+        minted(&a, params, &p, None)
     });
     result.into_response()
 }
