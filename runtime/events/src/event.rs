@@ -1,6 +1,8 @@
 //! One event, as the router carries it and as subscribers receive it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
 
 use serde_json::{Map, Value};
 use switchyard_types::{AccountSid, CallSid};
@@ -23,7 +25,7 @@ pub struct Draft {
 }
 
 /// An event with its id, and its JSON rendered once for every subscriber.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Event {
     pub id: EventId,
     pub account_sid: AccountSid,
@@ -33,6 +35,8 @@ pub struct Event {
     pub timestamp_ms: u64,
     pub data: Vec<(String, String)>,
     json: Arc<str>,
+    /// The SSE frame, rendered by the first subscriber that needs it and shared.
+    sse: OnceLock<Bytes>,
 }
 
 impl Event {
@@ -47,7 +51,21 @@ impl Event {
             timestamp_ms: draft.timestamp_ms,
             data: draft.data,
             json,
+            sse: OnceLock::new(),
         }
+    }
+
+    /// The Server-Sent Events frame: `id:`, `event:` and one `data:` line (the JSON is
+    /// one line: serde escapes newlines). Rendered once, whatever the subscriber count.
+    pub fn sse_frame(&self) -> Bytes {
+        self.sse
+            .get_or_init(|| {
+                Bytes::from(format!(
+                    "id: {}\nevent: {}\ndata: {}\n\n",
+                    self.id, self.event_type, self.json
+                ))
+            })
+            .clone()
     }
 
     /// The wire form:
@@ -99,6 +117,16 @@ impl Draft {
     }
 }
 
+/// Equal when the same event: the id, the top-level account and the wire form (which
+/// holds every other field); whether the SSE frame is rendered yet does not count.
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.root_sid == other.root_sid && self.json == other.json
+    }
+}
+
+impl Eq for Event {}
+
 fn render(id: &EventId, d: &Draft) -> String {
     let data: Map<String, Value> = d
         .data
@@ -141,5 +169,8 @@ mod tests {
         assert_eq!(v["type"], "gather.ended");
         assert_eq!(v["data"]["Digits"], "12#");
         assert_eq!(Event::from_json(e.json(), account).unwrap(), e);
+        let frame = e.sse_frame();
+        assert_eq!(frame, format!("id: 1:2:3\nevent: gather.ended\ndata: {}\n\n", e.json()));
+        assert_eq!(e.sse_frame().as_ptr(), frame.as_ptr(), "rendered once");
     }
 }

@@ -102,6 +102,21 @@ impl Feed {
     /// The next event to send, or why the feed is over.
     pub async fn next(&mut self) -> Result<Arc<Event>, Closed> {
         loop {
+            if let Some(e) = self.next_within(None).await? {
+                return Ok(e);
+            }
+        }
+    }
+
+    /// [`Feed::next`], or `Ok(None)` when nothing came for `idle` (time for a
+    /// keep-alive). Only the wait for a delivery is raced against the idle timer, never
+    /// a running filter, so an idle wake-up loses no event.
+    pub async fn next_within(
+        &mut self,
+        idle: Option<Duration>,
+    ) -> Result<Option<Arc<Event>>, Closed> {
+        let idle = idle.map(|d| tokio::time::Instant::now() + d);
+        loop {
             if let Some(e) = self.pending.pop_front() {
                 // The gap event carries the cursor's own id (set when the feed opened).
                 let gap = e.event_type == "stream.gap";
@@ -117,7 +132,7 @@ impl Feed {
                     }
                 };
                 if let Some(e) = self.filtered(e, &filters).await {
-                    return Ok(e);
+                    return Ok(Some(e));
                 }
                 continue;
             }
@@ -129,6 +144,7 @@ impl Feed {
                 d = self.registration.rx.recv() => d,
                 _ = sleep_until(deadline) => return Err(Closed::Expired),
                 _ = self.shutdown.wait_for(|s| *s) => return Err(Closed::Shutdown),
+                _ = sleep_until(idle) => return Ok(None),
             };
             let Some(d) = delivery else {
                 return Err(Closed::Shutdown);
@@ -143,7 +159,7 @@ impl Feed {
                 continue;
             };
             if let Some(e) = self.filtered(d.event, &filters).await {
-                return Ok(e);
+                return Ok(Some(e));
             }
         }
     }

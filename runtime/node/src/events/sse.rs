@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use switchyard_events::EventId;
 
-use super::feed::Feed;
+use super::feed::{Closed, Feed};
 use super::grant::{authorize, Grant, StreamError};
 use crate::shared::Shared;
 
@@ -66,11 +66,6 @@ pub async fn open_feed(
     Ok((grant, feed))
 }
 
-fn frame(id: &str, event_type: &str, data: &str) -> Bytes {
-    // The data is one line of JSON (serde_json escapes newlines), so one `data:` line.
-    Bytes::from(format!("id: {id}\nevent: {event_type}\ndata: {data}\n\n"))
-}
-
 /// The SSE handler.
 pub async fn stream(
     State(shared): State<Arc<Shared>>,
@@ -79,53 +74,28 @@ pub async fn stream(
     uri: axum::http::Uri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, StreamError> {
-    let (_, mut feed) = open_feed(&shared, &headers, uri.path(), &account, raw.as_deref()).await?;
+    let (_, feed) = open_feed(&shared, &headers, uri.path(), &account, raw.as_deref()).await?;
     let retry_ms = 2_000 + rand::random::<u64>() % 3_000;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(64);
-    tokio::spawn(async move {
-        if tx
-            .send(Ok(Bytes::from(format!("retry: {retry_ms}\n\n"))))
-            .await
-            .is_err()
-        {
-            return;
-        }
-        loop {
-            let next = tokio::select! {
-                n = feed.next() => n,
-                _ = tokio::time::sleep(KEEP_ALIVE) => {
-                    if tx.send(Ok(Bytes::from_static(b": keep-alive\n\n"))).await.is_err() {
-                        return;
-                    }
-                    continue;
-                }
-                _ = tx.closed() => return,
-            };
-            match next {
-                Ok(e) => {
-                    let bytes = frame(&e.id.to_string(), &e.event_type, e.json());
-                    if tx.send(Ok(bytes)).await.is_err() {
-                        return;
-                    }
-                }
-                Err(why) => {
-                    // A last word the page can show; the browser reconnects unless
-                    // the URL expired (its reconnect then gets the 401). It repeats the
-                    // last id so the browser's resume point does not move.
-                    let id = feed
-                        .last_id()
-                        .map(|i| format!("id: {i}\n"))
-                        .unwrap_or_default();
-                    let reason = why.as_str();
-                    let last =
-                        format!("{id}event: stream.closed\ndata: {{\"reason\":\"{reason}\"}}\n\n");
-                    let _ = tx.send(Ok(Bytes::from(last))).await;
-                    return;
-                }
+    // The body is the feed itself, polled by hyper as the socket takes bytes: no task
+    // and no queue between the router's queue and the connection.
+    let first = Bytes::from(format!("retry: {retry_ms}\n\n"));
+    let body = Body::from_stream(futures_util::stream::unfold(
+        Some((feed, Some(first))),
+        |state| async move {
+            let (mut feed, first) = state?;
+            if let Some(first) = first {
+                return Some((Ok::<_, Infallible>(first), Some((feed, None))));
             }
-        }
-    });
-    let body = Body::from_stream(tokio_stream_from(rx));
+            match feed.next_within(Some(KEEP_ALIVE)).await {
+                Ok(Some(e)) => Some((Ok(e.sse_frame()), Some((feed, None)))),
+                Ok(None) => Some((
+                    Ok(Bytes::from_static(b": keep-alive\n\n")),
+                    Some((feed, None)),
+                )),
+                Err(why) => Some((Ok(closing(&feed, why)), None)),
+            }
+        },
+    ));
     let mut response = (StatusCode::OK, body).into_response();
     let h = response.headers_mut();
     h.insert(
@@ -137,9 +107,16 @@ pub async fn stream(
     Ok(response)
 }
 
-/// A receiver as a stream of body chunks.
-fn tokio_stream_from(
-    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, Infallible>>,
-) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
-    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+/// A last word the page can show; the browser reconnects unless the URL expired (its
+/// reconnect then gets the 401). It repeats the last id so the browser's resume point
+/// does not move.
+fn closing(feed: &Feed, why: Closed) -> Bytes {
+    let id = feed
+        .last_id()
+        .map(|i| format!("id: {i}\n"))
+        .unwrap_or_default();
+    let reason = why.as_str();
+    Bytes::from(format!(
+        "{id}event: stream.closed\ndata: {{\"reason\":\"{reason}\"}}\n\n"
+    ))
 }
