@@ -28,6 +28,9 @@ pub struct Delivery {
     /// Wasm filters to run before delivery; empty when a subscription without one
     /// matched (the event is then delivered as it is).
     pub filters: Vec<String>,
+    /// The subscriber's subscriptions generation it was matched against: when they
+    /// changed since (the control channel), the reader matches it again.
+    pub generation: u64,
 }
 
 /// A named subscription of a subscriber.
@@ -48,6 +51,8 @@ pub struct Subscriber {
     /// nodes on one broker, each event is posted once, by the node that had the call).
     local_only: bool,
     entries: RwLock<Vec<Entry>>,
+    /// Bumped by every `set_entries`.
+    generation: AtomicU64,
     tx: mpsc::Sender<Delivery>,
     overflowed: AtomicBool,
 }
@@ -64,7 +69,14 @@ impl Subscriber {
 
     /// Replace its subscriptions (the control channel's add, change and drop).
     pub fn set_entries(&self, entries: Vec<Entry>) {
-        *write(&self.entries) = entries;
+        let mut current = write(&self.entries);
+        *current = entries;
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Which subscriptions are current (see [`Delivery::generation`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     pub fn entries(&self) -> Vec<Entry> {
@@ -76,6 +88,7 @@ impl Subscriber {
             return;
         }
         let entries = read(&self.entries);
+        let generation = self.generation();
         let mut matched = false;
         let mut filters = Vec::new();
         for e in entries.iter().filter(|e| e.spec.matches(event)) {
@@ -98,6 +111,7 @@ impl Subscriber {
         let delivery = Delivery {
             event: event.clone(),
             filters,
+            generation,
         };
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(delivery) {
             self.overflowed.store(true, Ordering::Release);
@@ -158,6 +172,7 @@ impl Router {
             root,
             local_only,
             entries: RwLock::new(entries),
+            generation: AtomicU64::new(0),
             tx,
             overflowed: AtomicBool::new(false),
         });

@@ -153,10 +153,15 @@ impl Feed {
                 continue;
             }
             // The router matched it against the subscriptions of the moment it was
-            // queued; the control channel may have changed them since, and a change
-            // takes effect for the next event sent.
-            let Some(filters) = self.matching_filters_of(&d.event) else {
-                continue;
+            // queued; when the control channel changed them since, it is matched again
+            // (a change takes effect for the next event sent).
+            let filters = if d.generation == self.registration.subscriber.generation() {
+                d.filters
+            } else {
+                match self.matching_filters_of(&d.event) {
+                    Some(f) => f,
+                    None => continue,
+                }
             };
             if let Some(e) = self.filtered(d.event, &filters).await {
                 return Ok(Some(e));
@@ -203,12 +208,14 @@ impl Feed {
         if filters.is_empty() {
             return Some(event);
         }
-        super::filters::apply(
+        // Boxed: a filter call's future is large, and an idle stream should not carry
+        // its space.
+        Box::pin(super::filters::apply(
             &self.shared,
             self.registration.subscriber.account(),
             filters,
             event,
-        )
+        ))
         .await
     }
 }
