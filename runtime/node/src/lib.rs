@@ -69,7 +69,10 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
     };
     let app = http::router(shared.clone(), api);
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(http_listener, app).await {
+        // `into_make_service`: each connection gets a clone of the router (an Arc), where
+        // serving the `Router` itself rebuilds its route table per connection (~14 KB
+        // each, which long-lived event streams hold for their lifetime).
+        if let Err(e) = axum::serve(http_listener, app.into_make_service()).await {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
