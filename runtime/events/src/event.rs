@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(v["data"]["Digits"], "12#");
         assert_eq!(Event::from_json(e.json(), account).unwrap(), e);
         let frame = e.sse_frame();
-        assert_eq!(frame, format!("id: 1:2:3\nevent: gather.ended\ndata: {}\n\n", e.json()));
+        assert_eq!(
+            frame,
+            format!("id: 1:2:3\nevent: gather.ended\ndata: {}\n\n", e.json())
+        );
         assert_eq!(e.sse_frame().as_ptr(), frame.as_ptr(), "rendered once");
     }
 }
