@@ -29,7 +29,7 @@ use async_nats::jetstream::stream::{self, Republish};
 use async_nats::jetstream::{self, Context};
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
-use switchyard_events::{BoxFuture, Broker, Draft, Error, EventId, GapReason, Replay};
+use switchyard_events::{BoxFuture, Broker, Draft, Error, EventId, Replay};
 use switchyard_events::{Retention, Router};
 use switchyard_types::AccountSid;
 use tokio::sync::mpsc;
@@ -165,15 +165,7 @@ impl NatsBroker {
         } else {
             info.state.first_sequence
         };
-        let next = EventId::new(epoch, 0, first);
-        // Exactly ShardLog::since's rule.
-        let gap = if !after.same_log(&last) || after.seq > last.seq {
-            Some((GapReason::Epoch, next))
-        } else if after.seq + 1 < first {
-            Some((GapReason::Retention, next))
-        } else {
-            None
-        };
+        let gap = switchyard_events::gap(after, last, first);
         let from = if gap.is_some() { first } else { after.seq + 1 };
         let events = if from > last.seq {
             Vec::new()

@@ -23,6 +23,6 @@ pub use broker::{BoxFuture, Broker, LocalBroker};
 pub use error::Error;
 pub use event::{Draft, Event};
 pub use id::EventId;
-pub use log::{GapReason, Replay, Retention, ShardLog};
+pub use log::{gap, GapReason, Replay, Retention, ShardLog};
 pub use router::{Cursor, Delivery, Entry, Registration, Router, Subscriber};
 pub use spec::{visible, Op, ParamFilter, Spec};

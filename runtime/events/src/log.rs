@@ -47,6 +47,20 @@ impl GapReason {
     }
 }
 
+/// Whether resuming after `after` loses events, in a log whose newest event is `last`
+/// and whose oldest retained one has seq `first_retained`; the gap names the first
+/// event the subscriber will get. Every broker decides it by this one rule.
+pub fn gap(after: EventId, last: EventId, first_retained: u64) -> Option<(GapReason, EventId)> {
+    let next = EventId::new(last.epoch, last.shard, first_retained);
+    if !after.same_log(&last) || after.seq > last.seq {
+        Some((GapReason::Epoch, next))
+    } else if after.seq + 1 < first_retained {
+        Some((GapReason::Retention, next))
+    } else {
+        None
+    }
+}
+
 /// What a subscriber resuming after an id receives before live events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replay {
@@ -135,14 +149,7 @@ impl ShardLog {
     pub fn since(&self, after: EventId, account: AccountSid) -> Replay {
         let last = self.last_id();
         let first_retained = self.events.front().map_or(self.next_seq, |(_, e)| e.id.seq);
-        let next = EventId::new(self.epoch, self.shard, first_retained);
-        let gap = if !after.same_log(&last) || after.seq > last.seq {
-            Some((GapReason::Epoch, next))
-        } else if after.seq + 1 < first_retained {
-            Some((GapReason::Retention, next))
-        } else {
-            None
-        };
+        let gap = gap(after, last, first_retained);
         let from_seq = if gap.is_some() { 0 } else { after.seq };
         let skip = self.events.partition_point(|(_, e)| e.id.seq <= from_seq);
         Replay {

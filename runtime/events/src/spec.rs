@@ -5,7 +5,7 @@
 //! any other name is a `data` field (`From`, `To`, `Digits`, …), compared exactly as
 //! published. All filters must hold for an event to match.
 
-use switchyard_types::AccountSid;
+use switchyard_types::{AccountSid, CallSid};
 
 use crate::catalogue;
 use crate::error::Error;
@@ -24,6 +24,18 @@ pub struct ParamFilter {
     pub name: String,
     pub op: Op,
     pub value: String,
+    /// What `name` designates, resolved once at parse time: matching runs for every
+    /// event and every subscription, and must not allocate.
+    field: Field,
+}
+
+/// The event field a filter compares; SIDs compared for equality are parsed up front
+/// (a value that is not a SID never matches, as its text never equals one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Field {
+    Call(Option<CallSid>),
+    Account(Option<AccountSid>),
+    Data,
 }
 
 impl ParamFilter {
@@ -38,28 +50,34 @@ impl ParamFilter {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(bad());
         }
+        let field = match name.to_ascii_lowercase().as_str() {
+            "call" | "callsid" => Field::Call(value.parse().ok()),
+            "account" | "accountsid" => Field::Account(value.parse().ok()),
+            _ => Field::Data,
+        };
         Ok(Self {
             name: name.to_owned(),
             op,
             value: value.to_owned(),
+            field,
         })
     }
 
     pub fn matches(&self, event: &Event) -> bool {
-        let call;
-        let field = match self.name.to_ascii_lowercase().as_str() {
-            "call" | "callsid" => {
-                call = event.call_sid.map(|c| c.to_string());
-                call.as_deref()
+        match (&self.field, self.op) {
+            (Field::Call(sid), Op::Equals) => event.call_sid.is_some_and(|c| Some(c) == *sid),
+            (Field::Account(sid), Op::Equals) => Some(event.account_sid) == *sid,
+            // A SID prefix is rare enough to pay for the text.
+            (Field::Call(_), Op::Prefix) => {
+                event.call_sid.is_some_and(|c| self.compare(&c.to_string()))
             }
-            "account" | "accountsid" => return self.compare(&event.account_sid.to_string()),
-            _ => event
+            (Field::Account(_), Op::Prefix) => self.compare(&event.account_sid.to_string()),
+            (Field::Data, _) => event
                 .data
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(&self.name))
-                .map(|(_, v)| v.as_str()),
-        };
-        field.is_some_and(|v| self.compare(v))
+                .is_some_and(|(_, v)| self.compare(v)),
+        }
     }
 
     fn compare(&self, v: &str) -> bool {
