@@ -14,6 +14,7 @@
 //! - [`Broker::publish`] never waits: drafts go through a bounded queue to a task that
 //!   publishes them in order and awaits the acknowledgements pipelined.
 
+mod reorder;
 mod wire;
 
 use std::collections::hash_map::RandomState;
@@ -31,6 +32,8 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use switchyard_events::{BoxFuture, Broker, Draft, Error, EventId, Replay};
 use switchyard_events::{Retention, Router};
+
+use reorder::{Pushed, Reorder};
 use switchyard_types::AccountSid;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
@@ -57,6 +60,9 @@ pub struct Stats {
     pub dropped: u64,
     /// Live messages that were not events of this broker (no sequence, bad body).
     pub malformed: u64,
+    /// Live messages that came after their wait in the reordering buffer and were not
+    /// delivered live (subscribers get them by replay).
+    pub late: u64,
 }
 
 #[derive(Debug, Default)]
@@ -65,6 +71,7 @@ struct Counters {
     failed: AtomicU64,
     dropped: AtomicU64,
     malformed: AtomicU64,
+    late: AtomicU64,
 }
 
 /// A broker on a NATS server with JetStream.
@@ -145,6 +152,7 @@ impl NatsBroker {
             failed: c.failed.load(Ordering::Relaxed),
             dropped: c.dropped.load(Ordering::Relaxed),
             malformed: c.malformed.load(Ordering::Relaxed),
+            late: c.late.load(Ordering::Relaxed),
         }
     }
 
@@ -335,8 +343,21 @@ async fn live(
     node: String,
     counters: Arc<Counters>,
 ) {
-    let mut last_seq = 0;
-    while let Some(message) = subscriber.next().await {
+    let mut order = Reorder::default();
+    loop {
+        let deadline = order.deadline();
+        let message = tokio::select! {
+            m = subscriber.next() => match m {
+                Some(m) => m,
+                None => break,
+            },
+            _ = sleep_until(deadline) => {
+                for (event, local) in order.expire(std::time::Instant::now()) {
+                    router.deliver(&event, local);
+                }
+                continue;
+            }
+        };
         let headers = message.headers.as_ref();
         let seq = headers
             .and_then(|h| h.get(async_nats::header::NATS_SEQUENCE))
@@ -345,22 +366,52 @@ async fn live(
             counters.malformed.fetch_add(1, Ordering::Relaxed);
             continue;
         };
-        if seq <= last_seq {
-            // Sequences went back: the stream was created anew, so is the epoch.
-            match js.get_stream(STREAM).await {
-                Ok(s) => epoch.store(epoch_of(s.cached_info()), Ordering::Release),
-                Err(e) => tracing::warn!(error = %e, "stream info after a sequence reset"),
-            }
-        }
-        last_seq = seq;
-        let id = EventId::new(epoch.load(Ordering::Acquire), 0, seq);
-        let Some(event) = wire::decode(&message.payload, id, root) else {
+        let local = wire::from_node(headers, &node);
+        // Decoded with the epoch of the moment; a restart re-reads it below.
+        let decode = |epoch: u64| {
+            let id = EventId::new(epoch, 0, seq);
+            wire::decode(&message.payload, id, root).map(|e| (Arc::new(e), local))
+        };
+        let Some(item) = decode(epoch.load(Ordering::Acquire)) else {
             counters.malformed.fetch_add(1, Ordering::Relaxed);
             continue;
         };
-        router.deliver(&Arc::new(event), wire::from_node(headers, &node));
+        let ready = match order.push(seq, item, std::time::Instant::now()) {
+            Pushed::Ready(ready) => ready,
+            Pushed::Behind(_) if seq == 1 => {
+                // Sequences started over: the stream was made anew, so is the epoch.
+                match js.get_stream(STREAM).await {
+                    Ok(s) => epoch.store(epoch_of(s.cached_info()), Ordering::Release),
+                    Err(e) => tracing::warn!(error = %e, "stream info after a sequence reset"),
+                }
+                order.restart(1);
+                let Some(item) = decode(epoch.load(Ordering::Acquire)) else {
+                    continue;
+                };
+                match order.push(seq, item, std::time::Instant::now()) {
+                    Pushed::Ready(ready) => ready,
+                    Pushed::Behind(_) => continue,
+                }
+            }
+            Pushed::Behind(_) => {
+                // Past its wait: delivering it now would break the order subscribers
+                // rely on; they get it by replay.
+                counters.late.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+        };
+        for (event, local) in ready {
+            router.deliver(&event, local);
+        }
     }
     tracing::warn!("NATS live subscription ended");
+}
+
+async fn sleep_until(deadline: Option<std::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Publishes the queued drafts in order; acknowledgements are awaited up to
