@@ -8,12 +8,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use switchyard_e2e::{
-    free_port, Capture, Node, QuicChannel, QuicRefusal, SippCommand, WsChannel, ACCOUNT_SID,
-    AUTH_TOKEN, NUMBER,
+    free_port, Node, QuicChannel, QuicRefusal, WsChannel, ACCOUNT_SID, AUTH_TOKEN, NUMBER,
 };
 
-use super::events::{mint, node_with_two_accounts, open_sse, CALL_TYPES, OTHER_SID, OTHER_TOKEN};
-use super::{call_with_capture, tone_packets};
+use super::call_with_capture;
+use super::events::{
+    check_steered, check_steered_order, listening_caller, mint, node_with_two_accounts, open_sse,
+    CALL_TYPES, OTHER_SID, OTHER_TOKEN,
+};
 
 /// `extra_toml` with the QUIC channel on `port` (in its `[events]` table if it has one).
 fn with_quic(extra_toml: &str, port: u16) -> String {
@@ -317,12 +319,7 @@ fn publish_steers_the_call(quic: bool) -> Result<()> {
         let me = (ACCOUNT_SID, AUTH_TOKEN);
         Channel::WebSocket(open_ws(&node, ACCOUNT_SID, me, "", &[])?)
     };
-    let cmd = SippCommand::new("uac_wait_bye.xml")?
-        .target(&node.sip_target())
-        .args(&["-m", "1", "-s", NUMBER])
-        .timeout(Duration::from_secs(60));
-    let cap = Capture::start(cmd.media_port())?;
-    let sipp = cmd.spawn()?;
+    let (sipp, cap) = listening_caller(&node)?;
     let started = channel.until(|e| kind(e) == "gather.started");
     let call_sid = started.last().context("gather.started")?["call_sid"]
         .as_str()
@@ -331,28 +328,8 @@ fn publish_steers_the_call(quic: bool) -> Result<()> {
     let publish =
         json!({"op": "publish", "call_sid": call_sid, "name": "promo", "data": {"code": "7"}});
     ack(&channel.op(&publish)?, "publish");
-    let out = sipp.wait()?;
-    assert!(out.success(), "sipp failed: {out}");
-    std::thread::sleep(Duration::from_millis(200));
-    let packets = cap.stop()?;
-    let voice = hook.requests_to("/voice")?;
-    let steered = voice
-        .iter()
-        .find(|r| r.param("EventName") == Some("promo"))
-        .context("no request with the event")?;
-    assert_eq!(steered.param("EventData"), Some(r#"{"code":"7"}"#));
-    let rest = channel.until(is_completed);
-    let t = kinds(&rest);
-    let pos = |name: &str| t.iter().position(|x| x == name);
-    assert!(
-        pos("client.event") < pos("gather.ended") && pos("gather.ended") < pos("play.started"),
-        "{t:?}"
-    );
-    assert!(
-        tone_packets(&packets) >= 40,
-        "the tone was not heard: {} tone packets",
-        tone_packets(&packets)
-    );
+    check_steered(&hook, sipp, cap)?;
+    check_steered_order(&kinds(&channel.until(is_completed)));
     // Over: the call takes no more events.
     let late = json!({"op": "publish", "call_sid": call_sid, "name": "late"});
     refused(&channel.op(&late)?, "publish");

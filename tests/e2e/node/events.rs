@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use switchyard_e2e::http::request;
 use switchyard_e2e::{
-    AccountConfig, EventStream, Node, NodeConfig, Scenario, SippCommand, SseEvent, Webhook,
-    ACCOUNT_SID, AUTH_TOKEN, NUMBER, SIGNING_KEY,
+    AccountConfig, Capture, EventStream, Node, NodeConfig, Scenario, SippCommand, SippProcess,
+    SseEvent, Webhook, WebhookRequest, ACCOUNT_SID, AUTH_TOKEN, NUMBER, SIGNING_KEY,
 };
 
 use super::{call_with_capture, eventually, tone_packets};
@@ -426,70 +426,80 @@ fn a_webhook_sink_gets_signed_retried_posts() -> Result<()> {
     webhook_sink_receives_the_call("")
 }
 
-/// Acceptance 5: a client event during the Gather changes what the caller hears.
-pub fn client_event_steers_the_call(extra_toml: &str) -> Result<()> {
-    let (hook, node) = node_with_two_accounts(extra_toml)?;
-    let mut s = open_sse(&node, ACCOUNT_SID, "")?;
+/// A caller that only listens (the app's Gather waits), and a capture of what it hears.
+pub fn listening_caller(node: &Node) -> Result<(SippProcess, Capture)> {
     let cmd = SippCommand::new("uac_wait_bye.xml")?
         .target(&node.sip_target())
         .args(&["-m", "1", "-s", NUMBER])
         .timeout(Duration::from_secs(60));
-    let cap = switchyard_e2e::Capture::start(cmd.media_port())?;
-    let sipp = cmd.spawn()?;
-    let started = s.until(Duration::from_secs(10), |e| e.event == "gather.started");
-    let call_sid = started.last().context("gather.started")?.json()["call_sid"]
-        .as_str()
-        .context("sid")?
-        .to_owned();
-    let r = request(
-        "POST",
-        &node.http_url(&format!(
-            "/v1/Accounts/{ACCOUNT_SID}/Calls/{call_sid}/Events"
-        )),
-    )
-    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
-    .send_form(&[("Name", "promo"), ("Data", r#"{"code":"7"}"#)])?;
-    assert_eq!(r.status, 202, "{}", r.text());
+    let cap = Capture::start(cmd.media_port())?;
+    Ok((cmd.spawn()?, cap))
+}
+
+/// After the client event `promo` (`{"code":"7"}`) was published during the Gather:
+/// the call ends well, the app got the event as its next request (returned), and the
+/// caller heard the tone the app then chose.
+pub fn check_steered(hook: &Webhook, sipp: SippProcess, cap: Capture) -> Result<WebhookRequest> {
     let out = sipp.wait()?;
     assert!(out.success(), "sipp failed: {out}");
     std::thread::sleep(Duration::from_millis(200));
     let packets = cap.stop()?;
-    // The app got the event as its next request...
     let voice = hook.requests_to("/voice")?;
     let steered = voice
-        .iter()
+        .into_iter()
         .find(|r| r.param("EventName") == Some("promo"))
         .context("no request with the event")?;
     assert_eq!(steered.param("EventData"), Some(r#"{"code":"7"}"#));
-    assert!(steered.signature_valid);
-    // ...the Gather ended early, and the caller heard the tone the app chose.
-    let rest = s.until(Duration::from_secs(10), is_completed);
-    let t = types(&rest);
+    assert!(
+        tone_packets(&packets) >= 40,
+        "the tone was not heard: {} tone packets",
+        tone_packets(&packets)
+    );
+    Ok(steered)
+}
+
+/// The event types of a steered call: the client event, then the Gather's early end,
+/// then the app's Play.
+pub fn check_steered_order(t: &[String]) {
     let pos = |name: &str| t.iter().position(|x| x == name);
     assert!(
         pos("client.event") < pos("gather.ended") && pos("gather.ended") < pos("play.started"),
         "{t:?}"
     );
+}
+
+/// Acceptance 5: a client event during the Gather changes what the caller hears.
+pub fn client_event_steers_the_call(extra_toml: &str) -> Result<()> {
+    let (hook, node) = node_with_two_accounts(extra_toml)?;
+    let mut s = open_sse(&node, ACCOUNT_SID, "")?;
+    let (sipp, cap) = listening_caller(&node)?;
+    let started = s.until(Duration::from_secs(10), |e| e.event == "gather.started");
+    let call_sid = started.last().context("gather.started")?.json()["call_sid"]
+        .as_str()
+        .context("sid")?
+        .to_owned();
+    let events = node.http_url(&format!(
+        "/v1/Accounts/{ACCOUNT_SID}/Calls/{call_sid}/Events"
+    ));
+    let r = request("POST", &events)
+        .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+        .send_form(&[("Name", "promo"), ("Data", r#"{"code":"7"}"#)])?;
+    assert_eq!(r.status, 202, "{}", r.text());
+    let steered = check_steered(&hook, sipp, cap)?;
+    assert!(steered.signature_valid);
+    // The Gather ended early, by the client event.
+    let rest = s.until(Duration::from_secs(10), is_completed);
+    check_steered_order(&types(&rest));
     let ended = rest
         .iter()
         .find(|e| e.event == "gather.ended")
         .unwrap()
         .json();
     assert_eq!(ended["data"]["Interrupted"], "client-event");
-    assert!(
-        tone_packets(&packets) >= 40,
-        "the tone was not heard: {} tone packets",
-        tone_packets(&packets)
-    );
     // A call that is over takes no events (409: the call's state forbids it).
-    let r = request(
-        "POST",
-        &node.http_url(&format!(
-            "/v1/Accounts/{ACCOUNT_SID}/Calls/{call_sid}/Events"
-        )),
-    )
-    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
-    .send_form(&[("Name", "late")])?;
+    let r = request("POST", &events)
+        .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+        .send_form(&[("Name", "late")])?;
     assert_eq!(r.status, 409, "{}", r.text());
     Ok(())
 }
