@@ -174,7 +174,13 @@ impl BareServer {
         let app = axum::Router::new()
             .route("/v1/Accounts/{sid}/Events", axum::routing::get(bare_stream))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind(config.http.listen).await?;
+        // TCP_NODELAY, as the node sets it: the same socket options on both sides.
+        use axum::serve::ListenerExt as _;
+        let listener = tokio::net::TcpListener::bind(config.http.listen)
+            .await?
+            .tap_io(|s| {
+                let _ = s.set_nodelay(true);
+            });
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

@@ -68,14 +68,9 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
         calls: outbound,
     };
     let app = http::router(shared.clone(), api);
-    tokio::spawn(async move {
-        // `into_make_service`: each connection gets a clone of the router (an Arc), where
-        // serving the `Router` itself rebuilds its route table per connection (~14 KB
-        // each, which long-lived event streams hold for their lifetime).
-        if let Err(e) = axum::serve(http_listener, app.into_make_service()).await {
-            tracing::error!(error = %e, "HTTP server stopped");
-        }
-    });
+    // Each connection gets a clone of the router (an Arc); event streams get a
+    // connection of their own that holds no buffers between events.
+    tokio::spawn(http::serve(http_listener, app));
     tracing::info!(
         sip = %config.sip.listen,
         http = %config.http.listen,

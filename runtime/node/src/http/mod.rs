@@ -8,7 +8,11 @@ use axum::Router;
 use crate::shared::Shared;
 
 mod apps;
+mod serve;
+mod stream_conn;
 pub(crate) mod subscriptions;
+
+pub use serve::serve;
 
 /// The largest component an upload may carry.
 const MAX_APP_BYTES: usize = 32 << 20;

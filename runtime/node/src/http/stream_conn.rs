@@ -1,0 +1,306 @@
+//! An event-stream connection served without hyper (see [`super::serve`]): parse the
+//! head, hand the request to the router, then copy the response body to the socket
+//! as HTTP/1.1 chunks, with nothing buffered between events.
+//!
+//! The connection serves this one response and closes: an event stream ends only when
+//! its feed does (expiry, overflow, shutdown) or the client goes away.
+
+use std::io;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Version};
+use axum::Router;
+use futures_util::{FutureExt, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tower::ServiceExt;
+
+/// A client that takes no bytes for this long is dropped (its queue has overflowed
+/// long before, and the feed would only say so).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most request headers accepted.
+const MAX_HEADERS: usize = 64;
+
+/// The largest non-stream answer (an error's JSON) copied out.
+const MAX_PLAIN_BODY: usize = 64 * 1024;
+
+/// Serve the event-stream request whose whole head is `head`.
+pub async fn serve(mut stream: TcpStream, head: Vec<u8>, app: Router) {
+    let request = match parse(&head) {
+        Ok(r) => r,
+        Err(why) => {
+            let _ = write_plain(&mut stream, Version::HTTP_11, bad_request(why)).await;
+            return;
+        }
+    };
+    drop(head);
+    let version = request.version();
+    let response = match app.oneshot(request).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    let streaming = response.status() == StatusCode::OK
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    let _ = if streaming {
+        write_stream(&mut stream, version, response).await
+    } else {
+        write_plain(&mut stream, version, response).await
+    };
+}
+
+/// The request as the router expects it, or why it is malformed (400).
+fn parse(head: &[u8]) -> Result<Request<Body>, &'static str> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut headers);
+    match parsed.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) | Err(_) => return Err("malformed request head"),
+    }
+    let version = match parsed.version {
+        Some(0) => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(parsed.path.ok_or("no request target")?)
+        .version(version);
+    for h in parsed.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| "bad header name")?;
+        let value = HeaderValue::from_bytes(h.value).map_err(|_| "bad header value")?;
+        request = request.header(name, value);
+    }
+    request
+        .body(Body::empty())
+        .map_err(|_| "bad request target")
+}
+
+fn bad_request(why: &'static str) -> Response<Body> {
+    let mut r = Response::new(Body::from(why));
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    r
+}
+
+/// The status line and headers, ending with the blank line.
+fn head_bytes(version: Version, response: &Response<Body>, extra: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    let status = response.status();
+    let proto = if version == Version::HTTP_10 {
+        "HTTP/1.0"
+    } else {
+        "HTTP/1.1"
+    };
+    out.extend_from_slice(
+        format!(
+            "{proto} {} {}\r\n",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        )
+        .as_bytes(),
+    );
+    for (name, value) in response.headers() {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    for (name, value) in extra {
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// A whole answer (a refusal before the stream: 401, 403, 404, …), then close.
+async fn write_plain(
+    stream: &mut TcpStream,
+    version: Version,
+    response: Response<Body>,
+) -> io::Result<()> {
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, MAX_PLAIN_BODY)
+        .await
+        .unwrap_or_default();
+    let response = Response::from_parts(parts, Body::empty());
+    let length = body.len().to_string();
+    let mut out = head_bytes(
+        version,
+        &response,
+        &[("content-length", &length), ("connection", "close")],
+    );
+    out.extend_from_slice(&body);
+    write_all(stream, &out).await?;
+    stream.shutdown().await
+}
+
+/// The stream: the head, then every body frame as it comes, as one chunk per write
+/// (frames ready together share a write), until the body ends or the client leaves.
+async fn write_stream(
+    stream: &mut TcpStream,
+    version: Version,
+    response: Response<Body>,
+) -> io::Result<()> {
+    // RFC 9112 §7.1: "A recipient MUST be able to parse and decode the chunked transfer
+    // coding"; an HTTP/1.0 client cannot, so its stream is delimited by the close.
+    let chunked = version != Version::HTTP_10;
+    let extra: &[(&str, &str)] = if chunked {
+        &[("transfer-encoding", "chunked"), ("connection", "close")]
+    } else {
+        &[("connection", "close")]
+    };
+    let (parts, body) = response.into_parts();
+    let head = head_bytes(version, &Response::from_parts(parts, Body::empty()), extra);
+    write_all(stream, &head).await?;
+    drop(head);
+    let mut frames = body.into_data_stream();
+    loop {
+        let first = tokio::select! {
+            frame = frames.next() => frame,
+            gone = client_gone(stream) => {
+                gone?;
+                return Ok(());
+            }
+        };
+        let Some(Ok(first)) = first else { break };
+        // Frames already waiting go out in the same write; a lone frame (the usual case)
+        // is written from where it lies, with no copy.
+        match frames.next().now_or_never() {
+            Some(Some(Ok(second))) => {
+                let mut batch = vec![first, second];
+                while let Some(Some(Ok(more))) = frames.next().now_or_never() {
+                    batch.push(more);
+                }
+                write_all(stream, &encode(&batch, chunked)).await?;
+            }
+            _ => write_one(stream, first, chunked).await?,
+        }
+    }
+    if chunked {
+        write_all(stream, b"0\r\n\r\n").await?;
+    }
+    stream.shutdown().await
+}
+
+/// Resolves when the client closed its side (or the socket failed). Anything it sends
+/// after the request is ignored: this connection carries one response.
+async fn client_gone(stream: &TcpStream) -> io::Result<()> {
+    let mut scratch = [0u8; 64];
+    loop {
+        stream.readable().await?;
+        match stream.try_read(&mut scratch) {
+            Ok(0) => return Ok(()),
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The frames as one chunk (RFC 9112 §7.1: `chunk-size CRLF chunk-data CRLF`).
+fn encode(frames: &[Bytes], chunked: bool) -> Vec<u8> {
+    let len: usize = frames.iter().map(Bytes::len).sum();
+    let mut out = Vec::with_capacity(len + 16);
+    if chunked {
+        out.extend_from_slice(format!("{len:x}\r\n").as_bytes());
+    }
+    for f in frames {
+        out.extend_from_slice(f);
+    }
+    if chunked {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// One frame as one chunk: size line, frame and CRLF in one vectored write.
+async fn write_one(stream: &mut TcpStream, frame: Bytes, chunked: bool) -> io::Result<()> {
+    if !chunked {
+        return write_all(stream, &frame).await;
+    }
+    let (line, n) = size_line(frame.len());
+    let size = &line[..n];
+    let parts = [
+        io::IoSlice::new(size),
+        io::IoSlice::new(&frame),
+        io::IoSlice::new(b"\r\n"),
+    ];
+    let total = size.len() + frame.len() + 2;
+    let written = tokio::time::timeout(WRITE_TIMEOUT, stream.write_vectored(&parts))
+        .await
+        .map_err(|_| timed_out())??;
+    if written < total {
+        // A full socket buffer took part of it: the rest goes out in order.
+        let rest = encode(&[frame], true);
+        write_all(stream, &rest[written..]).await?;
+    }
+    Ok(())
+}
+
+/// `chunk-size CRLF` in hex, on the stack.
+fn size_line(len: usize) -> ([u8; 18], usize) {
+    let mut digits = [0u8; 16];
+    let mut i = digits.len();
+    let mut v = len;
+    loop {
+        i -= 1;
+        digits[i] = b"0123456789abcdef"[v & 0xf];
+        v >>= 4;
+        if v == 0 {
+            break;
+        }
+    }
+    let mut line = [0u8; 18];
+    let n = digits.len() - i;
+    line[..n].copy_from_slice(&digits[i..]);
+    line[n..n + 2].copy_from_slice(b"\r\n");
+    (line, n + 2)
+}
+
+fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "client stopped reading")
+}
+
+async fn write_all(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
+    tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(bytes))
+        .await
+        .map_err(|_| timed_out())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_ready_together_make_one_chunk() {
+        let frames = [
+            Bytes::from_static(b"id: 1\n\n"),
+            Bytes::from_static(b"x\n\n"),
+        ];
+        assert_eq!(encode(&frames, true), b"a\r\nid: 1\n\nx\n\n\r\n");
+        assert_eq!(encode(&frames, false), b"id: 1\n\nx\n\n");
+    }
+
+    #[test]
+    fn size_lines_are_lowercase_hex() {
+        for len in [0usize, 9, 10, 255, 4096, usize::MAX] {
+            let (line, n) = size_line(len);
+            assert_eq!(&line[..n], format!("{len:x}\r\n").as_bytes());
+        }
+    }
+
+    #[test]
+    fn the_head_is_parsed_into_the_request_the_router_sees() {
+        let head = b"GET /v1/Accounts/AC1/Events?types=call.* HTTP/1.1\r\n\
+                     Host: x\r\nLast-Event-ID: 1:0:5\r\n\r\n";
+        let r = parse(head).unwrap();
+        assert_eq!(r.uri().path(), "/v1/Accounts/AC1/Events");
+        assert_eq!(r.uri().query(), Some("types=call.*"));
+        assert_eq!(r.headers()["last-event-id"], "1:0:5");
+        assert_eq!(r.version(), Version::HTTP_11);
+        assert!(parse(b"GET /x HTTP/1.1\r\nBad Header\r\n\r\n").is_err());
+    }
+}
