@@ -81,6 +81,37 @@
 //! Outside a node (e.g. `cargo test` on your machine) these have local stand-ins: logs
 //! go to stderr, the session is a per-thread map, HTTP fails. So handlers are plain
 //! functions you can unit-test with [`Request::from_params`].
+//!
+//! ## Event filters
+//!
+//! The same crate writes the other kind of app: an event filter, run by the event
+//! router before it delivers an event to a subscription that names the filter. It gets
+//! an [`Event`] and answers with a [`Decision`]: pass it, drop it, or replace it with an
+//! edited copy. Here, subscribers see callers' numbers masked:
+//!
+//! ```
+//! use switchyard_sdk::{export_filter, Decision, Event};
+//!
+//! fn mask_caller(mut event: Event) -> Decision {
+//!     match event.get("From") {
+//!         Some(from) if from.starts_with('+') => {
+//!             event.set("From", "+***");
+//!             Decision::Replace(event)
+//!         }
+//!         _ => Decision::Pass,
+//!     }
+//! }
+//!
+//! export_filter!(mask_caller);
+//! # fn main() {}
+//! ```
+//!
+//! A filter is a component of its own (the `event-filter` world): one crate exports a
+//! handler with [`export_handler!`] or a filter with [`export_filter!`]. Filters may
+//! use [`log`] and [`clock`], the imports of their world; [`session`] and [`http`] are
+//! for call handlers only (the node does not link them for a filter, so it refuses a
+//! filter that calls them when it is deployed). Deploy one with
+//! `switchyard app deploy FILE --name NAME --kind event-filter`.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -91,12 +122,20 @@
 pub mod bindings;
 mod convert;
 mod error;
+mod event;
+mod filter;
+#[doc(hidden)]
+#[allow(unsafe_code, missing_docs, missing_debug_implementations)]
+#[allow(clippy::all)]
+pub mod filter_bindings;
 mod host;
 mod request;
 mod response;
 mod verbs;
 
 pub use error::AppError;
+pub use event::Event;
+pub use filter::Decision;
 pub use host::{clock, http, log, session};
 pub use request::{CallStatus, Direction, Request};
 pub use response::Response;
@@ -106,11 +145,12 @@ pub use verbs::{
     Redirect, RejectReason, Say, Sip, Verb,
 };
 
-/// Not public API: what [`export_handler!`] expands to.
+/// Not public API: what [`export_handler!`] and [`export_filter!`] expand to.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bindings;
-    pub use crate::convert::dispatch;
+    pub use crate::convert::{dispatch, dispatch_filter};
+    pub use crate::filter_bindings;
 }
 
 /// Exports `handler` as the app's `handle` function. The handler is any

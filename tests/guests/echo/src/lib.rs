@@ -12,7 +12,10 @@ fn echo(req: Request) -> Result<Response, AppError> {
         .param("ErrorCode")
         .map_or_else(|| "-".to_owned(), str::to_owned);
     let url = req.param("ErrorUrl").unwrap_or("-");
-    log::warn(format!("ErrorCode={code} ErrorUrl={url} path={}", req.path()));
+    log::warn(format!(
+        "ErrorCode={code} ErrorUrl={url} path={}",
+        req.path()
+    ));
     if let Some(target) = req.path().strip_prefix("/fetch/") {
         match http::get(&format!("http://{target}")) {
             Ok(resp) => log::warn(format!("fetch {target}: status {}", resp.status)),
