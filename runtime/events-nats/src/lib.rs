@@ -10,7 +10,9 @@
 //! - Live delivery: the stream republishes every stored message to `live.ev.>` with
 //!   its sequence in `Nats-Sequence`; each node has ONE core subscription there and
 //!   hands every event to its [`Router`]. There is never a JetStream consumer per
-//!   subscriber; replay uses a short-lived ephemeral consumer per call.
+//!   subscriber; replay uses a short-lived ephemeral consumer per call. A hole in the
+//!   live sequence (messages republished while the node was reconnecting) is read from
+//!   the stream after a short wait, so live subscribers still get every event in order.
 //! - [`Broker::publish`] never waits: drafts go through a bounded queue to a task that
 //!   publishes them in order and awaits the acknowledgements pipelined.
 
@@ -48,6 +50,9 @@ const QUEUE: usize = 65_536;
 const IN_FLIGHT: usize = 1_024;
 /// Messages asked for at a time when reading the stream for a replay.
 const REPLAY_BATCH: usize = 1_024;
+/// Live messages read from the stream at most per hole; past that the live path skips
+/// ahead rather than stall, and subscribers resume with replay.
+const FILL_MAX: u64 = 1_000;
 
 /// What the broker did so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,8 +66,10 @@ pub struct Stats {
     /// Live messages that were not events of this broker (no sequence, bad body).
     pub malformed: u64,
     /// Live messages that came after their wait in the reordering buffer and were not
-    /// delivered live (subscribers get them by replay).
+    /// delivered live (read from the stream meanwhile, or past retention).
     pub late: u64,
+    /// Live messages that never came and were read from the stream instead.
+    pub filled: u64,
 }
 
 #[derive(Debug, Default)]
@@ -72,6 +79,7 @@ struct Counters {
     dropped: AtomicU64,
     malformed: AtomicU64,
     late: AtomicU64,
+    filled: AtomicU64,
 }
 
 /// A broker on a NATS server with JetStream.
@@ -153,6 +161,7 @@ impl NatsBroker {
             dropped: c.dropped.load(Ordering::Relaxed),
             malformed: c.malformed.load(Ordering::Relaxed),
             late: c.late.load(Ordering::Relaxed),
+            filled: c.filled.load(Ordering::Relaxed),
         }
     }
 
@@ -352,6 +361,7 @@ async fn live(
                 None => break,
             },
             _ = sleep_until(deadline) => {
+                fill(&mut order, &js, &epoch, &node, &router, &counters).await;
                 for (event, local) in order.expire(std::time::Instant::now()) {
                     router.deliver(&event, local);
                 }
@@ -394,8 +404,9 @@ async fn live(
                 }
             }
             Pushed::Behind(_) => {
-                // Past its wait: delivering it now would break the order subscribers
-                // rely on; they get it by replay.
+                // Past its wait: it was read from the stream meanwhile (or is past
+                // retention); delivering it now would break the order subscribers
+                // rely on.
                 counters.late.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
@@ -405,6 +416,50 @@ async fn live(
         }
     }
     tracing::warn!("NATS live subscription ended");
+}
+
+/// Read the messages the live subscription missed from the stream and deliver them
+/// with whatever they release (see [`reorder::fill`]).
+async fn fill(
+    order: &mut Reorder<(Arc<switchyard_events::Event>, bool)>,
+    js: &Context,
+    epoch: &AtomicU64,
+    node: &str,
+    router: &Router,
+    counters: &Counters,
+) {
+    if order.missing().is_empty() {
+        return;
+    }
+    let stream = match js.get_stream(STREAM).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "live hole not filled: stream info");
+            return;
+        }
+    };
+    let read = |seq: u64| {
+        let stream = &stream;
+        async move {
+            let message = match stream.get_raw_message(seq).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::debug!(seq, error = %e, "live hole not filled");
+                    return None;
+                }
+            };
+            let headers = Some(&message.headers);
+            let id = EventId::new(epoch.load(Ordering::Acquire), 0, seq);
+            let event = wire::decode(&message.payload, id, wire::root(headers)?)?;
+            Some((Arc::new(event), wire::from_node(headers, node)))
+        }
+    };
+    let now = std::time::Instant::now();
+    let filled = reorder::fill(order, now, FILL_MAX, read, |(event, local)| {
+        router.deliver(&event, local);
+    })
+    .await;
+    counters.filled.fetch_add(filled, Ordering::Relaxed);
 }
 
 async fn sleep_until(deadline: Option<std::time::Instant>) {
