@@ -4,8 +4,11 @@
 //! Every channel (SSE, WebSocket, QUIC) reads a `Feed`; they differ only in framing.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::time::{Instant, Sleep};
 
 use switchyard_events::{Cursor, Entry, Event, EventId, Registration, Subscriber};
 
@@ -41,8 +44,47 @@ pub struct Feed {
     registration: Registration,
     pending: VecDeque<Arc<Event>>,
     cursor: Cursor,
-    deadline: Option<tokio::time::Instant>,
+    /// Armed once at open: the grant's expiry.
+    expiry: Option<Pin<Box<Sleep>>>,
+    /// The keep-alive timer, armed once; see [`Idle`].
+    idle: Option<Idle>,
     shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+/// "Nothing sent for `every`", without touching the timer per event: the timer stays
+/// armed, each event only notes the time, and a timer that fires early is pushed back
+/// to `last + every` (timer-wheel insertions per event cost more than a clock read).
+#[derive(Debug)]
+struct Idle {
+    every: Duration,
+    last: Instant,
+    timer: Pin<Box<Sleep>>,
+}
+
+impl Idle {
+    fn new(every: Duration) -> Self {
+        let now = Instant::now();
+        Self {
+            every,
+            last: now,
+            timer: Box::pin(tokio::time::sleep_until(now + every)),
+        }
+    }
+
+    /// Resolves once nothing was sent for `every`, then starts the next period.
+    async fn elapsed(&mut self) {
+        loop {
+            self.timer.as_mut().await;
+            let due = self.last + self.every;
+            let now = Instant::now();
+            if now >= due {
+                self.last = now;
+                self.timer.as_mut().reset(now + self.every);
+                return;
+            }
+            self.timer.as_mut().reset(due);
+        }
+    }
 }
 
 impl Feed {
@@ -84,9 +126,10 @@ impl Feed {
                     .filter(|e| entries.iter().any(|x| x.spec.matches(e))),
             );
         }
-        let deadline = grant.expires_at.map(|at| {
+        let expiry = grant.expires_at.map(|at| {
             let now = crate::shared::now_ms() as u64;
-            tokio::time::Instant::now() + Duration::from_millis((at * 1000).saturating_sub(now))
+            let at = Instant::now() + Duration::from_millis((at * 1000).saturating_sub(now));
+            Box::pin(tokio::time::sleep_until(at))
         });
         let shutdown = shared.shutting_down();
         Ok(Self {
@@ -94,7 +137,8 @@ impl Feed {
             registration,
             pending,
             cursor,
-            deadline,
+            expiry,
+            idle: None,
             shutdown,
         })
     }
@@ -108,14 +152,26 @@ impl Feed {
         }
     }
 
-    /// [`Feed::next`], or `Ok(None)` when nothing came for `idle` (time for a
-    /// keep-alive). Only the wait for a delivery is raced against the idle timer, never
-    /// a running filter, so an idle wake-up loses no event.
+    /// [`Feed::next`], or `Ok(None)` when nothing was sent for `idle` (time for a
+    /// keep-alive). Only the wait for a delivery is raced against the timers, never a
+    /// running filter, so an idle wake-up loses no event.
     pub async fn next_within(
         &mut self,
         idle: Option<Duration>,
     ) -> Result<Option<Arc<Event>>, Closed> {
-        let idle = idle.map(|d| tokio::time::Instant::now() + d);
+        if let Some(every) = idle {
+            if self.idle.as_ref().is_none_or(|i| i.every != every) {
+                self.idle = Some(Idle::new(every));
+            }
+        }
+        let sent = self.next_event(idle.is_some()).await?;
+        if let (Some(_), Some(i)) = (&sent, self.idle.as_mut()) {
+            i.last = Instant::now();
+        }
+        Ok(sent)
+    }
+
+    async fn next_event(&mut self, keep_alive: bool) -> Result<Option<Arc<Event>>, Closed> {
         loop {
             if let Some(e) = self.pending.pop_front() {
                 // The gap event carries the cursor's own id (set when the feed opened).
@@ -139,12 +195,12 @@ impl Feed {
             if self.registration.subscriber.overflowed() && self.registration.rx.is_empty() {
                 return Err(Closed::Overflowed);
             }
-            let deadline = self.deadline;
+            let idle = self.idle.as_mut().filter(|_| keep_alive);
             let delivery = tokio::select! {
                 d = self.registration.rx.recv() => d,
-                _ = sleep_until(deadline) => return Err(Closed::Expired),
+                _ = expired(self.expiry.as_mut()) => return Err(Closed::Expired),
                 _ = self.shutdown.wait_for(|s| *s) => return Err(Closed::Shutdown),
-                _ = sleep_until(idle) => return Ok(None),
+                _ = quiet(idle) => return Ok(None),
             };
             let Some(d) = delivery else {
                 return Err(Closed::Shutdown);
@@ -235,9 +291,36 @@ impl Subscriptions {
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
+async fn expired(expiry: Option<&mut Pin<Box<Sleep>>>) {
+    match expiry {
+        Some(timer) => timer.as_mut().await,
         None => std::future::pending().await,
+    }
+}
+
+async fn quiet(idle: Option<&mut Idle>) {
+    match idle {
+        Some(idle) => idle.elapsed().await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_keep_alive_comes_after_a_quiet_period_counted_from_the_last_event() {
+        let every = Duration::from_secs(15);
+        let t0 = Instant::now();
+        let mut idle = Idle::new(every);
+        // An event at 10 s pushes the first keep-alive to 25 s, not 15 s.
+        tokio::time::advance(Duration::from_secs(10)).await;
+        idle.last = Instant::now();
+        idle.elapsed().await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(25));
+        // Then one every 15 s while nothing is sent.
+        idle.elapsed().await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(40));
     }
 }
