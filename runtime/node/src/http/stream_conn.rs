@@ -102,7 +102,17 @@ fn head_bytes(version: Version, response: &Response<Body>, extra: &[(&str, &str)
         )
         .as_bytes(),
     );
+    // The framing is this connection's to state (in `extra`), once.
+    let framing = [
+        header::CONTENT_LENGTH,
+        header::TRANSFER_ENCODING,
+        header::CONNECTION,
+        header::DATE,
+    ];
     for (name, value) in response.headers() {
+        if framing.contains(name) {
+            continue;
+        }
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
@@ -111,7 +121,10 @@ fn head_bytes(version: Version, response: &Response<Body>, extra: &[(&str, &str)
     for (name, value) in extra {
         out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
     }
-    out.extend_from_slice(b"\r\n");
+    // RFC 9110 §6.6.1: "An origin server with a clock ... MUST generate a Date header
+    // field" in its 2xx, 3xx and 4xx responses.
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+    out.extend_from_slice(format!("date: {date}\r\n\r\n").as_bytes());
     out
 }
 
@@ -290,6 +303,34 @@ mod tests {
             let (line, n) = size_line(len);
             assert_eq!(&line[..n], format!("{len:x}\r\n").as_bytes());
         }
+    }
+
+    #[test]
+    fn the_head_states_its_framing_once() {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from_static("99"));
+        h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+        let head = head_bytes(
+            Version::HTTP_11,
+            &r,
+            &[("content-length", "12"), ("connection", "close")],
+        );
+        let text = String::from_utf8(head).unwrap();
+        assert!(text.starts_with("HTTP/1.1 401 Unauthorized\r\n"), "{text}");
+        assert!(text.ends_with("\r\n\r\n"), "{text}");
+        let lines: Vec<&str> = text.trim_end().split("\r\n").skip(1).collect();
+        let named = |n: &str| lines.iter().filter(|l| l.starts_with(n)).count();
+        assert_eq!(named("content-length: 12"), 1, "{text}");
+        assert_eq!(named("content-length"), 1, "{text}");
+        assert_eq!(named("connection"), 1, "{text}");
+        assert_eq!(named("content-type: application/json"), 1, "{text}");
+        assert_eq!(named("date: "), 1, "{text}");
     }
 
     #[test]
