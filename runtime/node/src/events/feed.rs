@@ -160,18 +160,17 @@ impl Feed {
         idle: Option<Duration>,
     ) -> Result<Option<Arc<Event>>, Closed> {
         if let Some(every) = idle {
-            if self.idle.as_ref().is_none_or(|i| i.every != every) {
-                self.idle = Some(Idle::new(every));
-            }
+            // A feed has one reader, which asks for one period throughout.
+            self.idle.get_or_insert_with(|| Idle::new(every));
         }
-        let sent = self.next_event(idle.is_some()).await?;
+        let sent = self.next_event().await?;
         if let (Some(_), Some(i)) = (&sent, self.idle.as_mut()) {
             i.last = Instant::now();
         }
         Ok(sent)
     }
 
-    async fn next_event(&mut self, keep_alive: bool) -> Result<Option<Arc<Event>>, Closed> {
+    async fn next_event(&mut self) -> Result<Option<Arc<Event>>, Closed> {
         loop {
             if let Some(e) = self.pending.pop_front() {
                 // The gap event carries the cursor's own id (set when the feed opened).
@@ -195,12 +194,11 @@ impl Feed {
             if self.registration.subscriber.overflowed() && self.registration.rx.is_empty() {
                 return Err(Closed::Overflowed);
             }
-            let idle = self.idle.as_mut().filter(|_| keep_alive);
             let delivery = tokio::select! {
                 d = self.registration.rx.recv() => d,
                 _ = expired(self.expiry.as_mut()) => return Err(Closed::Expired),
                 _ = self.shutdown.wait_for(|s| *s) => return Err(Closed::Shutdown),
-                _ = quiet(idle) => return Ok(None),
+                _ = quiet(self.idle.as_mut()) => return Ok(None),
             };
             let Some(d) = delivery else {
                 return Err(Closed::Shutdown);

@@ -26,7 +26,7 @@ use tokio::net::{TcpListener, TcpStream};
 const FIRST_LINE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest request head read here; a longer one goes to hyper, which refuses it.
-pub(super) const MAX_HEAD: usize = 16 * 1024;
+const MAX_HEAD: usize = 16 * 1024;
 
 /// Accept connections until the runtime stops.
 pub async fn serve(listener: TcpListener, app: Router) {
@@ -134,7 +134,7 @@ async fn sniff(stream: &mut TcpStream) -> io::Result<Option<Head>> {
 }
 
 /// `GET /v1/Accounts/{AccountSid}/Events[?query] HTTP/1.x`.
-pub(super) fn is_event_stream_line(line: &[u8]) -> bool {
+fn is_event_stream_line(line: &[u8]) -> bool {
     let Ok(line) = std::str::from_utf8(line) else {
         return false;
     };

@@ -216,9 +216,10 @@ async fn client_gone(stream: &TcpStream) -> io::Result<()> {
 /// The frames as one chunk (RFC 9112 §7.1: `chunk-size CRLF chunk-data CRLF`).
 fn encode(frames: &[Bytes], chunked: bool) -> Vec<u8> {
     let len: usize = frames.iter().map(Bytes::len).sum();
-    let mut out = Vec::with_capacity(len + 16);
+    let mut out = Vec::with_capacity(len + 20);
+    let (line, n) = size_line(len);
     if chunked {
-        out.extend_from_slice(format!("{len:x}\r\n").as_bytes());
+        out.extend_from_slice(&line[..n]);
     }
     for f in frames {
         out.extend_from_slice(f);
@@ -229,48 +230,32 @@ fn encode(frames: &[Bytes], chunked: bool) -> Vec<u8> {
     out
 }
 
-/// One frame as one chunk: size line, frame and CRLF in one vectored write.
+/// One frame as one chunk, written from where it lies: size line, frame and CRLF in
+/// one vectored write.
 async fn write_one(stream: &mut TcpStream, frame: Bytes, chunked: bool) -> io::Result<()> {
-    if !chunked {
-        return write_all(stream, &frame).await;
-    }
     let (line, n) = size_line(frame.len());
-    let size = &line[..n];
-    let parts = [
-        io::IoSlice::new(size),
+    let mut parts = [
+        io::IoSlice::new(&line[..n]),
         io::IoSlice::new(&frame),
         io::IoSlice::new(b"\r\n"),
     ];
-    let total = size.len() + frame.len() + 2;
-    let written = tokio::time::timeout(WRITE_TIMEOUT, stream.write_vectored(&parts))
-        .await
-        .map_err(|_| timed_out())??;
-    if written < total {
-        // A full socket buffer took part of it: the rest goes out in order.
-        let rest = encode(&[frame], true);
-        write_all(stream, &rest[written..]).await?;
-    }
-    Ok(())
+    let parts = if chunked {
+        &mut parts[..]
+    } else {
+        &mut parts[1..2]
+    };
+    write_all_vectored(stream, parts).await
 }
 
 /// `chunk-size CRLF` in hex, on the stack.
 fn size_line(len: usize) -> ([u8; 18], usize) {
-    let mut digits = [0u8; 16];
-    let mut i = digits.len();
-    let mut v = len;
-    loop {
-        i -= 1;
-        digits[i] = b"0123456789abcdef"[v & 0xf];
-        v >>= 4;
-        if v == 0 {
-            break;
-        }
-    }
+    use std::io::Write;
     let mut line = [0u8; 18];
-    let n = digits.len() - i;
-    line[..n].copy_from_slice(&digits[i..]);
-    line[n..n + 2].copy_from_slice(b"\r\n");
-    (line, n + 2)
+    let mut rest = &mut line[..];
+    // 16 hex digits and CRLF always fit.
+    let _ = write!(rest, "{len:x}\r\n");
+    let n = 18 - rest.len();
+    (line, n)
 }
 
 fn timed_out() -> io::Error {
@@ -278,7 +263,25 @@ fn timed_out() -> io::Error {
 }
 
 async fn write_all(stream: &mut TcpStream, bytes: &[u8]) -> io::Result<()> {
-    tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(bytes))
+    write_all_vectored(stream, &mut [io::IoSlice::new(bytes)]).await
+}
+
+/// Every byte of `parts`, in order, however the socket splits them.
+async fn write_all_vectored(
+    stream: &mut TcpStream,
+    mut parts: &mut [io::IoSlice<'_>],
+) -> io::Result<()> {
+    let all = async {
+        while !parts.is_empty() {
+            let n = stream.write_vectored(parts).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            io::IoSlice::advance_slices(&mut parts, n);
+        }
+        Ok(())
+    };
+    tokio::time::timeout(WRITE_TIMEOUT, all)
         .await
         .map_err(|_| timed_out())?
 }
@@ -295,6 +298,25 @@ mod tests {
         ];
         assert_eq!(encode(&frames, true), b"a\r\nid: 1\n\nx\n\n\r\n");
         assert_eq!(encode(&frames, false), b"id: 1\n\nx\n\n");
+    }
+
+    #[tokio::test]
+    async fn a_frame_larger_than_the_socket_buffer_arrives_whole_and_in_order() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let (mut peer, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            peer.read_to_end(&mut got).await.unwrap();
+            got
+        });
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        // Several MiB: the kernel takes it in several partial writes.
+        let frame = Bytes::from((0..6_000_000u32).map(|i| i as u8).collect::<Vec<u8>>());
+        write_one(&mut stream, frame.clone(), true).await.unwrap();
+        stream.shutdown().await.unwrap();
+        assert_eq!(reader.await.unwrap(), encode(&[frame], true));
     }
 
     #[test]
