@@ -14,40 +14,40 @@
 //!   live sequence (messages republished while the node was reconnecting) is read from
 //!   the stream after a short wait, so live subscribers still get every event in order.
 //! - [`Broker::publish`] never waits: drafts go through a bounded queue to a task that
-//!   publishes them in order and awaits the acknowledgements pipelined.
+//!   publishes them in order; the stored copy coming back live is the acknowledgement
+//!   (see [`publish`]).
+//! - The connection, the publisher and the live subscription run on the broker's own
+//!   thread, apart from the node's runtime.
 
+mod publish;
 mod reorder;
 mod wire;
 
 use std::collections::hash_map::RandomState;
-use std::future::IntoFuture;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy};
-use async_nats::jetstream::context::PublishError;
 use async_nats::jetstream::stream::{self, Republish};
 use async_nats::jetstream::{self, Context};
-use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use switchyard_events::{BoxFuture, Broker, Draft, Error, EventId, Replay};
 use switchyard_events::{Retention, Router};
 
 use reorder::{Pushed, Reorder};
 use switchyard_types::AccountSid;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
+pub use publish::WINDOW as PUBLISH_WINDOW;
 pub use wire::{LIVE_SUBJECTS, SUBJECTS};
 
 /// The JetStream stream that is the replay log.
 pub const STREAM: &str = "SWITCHYARD_EVENTS";
 /// Drafts waiting to be published; past this, [`Broker::publish`] drops and counts.
 const QUEUE: usize = 65_536;
-/// Publications whose acknowledgement is awaited at once.
-const IN_FLIGHT: usize = 1_024;
 /// Messages asked for at a time when reading the stream for a replay.
 const REPLAY_BATCH: usize = 1_024;
 /// Live messages read from the stream at most per hole; past that the live path skips
@@ -57,10 +57,13 @@ const FILL_MAX: u64 = 1_000;
 /// What the broker did so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Drafts stored by JetStream (acknowledged).
+    /// Drafts stored by JetStream: their stored copy came back on the live
+    /// subscription (see [`publish`]).
     pub published: u64,
-    /// Drafts JetStream did not acknowledge, or that could not be sent.
+    /// Drafts that could not be sent (no connection, or a type no subject can carry).
     pub failed: u64,
+    /// Drafts sent whose stored copy did not come back within the publisher's wait.
+    pub unconfirmed: u64,
     /// Drafts dropped because the queue was full (NATS too slow or away).
     pub dropped: u64,
     /// Live messages that were not events of this broker (no sequence, bad body).
@@ -76,10 +79,13 @@ pub struct Stats {
 struct Counters {
     published: AtomicU64,
     failed: AtomicU64,
+    unconfirmed: AtomicU64,
     dropped: AtomicU64,
     malformed: AtomicU64,
     late: AtomicU64,
     filled: AtomicU64,
+    /// Woken by every own event that comes back stored (the publisher's window).
+    echo: tokio::sync::Notify,
 }
 
 /// A broker on a NATS server with JetStream.
@@ -105,42 +111,43 @@ impl NatsBroker {
         router: Arc<Router>,
         retention: Retention,
     ) -> Result<Arc<NatsBroker>, Error> {
-        let client = async_nats::connect(url).await.map_err(broker)?;
-        let js = jetstream::new(client.clone());
-        let info = js
-            .create_or_update_stream(stream_config(retention))
-            .await
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let url = url.to_owned();
+        // The NATS connection, the publisher and the live subscription run on a thread
+        // of their own: an event's way through the broker (queue, socket, server,
+        // socket, router) never waits in the node's run queue behind the tasks writing
+        // to subscribers, which is where it would spend its time under load.
+        std::thread::Builder::new()
+            .name("switchyard-nats".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(broker(e)));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match start(&url, router, retention).await {
+                        Ok((broker, publish)) => {
+                            let _ = ready_tx.send(Ok(broker));
+                            // Ends when the broker is dropped (the queue closes), after
+                            // the last ack; the runtime, and the live task, go with it.
+                            publish.await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })
             .map_err(broker)?;
-        let epoch = Arc::new(AtomicU64::new(epoch_of(&info)));
-        let node = node_id();
-        let counters = Arc::<Counters>::default();
-
-        let subscriber = client.subscribe(LIVE_SUBJECTS).await.map_err(broker)?;
-        // The server has the subscription once it answers a ping: nothing stored after
-        // connect returns can be republished before it.
-        client.flush().await.map_err(broker)?;
-        let live = tokio::spawn(live(
-            subscriber,
-            router,
-            js.clone(),
-            epoch.clone(),
-            node.clone(),
-            counters.clone(),
-        ))
-        .abort_handle();
-
-        let (tx, rx) = mpsc::channel(QUEUE);
-        // Ends when the broker is dropped (the queue closes), after the last ack.
-        tokio::spawn(publisher(js.clone(), rx, node.clone(), counters.clone()));
-
-        Ok(Arc::new(NatsBroker {
-            js,
-            node,
-            epoch,
-            tx,
-            counters,
-            live,
-        }))
+        ready_rx
+            .await
+            .map_err(|_| Error::Broker("the NATS thread ended before connecting".into()))?
     }
 
     /// This node's id (the `Sw-Node` header of what it publishes).
@@ -158,6 +165,7 @@ impl NatsBroker {
         Stats {
             published: c.published.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
+            unconfirmed: c.unconfirmed.load(Ordering::Relaxed),
             dropped: c.dropped.load(Ordering::Relaxed),
             malformed: c.malformed.load(Ordering::Relaxed),
             late: c.late.load(Ordering::Relaxed),
@@ -304,6 +312,50 @@ impl Broker for NatsBroker {
     }
 }
 
+/// Connect, ensure the stream, subscribe and start the live task (on the calling
+/// runtime: the broker's own thread). Returns the broker and its publisher, to be run.
+async fn start(
+    url: &str,
+    router: Arc<Router>,
+    retention: Retention,
+) -> Result<(Arc<NatsBroker>, impl std::future::Future<Output = ()>), Error> {
+    let client = async_nats::connect(url).await.map_err(broker)?;
+    let js = jetstream::new(client.clone());
+    let info = js
+        .create_or_update_stream(stream_config(retention))
+        .await
+        .map_err(broker)?;
+    let epoch = Arc::new(AtomicU64::new(epoch_of(&info)));
+    let node = node_id();
+    let counters = Arc::<Counters>::default();
+
+    let subscriber = client.subscribe(LIVE_SUBJECTS).await.map_err(broker)?;
+    // The server has the subscription once it answers a ping: nothing stored after
+    // connect returns can be republished before it.
+    client.flush().await.map_err(broker)?;
+    let live = tokio::spawn(live(
+        subscriber,
+        router,
+        js.clone(),
+        epoch.clone(),
+        node.clone(),
+        counters.clone(),
+    ))
+    .abort_handle();
+
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let publish = publish::publisher(client, rx, node.clone(), counters.clone());
+    let broker = Arc::new(NatsBroker {
+        js,
+        node,
+        epoch,
+        tx,
+        counters,
+        live,
+    });
+    Ok((broker, publish))
+}
+
 fn stream_config(retention: Retention) -> stream::Config {
     stream::Config {
         name: STREAM.to_owned(),
@@ -363,7 +415,7 @@ async fn live(
             _ = sleep_until(deadline) => {
                 fill(&mut order, &js, &epoch, &node, &router, &counters).await;
                 for (event, local) in order.expire(std::time::Instant::now()) {
-                    router.deliver(&event, local);
+                    deliver(&router, &counters, &event, local);
                 }
                 continue;
             }
@@ -412,10 +464,26 @@ async fn live(
             }
         };
         for (event, local) in ready {
-            router.deliver(&event, local);
+            deliver(&router, &counters, &event, local);
         }
     }
     tracing::warn!("NATS live subscription ended");
+}
+
+/// Hand a stored event to the router. One of this node's own is also the confirmation
+/// that JetStream stored what the publisher sent (counted first, so whoever sees the
+/// delivery sees the count).
+fn deliver(
+    router: &Router,
+    counters: &Counters,
+    event: &Arc<switchyard_events::Event>,
+    local: bool,
+) {
+    if local {
+        counters.published.fetch_add(1, Ordering::Relaxed);
+        counters.echo.notify_one();
+    }
+    router.deliver(event, local);
 }
 
 /// Read the messages the live subscription missed from the stream and deliver them
@@ -456,7 +524,7 @@ async fn fill(
     };
     let now = std::time::Instant::now();
     let filled = reorder::fill(order, now, FILL_MAX, read, |(event, local)| {
-        router.deliver(&event, local);
+        deliver(router, counters, &event, local);
     })
     .await;
     counters.filled.fetch_add(filled, Ordering::Relaxed);
@@ -466,44 +534,5 @@ async fn sleep_until(deadline: Option<std::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d.into()).await,
         None => std::future::pending().await,
-    }
-}
-
-/// Publishes the queued drafts in order; acknowledgements are awaited up to
-/// [`IN_FLIGHT`] at a time.
-async fn publisher(js: Context, mut rx: mpsc::Receiver<Draft>, node: String, c: Arc<Counters>) {
-    let mut acks = FuturesUnordered::new();
-    let count = |r: Result<_, PublishError>| match r {
-        Ok(_) => {
-            c.published.fetch_add(1, Ordering::Relaxed);
-        }
-        Err(e) => {
-            let n = c.failed.fetch_add(1, Ordering::Relaxed);
-            if (n + 1).is_power_of_two() {
-                tracing::warn!(error = %e, failed = n + 1, "NATS publish failed");
-            }
-        }
-    };
-    loop {
-        tokio::select! {
-            biased;
-            Some(r) = acks.next(), if !acks.is_empty() => count(r),
-            draft = rx.recv(), if acks.len() < IN_FLIGHT => {
-                let Some(draft) = draft else { break };
-                let Some(subject) = wire::subject(&draft) else {
-                    c.failed.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(event_type = %draft.event_type, "not publishable: the type cannot end a NATS subject");
-                    continue;
-                };
-                let (headers, body) = wire::encode(draft, &node);
-                match js.publish_with_headers(subject, headers, body).await {
-                    Ok(ack) => acks.push(ack.into_future()),
-                    Err(e) => count(Err(e)),
-                }
-            }
-        }
-    }
-    while let Some(r) = acks.next().await {
-        count(r);
     }
 }

@@ -275,3 +275,55 @@ async fn a_stream_created_anew_is_a_new_epoch() {
     assert_eq!(r.gap, Some((GapReason::Epoch, new[0].id)));
     assert_eq!(seqs(&r.events), vec![1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_stream_gone_the_publisher_counts_the_unconfirmed_and_goes_on() {
+    let server = NatsServer::start();
+    let router = Router::new(1024);
+    let broker = NatsBroker::connect(&server.url, router.clone(), Retention::default())
+        .await
+        .expect("connect");
+    let a = AccountSid::random();
+    let mut reg = subscribe(&router, a, a, true);
+
+    // A type no subject can end with is refused, not sent.
+    let mut bad = draft(a, a, 0, "one");
+    bad.event_type = "gather ended".into();
+    broker.publish(bad);
+    broker.publish(draft(a, a, 1, "one"));
+    receive(&mut reg, 1).await;
+    assert_eq!(broker.stats().failed, 1);
+    assert_eq!(broker.stats().published, 1, "the stored copy came back");
+
+    // Nothing stores what is published now: a full window of sends gets no copy back.
+    let client = async_nats::connect(&server.url).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    js.delete_stream(switchyard_events_nats::STREAM)
+        .await
+        .expect("stream deleted");
+    let window = switchyard_events_nats::PUBLISH_WINDOW;
+    for n in 0..window + 5 {
+        broker.publish(draft(a, a, n as usize, "one"));
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while broker.stats().unconfirmed < window {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            broker.stats()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(broker.stats().unconfirmed, window);
+    assert_eq!(broker.stats().published, 1);
+
+    // The publisher went on: once a stream exists again, the next event is stored and
+    // delivered (sequence 1 of the new stream).
+    let _second = NatsBroker::connect(&server.url, Router::new(16), Retention::default())
+        .await
+        .expect("the stream is created again");
+    broker.publish(draft(a, a, 7, "one"));
+    let got = receive(&mut reg, 1).await;
+    assert_eq!((got[0].id.seq, n_of(&got[0])), (1, 7));
+    assert_eq!(broker.stats().published, 2);
+}
