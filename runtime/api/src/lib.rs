@@ -15,7 +15,7 @@ mod date;
 mod error;
 mod notifications;
 mod numbers;
-mod openapi;
+pub mod openapi;
 mod paging;
 mod params;
 mod tokens;
@@ -31,6 +31,7 @@ use switchyard_types::CallSid;
 
 pub use error::Error;
 pub use openapi::openapi;
+pub use params::Params;
 
 /// The error type of the API, by the name the call control uses.
 pub type ApiError = Error;
@@ -125,9 +126,26 @@ pub(crate) fn now_ms() -> i64 {
 
 /// Every route of the API, ready to merge into the node's router.
 pub fn router(state: ApiState) -> Router {
+    router_documented(state, openapi())
+}
+
+/// [`router`], serving `doc` at `GET /openapi.json`: the API's own document extended
+/// with the routes of whoever merges this router into theirs.
+pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
     const ACC: &str = "/2010-04-01/Accounts/{account}";
+    // Rendered once: the document never changes while the router lives.
+    let doc = axum::body::Bytes::from(doc.to_string());
+    let serve = move || {
+        let doc = doc.clone();
+        async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                doc,
+            )
+        }
+    };
     Router::new()
-        .route("/openapi.json", get(openapi::serve))
+        .route("/openapi.json", get(serve))
         .route(
             "/2010-04-01/Accounts.json",
             get(accounts::list).post(accounts::create),

@@ -4,28 +4,27 @@
 //! the schemas, so data valid by the document is accepted and data invalid by it is
 //! refused. Paths keep Twilio's `.json` suffix as a literal part of the template.
 
-use axum::Json;
 use serde_json::{json, Map, Value};
 
 const SID_HEX: &str = "[0-9a-f]{32}";
 
-fn sid_schema(prefix: &str) -> Value {
+pub fn sid_schema(prefix: &str) -> Value {
     json!({"type": "string", "pattern": format!("^{prefix}{SID_HEX}$")})
 }
 
-fn nullable(schema: Value) -> Value {
+pub fn nullable(schema: Value) -> Value {
     let mut s = schema;
     s["nullable"] = json!(true);
     s
 }
 
-fn string() -> Value {
+pub fn string() -> Value {
     json!({"type": "string"})
 }
 
 /// Absolute http(s) URLs whose host is a name (never a bare number, which URL parsers
 /// read as an IPv4 address).
-fn url_schema() -> Value {
+pub fn url_schema() -> Value {
     json!({
         "type": "string",
         "pattern": "^https?://[a-z][a-z0-9-]{0,20}(\\.[a-z][a-z0-9-]{0,20}){0,3}(/[A-Za-z0-9._~-]{0,20}){0,4}$",
@@ -68,15 +67,15 @@ fn friendly_name_schema() -> Value {
     json!({"type": "string", "maxLength": 64})
 }
 
-fn obj(required: &[&str], properties: Value) -> Value {
+pub fn obj(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
 }
 
-fn reference(name: &str) -> Value {
+pub fn reference(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
-fn json_response(description: &str, schema: &str) -> Value {
+pub fn json_response(description: &str, schema: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": reference(schema)}}})
 }
 
@@ -108,17 +107,17 @@ fn errors(codes: &[u16]) -> Map<String, Value> {
     m
 }
 
-fn responses(ok: (u16, Value), codes: &[u16]) -> Value {
+pub fn responses(ok: (u16, Value), codes: &[u16]) -> Value {
     let mut m = errors(codes);
     m.insert(ok.0.to_string(), ok.1);
     Value::Object(m)
 }
 
-fn path_param(name: &str, prefix: &str) -> Value {
+pub fn path_param(name: &str, prefix: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": sid_schema(prefix)})
 }
 
-fn query_param(name: &str, schema: Value) -> Value {
+pub fn query_param(name: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema})
 }
 
@@ -142,18 +141,18 @@ fn paging_params() -> Vec<Value> {
 }
 
 /// A form body; `required` when the operation cannot do without one.
-fn form_body(required: bool, schema: Value) -> Value {
+pub fn form_body(required: bool, schema: Value) -> Value {
     json!({"required": required, "content": {"application/x-www-form-urlencoded": {"schema": schema}}})
 }
 
 /// An optional form body (every field optional).
-fn form(schema: Value) -> Value {
+pub fn form(schema: Value) -> Value {
     form_body(false, schema)
 }
 
 /// `json_response` with OpenAPI links from the created resource to its own operations,
 /// so stateful testing reaches real resources.
-fn created(description: &str, schema: &str, links: &[(&str, &str, &str)]) -> Value {
+pub fn created(description: &str, schema: &str, links: &[(&str, &str, &str)]) -> Value {
     let mut r = json_response(description, schema);
     let mut m = Map::new();
     for (name, operation_ref, param) in links {
@@ -170,14 +169,14 @@ fn created(description: &str, schema: &str, links: &[(&str, &str, &str)]) -> Val
 }
 
 /// A JSON pointer to an operation of `path` in this document.
-fn op_ref(path: &str, method: &str) -> String {
+pub fn op_ref(path: &str, method: &str) -> String {
     format!(
         "#/paths/{}/{method}",
         path.replace('~', "~0").replace('/', "~1")
     )
 }
 
-fn op(summary: &str, params: Vec<Value>, body: Option<Value>, responses: Value) -> Value {
+pub fn op(summary: &str, params: Vec<Value>, body: Option<Value>, responses: Value) -> Value {
     let mut o = json!({"summary": summary, "parameters": params, "responses": responses});
     if let Some(b) = body {
         o["requestBody"] = b;
@@ -557,11 +556,6 @@ pub fn openapi() -> Value {
         "security": [{"basicAuth": []}],
         "paths": paths(),
     })
-}
-
-/// `GET /openapi.json`.
-pub async fn serve() -> Json<Value> {
-    Json(openapi())
 }
 
 #[cfg(test)]

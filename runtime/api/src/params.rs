@@ -18,6 +18,11 @@ impl Params {
             .map_err(|e| Error::param("body", format!("not form-encoded: {e}")))
     }
 
+    /// The pairs, in the order sent.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.0
+    }
+
     /// Decode an optional query string.
     pub fn query(raw: Option<&str>) -> Result<Self, Error> {
         Self::parse(raw.unwrap_or("").as_bytes())

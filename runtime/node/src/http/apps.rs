@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -82,11 +82,15 @@ pub async fn deploy(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(sid): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
     let result = (|| {
         let account = account(&shared, &headers, &sid)?;
+        let q: HashMap<String, String> = switchyard_api::Params::query(query.as_deref())?
+            .into_pairs()
+            .into_iter()
+            .collect();
         let name = q
             .get("Name")
             .ok_or_else(|| ApiError::param("Name", "required: the app's name"))?;

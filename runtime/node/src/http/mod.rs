@@ -8,6 +8,7 @@ use axum::Router;
 use crate::shared::Shared;
 
 mod apps;
+mod openapi;
 mod serve;
 mod stream_conn;
 pub(crate) mod subscriptions;
@@ -71,7 +72,7 @@ pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
             post(subscriptions::client_event),
         )
         .with_state(shared);
-    own.merge(switchyard_api::router(api))
+    own.merge(switchyard_api::router_documented(api, openapi::document()))
         .fallback(|uri: axum::http::Uri| async move {
             switchyard_api::Error::NotFound(uri.path().to_owned())
         })

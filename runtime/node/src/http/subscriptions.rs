@@ -10,10 +10,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use serde_json::{json, Value};
 use switchyard_api::auth::{authenticate, reach};
 use switchyard_api::Error as ApiError;
@@ -36,6 +37,11 @@ fn all<'a>(p: &'a Params, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     p.iter()
         .filter(move |(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// A form body, decoded once the caller is known (a stranger learns nothing from it).
+fn form(body: &[u8]) -> Result<Params, ApiError> {
+    Ok(switchyard_api::Params::parse(body)?.into_pairs())
 }
 
 fn one<'a>(p: &'a Params, name: &str) -> Option<&'a str> {
@@ -174,10 +180,11 @@ pub async fn create(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(sid): Path<String>,
-    Form(p): Form<Params>,
+    body: Bytes,
 ) -> Response {
     let result = (|| {
         let account = account(&shared, &headers, &sid)?;
+        let p = form(&body)?;
         let now = now_ms();
         let mut s = Subscription {
             sid: SubscriptionSid::random(),
@@ -237,9 +244,10 @@ pub async fn update(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path((account_sid, sid)): Path<(String, String)>,
-    Form(p): Form<Params>,
+    body: Bytes,
 ) -> Response {
     let result = account(&shared, &headers, &account_sid).and_then(|a| {
+        let p = form(&body)?;
         let mut s = found(&shared, &a, &sid)?;
         apply(&shared, &mut s, &p)?;
         s.date_updated = now_ms();
@@ -269,9 +277,10 @@ pub async fn signed_url(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path((account_sid, sid)): Path<(String, String)>,
-    Form(p): Form<Params>,
+    body: Bytes,
 ) -> Response {
     let result = account(&shared, &headers, &account_sid).and_then(|a| {
+        let p = form(&body)?;
         let s = found(&shared, &a, &sid)?;
         if s.sink_url.is_some() {
             return Err(ApiError::param(
@@ -292,9 +301,10 @@ pub async fn inline_signed_url(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(account_sid): Path<String>,
-    Form(p): Form<Params>,
+    body: Bytes,
 ) -> Response {
     let result = account(&shared, &headers, &account_sid).and_then(|a| {
+        let p = form(&body)?;
         let mut probe = Subscription {
             sid: SubscriptionSid::random(),
             account_sid: a.sid,
@@ -331,9 +341,10 @@ pub async fn client_event(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     Path((account_sid, call_sid)): Path<(String, String)>,
-    Form(p): Form<HashMap<String, String>>,
+    body: Bytes,
 ) -> Response {
     let result = account(&shared, &headers, &account_sid).and_then(|a| {
+        let p: HashMap<String, String> = form(&body)?.into_iter().collect();
         let not_found = || ApiError::NotFound(format!("/v1/Accounts/{}/Calls/{call_sid}", a.sid));
         let call: CallSid = call_sid.parse().map_err(|_| not_found())?;
         shared.store.call(a.sid, call)?.ok_or_else(not_found)?;
