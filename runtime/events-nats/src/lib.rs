@@ -134,8 +134,9 @@ impl NatsBroker {
                     match start(&url, router, retention).await {
                         Ok((broker, publish)) => {
                             let _ = ready_tx.send(Ok(broker));
-                            // Ends when the broker is dropped (the queue closes), after
-                            // the last ack; the runtime, and the live task, go with it.
+                            // Ends when the broker is dropped (the queue closes) and
+                            // the last events are flushed; the runtime, and the live
+                            // task, go with it.
                             publish.await;
                         }
                         Err(e) => {
