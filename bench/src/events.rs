@@ -30,6 +30,8 @@ pub struct Plan {
     pub lat_subs: usize,
     pub lat_rate: f64,
     pub lat_secs: f64,
+    /// Scenario 1b: subscribers of one account, each following its own call (0: skip).
+    pub call_subs: usize,
     pub tput_subs: usize,
     pub tput_rates: Vec<f64>,
     pub tput_secs: f64,
@@ -129,6 +131,8 @@ pub struct TargetResult {
 #[derive(Debug, Default)]
 pub struct Measured {
     pub latency: Option<Latency>,
+    /// Scenario 1b.
+    pub calls: Option<Latency>,
     pub tput: Vec<TputStep>,
     pub idle: Option<Idle>,
 }
@@ -188,44 +192,41 @@ fn measure(
 
     // 1. Latency: accounts × subscribers each, events spread evenly over the accounts.
     let mut child = Child::start(plan, target, nats, work, accounts)?;
-    let mut targets = Vec::new();
-    for a in 0..plan.lat_accounts {
-        for _ in 0..plan.lat_subs {
-            targets.push(a);
-        }
-    }
-    let group = Group::connect(rt, child.http, &targets, 4096)?;
-    group.require_all(targets.len())?;
-    // Warm-up: a quarter of a second at the rate, then forget it.
-    let warm = (plan.lat_rate / 4.0) as u64;
-    child.publish(warm, plan.lat_rate, plan.lat_accounts)?;
-    group.wait(warm * plan.lat_subs as u64, Duration::from_secs(3));
-    group.drain();
-    let before = procs::sample(child.pid())?;
-    let count = (plan.lat_rate * plan.lat_secs) as u64;
-    let (start_ns, _) = child.publish(count, plan.lat_rate, plan.lat_accounts)?;
-    let expected = count * plan.lat_subs as u64;
-    group.wait(expected, Duration::from_secs(3));
-    let after = procs::sample(child.pid())?;
-    let (mut lat, last_ns) = group.drain();
-    lat.sort_unstable();
-    m.latency = Some(Latency {
-        conns: targets.len(),
-        events: count,
-        expected,
-        received: lat.len() as u64,
-        closed: group.closed(),
-        us: quantiles(&lat),
-        cpu_pct: procs::cpu_percent(&before, &after, ticks),
-        delivered_per_s: per_s(lat.len(), start_ns, last_ns),
-    });
+    let subs: Vec<(usize, String)> = (0..plan.lat_accounts)
+        .flat_map(|a| (0..plan.lat_subs).map(move |_| (a, String::new())))
+        .collect();
+    m.latency = Some(latency(
+        plan,
+        rt,
+        &mut child,
+        &subs,
+        plan.lat_subs,
+        |c, n| c.publish(n, plan.lat_rate, plan.lat_accounts),
+    )?);
     eprintln!("latency: {:?}", m.latency);
-    drop(group);
     drop(child);
+
+    // 1b. Latency: subscribers of one account, each following its own call; every event
+    // is offered to all of them and taken by one.
+    if plan.call_subs > 0 {
+        let mut child = Child::start(plan, target, nats, work, accounts)?;
+        let subs: Vec<(usize, String)> = (0..plan.call_subs)
+            .map(|k| {
+                (
+                    0,
+                    format!("?filter=Call%3D{}", crate::eventsrv::call_sid(k)),
+                )
+            })
+            .collect();
+        m.calls = Some(latency(plan, rt, &mut child, &subs, 1, |c, n| {
+            c.publish_calls(n, plan.lat_rate, plan.call_subs)
+        })?);
+        eprintln!("latency, one call each: {:?}", m.calls);
+    }
 
     // 2. Deliveries/s: subscribers of one account, publish rate raised step by step.
     let mut child = Child::start(plan, target, nats, work, accounts)?;
-    let targets = vec![0; plan.tput_subs];
+    let targets = plain(&vec![0; plan.tput_subs]);
     let group = Group::connect(rt, child.http, &targets, 64 * 1024)?;
     group.require_all(targets.len())?;
     child.publish(1000, 4000.0, 1)?;
@@ -263,7 +264,7 @@ fn measure(
 
     // 3. Idle connections: RSS growth of the server per connection.
     let mut child = Child::start(plan, target, nats, work, accounts)?;
-    let spread = |n: usize| (0..n).map(|i| i % plan.idle_accounts).collect::<Vec<_>>();
+    let spread = |n: usize| plain(&(0..n).map(|i| i % plan.idle_accounts).collect::<Vec<_>>());
     let warm_targets = spread(plan.idle_accounts * 10);
     let warm = Group::connect(rt, child.http, &warm_targets, 2048)?;
     warm.require_all(warm_targets.len())?;
@@ -295,6 +296,44 @@ fn measure(
     drop(warm);
     drop(child);
     Ok(m)
+}
+
+/// Scenario 1's measurement: `subs` connected, a quarter second of warm-up, then
+/// `lat_secs` of `publish`; each event reaches `per_event` subscribers.
+fn latency(
+    plan: &Plan,
+    rt: &tokio::runtime::Runtime,
+    child: &mut Child,
+    subs: &[(usize, String)],
+    per_event: usize,
+    mut publish: impl FnMut(&mut Child, u64) -> Result<(u64, u64)>,
+) -> Result<Latency> {
+    let ticks = procs::clock_ticks();
+    let group = Group::connect(rt, child.http, subs, 4096)?;
+    group.require_all(subs.len())?;
+    // Warm-up: a quarter of a second at the rate, then forget it.
+    let warm = (plan.lat_rate / 4.0) as u64;
+    publish(child, warm)?;
+    group.wait(warm * per_event as u64, Duration::from_secs(3));
+    group.drain();
+    let before = procs::sample(child.pid())?;
+    let count = (plan.lat_rate * plan.lat_secs) as u64;
+    let (start_ns, _) = publish(child, count)?;
+    let expected = count * per_event as u64;
+    group.wait(expected, Duration::from_secs(3));
+    let after = procs::sample(child.pid())?;
+    let (mut lat, last_ns) = group.drain();
+    lat.sort_unstable();
+    Ok(Latency {
+        conns: subs.len(),
+        events: count,
+        expected,
+        received: lat.len() as u64,
+        closed: group.closed(),
+        us: quantiles(&lat),
+        cpu_pct: procs::cpu_percent(&before, &after, ticks),
+        delivered_per_s: per_s(lat.len(), start_ns, last_ns),
+    })
 }
 
 fn quantiles(sorted: &[u32]) -> [u32; 4] {
@@ -432,14 +471,16 @@ impl Child {
         self.line()
     }
 
+    /// `publish-calls`: events of the first account round robin over `calls` calls.
+    fn publish_calls(&mut self, count: u64, rate: f64, calls: usize) -> Result<(u64, u64)> {
+        let reply = self.command(&format!("publish-calls {count} {rate} {calls}"))?;
+        done(&reply)
+    }
+
     /// Publishes and returns the unix ns of the first and last publication.
     fn publish(&mut self, count: u64, rate: f64, accounts: usize) -> Result<(u64, u64)> {
         let reply = self.command(&format!("publish {count} {rate} {accounts}"))?;
-        let w: Vec<&str> = reply.split_whitespace().collect();
-        match w.as_slice() {
-            ["done", _, start, end] => Ok((start.parse()?, end.parse()?)),
-            _ => bail!("child said {reply:?} to publish"),
-        }
+        done(&reply)
     }
 
     fn subscribers(&mut self) -> Result<usize> {
@@ -459,6 +500,20 @@ impl Drop for Child {
     }
 }
 
+/// The child's `done <count> <start ns> <end ns>`.
+fn done(reply: &str) -> Result<(u64, u64)> {
+    let w: Vec<&str> = reply.split_whitespace().collect();
+    match w.as_slice() {
+        ["done", _, start, end] => Ok((start.parse()?, end.parse()?)),
+        _ => bail!("child said {reply:?} to publish"),
+    }
+}
+
+/// Subscribers of the whole account `accounts[i]`, no query.
+fn plain(accounts: &[usize]) -> Vec<(usize, String)> {
+    accounts.iter().map(|&a| (a, String::new())).collect()
+}
+
 /// Connections opened together, closed when dropped.
 struct Group {
     conns: Vec<Arc<Conn>>,
@@ -467,24 +522,27 @@ struct Group {
 }
 
 impl Group {
-    /// Opens one connection per entry of `accounts` (bench account numbers), at most
-    /// 256 handshakes at a time; `buf` is each connection's read size.
+    /// Opens one connection per entry of `subs` (a bench account number and the
+    /// request's query), at most 256 handshakes at a time; `buf` is each connection's
+    /// read size.
     fn connect(
         rt: &tokio::runtime::Runtime,
         addr: SocketAddr,
-        accounts: &[usize],
+        subs: &[(usize, String)],
         buf: usize,
     ) -> Result<Group> {
         let started = Instant::now();
         let mut conns = Vec::new();
         let mut tasks = Vec::new();
         let mut errors = Vec::new();
-        for chunk in accounts.chunks(256) {
-            let opened = rt.block_on(futures_util::future::join_all(chunk.iter().map(|&a| {
-                let (sid, _) = account(a);
-                let auth = basic(a);
-                async move { sseclient::open(addr, &sid, &auth).await }
-            })));
+        for chunk in subs.chunks(256) {
+            let opened = rt.block_on(futures_util::future::join_all(chunk.iter().map(
+                |(a, query)| {
+                    let (sid, _) = account(*a);
+                    let auth = basic(*a);
+                    async move { sseclient::open(addr, &sid, query, &auth).await }
+                },
+            )));
             for o in opened {
                 match o {
                     Ok((s, first, chunked)) => {

@@ -6,7 +6,10 @@
 //! then `publish <count> <rate per s> <accounts>` publishes `count` events at that rate,
 //! round robin over the first `accounts` accounts of the config, each with data field
 //! `t` = unix nanoseconds at publication, and answers `done <count> <start ns> <end ns>`;
-//! `subs` answers `subs <registered subscribers>`; `quit` (or end of stdin) exits.
+//! `publish-calls <count> <rate per s> <calls>` does the same on the first account, round
+//! robin over calls `0..calls` (see [`call_sid`]), for subscribers that each follow one
+//! call (`?filter=Call=CA…`); `subs` answers `subs <registered subscribers>`; `quit` (or
+//! end of stdin) exits.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -17,12 +20,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use axum::body::{Body, Bytes};
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use switchyard_events::Draft;
 use switchyard_node::config::Config;
-use switchyard_types::AccountSid;
+use switchyard_types::{AccountSid, CallSid};
 use tokio::sync::broadcast;
 
 /// The event type every benchmark event carries.
@@ -36,6 +39,13 @@ pub enum Mode {
     /// The reference: one axum route writing pre-rendered frames from a tokio
     /// broadcast channel per account (no broker, no router, no per-subscriber queue).
     Bare,
+}
+
+/// The call of number `k` in `publish-calls`.
+pub fn call_sid(k: usize) -> CallSid {
+    format!("CA{:032x}", 0xca11_0000 + k)
+        .parse()
+        .expect("a well-formed call sid")
 }
 
 /// Unix time in nanoseconds.
@@ -79,6 +89,16 @@ pub fn run(config_path: &Path, mode: Mode) -> Result<()> {
                 });
                 writeln!(out, "done {count} {start} {end}")?;
             }
+            ["publish-calls", count, rate, calls] => {
+                let (count, rate, calls): (u64, f64, usize) =
+                    (count.parse()?, rate.parse()?, calls.parse()?);
+                let calls = calls.max(1);
+                let (start, end) = publish(count, rate, |seq| {
+                    let call = call_sid((seq % calls as u64) as usize);
+                    server.publish_call(&accounts[0], call, seq, now_ns());
+                });
+                writeln!(out, "done {count} {start} {end}")?;
+            }
             ["subs"] => writeln!(out, "subs {}", server.subscribers())?,
             ["quit"] => break,
             _ => writeln!(out, "error unknown command {line:?}")?,
@@ -112,6 +132,8 @@ fn publish(count: u64, rate: f64, mut one: impl FnMut(u64)) -> (u64, u64) {
 trait Server {
     /// Publish event `seq` of account number `index` (`account`), stamped `t_ns`.
     fn publish(&self, index: usize, account: &AccountSid, seq: u64, t_ns: u64);
+    /// Publish event `seq` of `call` of `account`, stamped `t_ns`.
+    fn publish_call(&self, account: &AccountSid, call: CallSid, seq: u64, t_ns: u64);
     fn subscribers(&self) -> usize;
 }
 
@@ -121,18 +143,28 @@ struct NodeServer {
 
 impl Server for NodeServer {
     fn publish(&self, _index: usize, account: &AccountSid, _seq: u64, t_ns: u64) {
-        self.shared.events.broker.publish(Draft {
-            account_sid: *account,
-            root_sid: *account,
-            call_sid: None,
-            event_type: EVENT_TYPE.into(),
-            timestamp_ms: t_ns / 1_000_000,
-            data: vec![("t".into(), t_ns.to_string())],
-        });
+        self.draft(account, None, t_ns);
+    }
+
+    fn publish_call(&self, account: &AccountSid, call: CallSid, _seq: u64, t_ns: u64) {
+        self.draft(account, Some(call), t_ns);
     }
 
     fn subscribers(&self) -> usize {
         self.shared.events.router.len()
+    }
+}
+
+impl NodeServer {
+    fn draft(&self, account: &AccountSid, call_sid: Option<CallSid>, t_ns: u64) {
+        self.shared.events.broker.publish(Draft {
+            account_sid: *account,
+            root_sid: *account,
+            call_sid,
+            event_type: EVENT_TYPE.into(),
+            timestamp_ms: t_ns / 1_000_000,
+            data: vec![("t".into(), t_ns.to_string())],
+        });
     }
 }
 
@@ -141,6 +173,9 @@ impl Server for NodeServer {
 #[derive(Debug)]
 struct BareState {
     channels: HashMap<String, (broadcast::Sender<Bytes>, String)>,
+    /// One channel per followed call (`publish-calls`), made by its first subscriber.
+    calls: std::sync::RwLock<HashMap<CallSid, broadcast::Sender<Bytes>>>,
+    queue: usize,
     /// Lagged receivers, for the record.
     lagged: AtomicU64,
 }
@@ -148,6 +183,7 @@ struct BareState {
 struct BareServer {
     /// The channels, by account number.
     senders: Vec<broadcast::Sender<Bytes>>,
+    state: Arc<BareState>,
     epoch: u64,
 }
 
@@ -169,6 +205,8 @@ impl BareServer {
         }
         let state = Arc::new(BareState {
             channels,
+            calls: Default::default(),
+            queue,
             lagged: AtomicU64::new(0),
         });
         let app = axum::Router::new()
@@ -186,32 +224,57 @@ impl BareServer {
         });
         Ok(Self {
             senders,
+            state,
             epoch: now_ns() / 1_000_000,
         })
     }
 }
 
-impl Server for BareServer {
-    fn publish(&self, index: usize, account: &AccountSid, seq: u64, t_ns: u64) {
-        // The same bytes the node writes: an id, the type and the event's JSON, rendered
-        // once per event and shared by every subscriber.
+impl BareServer {
+    /// The same bytes the node writes: an id, the type and the event's JSON, rendered
+    /// once per event and shared by every subscriber.
+    fn frame(&self, account: &AccountSid, call: Option<CallSid>, seq: u64, t_ns: u64) -> Bytes {
         let id = format!("{}:0:{}", self.epoch, seq + 1);
-        let frame = format!(
-            "id: {id}\nevent: {EVENT_TYPE}\ndata: {{\"account_sid\":\"{account}\",\"call_sid\":null,\
+        let call = call.map_or("null".to_owned(), |c| format!("\"{c}\""));
+        Bytes::from(format!(
+            "id: {id}\nevent: {EVENT_TYPE}\ndata: {{\"account_sid\":\"{account}\",\"call_sid\":{call},\
              \"data\":{{\"t\":\"{t_ns}\"}},\"id\":\"{id}\",\"timestamp\":{},\"type\":\"{EVENT_TYPE}\"}}\n\n",
             t_ns / 1_000_000
-        );
-        let _ = self.senders[index].send(Bytes::from(frame));
+        ))
+    }
+}
+
+impl Server for BareServer {
+    fn publish(&self, index: usize, account: &AccountSid, seq: u64, t_ns: u64) {
+        let _ = self.senders[index].send(self.frame(account, None, seq, t_ns));
+    }
+
+    fn publish_call(&self, account: &AccountSid, call: CallSid, seq: u64, t_ns: u64) {
+        let calls = self.state.calls.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = calls.get(&call) {
+            let _ = tx.send(self.frame(account, Some(call), seq, t_ns));
+        }
     }
 
     fn subscribers(&self) -> usize {
-        self.senders.iter().map(|s| s.receiver_count()).sum()
+        let calls = self.state.calls.read().unwrap_or_else(|e| e.into_inner());
+        self.senders
+            .iter()
+            .map(|s| s.receiver_count())
+            .sum::<usize>()
+            + calls.values().map(|s| s.receiver_count()).sum::<usize>()
     }
+}
+
+/// The call a reference stream follows: `?filter=Call%3DCA…` as the clients send it.
+fn followed_call(query: Option<&str>) -> Option<CallSid> {
+    query?.strip_prefix("filter=Call%3D")?.parse().ok()
 }
 
 async fn bare_stream(
     State(state): State<Arc<BareState>>,
     UrlPath(sid): UrlPath<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let Some((tx, basic)) = state.channels.get(&sid) else {
@@ -223,7 +286,16 @@ async fn bare_stream(
     if auth != Some(basic.as_str()) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let rx = tx.subscribe();
+    let rx = match followed_call(query.as_deref()) {
+        Some(call) => {
+            let mut calls = state.calls.write().unwrap_or_else(|e| e.into_inner());
+            calls
+                .entry(call)
+                .or_insert_with(|| broadcast::channel(state.queue).0)
+                .subscribe()
+        }
+        None => tx.subscribe(),
+    };
     let first = Some(Bytes::from_static(b"retry: 3000\n\n"));
     let stream = futures_util::stream::unfold(
         (rx, first, state.clone(), false),

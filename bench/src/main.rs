@@ -96,6 +96,10 @@ struct EventsArgs {
     lat_rate: f64,
     #[arg(long, default_value_t = 10.0)]
     lat_secs: f64,
+    /// Scenario 1b: subscribers of one account, each following its own call, at
+    /// `--lat-rate` for `--lat-secs` (0: skip).
+    #[arg(long, default_value_t = 1000)]
+    call_subs: usize,
     /// Scenario 2: subscribers of one account.
     #[arg(long, default_value_t = 100)]
     tput_subs: usize,
@@ -286,6 +290,7 @@ fn events_bench(args: EventsArgs) -> Result<()> {
         lat_subs: args.lat_subs,
         lat_rate: args.lat_rate,
         lat_secs: args.lat_secs,
+        call_subs: args.call_subs,
         tput_subs: args.tput_subs,
         tput_rates: args.tput_rates.clone(),
         tput_secs: args.tput_secs,

@@ -57,17 +57,18 @@ impl Conn {
     }
 }
 
-/// Opens `GET /v1/Accounts/{account}/Events` and waits for the 200 header; returns the
-/// stream and the body bytes read with the header.
+/// Opens `GET /v1/Accounts/{account}/Events{query}` (`query` empty or `?…`) and waits
+/// for the 200 header; returns the stream and the body bytes read with the header.
 pub async fn open(
     addr: SocketAddr,
     account: &str,
+    query: &str,
     basic: &str,
 ) -> Result<(TcpStream, Vec<u8>, bool)> {
     let mut s = TcpStream::connect(addr).await.context("connect")?;
     s.set_nodelay(true)?;
     let req = format!(
-        "GET /v1/Accounts/{account}/Events HTTP/1.1\r\nHost: {addr}\r\n\
+        "GET /v1/Accounts/{account}/Events{query} HTTP/1.1\r\nHost: {addr}\r\n\
          Authorization: {basic}\r\nAccept: text/event-stream\r\n\r\n"
     );
     s.write_all(req.as_bytes()).await?;
