@@ -3,7 +3,7 @@
 //! storage directory, killed when dropped. Installs Debian's `nats-server` (2.9) when
 //! it is not on PATH (the machine is root: no sudo).
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,10 +20,7 @@ pub struct NatsServer {
 impl NatsServer {
     pub fn start() -> NatsServer {
         let bin = binary();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::ports::free_port().expect("a free port");
         static N: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
             "switchyard-nats-{}-{}-{port}",

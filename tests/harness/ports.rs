@@ -16,20 +16,30 @@ fn reserved() -> &'static Mutex<HashSet<u16>> {
 }
 
 /// A port on 127.0.0.1 that is free for both UDP and TCP (SIP listens on both).
+///
+/// Picked below the Linux ephemeral range (32768+), like [`free_udp_block`]: a node
+/// restarted on its ports after a SIGKILL must find them free, and a port in the
+/// ephemeral range can be taken meanwhile as the local end of any outgoing
+/// connection on the machine (or of a connect to the dead port itself).
 pub fn free_port() -> Result<u16> {
+    const LOW: u32 = 10000;
+    const HIGH: u32 = 20000;
     let mut taken = reserved().lock().unwrap_or_else(|e| e.into_inner());
-    for _ in 0..200 {
-        let udp = UdpSocket::bind("127.0.0.1:0")?;
-        let port = udp.local_addr()?.port();
+    let slots = HIGH - LOW;
+    let start = seed() % slots;
+    for i in 0..400 {
+        let port = (LOW + (start + i * 97) % slots) as u16;
         if taken.contains(&port) {
             continue;
         }
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            && TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
             taken.insert(port);
             return Ok(port);
         }
     }
-    bail!("no port free for both UDP and TCP after 200 tries")
+    bail!("no port free for both UDP and TCP in {LOW}..{HIGH}")
 }
 
 /// The first of `len` consecutive UDP ports on 127.0.0.1, all free, starting at an
@@ -82,6 +92,7 @@ mod tests {
         for _ in 0..20 {
             let p = free_port().unwrap();
             assert!(seen.insert(p), "port {p} handed out twice");
+            assert!(p < 32768, "port {p} is in the ephemeral range");
             UdpSocket::bind(("127.0.0.1", p)).unwrap();
             TcpListener::bind(("127.0.0.1", p)).unwrap();
         }
