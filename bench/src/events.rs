@@ -40,6 +40,8 @@ pub struct Plan {
     pub idle_accounts: usize,
     pub client_threads: usize,
     pub subscriber_queue: usize,
+    pub retention_events: usize,
+    pub nats_server: std::path::PathBuf,
 }
 
 /// A broker of the node.
@@ -154,7 +156,7 @@ pub fn run(plan: &Plan) -> Result<Vec<TargetResult>> {
     for target in targets {
         eprintln!("== {}", target.label());
         let nats = match target {
-            Target::Node(Broker::Nats) => match Nats::start(work.path()) {
+            Target::Node(Broker::Nats) => match Nats::start(work.path(), &plan.nats_server) {
                 Ok(n) => Some(n),
                 Err(e) => {
                     results.push(TargetResult {
@@ -393,10 +395,11 @@ impl Child {
         };
         let mut toml = format!(
             "[node]\ndata_dir = {:?}\n\n[sip]\nlisten = \"127.0.0.1:{sip}\"\n\n\
-             [http]\nlisten = \"{http}\"\n\n[events]\nbroker = \"{}\"\nsubscriber_queue = {}\n",
+             [http]\nlisten = \"{http}\"\n\n[events]\nbroker = \"{}\"\nsubscriber_queue = {}\nretention_events = {}\n",
             dir.path().join("data"),
             broker.name(),
-            plan.subscriber_queue
+            plan.subscriber_queue,
+            plan.retention_events
         );
         if let Some(n) = nats {
             toml.push_str(&format!("nats_url = \"nats://{}\"\n", n.addr));
@@ -649,6 +652,14 @@ impl Drop for Group {
     }
 }
 
+/// What `bin --version` says (`nats-server: v2.9.10`), or why it says nothing.
+pub fn nats_version(bin: &Path) -> String {
+    match Command::new(bin).arg("--version").output() {
+        Ok(out) => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Err(e) => format!("{}: {e}", bin.display()),
+    }
+}
+
 /// A `nats-server` with JetStream for the node's NATS broker.
 #[derive(Debug)]
 struct Nats {
@@ -657,16 +668,17 @@ struct Nats {
 }
 
 impl Nats {
-    fn start(work: &Path) -> Result<Nats> {
+    fn start(work: &Path, bin: &Path) -> Result<Nats> {
         let port = crate::node::free_port()?;
         let dir = work.join(format!("nats-{port}"));
         std::fs::create_dir_all(&dir)?;
-        let mut cmd = Command::new("nats-server");
+        let mut cmd = Command::new(bin);
         cmd.args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
             .arg(&dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let proc = Guarded::spawn(cmd, "nats-server").context("nats-server is not on PATH")?;
+        let proc = Guarded::spawn(cmd, "nats-server")
+            .with_context(|| format!("starting {}", bin.display()))?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(addr).is_err() {

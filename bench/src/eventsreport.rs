@@ -309,7 +309,9 @@ pub fn notes(plan: &Plan) -> String {
     format!(
         "The server runs in a child process (`switchyard-bench events-server`, re-executed \
          from the benchmark): either a whole node (`switchyard_node::start`, SQLite store, \
-         HTTP, the configured broker, per-subscriber queues of {q}) or the reference, a bare \
+         HTTP, the configured broker with a replay log of {rl} events, per-subscriber \
+         queues of {q}; for NATS one `nats-server -js` ({nv}) for the whole run, its stream \
+         kept from one scenario to the next) or the reference, a bare \
          axum route that writes the same frames from one tokio `broadcast` channel per \
          account (capacity {q}; no broker, log, router or per-subscriber queue; each frame \
          rendered once per event and shared). The child publishes on its own thread, paced \
@@ -342,6 +344,8 @@ pub fn notes(plan: &Plan) -> String {
          per connection = growth ÷ connections. Kernel socket buffers are not in RSS. A \
          probe event per account afterwards checks every connection is live.\n",
         q = plan.subscriber_queue,
+        rl = plan.retention_events,
+        nv = crate::events::nats_version(&plan.nats_server),
         ty = crate::eventsrv::EVENT_TYPE,
         ct = plan.client_threads,
         la = plan.lat_accounts,

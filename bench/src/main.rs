@@ -83,7 +83,8 @@ enum BrokerArg {
 
 #[derive(clap::Args, Debug, Clone)]
 struct EventsArgs {
-    /// The node's broker(s); NATS needs `nats-server` on PATH (started by the benchmark).
+    /// The node's broker(s); NATS needs a `nats-server` (see `--nats-server`; started by
+    /// the benchmark).
     #[arg(long, value_enum, default_value = "both")]
     broker: BrokerArg,
     /// Scenario 1: accounts, each with `--lat-subs` subscribers.
@@ -126,6 +127,13 @@ struct EventsArgs {
     /// The node's `events.subscriber_queue` (and the reference's broadcast capacity).
     #[arg(long, default_value_t = 4096)]
     subscriber_queue: usize,
+    /// The node's `events.retention_events`: the replay log's length (for NATS, the
+    /// stream's `max_msgs`; every publication past it evicts the oldest event).
+    #[arg(long, default_value_t = 100_000)]
+    retention_events: usize,
+    /// The `nats-server` binary for the NATS broker.
+    #[arg(long, default_value = "nats-server")]
+    nats_server: PathBuf,
     /// Where to write the section (default: BENCHMARKS.md of the workspace).
     #[arg(long)]
     write: Option<PathBuf>,
@@ -299,6 +307,8 @@ fn events_bench(args: EventsArgs) -> Result<()> {
         idle_accounts: args.idle_accounts,
         client_threads: args.client_threads,
         subscriber_queue: args.subscriber_queue,
+        retention_events: args.retention_events,
+        nats_server: args.nats_server.clone(),
     };
     let results = events::run(&plan)?;
     let tables = eventsreport::tables(&plan, &results);
