@@ -1,22 +1,16 @@
 //! Never returns: the host's epoch deadline must stop the filter call, not the node.
 
-wit_bindgen::generate!({
-    path: "../../../wit",
-    world: "switchyard:telephony/event-filter",
-});
+use switchyard_sdk::{export_filter, Decision, Event};
 
-struct Looper;
-export!(Looper);
-
-impl Guest for Looper {
-    fn filter(event: Event) -> Decision {
-        // black_box keeps the optimiser from proving the loop pointless.
-        let mut n = event.timestamp;
-        loop {
-            n = std::hint::black_box(n.wrapping_mul(6364136223846793005).wrapping_add(1));
-            if n == 42 && event.id == "never" {
-                return Decision::Pass;
-            }
+fn filter(event: Event) -> Decision {
+    // black_box keeps the optimiser from proving the loop pointless.
+    let mut n = event.timestamp_ms();
+    loop {
+        n = std::hint::black_box(n.wrapping_mul(6364136223846793005).wrapping_add(1));
+        if n == 42 && event.id() == "never" {
+            return Decision::Pass;
         }
     }
 }
+
+export_filter!(filter);

@@ -1,15 +1,9 @@
 //! Panics: the filter call traps, and the host must report it and carry on.
 
-wit_bindgen::generate!({
-    path: "../../../wit",
-    world: "switchyard:telephony/event-filter",
-});
+use switchyard_sdk::{export_filter, Decision, Event};
 
-struct Trapper;
-export!(Trapper);
-
-impl Guest for Trapper {
-    fn filter(event: Event) -> Decision {
-        panic!("filter-trapper: deliberate panic on {}", event.event_type);
-    }
+fn filter(event: Event) -> Decision {
+    panic!("filter-trapper: deliberate panic on {}", event.event_type());
 }
+
+export_filter!(filter);
