@@ -327,6 +327,8 @@ async fn start(
         .await
         .map_err(broker)?;
     let epoch = Arc::new(AtomicU64::new(epoch_of(&info)));
+    // The first sequence this node is to deliver live: anything stored later.
+    let first_live = info.state.last_sequence + 1;
     let node = node_id();
     let counters = Arc::<Counters>::default();
 
@@ -336,6 +338,7 @@ async fn start(
     client.flush().await.map_err(broker)?;
     let live = tokio::spawn(live(
         subscriber,
+        Reorder::starting_at(first_live),
         router,
         js.clone(),
         epoch.clone(),
@@ -399,13 +402,14 @@ fn broker(e: impl std::fmt::Display) -> Error {
 /// order.
 async fn live(
     mut subscriber: async_nats::Subscriber,
+    mut order: Reorder<(Arc<switchyard_events::Event>, bool)>,
     router: Arc<Router>,
     js: Context,
     epoch: Arc<AtomicU64>,
     node: String,
     counters: Arc<Counters>,
 ) {
-    let mut order = Reorder::default();
+    let mut live_epoch = epoch.load(Ordering::Acquire);
     loop {
         let deadline = order.deadline();
         let message = tokio::select! {
@@ -441,12 +445,10 @@ async fn live(
         };
         let ready = match order.push(seq, item, std::time::Instant::now()) {
             Pushed::Ready(ready) => ready,
-            Pushed::Behind(_) if seq == 1 => {
-                // Sequences started over: the stream was made anew, so is the epoch.
-                match js.get_stream(STREAM).await {
-                    Ok(s) => epoch.store(epoch_of(s.cached_info()), Ordering::Release),
-                    Err(e) => tracing::warn!(error = %e, "stream info after a sequence reset"),
-                }
+            Pushed::Behind(_)
+                if seq == 1 && stream_made_anew(&js, &mut live_epoch, &epoch).await =>
+            {
+                // Sequences started over with a new epoch (stored by stream_made_anew).
                 order.restart(1);
                 let Some(item) = decode(epoch.load(Ordering::Acquire)) else {
                     continue;
@@ -469,6 +471,24 @@ async fn live(
         }
     }
     tracing::warn!("NATS live subscription ended");
+}
+
+/// Whether the stream was made anew since `live_epoch`, the epoch the live position
+/// counts in (a sequence 1 behind that position is then the new stream's first
+/// message, not a late one). The replay path may have stored the new epoch already, so
+/// the live task compares with its own; both are updated.
+async fn stream_made_anew(js: &Context, live_epoch: &mut u64, epoch: &AtomicU64) -> bool {
+    match js.get_stream(STREAM).await {
+        Ok(s) => {
+            let now = epoch_of(s.cached_info());
+            epoch.store(now, Ordering::Release);
+            std::mem::replace(live_epoch, now) != now
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "stream info for a sequence 1 behind the live position");
+            false
+        }
+    }
 }
 
 /// Hand a stored event to the router. One of this node's own is also the confirmation

@@ -45,6 +45,17 @@ impl<T> Default for Reorder<T> {
 }
 
 impl<T> Reorder<T> {
+    /// A buffer whose first message is `next`: what a node connecting to a stream whose
+    /// last sequence is `next - 1` receives first. Without it the first message to
+    /// arrive sets the start, and one that overtook its predecessor at the start would
+    /// make that predecessor late.
+    pub fn starting_at(next: u64) -> Self {
+        Self {
+            next: Some(next),
+            ..Self::default()
+        }
+    }
+
     /// Take message `seq`.
     pub fn push(&mut self, seq: u64, item: T, now: Instant) -> Pushed<T> {
         let next = *self.next.get_or_insert(seq);
@@ -156,6 +167,19 @@ mod tests {
         assert_eq!(ready(r.push(10, 10, t0)), vec![10, 11, 12]);
         assert_eq!(r.deadline(), None);
         assert_eq!(ready(r.push(13, 13, t0)), vec![13]);
+    }
+
+    #[test]
+    fn a_message_overtaken_at_the_start_still_goes_out_first() {
+        let t0 = Instant::now();
+        let mut r = Reorder::starting_at(1);
+        assert!(ready(r.push(2, 2, t0)).is_empty());
+        assert_eq!(r.missing(), 1..2);
+        assert_eq!(ready(r.push(1, 1, t0)), vec![1, 2]);
+        // Stored before the node connected: not this node's to deliver live.
+        let mut r = Reorder::starting_at(8);
+        assert_eq!(r.push(7, 7, t0), Pushed::Behind(7));
+        assert_eq!(ready(r.push(8, 8, t0)), vec![8]);
     }
 
     #[test]

@@ -49,7 +49,11 @@ async fn receive(reg: &mut Registration, n: usize) -> Vec<Arc<Event>> {
         }
     }
     let more = tokio::time::timeout(Duration::from_millis(200), reg.rx.recv()).await;
-    assert!(more.is_err(), "an unexpected event: {more:?}");
+    assert!(
+        more.is_err(),
+        "an unexpected event after seqs {:?}: {more:?}",
+        seqs(&got)
+    );
     got
 }
 
@@ -274,6 +278,39 @@ async fn a_stream_created_anew_is_a_new_epoch() {
     let r = broker.replay(a, a, old[2].id).await.unwrap();
     assert_eq!(r.gap, Some((GapReason::Epoch, new[0].id)));
     assert_eq!(seqs(&r.events), vec![1]);
+}
+
+/// A running node whose stream is deleted and made anew (by another node connecting)
+/// starts over at sequence 1 in the new epoch, rather than taking it for a late one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_node_follows_its_stream_made_anew() {
+    let server = NatsServer::start();
+    let router = Router::new(1024);
+    let broker = NatsBroker::connect(&server.url, router.clone(), Retention::default())
+        .await
+        .expect("connect");
+    let a = AccountSid::random();
+    let mut reg = subscribe(&router, a, a, false);
+    for n in 0..3 {
+        broker.publish(draft(a, a, n, "one"));
+    }
+    let old = receive(&mut reg, 3).await;
+
+    let client = async_nats::connect(&server.url).await.unwrap();
+    async_nats::jetstream::new(client)
+        .delete_stream(switchyard_events_nats::STREAM)
+        .await
+        .expect("stream deleted");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let other = NatsBroker::connect(&server.url, Router::new(1024), Retention::default())
+        .await
+        .expect("another node makes the stream again");
+    assert_ne!(other.epoch(), old[0].id.epoch);
+
+    broker.publish(draft(a, a, 9, "one"));
+    let new = receive(&mut reg, 1).await;
+    assert_eq!(new[0].id, EventId::new(other.epoch(), 0, 1));
+    assert_eq!(broker.epoch(), other.epoch());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
