@@ -246,27 +246,53 @@ async fn two_nodes_see_every_event_and_only_their_own_as_local() {
     assert_eq!((r.gap, r.events.len()), (None, 20));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stream_created_anew_is_a_new_epoch() {
-    let server = NatsServer::start();
+/// A node on its own stream, the three events it published (as its subscriber on
+/// account `a` received them), and then the stream deleted under it.
+struct Deleted {
+    broker: Arc<NatsBroker>,
+    router: Arc<Router>,
+    a: AccountSid,
+    reg: Registration,
+    old: Vec<Arc<Event>>,
+}
+
+async fn three_events_then_the_stream_deleted(server: &NatsServer) -> Deleted {
     let router = Router::new(1024);
-    let first = NatsBroker::connect(&server.url, router.clone(), Retention::default())
+    let broker = NatsBroker::connect(&server.url, router.clone(), Retention::default())
         .await
         .expect("connect");
     let a = AccountSid::random();
     let mut reg = subscribe(&router, a, a, false);
     for n in 0..3 {
-        first.publish(draft(a, a, n, "one"));
+        broker.publish(draft(a, a, n, "one"));
     }
     let old = receive(&mut reg, 3).await;
-    drop(first);
-
     let client = async_nats::connect(&server.url).await.unwrap();
     async_nats::jetstream::new(client)
         .delete_stream(switchyard_events_nats::STREAM)
         .await
         .expect("stream deleted");
     tokio::time::sleep(Duration::from_millis(5)).await;
+    Deleted {
+        broker,
+        router,
+        a,
+        reg,
+        old,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_created_anew_is_a_new_epoch() {
+    let server = NatsServer::start();
+    let Deleted {
+        broker: first,
+        router,
+        a,
+        mut reg,
+        old,
+    } = three_events_then_the_stream_deleted(&server).await;
+    drop(first);
 
     let broker = NatsBroker::connect(&server.url, router.clone(), Retention::default())
         .await
@@ -285,23 +311,13 @@ async fn a_stream_created_anew_is_a_new_epoch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_node_follows_its_stream_made_anew() {
     let server = NatsServer::start();
-    let router = Router::new(1024);
-    let broker = NatsBroker::connect(&server.url, router.clone(), Retention::default())
-        .await
-        .expect("connect");
-    let a = AccountSid::random();
-    let mut reg = subscribe(&router, a, a, false);
-    for n in 0..3 {
-        broker.publish(draft(a, a, n, "one"));
-    }
-    let old = receive(&mut reg, 3).await;
-
-    let client = async_nats::connect(&server.url).await.unwrap();
-    async_nats::jetstream::new(client)
-        .delete_stream(switchyard_events_nats::STREAM)
-        .await
-        .expect("stream deleted");
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    let Deleted {
+        broker,
+        a,
+        mut reg,
+        old,
+        ..
+    } = three_events_then_the_stream_deleted(&server).await;
     let other = NatsBroker::connect(&server.url, Router::new(1024), Retention::default())
         .await
         .expect("another node makes the stream again");
