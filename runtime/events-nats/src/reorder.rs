@@ -28,38 +28,27 @@ pub enum Pushed<T> {
 /// The reordering buffer of one live subscription.
 #[derive(Debug)]
 pub struct Reorder<T> {
-    next: Option<u64>,
+    next: u64,
     held: BTreeMap<u64, T>,
     /// When the oldest held message arrived.
     since: Option<Instant>,
 }
 
-impl<T> Default for Reorder<T> {
-    fn default() -> Self {
-        Self {
-            next: None,
-            held: BTreeMap::new(),
-            since: None,
-        }
-    }
-}
-
 impl<T> Reorder<T> {
     /// A buffer whose first message is `next`: what a node connecting to a stream whose
-    /// last sequence is `next - 1` receives first. Without it the first message to
-    /// arrive sets the start, and one that overtook its predecessor at the start would
-    /// make that predecessor late.
+    /// last sequence is `next - 1` receives first. A start taken from the first message
+    /// to arrive would make late a predecessor it overtook.
     pub fn starting_at(next: u64) -> Self {
         Self {
-            next: Some(next),
-            ..Self::default()
+            next,
+            held: BTreeMap::new(),
+            since: None,
         }
     }
 
     /// Take message `seq`.
     pub fn push(&mut self, seq: u64, item: T, now: Instant) -> Pushed<T> {
-        let next = *self.next.get_or_insert(seq);
-        if seq < next {
+        if seq < self.next {
             return Pushed::Behind(item);
         }
         self.held.insert(seq, item);
@@ -69,9 +58,7 @@ impl<T> Reorder<T> {
 
     /// Start over at `seq` (the stream was made anew), dropping what was held.
     pub fn restart(&mut self, seq: u64) {
-        self.held.clear();
-        self.since = None;
-        self.next = Some(seq);
+        *self = Self::starting_at(seq);
     }
 
     /// When [`Reorder::expire`] must be called (something is held).
@@ -82,9 +69,9 @@ impl<T> Reorder<T> {
     /// The numbers waited for: from the next expected one up to the oldest held one
     /// (empty when nothing is held).
     pub fn missing(&self) -> std::ops::Range<u64> {
-        match (self.next, self.held.first_key_value()) {
-            (Some(next), Some((&first, _))) => next..first,
-            _ => 0..0,
+        match self.held.first_key_value() {
+            Some((&first, _)) => self.next..first,
+            None => 0..0,
         }
     }
 
@@ -95,19 +82,16 @@ impl<T> Reorder<T> {
             return Vec::new();
         }
         if let Some((&first, _)) = self.held.first_key_value() {
-            self.next = Some(first);
+            self.next = first;
         }
         self.drain(now)
     }
 
     fn drain(&mut self, now: Instant) -> Vec<T> {
         let mut out = Vec::new();
-        while let Some(next) = self.next {
-            let Some(item) = self.held.remove(&next) else {
-                break;
-            };
+        while let Some(item) = self.held.remove(&self.next) {
             out.push(item);
-            self.next = Some(next + 1);
+            self.next += 1;
         }
         // The wait restarts for whatever is still held once something went out.
         if self.held.is_empty() {
@@ -159,7 +143,7 @@ mod tests {
     #[test]
     fn out_of_order_messages_go_out_in_sequence() {
         let t0 = Instant::now();
-        let mut r = Reorder::default();
+        let mut r = Reorder::starting_at(9);
         assert_eq!(ready(r.push(9, 9, t0)), vec![9]);
         assert!(ready(r.push(11, 11, t0)).is_empty());
         assert!(ready(r.push(12, 12, t0)).is_empty());
@@ -185,7 +169,7 @@ mod tests {
     #[test]
     fn the_missing_numbers_are_those_before_the_oldest_held() {
         let t0 = Instant::now();
-        let mut r = Reorder::default();
+        let mut r = Reorder::starting_at(5);
         assert!(r.missing().is_empty());
         ready(r.push(5, 5, t0));
         assert!(r.missing().is_empty());
@@ -217,7 +201,7 @@ mod tests {
     #[test]
     fn a_hole_is_filled_from_the_stream_in_order_before_what_follows_it() {
         let t0 = Instant::now();
-        let mut r = Reorder::default();
+        let mut r = Reorder::starting_at(1);
         ready(r.push(1, 1, t0));
         assert!(ready(r.push(5, 5, t0)).is_empty());
         let mut out = Vec::new();
@@ -231,7 +215,7 @@ mod tests {
     #[test]
     fn filling_stops_where_the_stream_has_nothing_and_at_its_bound() {
         let t0 = Instant::now();
-        let mut r = Reorder::default();
+        let mut r = Reorder::starting_at(1);
         ready(r.push(1, 1, t0));
         assert!(ready(r.push(6, 6, t0)).is_empty());
         let mut out = Vec::new();
@@ -240,7 +224,7 @@ mod tests {
         let n = block_on(fill(&mut r, t0, 100, stream(&[2, 4, 5]), |x| out.push(x)));
         assert_eq!((n, &out[..]), (1, &[2][..]));
         assert_eq!(r.expire(t0 + WAIT), vec![6]);
-        let mut r = Reorder::default();
+        let mut r = Reorder::starting_at(1);
         ready(r.push(1, 1, t0));
         assert!(ready(r.push(10, 10, t0)).is_empty());
         let mut out = Vec::new();
@@ -258,7 +242,7 @@ mod tests {
     #[test]
     fn a_number_that_never_comes_is_skipped_after_the_wait() {
         let t0 = Instant::now();
-        let mut r = Reorder::default();
+        let mut r = Reorder::starting_at(1);
         ready(r.push(1, 1, t0));
         assert!(ready(r.push(3, 3, t0)).is_empty());
         assert!(r.expire(t0 + WAIT / 2).is_empty());
