@@ -229,7 +229,11 @@ impl Shared {
         message: String,
         url: Option<String>,
     ) {
-        tracing::warn!(%account, code, "{message}");
+        if warning {
+            tracing::warn!(%account, ?call, code, "{message}");
+        } else {
+            tracing::error!(%account, ?call, code, "{message}");
+        }
         self.store
             .put_notification(switchyard_store::NotificationRecord {
                 sid: switchyard_types::NotificationSid::random(),
@@ -238,7 +242,8 @@ impl Shared {
                 error_code: code,
                 log: u8::from(warning),
                 message_text: message,
-                request_url: url,
+                // The URL's credentials were for its request alone.
+                request_url: url.as_deref().map(switchyard_webhook::redact_url),
                 date_created: now_ms(),
             });
     }

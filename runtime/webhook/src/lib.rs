@@ -36,8 +36,8 @@ mod signature;
 pub use client::{WebhookClient, WebhookConfig};
 pub use cookies::CookieJar;
 pub use error::Error;
-pub use fallback::{FetchFailure, Fetched};
-pub use request::{HttpMethod, Target, MAX_REDIRECTS};
+pub use fallback::{run_with_fallback, Attempt, FetchFailure, Fetched, TwilioCoded};
+pub use request::{redact_url, HttpMethod, Target, MAX_REDIRECTS};
 pub use resolver::SystemResolver;
 pub use response::AppResponse;
 pub use signature::{

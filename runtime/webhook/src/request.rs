@@ -64,7 +64,7 @@ pub(crate) struct Prepared {
 /// Parses a configured URL; only absolute `http`/`https` URLs with a host are accepted.
 pub(crate) fn parse_target_url(raw: &str) -> Result<Url, Error> {
     let invalid = |reason: &str| Error::InvalidUrl {
-        url: redact(raw),
+        url: redact_url(raw),
         reason: reason.to_string(),
     };
     let url = Url::parse(raw.trim()).map_err(|e| invalid(&e.to_string()))?;
@@ -86,14 +86,20 @@ pub(crate) fn display_url(url: &Url) -> String {
     clean.to_string()
 }
 
-/// A raw configured URL for an error message, with anything before an '@' in the
-/// authority hidden, since it did not parse and may hold a password.
-fn redact(raw: &str) -> String {
-    match (raw.find("://"), raw.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://<redacted>{}", &raw[..scheme_end], &raw[at..])
-        }
-        _ => raw.to_string(),
+/// The one redaction rule: a URL as it may appear anywhere but the request that uses it
+/// (logs, errors, `ErrorUrl`, notifications, events, call records) carries no userinfo.
+/// Works on any scheme (`app://` too); a URL that does not parse has anything before an
+/// '@' in its authority hidden, since it may still hold a password.
+pub fn redact_url(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => display_url(&url),
+        Ok(_) => raw.to_string(),
+        Err(_) => match (raw.find("://"), raw.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                format!("{}://<redacted>{}", &raw[..scheme_end], &raw[at..])
+            }
+            _ => raw.to_string(),
+        },
     }
 }
 
@@ -280,6 +286,17 @@ mod tests {
         }
         let url = parse_target_url("https://u:pw@h/x").unwrap();
         assert_eq!(display_url(&url), "https://h/x");
+    }
+
+    #[test]
+    fn redaction_removes_userinfo_from_any_scheme_and_keeps_the_rest() {
+        assert_eq!(redact_url("https://u:pw@h/x?a=1"), "https://h/x?a=1");
+        assert_eq!(redact_url("https://u@h/x"), "https://h/x");
+        assert_eq!(redact_url("app://u:pw@ivr/step"), "app://ivr/step");
+        assert_eq!(redact_url("https://h/x"), "https://h/x");
+        assert_eq!(redact_url("app://ivr"), "app://ivr");
+        let bad = redact_url("http://user:secret@[bad/x");
+        assert!(!bad.contains("secret"), "{bad}");
     }
 
     #[test]

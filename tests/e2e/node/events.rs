@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use switchyard_e2e::http::request;
 use switchyard_e2e::{
-    AccountConfig, Capture, EventStream, Node, NodeConfig, Scenario, SippCommand, SippProcess,
-    SseEvent, Webhook, WebhookRequest, ACCOUNT_SID, AUTH_TOKEN, NUMBER, SIGNING_KEY,
+    AccountConfig, Capture, EventStream, Node, NodeConfig, NumberConfig, Scenario, SippCommand,
+    SippProcess, SseEvent, Webhook, WebhookRequest, ACCOUNT_SID, AUTH_TOKEN, NUMBER, SIGNING_KEY,
 };
 
 use super::{call_with_capture, eventually, tone_packets};
@@ -542,6 +542,64 @@ fn a_failing_webhook_is_an_event_before_the_fallback_answers() -> Result<()> {
     let failed = seen[0].json();
     assert_eq!(failed["data"]["ErrorCode"], "11200");
     assert_eq!(failed["data"]["Url"], format!("{}/voice", hook.base_url()));
+    Ok(())
+}
+
+/// DESIGN §7: URL userinfo never leaves the request that uses it. A Voice URL and a
+/// fallback URL with `user:pass@` both fail: the fallback request's `ErrorUrl`, the
+/// node's log (at debug), the notifications and the events (`webhook.failed`,
+/// `notification`, `app.error`) all name the URLs without the credentials.
+#[test]
+fn credentials_in_failing_app_urls_reach_no_log_notification_or_event() -> Result<()> {
+    let hook = Webhook::start(Scenario::Error500, AUTH_TOKEN, &[])?;
+    let secret_base = hook.base_url().replace("http://", "http://user:pass@");
+    let mut number = NumberConfig::webhook(NUMBER, ACCOUNT_SID, &secret_base);
+    // Served by no route of the hook: the fallback fails too, so the call ends in app.error.
+    number.voice_fallback_url = Some(format!("{secret_base}/no-such-fallback"));
+    let mut config = NodeConfig::new();
+    config.numbers.push(number);
+    config.env.push(("RUST_LOG".into(), "debug".into()));
+    let node = Node::start(config)?;
+    let mut s = open_sse(&node, ACCOUNT_SID, "")?;
+    let out = SippCommand::new("uac_wait_bye.xml")?
+        .target(&node.sip_target())
+        .args(&["-m", "1", "-s", NUMBER])
+        .timeout(Duration::from_secs(60))
+        .run()?;
+    assert!(out.success(), "sipp failed: {out}");
+    let seen = s.until(Duration::from_secs(20), is_completed);
+    let t = types(&seen);
+    for kind in ["webhook.failed", "notification", "app.error"] {
+        assert!(t.iter().any(|k| k == kind), "no {kind} in {t:?}");
+    }
+    for e in &seen {
+        assert!(!e.data.contains("user:pass"), "event leaks: {}", e.data);
+    }
+    let failed = seen
+        .iter()
+        .find(|e| e.event == "webhook.failed")
+        .context("webhook.failed")?
+        .json();
+    assert_eq!(failed["data"]["Url"], hook.url("/voice"), "{failed}");
+
+    let fallback = hook.requests_to("/no-such-fallback")?;
+    assert_eq!(fallback.len(), 1, "{fallback:?}");
+    assert_eq!(
+        fallback[0].param("ErrorUrl"),
+        Some(hook.url("/voice").as_str())
+    );
+
+    let notes = super::notifications(&node)?;
+    assert!(notes.len() >= 2, "{notes:?}");
+    for n in &notes {
+        assert!(
+            !n.to_string().contains("user:pass"),
+            "notification leaks: {n}"
+        );
+    }
+    let log = node.stderr();
+    assert!(log.contains("/voice"), "the log names no URL");
+    assert!(!log.contains("user:pass"), "the log leaks credentials");
     Ok(())
 }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use switchyard_call::{AppFailure, Document, FetchRequest};
 use switchyard_instructions::{parse_twiml, HttpMethod};
-use switchyard_webhook::{AppResponse, Target};
+use switchyard_webhook::{
+    redact_url, run_with_fallback, AppResponse, Attempt, FetchFailure, Target, TwilioCoded,
+};
 
 use super::Session;
 
@@ -34,38 +36,41 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
         .flatten();
     let documents = session.documents.clone();
     let primary = target(req.url, req.method);
-    let call = session.info.call_sid;
     let app_call = session.app_call();
     tokio::spawn(async move {
         let mut jar = jar.lock().await;
-        let first = attempt(&shared, &app_call, &primary, &params, &signer, &mut jar).await;
-        let result = match (first, fallback) {
-            (Ok(doc), _) => Ok(doc),
-            (Err(failure), None) => Err(failure),
-            (Err(failure), Some(fallback)) => {
-                // Twilio: when the Voice URL fails (unreachable, an error status, or a
-                // document it cannot parse) it requests the fallback URL with ErrorCode
-                // and ErrorUrl.
-                tracing::warn!(%call, code = failure.code, url = %primary.url, "{}; trying the fallback URL", failure.message);
-                // The failure is the account's to see even when the fallback saves the call.
-                record_failure(&shared, &app_call, &primary.url, &failure);
-                let mut with_error = params.clone();
-                with_error.push(("ErrorCode".into(), failure.code.to_string()));
-                with_error.push(("ErrorUrl".into(), primary.url.clone()));
-                attempt(
-                    &shared,
-                    &app_call,
-                    &fallback,
-                    &with_error,
-                    &signer,
-                    &mut jar,
-                )
-                .await
-                .map_err(|second| AppFailure {
-                    code: failure.code,
+        let mut app = App {
+            shared: &shared,
+            call: &app_call,
+            signer: &signer,
+            jar: &mut jar,
+        };
+        let result = match run_with_fallback(&mut app, &primary, fallback.as_ref(), &params).await {
+            Ok(fetched) => {
+                // Twilio's debugger shows a failed Voice URL even when the fallback saves
+                // the call.
+                if let Some(Failure(first)) = &fetched.primary_error {
+                    record_failure(&shared, &app_call, &primary.url, first);
+                }
+                Ok(fetched.response)
+            }
+            Err(FetchFailure {
+                primary: Failure(first),
+                fallback: None,
+            }) => Err(first),
+            Err(FetchFailure {
+                primary: Failure(first),
+                fallback: Some(Failure(second)),
+            }) => {
+                record_failure(&shared, &app_call, &primary.url, &first);
+                let fallback_url = fallback.as_ref().map(|f| redact_url(&f.url));
+                Err(AppFailure {
+                    code: first.code,
                     message: format!(
                         "{} (fallback {} also failed: {})",
-                        failure.message, fallback.url, second.message
+                        first.message,
+                        fallback_url.unwrap_or_default(),
+                        second.message
                     ),
                 })
             }
@@ -74,6 +79,53 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
     });
 }
 
+/// An application failure as the fallback runner sees it.
+#[derive(Debug)]
+struct Failure(AppFailure);
+
+impl TwilioCoded for Failure {
+    fn twilio_code(&self) -> u32 {
+        self.0.code
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+/// One request to the call's application: a webhook, or a step of a tenant Wasm app.
+struct App<'a> {
+    shared: &'a Arc<crate::Shared>,
+    call: &'a super::wasm_step::AppCall,
+    signer: &'a switchyard_webhook::Signer,
+    jar: &'a mut switchyard_webhook::CookieJar,
+}
+
+impl Attempt for App<'_> {
+    type Output = Document;
+    type Failure = Failure;
+    async fn attempt(
+        &mut self,
+        target: &Target,
+        params: &[(String, String)],
+    ) -> Result<Document, Failure> {
+        attempt(
+            self.shared,
+            self.call,
+            target,
+            params,
+            self.signer,
+            self.jar,
+        )
+        .await
+        .map_err(Failure)
+    }
+}
+
+/// Requests `target`. Every message it returns names the URL by [`redact_url`]: the
+/// credentials in it are for this request alone.
 async fn attempt(
     shared: &Arc<crate::Shared>,
     app_call: &super::wasm_step::AppCall,
@@ -86,13 +138,14 @@ async fn attempt(
     if url.starts_with("app://") {
         return super::wasm_step::step(shared, app_call, &url, params).await;
     }
+    let shown = redact_url(&target.url);
     let response = shared
         .webhook
         .fetch(target, params, signer, jar)
         .await
         .map_err(|e| AppFailure {
             code: e.twilio_code(),
-            message: format!("{} {}: {e}", method_name(target), target.url),
+            message: format!("{} {shown}: {e}", method_name(target)),
         })?;
     match response {
         AppResponse::Twiml(text) => {
@@ -100,7 +153,7 @@ async fn attempt(
                 .map(Document::Verbs)
                 .map_err(|e| AppFailure {
                     code: e.twilio_code(),
-                    message: format!("{}: {e}", target.url),
+                    message: format!("{shown}: {e}"),
                 })
         }
         AppResponse::Audio {
@@ -113,7 +166,7 @@ async fn attempt(
         AppResponse::Text(text) => Ok(Document::Text(text)),
         AppResponse::Empty => Err(AppFailure {
             code: PARSE_FAILURE,
-            message: format!("{}: empty response body", target.url),
+            message: format!("{shown}: empty response body"),
         }),
     }
 }
@@ -133,6 +186,8 @@ fn record_failure(
     url: &str,
     failure: &AppFailure,
 ) {
+    let url = redact_url(url);
+    tracing::warn!(call = %call.call_sid, code = failure.code, %url, "{}", failure.message);
     shared.publish(switchyard_call::CallEvent {
         account_sid: call.account,
         call_sid: Some(call.call_sid),
@@ -141,7 +196,7 @@ fn record_failure(
         data: vec![
             ("From".into(), call.from.clone()),
             ("To".into(), call.to.clone()),
-            ("Url".into(), url.to_owned()),
+            ("Url".into(), url.clone()),
             ("ErrorCode".into(), failure.code.to_string()),
             ("Message".into(), failure.message.clone()),
         ],
@@ -152,6 +207,6 @@ fn record_failure(
         failure.code,
         false,
         failure.message.clone(),
-        Some(url.to_owned()),
+        Some(url),
     );
 }

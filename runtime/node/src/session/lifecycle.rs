@@ -3,8 +3,8 @@
 use std::time::SystemTime;
 
 use switchyard_call::{AppFailure, CallEvent, EventKind};
-use switchyard_store::{CallRecord, NotificationRecord};
-use switchyard_types::{CallStatus, NotificationSid};
+use switchyard_store::CallRecord;
+use switchyard_types::CallStatus;
 
 use super::{Phase, Session};
 use crate::shared::millis;
@@ -99,21 +99,14 @@ impl Session {
     /// A notification: stored, published and logged, as Twilio's debugger would show it.
     pub(super) fn notify(&mut self, failure: AppFailure) {
         let warning = WARNINGS.contains(&failure.code);
-        if warning {
-            tracing::warn!(call = %self.info.call_sid, code = failure.code, "{}", failure.message);
-        } else {
-            tracing::error!(call = %self.info.call_sid, code = failure.code, "{}", failure.message);
-        }
-        self.shared.store.put_notification(NotificationRecord {
-            sid: NotificationSid::random(),
-            account_sid: self.info.account_sid,
-            call_sid: Some(self.info.call_sid),
-            error_code: failure.code,
-            log: u8::from(warning),
-            message_text: failure.message.clone(),
-            request_url: Some(self.exec.document_url().to_owned()),
-            date_created: millis(SystemTime::now()),
-        });
+        self.shared.record_notification(
+            self.info.account_sid,
+            Some(self.info.call_sid),
+            failure.code,
+            warning,
+            failure.message.clone(),
+            Some(self.exec.document_url().to_owned()),
+        );
         self.publish(
             EventKind::Notification,
             vec![

@@ -56,8 +56,12 @@ pub(super) async fn step(
         code: APP_MISSING,
         message,
     };
-    let (name, path) =
-        split_app_url(url).ok_or_else(|| missing(format!("{url:?} names no app")))?;
+    let (name, path) = split_app_url(url).ok_or_else(|| {
+        missing(format!(
+            "{:?} names no app",
+            switchyard_webhook::redact_url(url)
+        ))
+    })?;
     let pinned = call
         .pinned
         .lock()
