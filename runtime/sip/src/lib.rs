@@ -9,6 +9,7 @@
 
 mod addr;
 mod dialog;
+pub mod digest;
 mod endpoint;
 mod error;
 mod events;
@@ -28,6 +29,7 @@ mod via;
 
 pub use addr::NameAddr;
 pub use dialog::Dialog;
+pub use digest::{Challenge, DigestError};
 pub use endpoint::{ClientTxId, Endpoint, EndpointConfig, Event, ServerTxId, Transmit, Transport};
 pub use error::Error;
 pub use headers::Headers;
