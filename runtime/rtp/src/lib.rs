@@ -12,6 +12,8 @@
 //! - [`jitter`]: fixed-depth playout buffer;
 //! - [`stats`] and [`rtcp`]: RFC 3550 reception statistics and RTCP reports;
 //! - [`latch`]: symmetric-RTP latching of the remote address;
+//! - [`relay`]: the passthrough half of a two-leg bridge (received packets rewritten
+//!   into our own stream);
 //! - [`sdp`]: RFC 4566 session descriptions and RFC 3264 offer/answer.
 
 pub mod dtmf;
@@ -20,6 +22,7 @@ mod ids;
 pub mod jitter;
 pub mod latch;
 pub mod packet;
+pub mod relay;
 pub mod rtcp;
 pub mod sdp;
 pub mod sender;
@@ -31,6 +34,7 @@ pub use ids::{SeqExtender, SeqNo, Ssrc};
 pub use jitter::{Frame, JitterBuffer, JitterStats, Pushed};
 pub use latch::Latch;
 pub use packet::{is_rtcp, parse_rtp, write_rtp, RtpHeader, RtpPacket};
+pub use relay::{Discard, Forwarded, PayloadTypes, Relay};
 pub use rtcp::{
     ntp_timestamp, parse_rtcp, write_bye, write_receiver_report, write_sender_report,
     ReceiverReport, ReportBlock, RtcpPacket, SdesChunk, SenderReport,
