@@ -94,8 +94,8 @@ fn time_filter(params: &Params, filter: &mut CallFilter) -> Result<(), Error> {
     Ok(())
 }
 
-/// `GET …/Calls.json`: filters `To`, `From`, `Status`, `StartTime`, `StartTime>`,
-/// `StartTime<`; newest first.
+/// `GET …/Calls.json`: filters `To`, `From`, `Status`, `ParentCallSid`, `StartTime`,
+/// `StartTime>`, `StartTime<`; newest first.
 pub async fn list(
     State(state): State<ApiState>,
     headers: HeaderMap,
@@ -110,6 +110,13 @@ pub async fn list(
         to: params.non_empty("To").map(str::to_owned),
         from: params.non_empty("From").map(str::to_owned),
         status: params.get("Status").map(parse_status).transpose()?,
+        parent: params
+            .non_empty("ParentCallSid")
+            .map(|v| {
+                v.parse::<CallSid>()
+                    .map_err(|_| Error::param("ParentCallSid", format!("{v:?} is not a call SID")))
+            })
+            .transpose()?,
         ..CallFilter::default()
     };
     time_filter(&params, &mut filter)?;

@@ -15,5 +15,6 @@ mod verbs;
 pub use error::Error;
 pub use events::{CallEvent, EventKind};
 pub use executor::{
-    app_url, Action, AppFailure, Document, Executor, FetchRequest, MediaSource, MediaToken,
+    app_url, Action, AppFailure, DialLeg, DialRequest, Document, Executor, FetchRequest, LegId,
+    LegTarget, MediaSource, MediaToken, MAX_PARALLEL,
 };

@@ -13,6 +13,8 @@ pub const API_VERSION: &str = "2010-04-01";
 pub enum Direction {
     Inbound,
     OutboundApi,
+    /// A leg placed by `<Dial>`.
+    OutboundDial,
 }
 
 impl Direction {
@@ -21,6 +23,7 @@ impl Direction {
         match self {
             Self::Inbound => "inbound",
             Self::OutboundApi => "outbound-api",
+            Self::OutboundDial => "outbound-dial",
         }
     }
 }

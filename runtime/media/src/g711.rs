@@ -171,6 +171,29 @@ pub fn encode_frame(codec: G711, pcm: &[i16], out: &mut Vec<u8>) {
     }
 }
 
+/// The in-place conversion of a payload from the law `from` to the law `to` (through
+/// linear samples), or `None` when they are the same: the transcoder of a bridge between
+/// a µ-law leg and an A-law leg.
+pub fn converter(from: G711, to: G711) -> Option<fn(&mut [u8])> {
+    match (from, to) {
+        (G711::Ulaw, G711::Alaw) => Some(ulaw_to_alaw),
+        (G711::Alaw, G711::Ulaw) => Some(alaw_to_ulaw),
+        _ => None,
+    }
+}
+
+fn ulaw_to_alaw(payload: &mut [u8]) {
+    for b in payload {
+        *b = alaw_encode(ulaw_decode(*b));
+    }
+}
+
+fn alaw_to_ulaw(payload: &mut [u8]) {
+    for b in payload {
+        *b = ulaw_encode(alaw_decode(*b));
+    }
+}
+
 /// Appends the linear samples of a G.711 payload to `out`.
 pub fn decode_frame(codec: G711, payload: &[u8], out: &mut Vec<i16>) {
     out.reserve(payload.len());
@@ -260,5 +283,29 @@ mod tests {
         let mut back = Vec::new();
         decode_frame(G711::Ulaw, &[0xFF, 0x80], &mut back);
         assert_eq!(back, vec![0, 32124]);
+    }
+
+    #[test]
+    fn law_conversion_keeps_the_signal() {
+        assert!(converter(G711::Ulaw, G711::Ulaw).is_none());
+        let pcm: Vec<i16> = (0..160)
+            .map(|i| ((i as f64 * 0.3).sin() * 8000.0) as i16)
+            .collect();
+        let mut payload = Vec::new();
+        encode_frame(G711::Ulaw, &pcm, &mut payload);
+        converter(G711::Ulaw, G711::Alaw).unwrap()(&mut payload);
+        let mut back = Vec::new();
+        decode_frame(G711::Alaw, &payload, &mut back);
+        for (a, b) in pcm.iter().zip(&back) {
+            // Two quantisations: within a few percent of the sample (plus a floor).
+            assert!((a - b).abs() <= a.abs() / 16 + 16, "{a} became {b}");
+        }
+        converter(G711::Alaw, G711::Ulaw).unwrap()(&mut payload);
+        let mut again = Vec::new();
+        decode_frame(G711::Ulaw, &payload, &mut again);
+        assert!(pcm
+            .iter()
+            .zip(&again)
+            .all(|(a, b)| (a - b).abs() <= a.abs() / 8 + 32));
     }
 }

@@ -30,9 +30,13 @@ pub struct Config {
     pub webhook: WebhookSection,
     #[serde(default)]
     pub events: EventsSection,
-    /// Where outbound calls to phone numbers go (calls to `sip:` URIs go directly).
+    /// One trunk for every account (kept for older files; `[[trunks]]` says more).
     #[serde(default)]
     pub trunk: Option<TrunkSection>,
+    /// Where calls to phone numbers go (calls to `sip:` URIs go directly): the first
+    /// trunk an account may use.
+    #[serde(default)]
+    pub trunks: Vec<TrunkSection>,
     #[serde(default)]
     pub accounts: Vec<Account>,
     #[serde(default)]
@@ -81,11 +85,49 @@ pub struct MediaSection {
     pub rtp_port_max: u16,
 }
 
-/// The SIP trunk outbound calls to numbers are sent through.
+/// A SIP trunk outbound calls to numbers are sent through.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrunkSection {
-    pub address: SocketAddr,
+    /// A name for logs and notifications.
+    #[serde(default = "default_trunk_name")]
+    pub name: String,
+    /// `host:port` (a name is resolved when a call is placed).
+    pub address: String,
+    /// `udp` (the default) or `tcp`.
+    #[serde(default)]
+    pub transport: TrunkTransport,
+    /// Digest credentials for the trunk's 401/407 challenges.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The accounts that may use it; empty: every account.
+    #[serde(default)]
+    pub accounts: Vec<AccountSid>,
+}
+
+fn default_trunk_name() -> String {
+    "default".into()
+}
+
+/// How a trunk is reached.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrunkTransport {
+    #[default]
+    Udp,
+    Tcp,
+}
+
+impl Config {
+    /// The trunk `account` places calls to numbers through, if it has one.
+    pub fn trunk_for(&self, account: AccountSid) -> Option<&TrunkSection> {
+        self.trunk
+            .iter()
+            .chain(&self.trunks)
+            .find(|t| t.accounts.is_empty() || t.accounts.contains(&account))
+    }
 }
 
 /// Which broker carries events.

@@ -10,6 +10,7 @@ mod live;
 mod media_io;
 mod outbound;
 mod ports;
+mod routing;
 mod session;
 mod shared;
 mod sip_io;

@@ -18,6 +18,9 @@ pub enum Control {
     Complete,
     /// `Status=canceled`: end a call that is not answered yet.
     Cancel,
+    /// The call that placed this one as a `<Dial>` leg ends it: CANCEL while it rings
+    /// (its record then says `status`), BYE once answered.
+    EndLeg(switchyard_types::CallStatus),
     /// A client published an event to the call: the app is asked what next.
     ClientEvent { name: String, data: String },
 }

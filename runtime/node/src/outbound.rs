@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use switchyard_api::{CallControl, CallUpdate, Error as ApiError, NewCall};
-use switchyard_sip::Transport;
 use switchyard_store::{Account, CallRecord, Repository};
 use switchyard_tenancy::{Limits, OutboundQueue, Ticket};
 use switchyard_types::{CallSid, CallStatus};
@@ -14,7 +13,7 @@ use tokio::sync::Notify;
 
 use crate::config::parse_method;
 use crate::live::Control;
-use crate::session::{spawn_outbound, Destination, OutboundApp, OutboundCall};
+use crate::session::{spawn_outbound, OutboundApp, OutboundCall};
 use crate::shared::{now_ms, target, Shared};
 
 /// The node's side of `POST/GET …/Calls`.
@@ -65,7 +64,7 @@ impl Outbound {
                 .remove(&started.item.call_sid);
             let me = self.clone();
             let account = started.account;
-            spawn_outbound(self.shared.clone(), started.item, move || {
+            spawn_outbound(self.shared.clone(), started.item, None, move || {
                 let mut q = me.queue.lock().unwrap_or_else(|e| e.into_inner());
                 let _ = q.finished(account);
                 drop(q);
@@ -74,41 +73,17 @@ impl Outbound {
         }
         queue.poll_timeout(now)
     }
-
-    /// Where a `To` is dialed: a `sip:` URI directly, a number through the trunk. The
-    /// host is resolved when the call is dialed, not here: an unreachable domain makes a
-    /// failed call (as Twilio reports it), not a refused request.
-    fn route(&self, to: &str) -> Result<(String, Destination, Transport), ApiError> {
-        let invalid = |reason: String| ApiError::InvalidParameter { name: "To", reason };
-        if to.starts_with("sip:") || to.starts_with("sips:") {
-            let uri = switchyard_sip::parse_uri(to).map_err(|e| invalid(e.to_string()))?;
-            let port = uri.port.unwrap_or(5060);
-            let transport = match uri.param("transport").flatten() {
-                Some(t) if t.eq_ignore_ascii_case("tcp") => Transport::Tcp,
-                _ => Transport::Udp,
-            };
-            let host = uri.host.trim_matches(['[', ']']).to_owned();
-            return Ok((to.to_owned(), Destination::Host(host, port), transport));
-        }
-        if to.starts_with("client:") {
-            return Err(invalid(
-                "client: identities are not registered on this node yet".into(),
-            ));
-        }
-        let trunk = self.shared.config.trunk.as_ref().ok_or_else(|| {
-            invalid("no SIP trunk is configured on this node: dial a sip: URI".into())
-        })?;
-        Ok((
-            format!("sip:{to}@{}", trunk.address),
-            Destination::Addr(trunk.address),
-            Transport::Udp,
-        ))
-    }
 }
 
 impl CallControl for Outbound {
     fn create(&self, account: &Account, call: NewCall) -> Result<CallRecord, ApiError> {
-        let (request_uri, destination, transport) = self.route(&call.to)?;
+        let route =
+            crate::routing::route(&self.shared.config, account.sid, &call.to).map_err(|e| {
+                ApiError::InvalidParameter {
+                    name: "To",
+                    reason: e.to_string(),
+                }
+            })?;
         let now = now_ms();
         let record = CallRecord {
             sid: CallSid::random(),
@@ -142,9 +117,10 @@ impl CallControl for Outbound {
             account: entry,
             from: call.from,
             to: call.to,
-            request_uri,
-            destination,
-            transport,
+            request_uri: route.request_uri,
+            destination: route.destination,
+            transport: route.transport,
+            credentials: route.credentials,
             app,
             fallback: call
                 .fallback_url

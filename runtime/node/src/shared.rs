@@ -303,12 +303,14 @@ impl Shared {
     }
 }
 
-/// A runtime of its own for RTP pacing: one thread, so 20 ms ticks never queue behind
-/// webhook requests, store reads or SIP parsing on the main runtime. It lives as long as
-/// the process (a runtime cannot be dropped from inside another one).
+/// A runtime of its own for RTP pacing and relaying, one worker per core, so 20 ms ticks
+/// never queue behind webhook requests, store reads or SIP parsing on the main runtime,
+/// and media density grows with the cores. It lives as long as the process (a runtime
+/// cannot be dropped from inside another one).
 fn media_runtime() -> std::io::Result<tokio::runtime::Handle> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(workers)
         .thread_name("media")
         .enable_all()
         .build()?;

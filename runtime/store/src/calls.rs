@@ -88,6 +88,9 @@ pub(crate) fn listing(account: AccountSid, filter: &CallFilter, page: &Page) -> 
     if let Some(status) = filter.status {
         q.and("status = ?", status.as_str().to_owned());
     }
+    if let Some(parent) = filter.parent {
+        q.and("parent_call_sid = ?", parent.to_string());
+    }
     if let Some(t) = filter.started_after {
         q.and("start_time >= ?", t);
     }

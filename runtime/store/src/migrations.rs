@@ -139,6 +139,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX subscriptions_by_account ON subscriptions (account_sid, date_created, sid);
     ALTER TABLE wasm_apps ADD COLUMN kind TEXT NOT NULL DEFAULT 'call-handler';",
+    // 5: the legs a call's <Dial> placed are listed by their parent (`ParentCallSid`).
+    "CREATE INDEX calls_by_parent
+        ON calls (account_sid, parent_call_sid, date_created DESC, sid DESC);",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

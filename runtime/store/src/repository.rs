@@ -29,6 +29,8 @@ pub struct CallFilter {
     pub to: Option<String>,
     pub from: Option<String>,
     pub status: Option<switchyard_types::CallStatus>,
+    /// The call whose `<Dial>` placed these (`ParentCallSid`).
+    pub parent: Option<switchyard_types::CallSid>,
     /// start_time >= this.
     pub started_after: Option<i64>,
     /// start_time < this.

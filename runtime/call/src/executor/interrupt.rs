@@ -13,7 +13,9 @@ impl Executor {
     /// interrupt: the event is requested after it, so no event is lost.
     pub fn client_event(&mut self, name: String, data: String) {
         let interrupted = match &self.step {
-            Step::Done | Step::Failing { .. } => return,
+            // A connected call is the people's, not the app's: a client event does not
+            // cut it (Twilio's live updates do, through the REST API).
+            Step::Done | Step::Failing { .. } | Step::Dial(_) => return,
             Step::Media { verb, .. } => Some(*verb),
             Step::Pause { .. } => Some("Pause"),
             Step::Gather(_) => Some("Gather"),
@@ -97,7 +99,7 @@ mod tests {
     fn a_client_event_after_hangup_does_nothing() {
         let mut exec = Executor::new(URL, HttpMethod::Post);
         exec.start(Instant::now());
-        exec.hangup();
+        exec.hangup(Instant::now());
         while exec.poll_action().is_some() {}
         exec.client_event("x".into(), "{}".into());
         assert!(exec.poll_action().is_none());

@@ -12,9 +12,11 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use switchyard_instructions::{HttpMethod, Say, Verb};
+use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
-use crate::verbs::{self, gather::GatherState};
+pub use crate::verbs::dial::{DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL};
+use crate::verbs::{self, dial::DialState, gather::GatherState};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
 /// What the caller hears when the application fails, before a clean hang-up.
@@ -40,6 +42,8 @@ pub(crate) enum Step {
         until: Instant,
     },
     Gather(Box<GatherState>),
+    /// A `<Dial>` rings, whispers or bridges.
+    Dial(Box<DialState>),
     /// The application-error message is playing; hang up when it ends.
     Failing {
         token: MediaToken,
@@ -188,9 +192,32 @@ impl Executor {
 
     /// The caller pressed a key (RFC 4733 or SIP INFO).
     pub fn digit(&mut self, now: Instant, digit: char) {
-        if matches!(self.step, Step::Gather(_)) {
-            verbs::gather::digit(self, now, digit);
+        match self.step {
+            Step::Gather(_) => verbs::gather::digit(self, now, digit),
+            Step::Dial(_) => verbs::dial::digit(self, now, digit),
+            _ => {}
         }
+    }
+
+    /// A leg placed for [`Action::Dial`] rings (180/183); `sid` is its call.
+    pub fn leg_ringing(&mut self, leg: LegId, sid: CallSid) {
+        verbs::dial::ringing(self, leg, sid);
+    }
+
+    /// A leg placed for [`Action::Dial`] was answered.
+    pub fn leg_answered(&mut self, now: Instant, leg: LegId, sid: CallSid) {
+        verbs::dial::answered(self, now, leg, sid);
+    }
+
+    /// A leg's call is over with `status` (before an answer: why it failed).
+    pub fn leg_ended(&mut self, now: Instant, leg: LegId, sid: CallSid, status: CallStatus) {
+        verbs::dial::leg_ended(self, now, leg, sid, status);
+    }
+
+    /// The whisper asked for with [`Action::Whisper`] is over; `bridge` is false when it
+    /// hung up the called party.
+    pub fn whisper_done(&mut self, now: Instant, leg: LegId, bridge: bool) {
+        verbs::dial::whisper_done(self, now, leg, bridge);
     }
 
     /// The time given by [`Executor::poll_timeout`] has come.
@@ -202,12 +229,17 @@ impl Executor {
                 self.advance(now);
             }
             Step::Gather(_) => verbs::gather::timeout(self, now),
+            Step::Dial(_) => verbs::dial::timeout(self, now),
             _ => {}
         }
     }
 
-    /// The caller hung up (or the call was cancelled): nothing more is done.
-    pub fn hangup(&mut self) {
+    /// The caller hung up (or the call was cancelled): nothing more is done, except
+    /// ending the legs a `<Dial>` placed and telling its `action` the outcome.
+    pub fn hangup(&mut self, now: Instant) {
+        if matches!(self.step, Step::Dial(_)) {
+            verbs::dial::caller_gone(self, now);
+        }
         self.step = Step::Done;
         self.verbs.clear();
     }
@@ -232,6 +264,7 @@ impl Executor {
         match &self.step {
             Step::Pause { until } => Some(*until),
             Step::Gather(g) => g.deadline(),
+            Step::Dial(d) => d.deadline(),
             _ => None,
         }
     }
@@ -318,7 +351,8 @@ impl Executor {
         }
     }
 
-    pub(crate) fn resolve(&self, url: &str) -> Result<String, String> {
+    /// `url` made absolute against the running document's URL.
+    pub fn resolve(&self, url: &str) -> Result<String, String> {
         let url = app_url(url);
         let url = url.as_str();
         let joined = url::Url::parse(&self.document_url)

@@ -301,7 +301,7 @@ fn redirect_fetches_with_its_method_and_caller_hangup_stops_everything() {
         &acts[..],
         [Action::Fetch(f)] if f.url == "http://127.0.0.1:9000/next" && f.method == HttpMethod::Get
     ));
-    exec.hangup();
+    exec.hangup(t0);
     exec.document(t0, Ok(Document::Verbs(vec![Verb::Say(say("late"))])));
     assert!(work(&mut exec).is_empty());
     assert!(exec.is_done());

@@ -86,6 +86,35 @@ pub enum Action {
     Hangup,
     /// Record a notification (an error or warning with Twilio's code).
     Notify(AppFailure),
+    /// Place the legs of a `<Dial>` (each reported back with
+    /// [`super::Executor::leg_ringing`], [`super::Executor::leg_answered`],
+    /// [`super::Executor::leg_ended`]).
+    Dial(crate::verbs::dial::DialRequest),
+    /// End a leg: CANCEL while it rings, BYE once answered. `status` is what its record
+    /// says (`canceled` for a party that lost the race, `no-answer` at the ring timeout).
+    EndLeg {
+        leg: crate::verbs::dial::LegId,
+        status: switchyard_types::CallStatus,
+    },
+    /// Tell the unanswered caller the far end rings (`answerOnBridge`): 180, or 183 with
+    /// the leg's early media.
+    Ringback(crate::verbs::dial::LegId),
+    /// Send DTMF to an answered leg before it is bridged (`sendDigits`).
+    SendLegDigits {
+        leg: crate::verbs::dial::LegId,
+        digits: String,
+    },
+    /// Run the whisper at `url` on the answered leg, then report
+    /// [`super::Executor::whisper_done`].
+    Whisper {
+        leg: crate::verbs::dial::LegId,
+        url: String,
+        method: HttpMethod,
+    },
+    /// Connect the caller's media and the leg's, both ways.
+    Bridge(crate::verbs::dial::LegId),
+    /// Disconnect them again; the caller's media returns to the executor's verbs.
+    Unbridge(crate::verbs::dial::LegId),
     /// Publish a call event.
     Event {
         kind: EventKind,

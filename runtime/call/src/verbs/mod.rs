@@ -1,5 +1,6 @@
 //! One file per verb: how each starts, and what it waits for.
 
+pub(crate) mod dial;
 pub(crate) mod gather;
 mod hangup;
 mod pause;
@@ -16,13 +17,15 @@ use crate::executor::{AppFailure, Executor};
 
 /// Twilio's "schema validation warning": the document is valid but this node cannot act
 /// on the verb; the call goes on with the next one.
-const NOT_EXECUTED: u32 = 12200;
+pub(crate) const NOT_EXECUTED: u32 = 12200;
 
 pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) {
     match verb {
         Verb::Reject(r) => return reject::start(exec, r, first),
         Verb::Hangup => return hangup::start(exec),
         Verb::Redirect(r) => return redirect::start(exec, r),
+        // Answers itself: at once, or at the bridge with answerOnBridge.
+        Verb::Dial(d) => return dial::start(exec, now, d),
         _ => {}
     }
     // Every other verb needs the call answered (Twilio answers before the first one).

@@ -1,7 +1,10 @@
 //! One media task per call: paces 20 ms G.711 frames out of the RTP socket, latches to the
 //! caller's source address, detects RFC 4733 digits, and sends RTCP sender reports.
 
+mod bridge;
 mod play;
+
+pub use bridge::{MediaLink, Relayed};
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,6 +25,8 @@ use play::Player;
 /// RFC 3550 §6.2: the recommended minimum interval between RTCP reports.
 const RTCP_INTERVAL: Duration = Duration::from_secs(5);
 const FRAME: Duration = Duration::from_millis(20);
+/// How long each `sendDigits` key is pressed.
+const DIGIT_MS: u32 = 160;
 
 /// What the negotiation decided for the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +49,10 @@ pub enum MediaCommand {
         repeat: u32,
     },
     Stop,
+    /// Relay media both ways with another leg's task (`None`: stop, and play again).
+    Bridge(Option<MediaLink>),
+    /// Send DTMF as RFC 4733 events (`w`: half a second of pause).
+    Digits(String),
 }
 
 /// What the media task reports to its session.
@@ -57,13 +66,18 @@ pub enum MediaEvent {
 /// The session's handle on its media task; dropping it ends the task.
 #[derive(Debug)]
 pub struct MediaHandle {
-    commands: mpsc::UnboundedSender<MediaCommand>,
+    link: MediaLink,
     pub port: u16,
 }
 
 impl MediaHandle {
     pub fn send(&self, cmd: MediaCommand) {
-        let _ = self.commands.send(cmd);
+        self.link.send(cmd);
+    }
+
+    /// How another call's session reaches this task (to bridge it).
+    pub fn link(&self) -> MediaLink {
+        self.link.clone()
     }
 }
 
@@ -78,6 +92,7 @@ pub fn spawn(
     on_exit: impl FnOnce(u16) + Send + 'static,
 ) -> MediaHandle {
     let (tx, rx) = mpsc::unbounded_channel();
+    let (inbox, inbox_rx) = mpsc::unbounded_channel();
     let port = sockets.port;
     runtime.spawn(async move {
         let MediaSockets { rtp, rtcp, port } = sockets;
@@ -87,13 +102,19 @@ pub fn spawn(
         ) {
             (Ok(rtp), Ok(rtcp)) => {
                 let mut task = MediaTask::new(params, events);
-                task.run(&rtp, &rtcp, rx).await;
+                task.run(&rtp, &rtcp, rx, inbox_rx).await;
             }
             (Err(e), _) | (_, Err(e)) => tracing::error!(error = %e, "media sockets unusable"),
         }
         on_exit(port);
     });
-    MediaHandle { commands: tx, port }
+    MediaHandle {
+        link: MediaLink {
+            commands: tx,
+            inbox,
+        },
+        port,
+    }
 }
 
 struct MediaTask {
@@ -110,6 +131,10 @@ struct MediaTask {
     payload: Vec<u8>,
     packet: Vec<u8>,
     next_rtcp: Instant,
+    bridge: Option<bridge::Bridge>,
+    /// Digits still to send (`sendDigits`), with the time the next may start.
+    digits: std::collections::VecDeque<char>,
+    digits_after: Instant,
 }
 
 impl MediaTask {
@@ -126,6 +151,9 @@ impl MediaTask {
             payload: Vec::with_capacity(FRAME_SAMPLES),
             packet: Vec::with_capacity(FRAME_SAMPLES + 12),
             next_rtcp: Instant::now() + RTCP_INTERVAL,
+            bridge: None,
+            digits: Default::default(),
+            digits_after: Instant::now(),
             params,
             events,
         }
@@ -136,6 +164,7 @@ impl MediaTask {
         rtp: &tokio::net::UdpSocket,
         rtcp: &tokio::net::UdpSocket,
         mut commands: mpsc::UnboundedReceiver<MediaCommand>,
+        mut inbox: mpsc::UnboundedReceiver<Relayed>,
     ) {
         let mut tick = tokio::time::interval(FRAME);
         tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
@@ -149,6 +178,7 @@ impl MediaTask {
                         self.receive(src, &buf[..n]);
                     }
                 }
+                Some(packet) = inbox.recv() => self.relayed(rtp, &packet).await,
                 r = rtcp.recv_from(&mut rtcp_buf) => {
                     if let Ok((n, _)) = r {
                         self.receive_rtcp(&rtcp_buf[..n]);
@@ -177,6 +207,29 @@ impl MediaTask {
                 repeat,
             } => self.player.play(token, stream, repeat),
             MediaCommand::Stop => self.player.stop(),
+            MediaCommand::Bridge(Some(peer)) => {
+                self.player.stop();
+                self.bridge = Some(bridge::Bridge::new(&peer, &self.sender, &self.params));
+            }
+            MediaCommand::Bridge(None) => {
+                if let Some(b) = self.bridge.take() {
+                    self.sender = b.into_sender(&self.params, Instant::now());
+                }
+            }
+            MediaCommand::Digits(digits) => self.digits.extend(digits.chars()),
+        }
+    }
+
+    /// A packet the bridged leg received: out through our socket, in our stream.
+    async fn relayed(&mut self, rtp: &tokio::net::UdpSocket, packet: &Relayed) {
+        let (Some(bridge), Some(remote)) = (self.bridge.as_mut(), self.latch.remote()) else {
+            return;
+        };
+        if !self.params.sending {
+            return;
+        }
+        if bridge.rewrite(packet, &self.params, Instant::now(), &mut self.packet) {
+            let _ = rtp.send_to(&self.packet, remote).await;
         }
     }
 
@@ -191,6 +244,11 @@ impl MediaTask {
         }
         let arrival = rtp_units(self.started.elapsed(), 8000);
         self.received.update(&packet.header, arrival);
+        if let Some(b) = &self.bridge {
+            if !b.pass_on(data, &self.params) {
+                self.bridge = None;
+            }
+        }
         if Some(packet.header.payload_type) == self.params.telephone_event {
             if let Some(d) = self.dtmf.push(&packet.header, packet.payload) {
                 let _ = self.events.send(MediaEvent::Digit(d));
@@ -221,6 +279,19 @@ impl MediaTask {
         // tick keeps the buffer's loss and jitter accounting current.
         let _ = self.jitter.pop(now);
         let (remote, sending) = (self.latch.remote(), self.params.sending);
+        if self.bridge.is_some() {
+            // The other leg's packets are our stream now.
+            if let Some(remote) = remote.filter(|_| now >= self.next_rtcp) {
+                self.next_rtcp = now + RTCP_INTERVAL;
+                self.send_receiver_report(rtcp, remote, now).await;
+            }
+            return;
+        }
+        if let Some(remote) = remote.filter(|_| sending) {
+            if self.send_digit(rtp, remote, now).await {
+                return;
+            }
+        }
         let outcome = self.player.next_frame(&mut self.pcm);
         if let Some(ev) = outcome {
             let _ = self.events.send(ev);
@@ -245,6 +316,48 @@ impl MediaTask {
             self.next_rtcp = now + RTCP_INTERVAL;
             self.send_report(rtcp, remote, now).await;
         }
+    }
+
+    /// While `sendDigits` has digits left, they replace the audio: one RFC 4733 packet
+    /// per frame. True when this tick's packet was a digit's (or its pause).
+    async fn send_digit(
+        &mut self,
+        rtp: &tokio::net::UdpSocket,
+        remote: SocketAddr,
+        now: Instant,
+    ) -> bool {
+        let Some(event_pt) = self.params.telephone_event else {
+            self.digits.clear();
+            return false;
+        };
+        if !self.sender.dtmf_active() {
+            if now < self.digits_after {
+                self.sender.skip(FRAME_SAMPLES as u32);
+                return true;
+            }
+            match self.digits.pop_front() {
+                None => return false,
+                Some('w') => {
+                    self.digits_after = now + Duration::from_millis(500);
+                    self.sender.skip(FRAME_SAMPLES as u32);
+                    return true;
+                }
+                Some(d) => {
+                    if self.sender.start_dtmf(event_pt, d, DIGIT_MS).is_err() {
+                        return false;
+                    }
+                    self.digits_after = now + Duration::from_millis(u64::from(DIGIT_MS) + 80);
+                }
+            }
+        }
+        self.packet.clear();
+        if self
+            .sender
+            .next_dtmf_packet(FRAME_SAMPLES as u32, &mut self.packet)
+        {
+            let _ = rtp.send_to(&self.packet, remote).await;
+        }
+        true
     }
 
     async fn send_report(

@@ -220,7 +220,7 @@ impl Session {
                 if self.phase == Phase::Early {
                     // RFC 3261 §9.2: "the UAS SHOULD immediately respond to the INVITE with
                     // a 487 (Request Terminated)".
-                    self.exec.hangup();
+                    self.exec.hangup(Instant::now());
                     self.cancel_early();
                 }
             }
@@ -228,7 +228,7 @@ impl Session {
                 // RFC 3261 §13.3.1.4: "If the server retransmits the 2xx response for 64*T1
                 // seconds without receiving an ACK, the dialog is confirmed, but the session
                 // SHOULD be terminated. This is accomplished with a BYE".
-                self.exec.hangup();
+                self.exec.hangup(Instant::now());
                 self.hang_up();
             }
             SessionInput::InviteResponse(response) => self.invite_response(response),
@@ -255,7 +255,7 @@ impl Session {
             Method::Bye => {
                 let ok = self.response(&request, 200, "OK", None);
                 self.respond(tx, ok);
-                self.exec.hangup();
+                self.exec.hangup(Instant::now());
                 self.media_command(MediaCommand::Stop);
                 self.status = CallStatus::Completed;
                 self.phase = Phase::Over;

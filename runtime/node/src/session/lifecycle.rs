@@ -28,7 +28,7 @@ impl Session {
             end_time: end.map(millis),
             duration: self.duration_secs().map(|d| d as i64),
             date_updated: millis(SystemTime::now()),
-            parent_call_sid: None,
+            parent_call_sid: self.parent.as_ref().map(|p| p.call_sid),
             phone_number_sid: None,
         }
     }
@@ -62,6 +62,15 @@ impl Session {
     /// The call is over: the record is final and the completed callback fires.
     pub(super) fn finish(&mut self) {
         self.phase = Phase::Over;
+        // A leg's end is its parent's news before it is the record's.
+        if let Some(parent) = &self.parent {
+            let status = if self.status.is_final() {
+                self.status
+            } else {
+                CallStatus::Completed
+            };
+            parent.report(super::legs::LegReport::Ended(status));
+        }
         self.media = None;
         if !self.status.is_final() {
             self.status = CallStatus::Completed;

@@ -5,6 +5,7 @@
 
 mod app;
 mod dialog;
+mod legs;
 mod lifecycle;
 mod outbound;
 mod prepare;
@@ -163,6 +164,10 @@ struct Session {
     created: SystemTime,
     answered_at: Option<Instant>,
     started_at: Option<SystemTime>,
+    /// The legs this call's `<Dial>` placed.
+    legs: legs::Legs,
+    /// The call that placed this one, when it is a `<Dial>` leg.
+    parent: Option<legs::Parent>,
 }
 
 impl Session {
@@ -229,6 +234,8 @@ impl Session {
             created: SystemTime::now(),
             answered_at: None,
             started_at: None,
+            legs: legs::Legs::default(),
+            parent: None,
         }
     }
 
@@ -242,12 +249,20 @@ impl Session {
 
     /// Drive the call until it is over: SIP, media, documents, timers, API controls.
     async fn main_loop(&mut self, sip: &mut mpsc::UnboundedReceiver<SessionInput>) {
-        let (Some(mut media_rx), Some(mut documents), Some(mut prepared), Some(mut controls)) = (
+        let (
+            Some(mut media_rx),
+            Some(mut documents),
+            Some(mut prepared),
+            Some(mut controls),
+            Some(mut legs),
+        ) = (
             self.media_rx.take(),
             self.documents_rx.take(),
             self.prepared_rx.take(),
             self.controls.take(),
-        ) else {
+            self.legs.rx.take(),
+        )
+        else {
             return;
         };
         let mut shutdown = self.shared.shutting_down();
@@ -273,9 +288,10 @@ impl Session {
                 Some((token, repeat, stream)) = prepared.recv() => self.prepared(token, repeat, stream),
                 _ = sleep => self.exec.timeout(Instant::now()),
                 Some(control) = controls.recv() => self.control(control),
+                Some((leg, report)) = legs.recv() => self.leg_report(leg, report),
                 Ok(()) = shutdown.changed() => {
                     tracing::info!(call = %self.info.call_sid, "hanging up for shutdown");
-                    self.exec.hangup();
+                    self.exec.hangup(Instant::now());
                     self.hang_up();
                 }
             }
@@ -305,13 +321,13 @@ impl Session {
                     tracing::warn!(call = %self.info.call_sid, error = %e, "TwiML update refused")
                 }
             },
-            Control::Complete => {
-                self.exec.hangup();
+            Control::Complete | Control::EndLeg(_) => {
+                self.exec.hangup(Instant::now());
                 self.hang_up();
             }
             Control::Cancel => {
                 if self.phase == Phase::Early {
-                    self.exec.hangup();
+                    self.exec.hangup(Instant::now());
                     self.cancel_early();
                 }
             }
@@ -350,6 +366,24 @@ impl Session {
                 Action::Hangup => self.hang_up(),
                 Action::Notify(failure) => self.notify(failure),
                 Action::Event { kind, data } => self.publish(kind, data),
+                Action::Dial(req) => self.place_legs(req),
+                Action::EndLeg { leg, status } => self.end_leg(leg, status),
+                // The caller heard 180 Ringing when the call began; it rings until the
+                // bridge answers it.
+                Action::Ringback(_) => {}
+                Action::SendLegDigits { leg, digits } => self.send_leg_digits(leg, digits),
+                Action::Whisper { leg, url, .. } => {
+                    self.notify(AppFailure {
+                        code: 12200,
+                        message: format!(
+                            "the whisper url {} is not executed by this node yet; bridging",
+                            switchyard_webhook::redact_url(&url)
+                        ),
+                    });
+                    self.exec.whisper_done(Instant::now(), leg, true);
+                }
+                Action::Bridge(leg) => self.bridge(leg),
+                Action::Unbridge(leg) => self.unbridge(leg),
             }
         }
     }

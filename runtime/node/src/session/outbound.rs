@@ -14,6 +14,7 @@ use switchyard_types::{CallSid, CallStatus};
 use switchyard_webhook::Target;
 use tokio::sync::mpsc;
 
+use super::legs::{LegReport, Parent};
 use super::{Phase, Session, SessionInput};
 use crate::live::Control;
 use crate::media_io;
@@ -27,20 +28,20 @@ use crate::status::StatusReporter;
 pub enum OutboundApp {
     Url(Target),
     Twiml(String),
+    /// A `<Dial>` leg: its parent's core drives it; no app of its own.
+    Leg,
 }
 
 /// Where an outbound INVITE goes.
 #[derive(Debug, Clone)]
 pub enum Destination {
-    Addr(SocketAddr),
-    /// Resolved when dialed.
+    /// A host name or address and port, resolved when dialed.
     Host(String, u16),
 }
 
 impl Destination {
     async fn resolve(&self) -> Result<SocketAddr, String> {
         match self {
-            Self::Addr(a) => Ok(*a),
             Self::Host(host, port) => tokio::net::lookup_host((host.as_str(), *port))
                 .await
                 .map_err(|e| format!("cannot resolve {host}: {e}"))?
@@ -64,6 +65,8 @@ pub struct OutboundCall {
     pub request_uri: String,
     pub destination: Destination,
     pub transport: Transport,
+    /// Digest credentials for the far end's 401/407 challenge.
+    pub credentials: Option<(String, String)>,
     pub app: OutboundApp,
     pub fallback: Option<Target>,
     pub status_callback: Option<Target>,
@@ -84,12 +87,23 @@ enum CancelReason {
 pub fn spawn_outbound(
     shared: Arc<Shared>,
     call: OutboundCall,
+    parent: Option<Parent>,
     on_end: impl FnOnce() + Send + 'static,
 ) {
     shared.call_started();
     tokio::spawn(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut session = Session::outbound(shared.clone(), &call);
+        if let Some(parent) = parent {
+            session.info.direction = Direction::OutboundDial;
+            session.status_reporter = StatusReporter::new(
+                shared.clone(),
+                &session.binding,
+                call.account.signer.clone(),
+                session.info.clone(),
+            );
+            session.parent = Some(parent);
+        }
         if session.dial(&call, tx, &mut rx).await {
             session.main_loop(&mut rx).await;
         }
@@ -110,7 +124,7 @@ impl Session {
         };
         let voice = match &call.app {
             OutboundApp::Url(t) => t.clone(),
-            OutboundApp::Twiml(_) => Target {
+            OutboundApp::Twiml(_) | OutboundApp::Leg => Target {
                 url: String::new(),
                 method: switchyard_webhook::HttpMethod::Post,
             },
@@ -173,6 +187,8 @@ impl Session {
             created: call.created,
             answered_at: None,
             started_at: None,
+            legs: super::legs::Legs::default(),
+            parent: None,
         }
     }
 
@@ -233,16 +249,30 @@ impl Session {
             request: invite,
             destination: self.peer,
             transport: call.transport,
-            session: session_tx,
+            session: session_tx.clone(),
         });
         let mut controls = self.controls.take();
         let mut shutdown = self.shared.shutting_down();
         let ring_deadline = tokio::time::Instant::now() + call.ring_timeout;
         let mut cancel: Option<CancelReason> = None;
+        let mut authenticated = false;
         let answered = loop {
             tokio::select! {
                 input = sip.recv() => match input {
                     Some(SessionInput::InviteResponse(Some(r))) => {
+                        if matches!(r.status, 401 | 407) && !authenticated && cancel.is_none() {
+                            if let Some(request) = self.authenticated_invite(&r, call) {
+                                authenticated = true;
+                                let _ = self.shared.sip.send(SipCommand::Invite {
+                                    call_id: request.call_id().unwrap_or_default().to_owned(),
+                                    request,
+                                    destination: self.peer,
+                                    transport: call.transport,
+                                    session: session_tx.clone(),
+                                });
+                                continue;
+                            }
+                        }
                         if let Some(done) = self.dial_response(&r, &our_offer, cancel) {
                             break done;
                         }
@@ -264,8 +294,15 @@ impl Session {
                     self.cancel_early();
                 }
                 Some(control) = async { match controls.as_mut() { Some(c) => c.recv().await, None => None } } => {
-                    if matches!(control, Control::Cancel | Control::Complete) && cancel.is_none() {
-                        cancel = Some(CancelReason::Canceled);
+                    let reason = match control {
+                        Control::EndLeg(CallStatus::NoAnswer) => Some(CancelReason::NoAnswer),
+                        Control::Cancel | Control::Complete | Control::EndLeg(_) => {
+                            Some(CancelReason::Canceled)
+                        }
+                        _ => None,
+                    };
+                    if reason.is_some() && cancel.is_none() {
+                        cancel = reason;
                         self.cancel_early();
                     }
                 }
@@ -283,7 +320,11 @@ impl Session {
         }
         self.start_media(sockets);
         self.exec.set_answered();
+        if let (Some(parent), Some(media)) = (&self.parent, &self.media) {
+            parent.report(LegReport::Answered(media.link()));
+        }
         match &call.app {
+            OutboundApp::Leg => {}
             OutboundApp::Url(_) => self.exec.start(Instant::now()),
             OutboundApp::Twiml(text) => {
                 let doc = parse_twiml(text).map(Document::Verbs).map_err(|e| {
@@ -311,6 +352,9 @@ impl Session {
                 if self.status != CallStatus::Ringing && matches!(r.status, 180 | 183) {
                     self.status = CallStatus::Ringing;
                     self.record_ringing();
+                    if let Some(parent) = &self.parent {
+                        parent.report(LegReport::Ringing);
+                    }
                 }
                 None
             }
@@ -321,7 +365,7 @@ impl Session {
                     .and_then(|answer| accept_answer(our_offer, &answer).ok());
                 match Dialog::new_uac(&self.invite, r) {
                     Ok(dialog) => {
-                        let ack = dialog.ack(1);
+                        let ack = dialog.ack(self.invite_cseq());
                         let _ = self.shared.sip.send(SipCommand::Stateless {
                             request: ack,
                             destination: self.peer,
@@ -384,11 +428,52 @@ impl Session {
         }
         if let Some(d) = &self.dialog {
             let _ = self.shared.sip.send(SipCommand::Stateless {
-                request: d.ack(1),
+                request: d.ack(self.invite_cseq()),
                 destination: self.peer,
                 transport: self.transport,
             });
         }
+    }
+
+    /// The CSeq number of our (last) INVITE, which its ACK repeats.
+    fn invite_cseq(&self) -> u32 {
+        self.invite.cseq().map(|c| c.seq).unwrap_or(1)
+    }
+
+    /// RFC 3261 §22.2: "When a UAC resubmits a request with its credentials after
+    /// receiving a 401 (Unauthorized) or 407 (Proxy Authentication Required) response, it
+    /// MUST increment the CSeq header field value as it would normally when sending an
+    /// updated request." None when we have no credentials or cannot answer the challenge.
+    fn authenticated_invite(
+        &mut self,
+        challenge: &Response,
+        call: &OutboundCall,
+    ) -> Option<switchyard_sip::Request> {
+        let (user, password) = call.credentials.as_ref()?;
+        let (_, header) = switchyard_sip::digest::header_names(challenge.status)?;
+        let parsed = match switchyard_sip::digest::from_response(challenge) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::info!(call = %self.info.call_sid, error = %e, "cannot answer the digest challenge");
+                return None;
+            }
+        };
+        let mut request = self.invite.clone();
+        let cseq = self.invite_cseq() + 1;
+        request.headers.set("CSeq", format!("{cseq} INVITE"));
+        let cnonce = format!("{:016x}", rand::random::<u64>());
+        let value = switchyard_sip::digest::authorization(
+            &parsed,
+            user,
+            password,
+            "INVITE",
+            &request.uri,
+            &cnonce,
+            1,
+        );
+        request.headers.set(header, value);
+        self.invite = request.clone();
+        Some(request)
     }
 
     fn local_host(&self) -> String {

@@ -1,0 +1,138 @@
+//! Where a call to a `To` goes: a `sip:` URI directly, a phone number through the
+//! account's trunk. One rule for REST-created calls and `<Dial>` legs.
+
+use switchyard_sip::Transport;
+use switchyard_types::AccountSid;
+
+use crate::config::{Config, TrunkTransport};
+use crate::session::Destination;
+
+/// Twilio 13224: "Dial: Invalid phone number" — the number cannot be routed.
+pub const NOT_ROUTABLE: u32 = 13224;
+
+/// How to reach one party.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The Request-URI of the INVITE.
+    pub request_uri: String,
+    pub destination: Destination,
+    pub transport: Transport,
+    /// Digest credentials for the far end's challenge, if any are known.
+    pub credentials: Option<(String, String)>,
+}
+
+/// Why a `To` cannot be called.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("invalid SIP URI {uri:?}: {reason}")]
+    InvalidUri { uri: String, reason: String },
+    #[error("client: identities are not registered on this node yet")]
+    Client,
+    #[error("{number} is not routable: account {account} has no SIP trunk on this node")]
+    NoTrunk { number: String, account: AccountSid },
+}
+
+/// The route to `to` for `account`. The host is resolved when the call is placed, not
+/// here: an unreachable domain makes a failed call (as Twilio reports it), not an error.
+pub fn route(config: &Config, account: AccountSid, to: &str) -> Result<Route, RouteError> {
+    let lower = to.to_ascii_lowercase();
+    if lower.starts_with("sip:") || lower.starts_with("sips:") {
+        let uri = switchyard_sip::parse_uri(to).map_err(|e| RouteError::InvalidUri {
+            uri: to.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let port = uri.port.unwrap_or(5060);
+        let transport = match uri.param("transport").flatten() {
+            Some(t) if t.eq_ignore_ascii_case("tcp") => Transport::Tcp,
+            _ => Transport::Udp,
+        };
+        let host = uri.host.trim_matches(['[', ']']).to_owned();
+        return Ok(Route {
+            request_uri: to.to_owned(),
+            destination: Destination::Host(host, port),
+            transport,
+            credentials: None,
+        });
+    }
+    if lower.starts_with("client:") {
+        return Err(RouteError::Client);
+    }
+    let trunk = config
+        .trunk_for(account)
+        .ok_or_else(|| RouteError::NoTrunk {
+            number: to.to_owned(),
+            account,
+        })?;
+    let (host, port) = match trunk.address.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().unwrap_or(5060)),
+        None => (trunk.address.as_str(), 5060),
+    };
+    let transport = match trunk.transport {
+        TrunkTransport::Udp => Transport::Udp,
+        TrunkTransport::Tcp => Transport::Tcp,
+    };
+    let suffix = if transport == Transport::Tcp {
+        ";transport=tcp"
+    } else {
+        ""
+    };
+    Ok(Route {
+        request_uri: format!("sip:{to}@{}{suffix}", trunk.address),
+        destination: Destination::Host(host.trim_matches(['[', ']']).to_owned(), port),
+        transport,
+        credentials: trunk.username.clone().zip(trunk.password.clone()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(toml: &str) -> Config {
+        toml::from_str(toml).unwrap()
+    }
+
+    const A: &str = "AC00000000000000000000000000000001";
+    const B: &str = "AC00000000000000000000000000000002";
+
+    #[test]
+    fn sip_uris_go_direct_with_their_transport() {
+        let c = config("");
+        let r = route(
+            &c,
+            A.parse().unwrap(),
+            "sip:bob@127.0.0.1:5070;transport=tcp",
+        )
+        .unwrap();
+        assert_eq!(r.transport, Transport::Tcp);
+        assert!(matches!(r.destination, Destination::Host(ref h, 5070) if h == "127.0.0.1"));
+    }
+
+    #[test]
+    fn numbers_use_the_first_trunk_the_account_may_use() {
+        let c = config(&format!(
+            "[[trunks]]\nname = \"b-only\"\naddress = \"127.0.0.1:5080\"\naccounts = [\"{B}\"]\n\
+             [[trunks]]\nname = \"all\"\naddress = \"127.0.0.1:5090\"\ntransport = \"tcp\"\n\
+             username = \"u\"\npassword = \"p\"\n"
+        ));
+        let a = route(&c, A.parse().unwrap(), "+15551230000").unwrap();
+        assert_eq!(
+            a.request_uri,
+            "sip:+15551230000@127.0.0.1:5090;transport=tcp"
+        );
+        assert_eq!(a.credentials, Some(("u".into(), "p".into())));
+        let b = route(&c, B.parse().unwrap(), "+15551230000").unwrap();
+        assert_eq!(b.request_uri, "sip:+15551230000@127.0.0.1:5080");
+        assert_eq!(b.credentials, None);
+    }
+
+    #[test]
+    fn an_account_without_a_trunk_gets_a_clear_error() {
+        let c = config(&format!(
+            "[[trunks]]\naddress = \"127.0.0.1:5080\"\naccounts = [\"{B}\"]\n"
+        ));
+        let e = route(&c, A.parse().unwrap(), "+15551230000").unwrap_err();
+        assert!(matches!(e, RouteError::NoTrunk { .. }));
+        assert!(e.to_string().contains("not routable"), "{e}");
+    }
+}

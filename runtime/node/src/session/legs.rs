@@ -1,0 +1,189 @@
+//! The legs of a `<Dial>`: the call core decides (who rings, who wins, when the bridge is
+//! made and ends); this file only places the child calls, passes their news back to the
+//! core, and joins the two media tasks.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use switchyard_call::{AppFailure, DialRequest, LegId, LegTarget};
+use switchyard_types::{CallSid, CallStatus};
+use tokio::sync::mpsc;
+
+use super::outbound::{spawn_outbound, OutboundApp, OutboundCall};
+use super::Session;
+use crate::live::Control;
+use crate::media_io::{MediaCommand, MediaLink};
+use crate::shared::target;
+
+/// What a child leg tells the session that placed it.
+#[derive(Debug)]
+pub enum LegReport {
+    Ringing,
+    Answered(MediaLink),
+    Ended(CallStatus),
+}
+
+/// A child leg's tie to its parent call.
+#[derive(Debug, Clone)]
+pub struct Parent {
+    pub call_sid: CallSid,
+    pub leg: LegId,
+    pub reports: mpsc::UnboundedSender<(LegId, LegReport)>,
+}
+
+impl Parent {
+    pub(super) fn report(&self, report: LegReport) {
+        let _ = self.reports.send((self.leg, report));
+    }
+}
+
+/// The legs a call has placed.
+#[derive(Debug)]
+pub(super) struct Legs {
+    by_id: HashMap<LegId, Leg>,
+    tx: mpsc::UnboundedSender<(LegId, LegReport)>,
+    pub(super) rx: Option<mpsc::UnboundedReceiver<(LegId, LegReport)>>,
+}
+
+#[derive(Debug)]
+struct Leg {
+    sid: CallSid,
+    media: Option<MediaLink>,
+}
+
+impl Default for Legs {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            by_id: HashMap::new(),
+            tx,
+            rx: Some(rx),
+        }
+    }
+}
+
+/// Safety net for a leg whose parent never ends it: the core's own `timeout` ends
+/// ringing long before this.
+const LEG_RING_LIMIT: Duration = Duration::from_secs(600);
+
+impl Session {
+    /// Place every leg of a `<Dial>`.
+    pub(super) fn place_legs(&mut self, req: DialRequest) {
+        let now = Instant::now();
+        self.legs.by_id.clear();
+        for leg in req.legs {
+            let sid = CallSid::random();
+            let to = match &leg.target {
+                LegTarget::Number(n) => n.clone(),
+                LegTarget::Sip { uri, .. } => uri.clone(),
+            };
+            let route = match crate::routing::route(&self.shared.config, self.info.account_sid, &to)
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    self.notify(AppFailure {
+                        code: crate::routing::NOT_ROUTABLE,
+                        message: format!("<Dial> to {to}: {e}"),
+                    });
+                    self.exec.leg_ended(now, leg.id, sid, CallStatus::Failed);
+                    continue;
+                }
+            };
+            let credentials = match &leg.target {
+                LegTarget::Sip {
+                    username: Some(u),
+                    password: Some(p),
+                    ..
+                } => Some((u.clone(), p.clone())),
+                _ => route.credentials,
+            };
+            let cb = &leg.callbacks;
+            let call = OutboundCall {
+                call_sid: sid,
+                account: self.account.clone(),
+                from: req
+                    .caller_id
+                    .clone()
+                    .unwrap_or_else(|| self.info.from.clone()),
+                to,
+                request_uri: route.request_uri,
+                destination: route.destination,
+                transport: route.transport,
+                credentials,
+                app: OutboundApp::Leg,
+                fallback: None,
+                status_callback: cb
+                    .status_callback
+                    .as_deref()
+                    .and_then(|u| self.exec.resolve(u).ok())
+                    .map(|u| target(&u, cb.status_callback_method.as_str())),
+                status_events: cb
+                    .status_callback_event
+                    .iter()
+                    .map(|e| e.as_str().to_owned())
+                    .collect(),
+                ring_timeout: LEG_RING_LIMIT,
+                created: SystemTime::now(),
+            };
+            self.legs.by_id.insert(leg.id, Leg { sid, media: None });
+            let parent = Parent {
+                call_sid: self.info.call_sid,
+                leg: leg.id,
+                reports: self.legs.tx.clone(),
+            };
+            spawn_outbound(self.shared.clone(), call, Some(parent), || {});
+        }
+    }
+
+    pub(super) fn leg_report(&mut self, leg: LegId, report: LegReport) {
+        let now = Instant::now();
+        let Some(l) = self.legs.by_id.get_mut(&leg) else {
+            return;
+        };
+        let sid = l.sid;
+        match report {
+            LegReport::Ringing => self.exec.leg_ringing(leg, sid),
+            LegReport::Answered(media) => {
+                l.media = Some(media);
+                self.exec.leg_answered(now, leg, sid);
+            }
+            LegReport::Ended(status) => {
+                self.legs.by_id.remove(&leg);
+                self.exec.leg_ended(now, leg, sid, status);
+            }
+        }
+    }
+
+    /// CANCEL a ringing leg, BYE an answered one; its record says `status`.
+    pub(super) fn end_leg(&mut self, leg: LegId, status: CallStatus) {
+        if let Some(l) = self.legs.by_id.get(&leg) {
+            let _ = self.shared.live.send(l.sid, Control::EndLeg(status));
+        }
+    }
+
+    pub(super) fn send_leg_digits(&mut self, leg: LegId, digits: String) {
+        if let Some(m) = self.legs.by_id.get(&leg).and_then(|l| l.media.as_ref()) {
+            m.send(MediaCommand::Digits(digits));
+        }
+    }
+
+    /// Join the caller's media and the leg's, both ways.
+    pub(super) fn bridge(&mut self, leg: LegId) {
+        let (Some(own), Some(theirs)) = (
+            self.media.as_ref().map(|m| m.link()),
+            self.legs.by_id.get(&leg).and_then(|l| l.media.clone()),
+        ) else {
+            return;
+        };
+        self.playing = None;
+        theirs.send(MediaCommand::Bridge(Some(own.clone())));
+        own.send(MediaCommand::Bridge(Some(theirs)));
+    }
+
+    pub(super) fn unbridge(&mut self, leg: LegId) {
+        if let Some(theirs) = self.legs.by_id.get(&leg).and_then(|l| l.media.as_ref()) {
+            theirs.send(MediaCommand::Bridge(None));
+        }
+        self.media_command(MediaCommand::Bridge(None));
+    }
+}
