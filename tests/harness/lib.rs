@@ -25,10 +25,13 @@ pub mod ws;
 pub use capture::{Capture, RtpPacket, TelephoneEvent};
 pub use events::{EventStream, SseEvent};
 pub use node::{AccountConfig, Node, NodeConfig, NumberConfig};
-pub use phone::{Phone, PhoneOptions, PhoneOutcome, PhoneSummary};
+pub use phone::{
+    Callee, CalleeOptions, HangUp, Phone, PhoneOptions, PhoneOutcome, PhoneProcess, PhoneSummary,
+    ToneReport,
+};
 pub use ports::{free_port, free_udp_block};
 pub use quic::{QuicChannel, QuicRefusal};
-pub use sipp::{Sipp, SippCommand, SippOutcome, SippProcess};
+pub use sipp::{Sipp, SippCommand, SippMessage, SippOutcome, SippProcess};
 pub use webhook::{Scenario, Webhook, WebhookRequest};
 pub use ws::WsChannel;
 

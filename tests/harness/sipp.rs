@@ -23,6 +23,9 @@ pub struct SippOutcome {
     pub stderr: String,
     /// Contents of the `-trace_err` log (unexpected messages, failed checks).
     pub errors: String,
+    /// Contents of the `-trace_msg` log, if sipp was run with it (see
+    /// [`SippCommand::trace_messages`]): every message sent and received.
+    pub message_log: String,
 }
 
 impl SippOutcome {
@@ -48,6 +51,98 @@ impl SippOutcome {
             .rev()
             .find(|l| l.trim_start().starts_with(row))?;
         line.rsplit('|').next()?.trim().parse().ok()
+    }
+
+    /// The messages of the `-trace_msg` log in order (empty without it). A
+    /// retransmission is logged, and so listed, again.
+    pub fn messages(&self) -> Vec<SippMessage> {
+        const SEPARATOR: &str = "-----------------------------------------------";
+        let mut out = Vec::new();
+        for block in self.message_log.split(SEPARATOR).skip(1) {
+            let mut lines = block.lines();
+            lines.next(); // the timestamp after the separator
+            let Some(what) = lines.next() else { continue };
+            let received = if what.contains("message received") {
+                true
+            } else if what.contains("message sent") || what.contains("message resent") {
+                false
+            } else {
+                continue;
+            };
+            let text: Vec<&str> = lines.skip_while(|l| l.trim().is_empty()).collect();
+            let text = text.join("\n").trim_end().to_string();
+            if !text.is_empty() {
+                out.push(SippMessage { received, text });
+            }
+        }
+        out
+    }
+
+    /// The `method` requests sipp received (needs `-trace_msg`), e.g. `"CANCEL"`.
+    pub fn received_requests(&self, method: &str) -> Vec<SippMessage> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.received && m.method() == Some(method))
+            .collect()
+    }
+
+    /// How many `method` requests sipp received (needs `-trace_msg`): e.g. one CANCEL
+    /// for a forked leg that lost, none for the one that answered.
+    pub fn received(&self, method: &str) -> usize {
+        self.received_requests(method).len()
+    }
+
+    /// How many responses with `status` sipp sent (needs `-trace_msg`).
+    pub fn sent_responses(&self, status: u16) -> usize {
+        self.messages()
+            .iter()
+            .filter(|m| !m.received && m.status() == Some(status))
+            .count()
+    }
+}
+
+/// One message of sipp's `-trace_msg` log (see [`SippOutcome::messages`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SippMessage {
+    /// Received by sipp (else sent by it).
+    pub received: bool,
+    /// The message, start line first, lines joined by `\n`.
+    pub text: String,
+}
+
+impl SippMessage {
+    /// The start line (`INVITE sip:... SIP/2.0` or `SIP/2.0 200 OK`).
+    pub fn start_line(&self) -> &str {
+        self.text.lines().next().unwrap_or("")
+    }
+
+    /// The method of a request.
+    pub fn method(&self) -> Option<&str> {
+        let first = self.start_line();
+        (!first.starts_with("SIP/")).then(|| first.split(' ').next())?
+    }
+
+    /// The status code of a response.
+    pub fn status(&self) -> Option<u16> {
+        self.start_line()
+            .strip_prefix("SIP/2.0 ")?
+            .split(' ')
+            .next()?
+            .parse()
+            .ok()
+    }
+
+    /// The value of the first `name` header (case-insensitive, without the name), e.g.
+    /// `header("Proxy-Authorization")`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.text
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .find_map(|l| {
+                let (n, v) = l.split_once(':')?;
+                n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+            })
     }
 }
 
@@ -95,6 +190,28 @@ impl Sipp {
         }
         cmd.run()
     }
+
+    /// Starts a UAS test double of `tests/sipp/` for one call (`-m 1` unless `args`
+    /// has `-m`) with its message log on (`-trace_msg`), on a fresh port, and waits
+    /// until it listens. E.g. three forked legs:
+    /// `Sipp::uas("uas_answer_after.xml", &["-d", "2000"])`, then each one's
+    /// `wait()?.received("CANCEL")`.
+    pub fn uas(scenario: &str, args: &[&str]) -> Result<SippProcess> {
+        let mut cmd = SippCommand::new(scenario)?.trace_messages().args(args);
+        if !args.contains(&"-m") {
+            cmd = cmd.args(&["-m", "1"]);
+        }
+        let mut uas = cmd.spawn()?;
+        uas.wait_listening(Duration::from_secs(5))?;
+        Ok(uas)
+    }
+
+    /// A UAS that answers at once (PCMU and telephone-event), echoes every RTP packet
+    /// back to its sender (`-rtp_echo`) and waits for the caller's BYE
+    /// (`uas_wait_bye.xml`); listening when returned.
+    pub fn echo_uas() -> Result<SippProcess> {
+        Sipp::uas("uas_wait_bye.xml", &["-rtp_echo"])
+    }
 }
 
 impl SippCommand {
@@ -127,6 +244,12 @@ impl SippCommand {
     pub fn timeout(mut self, timeout: Duration) -> SippCommand {
         self.timeout = timeout;
         self
+    }
+
+    /// Logs every message sent and received (`-trace_msg`), for
+    /// [`SippOutcome::messages`] and [`SippOutcome::received`].
+    pub fn trace_messages(self) -> SippCommand {
+        self.args(&["-trace_msg"])
     }
 
     /// The SIP port sipp will bind on 127.0.0.1.
@@ -264,10 +387,13 @@ impl SippProcess {
     fn collect(&self, exit_code: Option<i32>, timed_out: bool) -> Result<SippOutcome> {
         let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
         let mut errors = String::new();
+        let mut message_log = String::new();
         for entry in std::fs::read_dir(self.dir.path()).context("listing sipp dir")? {
             let path = entry?.path();
             if path.to_string_lossy().ends_with("_errors.log") {
                 errors.push_str(&read(&path));
+            } else if path.to_string_lossy().ends_with("_messages.log") {
+                message_log.push_str(&read(&path));
             }
         }
         Ok(SippOutcome {
@@ -276,6 +402,45 @@ impl SippProcess {
             stdout: read(&self.stdout),
             stderr: read(&self.stderr),
             errors,
+            message_log,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_message_log() {
+        let sep = "-----------------------------------------------";
+        let log = format!(
+            "{sep} 2026-01-01 00:00:00.000001\nUDP message received [10] bytes :\n\n\
+             CANCEL sip:a@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP x\nCSeq: 1 CANCEL\n\n\n\
+             {sep} 2026-01-01 00:00:00.000002\nUDP message sent (10 bytes):\n\n\
+             SIP/2.0 487 Request Terminated\nproxy-authorization: Digest a=1\n\n\n"
+        );
+        let out = SippOutcome {
+            exit_code: Some(0),
+            timed_out: false,
+            stdout: String::new(),
+            stderr: String::new(),
+            errors: String::new(),
+            message_log: log,
+        };
+        let messages = out.messages();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].received);
+        assert_eq!(messages[0].method(), Some("CANCEL"));
+        assert_eq!(messages[0].header("cseq"), Some("1 CANCEL"));
+        assert_eq!(messages[1].status(), Some(487));
+        assert_eq!(messages[1].method(), None);
+        assert_eq!(
+            messages[1].header("Proxy-Authorization"),
+            Some("Digest a=1")
+        );
+        assert_eq!(out.received("CANCEL"), 1);
+        assert_eq!(out.received("BYE"), 0);
+        assert_eq!(out.sent_responses(487), 1);
     }
 }

@@ -23,6 +23,9 @@ pub enum Scenario {
     BadXml,
     /// `/voice` says "Hello" and hangs up, fast.
     SayHangup,
+    /// Every path serves the TwiML file `--docs-dir DIR/<path>.xml` (`/voice` →
+    /// `voice.xml`), or 404.
+    Docs,
 }
 
 impl Scenario {
@@ -34,6 +37,7 @@ impl Scenario {
             Scenario::Error500 => "error500",
             Scenario::BadXml => "badxml",
             Scenario::SayHangup => "say-hangup",
+            Scenario::Docs => "docs",
         }
     }
 }

@@ -21,6 +21,7 @@ import hmac
 import io
 import json
 import math
+import os
 import struct
 import sys
 import threading
@@ -32,7 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
-SCENARIOS = ("gather-play", "slow", "error500", "badxml", "say-hangup")
+SCENARIOS = ("gather-play", "slow", "error500", "badxml", "say-hangup", "docs")
 
 
 class MultiParams(dict):
@@ -144,6 +145,14 @@ class App:
 
     def route(self, method, path, params, headers):
         """Returns (status, content type, body, extra headers)."""
+        if self.args.scenario == "docs" and path not in ("/status", "/audio/tone.wav"):
+            # Each path is a TwiML file of the test's: /voice -> DOCS_DIR/voice.xml.
+            name = path.strip("/").replace("/", "_") or "index"
+            file = os.path.join(self.args.docs_dir, name + ".xml")
+            if os.path.exists(file):
+                with open(file, "rb") as f:
+                    return 200, "text/xml", f.read(), {}
+            return 404, "text/plain", b"not found", {}
         if path == "/status":
             return 200, "text/plain", b"", {}
         if path == "/voice":
@@ -265,6 +274,7 @@ def main():
     p.add_argument("--delay", type=float, default=20.0)
     p.add_argument("--wav-seconds", type=float, default=3.0)
     p.add_argument("--signing-key", default=None)
+    p.add_argument("--docs-dir", default=None, help="the docs scenario's TwiML files")
     args = p.parse_args()
 
     app = App(args)

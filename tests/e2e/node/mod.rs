@@ -6,6 +6,7 @@ mod callbacks;
 mod channels;
 mod cli;
 mod console;
+mod dial;
 mod durability;
 mod event_filters;
 mod events;

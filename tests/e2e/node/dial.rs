@@ -1,0 +1,351 @@
+//! `<Dial>`: the caller's leg, a dialled leg, and the bridge between them, with real
+//! phones on both sides (sipp and pjsua2) and the outcome checked where Twilio reports
+//! it: the action request, the child call record, and what each side hears.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use switchyard_e2e::{
+    Node, NodeConfig, NumberConfig, Scenario, Sipp, SippCommand, Webhook, ACCOUNT_SID, AUTH_TOKEN,
+    NUMBER,
+};
+
+use super::{audible_packets, call_with_capture, calls, eventually};
+
+/// A webhook serving `docs` (path without the slash → TwiML) and a node whose number
+/// asks it, with `extra_toml` appended to the node's config.
+pub fn dial_app(
+    docs: &[(&str, String)],
+    extra_toml: &str,
+) -> Result<(tempfile::TempDir, Webhook, Node)> {
+    let dir = tempfile::tempdir()?;
+    for (name, twiml) in docs {
+        std::fs::write(dir.path().join(format!("{name}.xml")), twiml)?;
+    }
+    let hook = Webhook::start(
+        Scenario::Docs,
+        AUTH_TOKEN,
+        &["--docs-dir", &dir.path().to_string_lossy()],
+    )?;
+    let mut config = NodeConfig::new();
+    config
+        .numbers
+        .push(NumberConfig::webhook(NUMBER, ACCOUNT_SID, &hook.base_url()));
+    config.extra_toml = extra_toml.to_owned();
+    let node = Node::start(config)?;
+    Ok((dir, hook, node))
+}
+
+/// The one request the app received at `path`, waited for.
+pub fn one_request(hook: &Webhook, path: &str) -> Result<switchyard_e2e::WebhookRequest> {
+    eventually(Duration::from_secs(10), || {
+        Ok(hook.requests_to(path)?.into_iter().next())
+    })
+    .with_context(|| format!("no request to {path}"))
+}
+
+const AFTER: &str = "<Response><Say>Back to you.</Say><Hangup/></Response>";
+
+#[test]
+fn dial_sip_bridges_the_caller_and_reports_completed_to_the_action_url() -> Result<()> {
+    // The callee answers, streams speech (PCMA) for 3 s and hangs up.
+    let callee = Sipp::uas("uas_answer_bye.xml", &["-d", "3000"])?;
+    let voice = format!(
+        "<Response><Dial action=\"/dialed\"><Sip>sip:bob@{}</Sip></Dial></Response>",
+        callee.addr()
+    );
+    let (_dir, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let (out, packets) = call_with_capture(&node, "uac_wait_bye.xml", &[])?;
+    assert!(out.success(), "caller: {out}");
+    let callee_out = callee.wait()?;
+    assert!(callee_out.success(), "callee: {callee_out}");
+
+    let dialed = one_request(&hook, "/dialed")?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("completed"),
+        "{dialed:?}"
+    );
+    assert_eq!(dialed.param("DialBridged"), Some("true"), "{dialed:?}");
+    let duration: u64 = dialed
+        .param("DialCallDuration")
+        .context("duration")?
+        .parse()?;
+    assert!((2..=4).contains(&duration), "DialCallDuration {duration}");
+    assert!(dialed.signature_valid, "{dialed:?}");
+
+    // The child leg is a call record of its own, tied to its parent.
+    let child_sid = dialed
+        .param("DialCallSid")
+        .context("DialCallSid")?
+        .to_owned();
+    let parent_sid = dialed.param("CallSid").context("CallSid")?.to_owned();
+    let records = calls(&node)?;
+    let child = records
+        .iter()
+        .find(|c| c["sid"] == child_sid.as_str())
+        .with_context(|| format!("no record of {child_sid}: {records:?}"))?;
+    assert_eq!(child["parent_call_sid"], parent_sid.as_str(), "{child}");
+    assert_eq!(child["direction"], "outbound-dial", "{child}");
+    assert_eq!(child["status"], "completed", "{child}");
+    let filtered = node.get_json(&format!(
+        "/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json?ParentCallSid={parent_sid}"
+    ))?;
+    let only: Vec<&str> = filtered["calls"]
+        .as_array()
+        .context("calls")?
+        .iter()
+        .filter_map(|c| c["sid"].as_str())
+        .collect();
+    assert_eq!(only, [child_sid.as_str()], "{filtered}");
+
+    // The caller heard the callee's speech through the bridge: sipp sends it as 30 ms
+    // PCMA packets (240 samples), which the node relays as they are (transcoded to the
+    // caller's PCMU, not re-framed); the node's own frames are 20 ms. About 3 s of it,
+    // three quarters audible.
+    let relayed: Vec<_> = packets
+        .iter()
+        .filter(|p| p.payload_type == 0 && p.payload.len() == 240)
+        .cloned()
+        .collect();
+    let audible = audible_packets(&relayed);
+    assert!(
+        (60..=110).contains(&audible),
+        "{audible} audible relayed packets of {}",
+        relayed.len()
+    );
+    // One stream to the caller: the relay keeps the node's SSRC and sequence space.
+    let ssrcs: std::collections::BTreeSet<u32> = packets.iter().map(|p| p.ssrc).collect();
+    assert_eq!(ssrcs.len(), 1, "{ssrcs:?}");
+    let mut seqs: Vec<u16> = packets.iter().map(|p| p.seq).collect();
+    seqs.dedup();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0].wrapping_add(1)),
+        "the caller's sequence numbers jump"
+    );
+    Ok(())
+}
+
+/// `sip:` URIs of sipp far ends, as `<Sip>` nouns.
+fn sip_nouns(uas: &[&switchyard_e2e::SippProcess]) -> String {
+    uas.iter()
+        .map(|u| format!("<Sip>sip:bob@{}</Sip>", u.addr()))
+        .collect()
+}
+
+/// Calls the number with `scenario` (extra sipp `args`), the caller's outcome.
+fn call(node: &Node, scenario: &str, args: &[&str]) -> Result<switchyard_e2e::SippOutcome> {
+    let mut all = vec!["-m", "1", "-s", NUMBER];
+    all.extend_from_slice(args);
+    SippCommand::new(scenario)?
+        .target(&node.sip_target())
+        .args(&all)
+        .timeout(Duration::from_secs(60))
+        .run()
+}
+
+#[test]
+fn parallel_ring_bridges_the_first_to_answer_and_cancels_the_others() -> Result<()> {
+    let slow_a = Sipp::uas("uas_answer_after.xml", &["-d", "6000"])?;
+    let winner = Sipp::uas("uas_answer_after.xml", &["-d", "1000"])?;
+    let slow_b = Sipp::uas("uas_answer_after.xml", &["-d", "6000"])?;
+    // timeLimit ends the bridge after 2 s; the action then hangs up the caller.
+    let voice = format!(
+        "<Response><Dial action=\"/dialed\" timeLimit=\"2\">{}</Dial></Response>",
+        sip_nouns(&[&slow_a, &winner, &slow_b])
+    );
+    let (_dir, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let out = call(&node, "uac_wait_bye.xml", &[])?;
+    assert!(out.success(), "caller: {out}");
+    for (name, uas) in [("first", slow_a), ("third", slow_b)] {
+        let o = uas.wait()?;
+        assert_eq!(o.received("CANCEL"), 1, "{name} was not cancelled: {o}");
+        assert_eq!(o.sent_responses(487), 1, "{name} did not answer 487: {o}");
+    }
+    let w = winner.wait()?;
+    assert_eq!(w.received("CANCEL"), 0, "the winner was cancelled: {w}");
+    assert_eq!(w.received("BYE"), 1, "the winner got no BYE: {w}");
+    let dialed = one_request(&hook, "/dialed")?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("completed"),
+        "{dialed:?}"
+    );
+    assert_eq!(dialed.param("DialBridged"), Some("true"), "{dialed:?}");
+    assert_eq!(dialed.param("DialCallDuration"), Some("2"), "{dialed:?}");
+    // The reported leg is the one that answered; the others' records say canceled.
+    let records = calls(&node)?;
+    let status_of = |to: String| {
+        records.iter().find(|c| c["to"] == to.as_str()).map(|c| {
+            (
+                c["sid"].as_str().unwrap_or("").to_owned(),
+                c["status"].clone(),
+            )
+        })
+    };
+    let (winner_sid, status) =
+        status_of(format!("sip:bob@{}", w_addr(&records, &dialed)?)).context("winner record")?;
+    assert_eq!(status, "completed");
+    assert_eq!(dialed.param("DialCallSid"), Some(winner_sid.as_str()));
+    let canceled = records.iter().filter(|c| c["status"] == "canceled").count();
+    assert_eq!(canceled, 2, "{records:?}");
+    Ok(())
+}
+
+/// The `to` of the leg `DialCallSid` names, host:port part.
+fn w_addr(
+    records: &[serde_json::Value],
+    dialed: &switchyard_e2e::WebhookRequest,
+) -> Result<String> {
+    let sid = dialed.param("DialCallSid").context("DialCallSid")?;
+    let to = records
+        .iter()
+        .find(|c| c["sid"] == sid)
+        .and_then(|c| c["to"].as_str())
+        .context("no record of DialCallSid")?;
+    Ok(to.trim_start_matches("sip:bob@").to_owned())
+}
+
+/// Runs `<Dial action="/dialed" ATTRS>NOUNS</Dial>` for a caller running `scenario`;
+/// the action request and the seconds from the app's first request to it.
+fn dial_outcome(
+    attrs: &str,
+    nouns: &str,
+    scenario: &str,
+    args: &[&str],
+) -> Result<(switchyard_e2e::WebhookRequest, f64, Node)> {
+    let voice = format!("<Response><Dial action=\"/dialed\" {attrs}>{nouns}</Dial></Response>");
+    let (_dir, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let out = call(&node, scenario, args)?;
+    assert!(out.success(), "caller: {out}");
+    let dialed = one_request(&hook, "/dialed")?;
+    let voice_at = one_request(&hook, "/voice")?.time;
+    Ok((dialed.clone(), dialed.time - voice_at, node))
+}
+
+#[test]
+fn a_busy_callee_gives_busy() -> Result<()> {
+    let busy = Sipp::uas("uas_busy.xml", &[])?;
+    let (dialed, _, _node) = dial_outcome("", &sip_nouns(&[&busy]), "uac_wait_bye.xml", &[])?;
+    assert_eq!(dialed.param("DialCallStatus"), Some("busy"), "{dialed:?}");
+    assert_eq!(dialed.param("DialBridged"), Some("false"), "{dialed:?}");
+    assert!(busy.wait()?.success());
+    Ok(())
+}
+
+#[test]
+fn a_callee_that_never_answers_gives_no_answer_at_the_timeout() -> Result<()> {
+    let ringing = Sipp::uas("uas_no_answer.xml", &[])?;
+    let (dialed, after, _node) = dial_outcome(
+        "timeout=\"3\"",
+        &sip_nouns(&[&ringing]),
+        "uac_wait_bye.xml",
+        &[],
+    )?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("no-answer"),
+        "{dialed:?}"
+    );
+    assert!((2.5..=3.5).contains(&after), "no-answer after {after:.2} s");
+    let o = ringing.wait()?;
+    assert_eq!(o.received("CANCEL"), 1, "{o}");
+    Ok(())
+}
+
+#[test]
+fn an_unreachable_host_gives_failed() -> Result<()> {
+    let (dialed, after, _node) = dial_outcome(
+        "",
+        "<Sip>sip:bob@no-such-host.invalid</Sip>",
+        "uac_wait_bye.xml",
+        &[],
+    )?;
+    assert_eq!(dialed.param("DialCallStatus"), Some("failed"), "{dialed:?}");
+    assert!(after < 5.0, "failed only after {after:.1} s");
+    Ok(())
+}
+
+#[test]
+fn a_number_without_a_trunk_fails_with_a_notification() -> Result<()> {
+    let (dialed, _, node) =
+        dial_outcome("", "<Number>+15551234567</Number>", "uac_wait_bye.xml", &[])?;
+    assert_eq!(dialed.param("DialCallStatus"), Some("failed"), "{dialed:?}");
+    let notes = super::notifications(&node)?;
+    assert!(
+        notes.iter().any(|n| n["error_code"] == "13224"
+            && n["message_text"]
+                .as_str()
+                .is_some_and(|m| m.contains("not routable"))),
+        "{notes:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_caller_cancelling_while_the_callee_rings_cancels_the_callee() -> Result<()> {
+    let ringing = Sipp::uas("uas_no_answer.xml", &[])?;
+    // With answerOnBridge the caller is still unanswered while the callee rings, so it
+    // can cancel (without it the caller is answered before the dial starts).
+    let (dialed, _, node) = dial_outcome(
+        "answerOnBridge=\"true\"",
+        &sip_nouns(&[&ringing]),
+        "uac_cancel.xml",
+        &["-d", "1500"],
+    )?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("canceled"),
+        "{dialed:?}"
+    );
+    let o = ringing.wait()?;
+    assert_eq!(o.received("CANCEL"), 1, "{o}");
+    let child_sid = dialed.param("DialCallSid").context("DialCallSid")?;
+    let child = eventually(Duration::from_secs(5), || {
+        Ok(calls(&node)?
+            .into_iter()
+            .find(|c| c["sid"] == child_sid && c["status"] == "canceled"))
+    })?;
+    assert_eq!(child["direction"], "outbound-dial");
+    Ok(())
+}
+
+#[test]
+fn a_trunk_that_challenges_gets_digest_credentials_and_the_number_is_bridged() -> Result<()> {
+    let trunk = Sipp::uas("uas_auth.xml", &[])?;
+    let voice =
+        "<Response><Dial action=\"/dialed\" timeLimit=\"2\"><Number>+15557654321</Number></Dial></Response>"
+            .to_owned();
+    let trunks = format!(
+        "[[trunks]]\nname = \"carrier\"\naddress = \"{}\"\nusername = \"alice\"\npassword = \"s3cret\"\n",
+        trunk.addr()
+    );
+    let (_dir, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], &trunks)?;
+    let out = call(&node, "uac_wait_bye.xml", &[])?;
+    assert!(out.success(), "caller: {out}");
+    let t = trunk.wait()?;
+    assert!(t.success(), "trunk: {t}");
+    let invites = t.received_requests("INVITE");
+    assert_eq!(invites.len(), 2, "{t}");
+    assert!(
+        invites[0].start_line().contains("sip:+15557654321@"),
+        "{}",
+        invites[0].start_line()
+    );
+    let auth = invites[1]
+        .header("Proxy-Authorization")
+        .context("no Proxy-Authorization on the second INVITE")?;
+    assert!(
+        auth.contains("username=\"alice\"") && auth.contains("realm=\"switchyard.test\""),
+        "{auth}"
+    );
+    let dialed = one_request(&hook, "/dialed")?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("completed"),
+        "{dialed:?}"
+    );
+    assert_eq!(dialed.param("DialBridged"), Some("true"), "{dialed:?}");
+    let _ = node;
+    Ok(())
+}
