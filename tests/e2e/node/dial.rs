@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use switchyard_e2e::{
-    Node, NodeConfig, NumberConfig, Scenario, Sipp, SippCommand, Webhook, ACCOUNT_SID, AUTH_TOKEN,
-    NUMBER,
+    CalleeOptions, HangUp, Node, NodeConfig, NumberConfig, Phone, PhoneOptions, Scenario, Sipp,
+    SippCommand, ToneReport, Webhook, ACCOUNT_SID, AUTH_TOKEN, NUMBER,
 };
+
+use switchyard_e2e::phone::tone_report;
 
 use super::{audible_packets, call_with_capture, calls, eventually};
 
@@ -347,5 +349,109 @@ fn a_trunk_that_challenges_gets_digest_credentials_and_the_number_is_bridged() -
     );
     assert_eq!(dialed.param("DialBridged"), Some("true"), "{dialed:?}");
     let _ = node;
+    Ok(())
+}
+
+/// The stretch `from..to` seconds of the recording at `path`, as heard at `freq` and at
+/// `other` Hz.
+fn heard(
+    path: &std::path::Path,
+    freq: f64,
+    other: f64,
+    from: f64,
+    to: f64,
+) -> Result<(ToneReport, ToneReport)> {
+    let window = Duration::from_secs_f64(from)..Duration::from_secs_f64(to);
+    Ok((
+        tone_report(path, freq, window.clone())?,
+        tone_report(path, other, window)?,
+    ))
+}
+
+/// Acceptance 1: two real phones (pjsua2) through `<Dial><Sip>`. Each sends its own tone
+/// (600 Hz from the caller, in PCMA; 1000 Hz from the callee, in PCMU: the bridge
+/// converts between the laws) and records what it hears: each hears the other's tone
+/// and not its own. DTMF from either side reaches the other as RFC 4733.
+#[test]
+fn two_phones_hear_each_other_through_the_bridge() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (caller_wav, callee_wav) = (dir.path().join("caller.wav"), dir.path().join("callee.wav"));
+    let callee = Phone::listen(&CalleeOptions {
+        answer_after: Duration::from_secs(1),
+        tone: Some(1000.0),
+        record: Some(callee_wav.clone()),
+        dtmf: "1".into(),
+        dtmf_after: Duration::from_millis(2500),
+        codecs: vec!["PCMU".into()],
+        ..Default::default()
+    })?;
+    let voice = format!(
+        "<Response><Dial action=\"/dialed\"><Sip>{}</Sip></Dial></Response>",
+        callee.uri()
+    );
+    let (_docs, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let caller = Phone::call(
+        &node.sip_uri(NUMBER),
+        "5",
+        Some(&caller_wav),
+        &PhoneOptions {
+            tone: Some(600.0),
+            codecs: vec!["PCMA".into()],
+            dtmf_after: Duration::from_secs(4),
+            hangup_after: Some(Duration::from_secs(7)),
+            ..Default::default()
+        },
+    )?;
+    let callee = callee.wait()?;
+    assert!(caller.completed(), "caller: {caller:?}");
+    assert!(callee.completed(), "callee: {callee:?}");
+    let (caller_s, callee_s) = (
+        caller.summary.context("caller summary")?,
+        callee.summary.context("callee summary")?,
+    );
+    // The caller hung up; the node ended the callee's leg.
+    assert_eq!(callee_s.hung_up_by, Some(HangUp::Remote), "{callee_s:?}");
+
+    // The callee answers about 1.2 s into the caller's call. Windows avoid the DTMF.
+    for (from, to) in [(2.0, 3.2), (5.0, 6.5)] {
+        let (theirs, own) = heard(&caller_wav, 1000.0, 600.0, from, to)?;
+        assert!(
+            theirs.share > 0.8 && theirs.rms > 1000.0,
+            "caller at {from}-{to} s: {theirs:?}"
+        );
+        assert!(
+            own.level < theirs.level / 10.0,
+            "caller hears itself at {from}-{to} s: {own:?}"
+        );
+    }
+    for (from, to) in [(0.5, 2.0), (3.5, 5.0)] {
+        let (theirs, own) = heard(&callee_wav, 600.0, 1000.0, from, to)?;
+        assert!(
+            theirs.share > 0.8 && theirs.rms > 1000.0,
+            "callee at {from}-{to} s: {theirs:?}"
+        );
+        assert!(
+            own.level < theirs.level / 10.0,
+            "callee hears itself at {from}-{to} s: {own:?}"
+        );
+    }
+    assert!(caller_s.dtmf_received.contains('1'), "{caller_s:?}");
+    assert!(callee_s.dtmf_received.contains('5'), "{callee_s:?}");
+
+    let dialed = one_request(&hook, "/dialed")?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("completed"),
+        "{dialed:?}"
+    );
+    let reported: f64 = dialed
+        .param("DialCallDuration")
+        .context("duration")?
+        .parse()?;
+    assert!(
+        (reported - callee_s.duration).abs() <= 1.0,
+        "DialCallDuration {reported} s, the callee was connected {:.2} s",
+        callee_s.duration
+    );
     Ok(())
 }
