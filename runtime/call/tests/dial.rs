@@ -469,3 +469,32 @@ fn dial_events_carry_the_outcome() {
     assert!(ended.contains(&("Verb".into(), "Dial".into())));
     assert!(ended.contains(&("DialCallStatus".into(), "busy".into())));
 }
+
+/// The called leg's side of a whisper: its document runs, and its end hands the leg
+/// back; a `<Hangup>` in it hangs up instead.
+#[test]
+fn a_whisper_document_ends_in_a_hand_back_or_a_hangup() {
+    let t0 = Instant::now();
+    for (verbs, hand_back) in [
+        (vec![say("You have a call")], true),
+        (vec![say("Not now"), Verb::Hangup], false),
+    ] {
+        let mut exec = Executor::new("", HttpMethod::Post);
+        exec.whisper("http://127.0.0.1:9000/whisper".into(), HttpMethod::Post);
+        let acts = work(&mut exec);
+        assert_eq!(fetched(&acts).url, "http://127.0.0.1:9000/whisper");
+        assert!(
+            !acts.contains(&Action::Answer),
+            "the leg is answered already"
+        );
+        exec.document(t0, Ok(Document::Verbs(verbs)));
+        let acts = work(&mut exec);
+        let Some(Action::Play { token, .. }) = acts.first().cloned() else {
+            panic!("{acts:?}")
+        };
+        exec.media_done(t0, token);
+        let acts = work(&mut exec);
+        assert_eq!(acts.contains(&Action::WhisperEnded), hand_back, "{acts:?}");
+        assert_eq!(acts.contains(&Action::Hangup), !hand_back, "{acts:?}");
+    }
+}

@@ -455,3 +455,156 @@ fn two_phones_hear_each_other_through_the_bridge() -> Result<()> {
     );
     Ok(())
 }
+
+/// Acceptance 4, whisper: the noun's `url` runs on the callee once it answers; the
+/// callee hears its speech first, then the caller.
+#[test]
+fn the_callee_hears_the_whisper_before_the_bridge() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let callee_wav = dir.path().join("callee.wav");
+    let callee = Phone::listen(&CalleeOptions {
+        record: Some(callee_wav.clone()),
+        codecs: vec!["PCMU".into()],
+        ..Default::default()
+    })?;
+    let voice = format!(
+        "<Response><Dial action=\"/dialed\"><Sip url=\"/whisper\">{}</Sip></Dial></Response>",
+        callee.uri()
+    );
+    let whisper = "<Response><Say>You have a call.</Say></Response>".to_owned();
+    let (_docs, hook, node) = dial_app(
+        &[
+            ("voice", voice),
+            ("whisper", whisper),
+            ("dialed", AFTER.into()),
+        ],
+        "",
+    )?;
+    let caller = Phone::call(
+        &node.sip_uri(NUMBER),
+        "",
+        None,
+        &PhoneOptions {
+            tone: Some(600.0),
+            hangup_after: Some(Duration::from_secs(7)),
+            ..Default::default()
+        },
+    )?;
+    let callee = callee.wait()?;
+    assert!(
+        caller.completed() && callee.completed(),
+        "{caller:?} {callee:?}"
+    );
+    // The whisper request is the callee leg's, with its own CallSid.
+    let w = one_request(&hook, "/whisper")?;
+    let dialed = one_request(&hook, "/dialed")?;
+    assert_eq!(w.param("CallSid"), dialed.param("DialCallSid"), "{w:?}");
+    assert_eq!(w.param("Direction"), Some("outbound-dial"), "{w:?}");
+    assert_eq!(dialed.param("DialBridged"), Some("true"), "{dialed:?}");
+    // First the speech (loud, not the caller's tone), then the caller's tone.
+    let (tone, _) = heard(&callee_wav, 600.0, 1000.0, 0.2, 1.0)?;
+    assert!(
+        tone.rms > 300.0 && tone.share < 0.3,
+        "no whisper speech first: {tone:?}"
+    );
+    let (tone, _) = heard(&callee_wav, 600.0, 1000.0, 4.0, 5.5)?;
+    assert!(
+        tone.share > 0.8,
+        "the caller was not bridged after the whisper: {tone:?}"
+    );
+    Ok(())
+}
+
+/// Acceptance 4: a whisper that hangs up leaves the caller unbridged, and its document
+/// goes on with `DialCallStatus=completed`, `DialBridged=false`.
+#[test]
+fn a_whisper_that_hangs_up_leaves_the_caller_unbridged() -> Result<()> {
+    let callee = Sipp::uas("uas_answer_after.xml", &[])?;
+    let voice = format!(
+        "<Response><Dial action=\"/dialed\"><Sip url=\"/whisper\">sip:bob@{}</Sip></Dial></Response>",
+        callee.addr()
+    );
+    let whisper = "<Response><Say>Not now.</Say><Hangup/></Response>".to_owned();
+    let (_docs, hook, node) = dial_app(
+        &[
+            ("voice", voice),
+            ("whisper", whisper),
+            ("dialed", AFTER.into()),
+        ],
+        "",
+    )?;
+    let out = call(&node, "uac_wait_bye.xml", &[])?;
+    assert!(out.success(), "caller: {out}");
+    let c = callee.wait()?;
+    assert_eq!(c.received("BYE"), 1, "the callee was not hung up: {c}");
+    let dialed = one_request(&hook, "/dialed")?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("completed"),
+        "{dialed:?}"
+    );
+    assert_eq!(dialed.param("DialBridged"), Some("false"), "{dialed:?}");
+    Ok(())
+}
+
+/// Acceptance 4: with `answerOnBridge` the caller hears ringing (180) and is answered
+/// only when the callee answers (here 2 s later).
+#[test]
+fn answer_on_bridge_answers_the_caller_only_when_the_callee_answers() -> Result<()> {
+    let callee = Sipp::uas("uas_answer_after.xml", &["-d", "2000"])?;
+    let voice = format!(
+        "<Response><Dial answerOnBridge=\"true\" timeLimit=\"1\" action=\"/dialed\">\
+         <Sip>sip:bob@{}</Sip></Dial></Response>",
+        callee.addr()
+    );
+    let (_docs, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let mut events = super::events::open_sse(&node, ACCOUNT_SID, "?types=call.*")?;
+    let out = SippCommand::new("uac_wait_bye.xml")?
+        .target(&node.sip_target())
+        .args(&["-m", "1", "-s", NUMBER])
+        .trace_messages()
+        .run()?;
+    assert!(out.success(), "caller: {out}");
+    let responses: Vec<u16> = out
+        .messages()
+        .iter()
+        .filter(|m| m.received)
+        .filter_map(|m| m.status())
+        .collect();
+    let ringing = responses.iter().position(|s| *s == 180).context("no 180")?;
+    let ok = responses.iter().position(|s| *s == 200).context("no 200")?;
+    assert!(ringing < ok, "{responses:?}");
+    let dialed = one_request(&hook, "/dialed")?;
+    let caller_sid = dialed.param("CallSid").context("CallSid")?.to_owned();
+    let child_sid = dialed
+        .param("DialCallSid")
+        .context("DialCallSid")?
+        .to_owned();
+    let seen = events.until(Duration::from_secs(10), |e| {
+        e.event == "call.answered" && e.data.contains(&caller_sid)
+    });
+    let answered: Vec<String> = seen
+        .iter()
+        .filter(|e| e.event == "call.answered")
+        .map(|e| e.json()["call_sid"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        answered,
+        [child_sid.clone(), caller_sid.clone()],
+        "the caller was answered first"
+    );
+    let at = |kind: &str| -> Result<f64> {
+        let e = seen
+            .iter()
+            .map(|e| e.json())
+            .find(|e| e["type"] == kind && e["call_sid"] == caller_sid.as_str())
+            .with_context(|| format!("no {kind} of the caller"))?;
+        Ok(e["timestamp"].as_f64().context("timestamp")? / 1000.0)
+    };
+    let waited = at("call.answered")? - at("call.initiated")?;
+    assert!(
+        waited >= 1.8,
+        "the caller was answered {waited:.2} s after its INVITE"
+    );
+    Ok(())
+}

@@ -62,6 +62,8 @@ pub struct Executor {
     pub(crate) answered: bool,
     /// Verbs started since the call began: `Reject` only avoids answering as the first.
     pub(crate) verbs_started: usize,
+    /// Running a `<Dial>` noun's whisper: the end of its document hands the leg back.
+    whisper: bool,
     next_token: u64,
     actions: VecDeque<Action>,
 }
@@ -76,6 +78,7 @@ impl Executor {
             step: Step::Idle,
             answered: false,
             verbs_started: 0,
+            whisper: false,
             next_token: 0,
             actions: VecDeque::new(),
         }
@@ -92,6 +95,15 @@ impl Executor {
     pub fn start_with(&mut self, now: Instant, document: Result<Document, AppFailure>) {
         self.step = Step::Fetching;
         self.document(now, document);
+    }
+
+    /// Run the whisper at `url` on this (answered) leg of a `<Dial>`: when its document
+    /// runs out of verbs, [`Action::WhisperEnded`] hands the leg back to be bridged; a
+    /// `<Hangup>` in it hangs the leg up instead.
+    pub fn whisper(&mut self, url: String, method: HttpMethod) {
+        self.whisper = true;
+        self.answered = true;
+        self.fetch(url, method, Vec::new(), false);
     }
 
     /// Replace the running document with `verbs` now (a live TwiML update from the API).
@@ -273,6 +285,11 @@ impl Executor {
     pub(crate) fn advance(&mut self, now: Instant) {
         while matches!(self.step, Step::Idle) {
             let Some(verb) = self.verbs.pop_front() else {
+                if std::mem::take(&mut self.whisper) {
+                    self.push(Action::WhisperEnded);
+                    self.step = Step::Done;
+                    return;
+                }
                 // Twilio ends the call when a document runs out of verbs.
                 self.ensure_answered();
                 self.finish_hangup();

@@ -111,6 +111,9 @@ pub enum Action {
         url: String,
         method: HttpMethod,
     },
+    /// The whisper started with [`super::Executor::whisper`] ran to its end: the leg
+    /// may be bridged.
+    WhisperEnded,
     /// Connect the caller's media and the leg's, both ways.
     Bridge(crate::verbs::dial::LegId),
     /// Disconnect them again; the caller's media returns to the executor's verbs.

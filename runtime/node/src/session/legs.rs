@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use switchyard_call::{AppFailure, DialRequest, LegId, LegTarget};
+use switchyard_instructions::HttpMethod;
 use switchyard_types::{CallSid, CallStatus};
 use tokio::sync::mpsc;
 
@@ -20,6 +21,8 @@ use crate::shared::target;
 pub enum LegReport {
     Ringing,
     Answered(MediaLink),
+    /// Its whisper ran to the end: it may be bridged.
+    WhisperDone,
     Ended(CallStatus),
 }
 
@@ -147,6 +150,7 @@ impl Session {
                 l.media = Some(media);
                 self.exec.leg_answered(now, leg, sid);
             }
+            LegReport::WhisperDone => self.exec.whisper_done(now, leg, true),
             LegReport::Ended(status) => {
                 self.legs.by_id.remove(&leg);
                 self.exec.leg_ended(now, leg, sid, status);
@@ -158,6 +162,31 @@ impl Session {
     pub(super) fn end_leg(&mut self, leg: LegId, status: CallStatus) {
         if let Some(l) = self.legs.by_id.get(&leg) {
             let _ = self.shared.live.send(l.sid, Control::EndLeg(status));
+        }
+    }
+
+    /// Run the whisper on the answered leg (its own executor, its own request
+    /// parameters); the leg reports back when it ends.
+    pub(super) fn start_whisper(&mut self, leg: LegId, url: String, method: HttpMethod) {
+        let Some(l) = self.legs.by_id.get(&leg) else {
+            return;
+        };
+        match self.exec.resolve(&url) {
+            Ok(url) => {
+                let _ = self
+                    .shared
+                    .live
+                    .send(l.sid, Control::Whisper { url, method });
+            }
+            Err(message) => {
+                // A whisper that cannot run is the app's error; the caller is connected
+                // as if there were none.
+                self.notify(AppFailure {
+                    code: 11100,
+                    message,
+                });
+                self.exec.whisper_done(Instant::now(), leg, true);
+            }
         }
     }
 

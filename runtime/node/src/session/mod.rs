@@ -331,6 +331,7 @@ impl Session {
                     self.cancel_early();
                 }
             }
+            Control::Whisper { url, method } => self.exec.whisper(url, method),
             Control::ClientEvent { name, data } => {
                 self.publish(
                     switchyard_call::EventKind::ClientEvent,
@@ -372,15 +373,11 @@ impl Session {
                 // bridge answers it.
                 Action::Ringback(_) => {}
                 Action::SendLegDigits { leg, digits } => self.send_leg_digits(leg, digits),
-                Action::Whisper { leg, url, .. } => {
-                    self.notify(AppFailure {
-                        code: 12200,
-                        message: format!(
-                            "the whisper url {} is not executed by this node yet; bridging",
-                            switchyard_webhook::redact_url(&url)
-                        ),
-                    });
-                    self.exec.whisper_done(Instant::now(), leg, true);
+                Action::Whisper { leg, url, method } => self.start_whisper(leg, url, method),
+                Action::WhisperEnded => {
+                    if let Some(parent) = &self.parent {
+                        parent.report(legs::LegReport::WhisperDone);
+                    }
                 }
                 Action::Bridge(leg) => self.bridge(leg),
                 Action::Unbridge(leg) => self.unbridge(leg),
