@@ -608,3 +608,48 @@ fn answer_on_bridge_answers_the_caller_only_when_the_callee_answers() -> Result<
     );
     Ok(())
 }
+
+/// Acceptance 5: `hangupOnStar`. The caller presses `*` (RFC 4733): the callee's leg gets
+/// BYE and the caller hears the verb after `<Dial>`, then its hang-up.
+#[test]
+fn hangup_on_star_ends_the_callee_and_the_caller_goes_on() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let caller_wav = dir.path().join("caller.wav");
+    let callee = Phone::listen(&CalleeOptions {
+        tone: Some(1000.0),
+        codecs: vec!["PCMU".into()],
+        ..Default::default()
+    })?;
+    let voice = format!(
+        "<Response><Dial hangupOnStar=\"true\"><Sip>{}</Sip></Dial>\
+         <Say>The other party has left. Goodbye.</Say><Hangup/></Response>",
+        callee.uri()
+    );
+    let (_docs, _hook, node) = dial_app(&[("voice", voice)], "")?;
+    let caller = Phone::call(
+        &node.sip_uri(NUMBER),
+        "*",
+        Some(&caller_wav),
+        &PhoneOptions {
+            dtmf_after: Duration::from_secs(3),
+            codecs: vec!["PCMU".into()],
+            ..Default::default()
+        },
+    )?;
+    let callee = callee.wait()?;
+    let callee_s = callee.summary.context("callee summary")?;
+    assert_eq!(callee_s.hung_up_by, Some(HangUp::Remote), "{callee_s:?}");
+    // The node, not the caller, ended the caller's call: after the Say.
+    assert!(caller.success(), "caller: {caller:?}");
+    let (before, _) = heard(&caller_wav, 1000.0, 600.0, 1.0, 2.8)?;
+    assert!(
+        before.share > 0.8,
+        "not bridged before the star: {before:?}"
+    );
+    let (after, _) = heard(&caller_wav, 1000.0, 600.0, 4.0, 5.5)?;
+    assert!(
+        after.rms > 300.0 && after.share < 0.3,
+        "the Say after <Dial> was not heard: {after:?}"
+    );
+    Ok(())
+}
