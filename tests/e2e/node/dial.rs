@@ -137,7 +137,10 @@ fn sip_nouns(uas: &[&switchyard_e2e::SippProcess]) -> String {
 
 /// Calls the number with `scenario` (extra sipp `args`), the caller's outcome.
 fn call(node: &Node, scenario: &str, args: &[&str]) -> Result<switchyard_e2e::SippOutcome> {
-    let mut all = vec!["-m", "1", "-s", NUMBER];
+    let mut all = vec!["-s", NUMBER];
+    if !args.contains(&"-m") {
+        all.extend(["-m", "1"]);
+    }
     all.extend_from_slice(args);
     SippCommand::new(scenario)?
         .target(&node.sip_target())
@@ -651,5 +654,34 @@ fn hangup_on_star_ends_the_callee_and_the_caller_goes_on() -> Result<()> {
         after.rms > 300.0 && after.share < 0.3,
         "the Say after <Dial> was not heard: {after:?}"
     );
+    Ok(())
+}
+
+/// Acceptance 6: 10 % of the SIP messages each phone receives are lost (sipp `-lost`),
+/// on both legs: retransmissions (RFC 3261 §17) still carry the bridged call through.
+#[test]
+fn a_bridged_call_completes_with_ten_percent_sip_loss_on_both_legs() -> Result<()> {
+    // Five calls, so that some messages are lost in every run (sipp's stats say which).
+    let callee = Sipp::uas("uas_answer_after.xml", &["-lost", "10", "-m", "5"])?;
+    let voice = format!(
+        "<Response><Dial action=\"/dialed\" timeLimit=\"2\"><Sip>sip:bob@{}</Sip></Dial></Response>",
+        callee.addr()
+    );
+    let (_docs, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let out = call(
+        &node,
+        "uac_wait_bye.xml",
+        &["-lost", "10", "-m", "5", "-r", "2"],
+    )?;
+    assert!(out.success(), "caller: {out}");
+    let c = callee.wait()?;
+    assert!(c.success(), "callee: {c}");
+    let dialed = one_request(&hook, "/dialed")?;
+    assert_eq!(
+        dialed.param("DialCallStatus"),
+        Some("completed"),
+        "{dialed:?}"
+    );
+    assert_eq!(dialed.param("DialBridged"), Some("true"), "{dialed:?}");
     Ok(())
 }
