@@ -2,11 +2,15 @@
 """The IVR of examples/ivr as a Twilio-style webhook: the same paths, the same TwiML.
 
 - `/`: <Gather numDigits="1" action="/gathered" timeout="10"> prompting "Welcome to
-  Switchyard. Press one."; a (From, To) pair that called before hears "Welcome back
-  to Switchyard. Press one." (visits are counted in memory, as the Wasm app counts
-  them in its session store);
-- `/gathered`: Digits 1 plays the tone and hangs up; anything else says "Wrong digit"
-  and hangs up;
+  Switchyard. Press one, or zero for an operator."; a (From, To) pair that called
+  before hears "Welcome back to Switchyard. ..." (visits are counted in memory, as the
+  Wasm app counts them in its session store);
+- `/gathered`: Digits 1 plays the tone and hangs up; Digits 0 says "Connecting you to
+  an operator." and dials OPERATOR (<Dial action="/dialed" timeout="20">); anything
+  else says "Wrong digit" and hangs up;
+- `/dialed`: DialCallStatus "completed" (the operator answered) says "Goodbye." and
+  hangs up; any other status says "The operator is not available." and offers the
+  menu again (not counted as a visit; no digit there ends the call);
 - anything else: 404.
 
 Usage:
@@ -26,6 +30,12 @@ from urllib.parse import parse_qsl, urlsplit
 from twilio.twiml.voice_response import VoiceResponse
 
 DEFAULT_TONE_URL = "http://127.0.0.1:8080/demo/tone.wav"
+# The operator's number, dialled for 0; the node routes it through the account's trunk.
+OPERATOR = "+15550000000"
+# How long the operator's phone rings before the caller is told nobody answered.
+OPERATOR_RING_SECONDS = 20
+# The menu's choices, after the greeting and on their own when offered again.
+MENU = "Press one, or zero for an operator."
 
 
 class Ivr:
@@ -41,21 +51,38 @@ class Ivr:
         with self.lock:
             self.visits[key] = self.visits.get(key, 0) + 1
             visits = self.visits[key]
+        greeting = "Welcome back to Switchyard." if visits > 1 else "Welcome to Switchyard."
         r = VoiceResponse()
-        g = r.gather(num_digits=1, action="/gathered", timeout=10)
-        if visits > 1:
-            g.say("Welcome back to Switchyard. Press one.")
-        else:
-            g.say("Welcome to Switchyard. Press one.")
+        self.menu(r, "%s %s" % (greeting, MENU))
         return r
+
+    @staticmethod
+    def menu(r, prompt):
+        """Appends the one-digit Gather saying `prompt` to `r`."""
+        r.gather(num_digits=1, action="/gathered", timeout=10).say(prompt)
 
     def gathered(self, params):
         r = VoiceResponse()
-        if params.get("Digits") == "1":
+        digits = params.get("Digits")
+        if digits == "1":
             r.play(self.tone_url)
+            r.hangup()
+        elif digits == "0":
+            r.say("Connecting you to an operator.")
+            r.dial(action="/dialed", timeout=OPERATOR_RING_SECONDS).number(OPERATOR)
         else:
             r.say("Wrong digit")
-        r.hangup()
+            r.hangup()
+        return r
+
+    def dialed(self, params):
+        r = VoiceResponse()
+        if params.get("DialCallStatus") == "completed":
+            r.say("Goodbye.")
+            r.hangup()
+        else:
+            r.say("The operator is not available.")
+            self.menu(r, MENU)
         return r
 
     def route(self, path, params):
@@ -64,6 +91,8 @@ class Ivr:
             return 200, self.welcome(params)
         if path == "/gathered":
             return 200, self.gathered(params)
+        if path == "/dialed":
+            return 200, self.dialed(params)
         return 404, None
 
 

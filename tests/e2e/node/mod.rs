@@ -7,6 +7,7 @@ mod channels;
 mod cli;
 mod console;
 mod dial;
+mod dial_ivr;
 mod durability;
 mod event_filters;
 mod events;
