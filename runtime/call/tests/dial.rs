@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use switchyard_call::{
-    Action, DialRequest, Document, EventKind, Executor, FetchRequest, LegId, LegTarget,
+    Action, DialRequest, Document, EventKind, Executor, FetchRequest, LegId, LegTarget, MediaSource,
 };
 use switchyard_instructions::{Client, Dial, DialTarget, HttpMethod, LegCallbacks, Say, Sip, Verb};
 use switchyard_types::{CallSid, CallStatus};
@@ -89,8 +89,12 @@ fn parallel_ring_bridges_the_first_to_answer_and_cancels_the_others() {
             sip("sip:c@127.0.0.1:5073"),
         ]))],
     );
-    // Without answerOnBridge the caller is answered before the parties ring.
-    assert_eq!(acts[0], Action::Answer);
+    // Without answerOnBridge the caller is answered and hears ringback while the
+    // parties ring.
+    assert!(
+        matches!(&acts[..], [Action::Dial(_), Action::Answer, Action::Play { source: MediaSource::Ringback(c), repeat: 0, .. }] if c == "us"),
+        "{acts:?}"
+    );
     let req = dial_request(&acts);
     assert_eq!(req.legs.len(), 3);
     assert_eq!(
@@ -118,6 +122,8 @@ fn parallel_ring_bridges_the_first_to_answer_and_cancels_the_others() {
                 leg: LegId(2),
                 status: CallStatus::Canceled
             },
+            // The ringback stops for the bridge.
+            Action::StopMedia,
             Action::Bridge(LegId(1)),
         ]
     );
@@ -136,6 +142,27 @@ fn parallel_ring_bridges_the_first_to_answer_and_cancels_the_others() {
     assert_eq!(param(f, "DialCallSid"), Some(sids[1].to_string().as_str()));
     assert_eq!(param(f, "DialCallDuration"), Some("7"));
     assert_eq!(param(f, "DialBridged"), Some("true"));
+}
+
+#[test]
+fn ring_tone_picks_the_ringback_and_it_stops_when_the_dial_fails() {
+    let t0 = Instant::now();
+    let (mut exec, acts) = running(
+        t0,
+        vec![Verb::Dial(Dial {
+            ring_tone: Some("de".into()),
+            ..dial(vec![sip("sip:a@h")])
+        })],
+    );
+    assert!(
+        acts.iter().any(
+            |a| matches!(a, Action::Play { source: MediaSource::Ringback(c), .. } if c == "de")
+        ),
+        "{acts:?}"
+    );
+    exec.leg_ended(t0, LegId(0), CallSid::random(), CallStatus::Busy);
+    let acts = work(&mut exec);
+    assert_eq!(acts[0], Action::StopMedia, "{acts:?}");
 }
 
 #[test]
@@ -233,6 +260,10 @@ fn answer_on_bridge_rings_the_caller_and_answers_at_the_bridge() {
         })],
     );
     assert!(!acts.contains(&Action::Answer), "{acts:?}");
+    assert!(
+        !acts.iter().any(|a| matches!(a, Action::Play { .. })),
+        "{acts:?}"
+    );
     exec.leg_ringing(LegId(0), CallSid::random());
     exec.leg_ringing(LegId(1), CallSid::random());
     // One ringback for the caller, however many parties ring.
@@ -296,7 +327,10 @@ fn a_whisper_that_ends_bridges_the_caller() {
         }
     );
     exec.whisper_done(t0, LegId(0), true);
-    assert_eq!(work(&mut exec), vec![Action::Bridge(LegId(0))]);
+    assert_eq!(
+        work(&mut exec),
+        vec![Action::StopMedia, Action::Bridge(LegId(0))]
+    );
 }
 
 #[test]

@@ -27,7 +27,7 @@ pub use cache::{AudioStream, CacheConfig, CacheStats, FrameStatus, MediaCache};
 pub use decode::{decode_all, StreamDecoder};
 pub use error::Error;
 pub use g711::{alaw_decode, alaw_encode, encode_frame, ulaw_decode, ulaw_encode, G711};
-pub use tone::{dtmf_tone, silence};
+pub use tone::{dtmf_tone, ringback, silence};
 pub use tts::synthesize;
 pub use voices::espeak_voice;
 

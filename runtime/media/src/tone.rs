@@ -42,10 +42,51 @@ pub fn dtmf_frequencies(digit: char) -> Option<(f64, f64)> {
 /// business ([`silence`] of 500 ms).
 pub fn dtmf_tone(digit: char, duration_ms: u32) -> Option<Vec<i16>> {
     let (low, high) = dtmf_frequencies(digit)?;
+    Some(tone_sum(&[low, high], duration_ms, TONE_AMPLITUDE))
+}
+
+/// One cadence of the ringback tone of `country` (ISO 3166 alpha-2, Twilio's `ringTone`
+/// values; `uk` for `gb`), at 8 kHz, to be repeated while the far end rings; `None` for
+/// a country not in the table. Frequencies and cadences from ITU-T E.180 (03/1998)
+/// and its supplement 2.
+pub fn ringback(country: &str) -> Option<Vec<i16>> {
+    // (frequencies, on/off cadence in ms, starting with "on")
+    let (freqs, cadence): (&[f64], &[u32]) = match country.to_ascii_lowercase().as_str() {
+        "us" | "ca" => (&[440.0, 480.0], &[2000, 4000]),
+        "uk" | "gb" | "ie" | "au" | "nz" | "in" => (&[400.0, 450.0], &[400, 200, 400, 2000]),
+        "de" | "at" | "ch" | "nl" | "it" | "dk" | "no" | "se" | "fi" | "pl" | "cz" | "ru" => {
+            (&[425.0], &[1000, 4000])
+        }
+        "fr" | "be" | "pt" => (&[440.0], &[1500, 3500]),
+        "es" => (&[425.0], &[1500, 3000]),
+        "jp" => (&[400.0], &[1000, 2000]),
+        "br" => (&[425.0], &[1000, 4000]),
+        "cn" | "hk" | "tw" => (&[450.0], &[1000, 4000]),
+        "il" => (&[400.0], &[1000, 3000]),
+        "mx" => (&[425.0], &[1000, 4000]),
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    for (i, ms) in cadence.iter().enumerate() {
+        if i % 2 == 0 {
+            out.extend(tone_sum(freqs, *ms, RINGBACK_AMPLITUDE));
+        } else {
+            out.extend(silence(*ms));
+        }
+    }
+    Some(out)
+}
+
+/// Each component of a ringback tone: about -20 dBFS, a comfortable call-progress level.
+const RINGBACK_AMPLITUDE: f64 = 0.1 * 32767.0;
+
+/// `duration_ms` of the sum of sinusoids at `freqs`, each peaking at `amplitude`, with
+/// short ramps at both ends.
+fn tone_sum(freqs: &[f64], duration_ms: u32, amplitude: f64) -> Vec<i16> {
     let n = samples_for(duration_ms);
     let ramp = RAMP_SAMPLES.min(n / 2);
     let rate = f64::from(SAMPLE_RATE);
-    let tone = (0..n)
+    (0..n)
         .map(|i| {
             let t = i as f64 / rate;
             let edge = i.min(n - 1 - i);
@@ -54,11 +95,10 @@ pub fn dtmf_tone(digit: char, duration_ms: u32) -> Option<Vec<i16>> {
             } else {
                 1.0
             };
-            let v = TONE_AMPLITUDE * gain * ((TAU * low * t).sin() + (TAU * high * t).sin());
-            v.round() as i16
+            let v: f64 = freqs.iter().map(|f| (TAU * f * t).sin()).sum();
+            (amplitude * gain * v).round() as i16
         })
-        .collect();
-    Some(tone)
+        .collect()
 }
 
 /// `duration_ms` of silence at 8 kHz.
@@ -140,5 +180,31 @@ mod tests {
         assert!(silence(20).iter().all(|&s| s == 0));
         assert_eq!(silence(0).len(), 0);
         assert_eq!(dtmf_tone('1', 0).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn ringback_has_its_countrys_frequencies_and_cadence() {
+        let us = ringback("us").unwrap();
+        assert_eq!(us.len(), 6 * 8000);
+        let on = &us[..16000];
+        assert!(goertzel_power(on, 440.0, 8000) > 100.0 * goertzel_power(on, 425.0, 8000));
+        assert!(goertzel_power(on, 480.0, 8000) > 100.0 * goertzel_power(on, 425.0, 8000));
+        assert!(
+            us[16000..].iter().all(|&s| s == 0),
+            "4 s of silence after 2 s of tone"
+        );
+        let de = ringback("DE").unwrap();
+        assert_eq!(de.len(), 5 * 8000);
+        assert!(
+            goertzel_power(&de[..8000], 425.0, 8000)
+                > 100.0 * goertzel_power(&de[..8000], 480.0, 8000)
+        );
+        let uk = ringback("uk").unwrap();
+        assert_eq!(uk.len(), 3 * 8000);
+        assert!(
+            uk[3200..4800].iter().all(|&s| s == 0),
+            "the 200 ms gap of the double ring"
+        );
+        assert_eq!(ringback("xx"), None);
     }
 }

@@ -685,3 +685,44 @@ fn a_bridged_call_completes_with_ten_percent_sip_loss_on_both_legs() -> Result<(
     assert_eq!(dialed.param("DialBridged"), Some("true"), "{dialed:?}");
     Ok(())
 }
+
+/// While the callee rings, the answered caller hears the ringback of `ringTone` (here
+/// Germany's 425 Hz, 1 s on, 4 s off), and it stops at the bridge.
+#[test]
+fn the_caller_hears_ringback_while_the_callee_rings() -> Result<()> {
+    let callee = Sipp::uas("uas_answer_after.xml", &["-d", "3000"])?;
+    let voice = format!(
+        "<Response><Dial ringTone=\"de\" timeLimit=\"2\" action=\"/dialed\">\
+         <Sip>sip:bob@{}</Sip></Dial></Response>",
+        callee.addr()
+    );
+    let (_docs, _hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let (out, packets) = call_with_capture(&node, "uac_wait_bye.xml", &[])?;
+    assert!(out.success(), "caller: {out}");
+    let start = packets.first().context("no RTP")?.time;
+    let window = |from: f64, to: f64| {
+        let chosen: Vec<_> = packets
+            .iter()
+            .filter(|p| (from..to).contains(&(p.time - start)))
+            .cloned()
+            .collect();
+        super::decode(&chosen)
+    };
+    let ringing = window(0.1, 0.9);
+    assert!(
+        switchyard_e2e::audio::tone_share(&ringing, 8000, 425.0) > 0.8,
+        "no 425 Hz ringback in the first second"
+    );
+    let pause = window(1.2, 2.8);
+    assert!(
+        switchyard_e2e::audio::rms(&pause) < 100.0,
+        "the German cadence is silent after 1 s of tone"
+    );
+    // The callee answers at 3 s and sends nothing: the bridge is silent, no ringback.
+    let bridged = window(3.5, 4.8);
+    assert!(
+        switchyard_e2e::audio::rms(&bridged) < 100.0,
+        "ringback went on after the bridge"
+    );
+    Ok(())
+}

@@ -30,6 +30,9 @@ pub enum MediaSource {
     },
     /// Silence for this many milliseconds (a Pause nested in Gather).
     Silence(u32),
+    /// The ringback tone of a country (`ringTone`, ISO 3166 alpha-2; `us` by default)
+    /// while a `<Dial>` rings.
+    Ringback(String),
 }
 
 /// A request for the next document.

@@ -21,7 +21,7 @@ use switchyard_instructions::{Dial, DialRecord, DialTarget, HttpMethod, LegCallb
 use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
-use crate::executor::{Action, AppFailure, Executor, Step};
+use crate::executor::{Action, AppFailure, Executor, MediaSource, Step};
 
 use super::NOT_EXECUTED;
 
@@ -179,14 +179,18 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
         exec.event(EventKind::VerbEnded, vec![("Verb".into(), "Dial".into())]);
         return;
     }
-    if !dial.answer_on_bridge {
-        exec.ensure_answered();
-    }
     exec.push(Action::Dial(DialRequest {
         legs: legs.clone(),
         caller_id: dial.caller_id,
-        ring_tone: dial.ring_tone,
+        ring_tone: dial.ring_tone.clone(),
     }));
+    if !dial.answer_on_bridge {
+        // The answered caller hears ringback while the parties ring (with answerOnBridge
+        // its own phone plays it, after our 180).
+        exec.ensure_answered();
+        let country = dial.ring_tone.unwrap_or_else(|| "us".into());
+        exec.play(MediaSource::Ringback(country), 0);
+    }
     exec.step = Step::Dial(Box::new(DialState {
         action: dial.action,
         method: dial.method,
@@ -310,6 +314,7 @@ pub(crate) fn whisper_done(exec: &mut Executor, now: Instant, leg: LegId, bridge
 
 fn bridge(exec: &mut Executor, now: Instant, leg: LegId) {
     exec.ensure_answered();
+    exec.push(Action::StopMedia);
     if let Some(d) = state(exec) {
         d.bridged_at = Some(now);
         if let Some(l) = d.leg(leg) {
@@ -463,6 +468,10 @@ fn finish(exec: &mut Executor, now: Instant, status: CallStatus, caller_here: bo
     }
     params.push(("DialCallDuration".to_owned(), duration.to_string()));
     params.push(("DialBridged".to_owned(), d.bridged_at.is_some().to_string()));
+    if d.bridged_at.is_none() {
+        // The ringback, if it still plays.
+        exec.push(Action::StopMedia);
+    }
     let mut data = vec![("Verb".to_owned(), "Dial".to_owned())];
     data.extend(params.iter().cloned());
     exec.event(EventKind::VerbEnded, data);
