@@ -36,6 +36,8 @@ pub struct CallInfo {
     pub from: String,
     pub to: String,
     pub direction: Direction,
+    /// The call whose `<Dial>` placed this one (`ParentCallSid`).
+    pub parent_call_sid: Option<CallSid>,
 }
 
 impl CallInfo {
@@ -57,6 +59,9 @@ impl CallInfo {
             ("Direction".to_owned(), self.direction.as_str().to_owned()),
             ("ApiVersion".to_owned(), API_VERSION.to_owned()),
         ];
+        if let Some(parent) = self.parent_call_sid {
+            p.push(("ParentCallSid".to_owned(), parent.to_string()));
+        }
         p.extend(extra.iter().cloned());
         p
     }
@@ -74,6 +79,7 @@ mod tests {
             from: "+14158675309".into(),
             to: "+15550001111".into(),
             direction: Direction::Inbound,
+            parent_call_sid: None,
         };
         let p = info.request_params(
             CallStatus::InProgress,
@@ -86,5 +92,21 @@ mod tests {
         assert_eq!(get("Direction"), Some("inbound"));
         assert_eq!(get("ApiVersion"), Some("2010-04-01"));
         assert_eq!(p.last().unwrap().0, "Digits");
+    }
+
+    #[test]
+    fn a_dialled_leg_names_its_parent() {
+        let parent = CallSid::random();
+        let info = CallInfo {
+            call_sid: CallSid::random(),
+            account_sid: AccountSid::random(),
+            from: "+14158675309".into(),
+            to: "sip:bob@example.com".into(),
+            direction: Direction::OutboundDial,
+            parent_call_sid: Some(parent),
+        };
+        let p = info.request_params(CallStatus::InProgress, &[]);
+        assert!(p.contains(&("ParentCallSid".to_owned(), parent.to_string())));
+        assert!(p.contains(&("Direction".to_owned(), "outbound-dial".to_owned())));
     }
 }

@@ -130,8 +130,13 @@ fn dial_sip_bridges_the_caller_and_reports_completed_to_the_action_url() -> Resu
 
 /// `sip:` URIs of sipp far ends, as `<Sip>` nouns.
 fn sip_nouns(uas: &[&switchyard_e2e::SippProcess]) -> String {
+    sip_nouns_with(uas, "")
+}
+
+/// The same, each noun with `attrs`.
+fn sip_nouns_with(uas: &[&switchyard_e2e::SippProcess], attrs: &str) -> String {
     uas.iter()
-        .map(|u| format!("<Sip>sip:bob@{}</Sip>", u.addr()))
+        .map(|u| format!("<Sip {attrs}>sip:bob@{}</Sip>", u.addr()))
         .collect()
 }
 
@@ -157,7 +162,11 @@ fn parallel_ring_bridges_the_first_to_answer_and_cancels_the_others() -> Result<
     // timeLimit ends the bridge after 2 s; the action then hangs up the caller.
     let voice = format!(
         "<Response><Dial action=\"/dialed\" timeLimit=\"2\">{}</Dial></Response>",
-        sip_nouns(&[&slow_a, &winner, &slow_b])
+        sip_nouns_with(
+            &[&slow_a, &winner, &slow_b],
+            "statusCallback=\"/leg-status\" \
+             statusCallbackEvent=\"initiated ringing answered completed\""
+        )
     );
     let (_dir, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
     let out = call(&node, "uac_wait_bye.xml", &[])?;
@@ -194,6 +203,30 @@ fn parallel_ring_bridges_the_first_to_answer_and_cancels_the_others() -> Result<
     assert_eq!(dialed.param("DialCallSid"), Some(winner_sid.as_str()));
     let canceled = records.iter().filter(|c| c["status"] == "canceled").count();
     assert_eq!(canceled, 2, "{records:?}");
+
+    // Each leg has its own status callbacks, which name the parent call.
+    let parent = dialed.param("CallSid").context("CallSid")?.to_owned();
+    let legs = eventually(Duration::from_secs(5), || {
+        let got = hook.requests_to("/leg-status")?;
+        let finals = got
+            .iter()
+            .filter(|r| matches!(r.param("CallStatus"), Some("completed" | "canceled")))
+            .count();
+        Ok((finals == 3).then_some(got))
+    })?;
+    for r in &legs {
+        assert_eq!(r.param("ParentCallSid"), Some(parent.as_str()), "{r:?}");
+        assert_eq!(r.param("Direction"), Some("outbound-dial"), "{r:?}");
+    }
+    let of = |status: &str| {
+        legs.iter()
+            .filter(|r| r.param("CallStatus") == Some(status))
+            .count()
+    };
+    assert_eq!(of("initiated"), 3, "{legs:?}");
+    assert_eq!(of("ringing"), 3, "{legs:?}");
+    assert_eq!(of("in-progress"), 1, "{legs:?}");
+    assert_eq!((of("completed"), of("canceled")), (1, 2), "{legs:?}");
     Ok(())
 }
 

@@ -28,7 +28,7 @@ impl Session {
             end_time: end.map(millis),
             duration: self.duration_secs().map(|d| d as i64),
             date_updated: millis(SystemTime::now()),
-            parent_call_sid: self.parent.as_ref().map(|p| p.call_sid),
+            parent_call_sid: self.info.parent_call_sid,
             phone_number_sid: None,
         }
     }

@@ -186,6 +186,7 @@ impl Session {
             from: user_of(invite.from_hdr().ok().map(|a| a.uri)),
             to: binding.number.clone(),
             direction: Direction::Inbound,
+            parent_call_sid: None,
         };
         let (media_events, media_rx) = mpsc::unbounded_channel();
         let (documents, documents_rx) = mpsc::unbounded_channel();

@@ -96,6 +96,7 @@ pub fn spawn_outbound(
         let mut session = Session::outbound(shared.clone(), &call);
         if let Some(parent) = parent {
             session.info.direction = Direction::OutboundDial;
+            session.info.parent_call_sid = Some(parent.call_sid);
             session.status_reporter = StatusReporter::new(
                 shared.clone(),
                 &session.binding,
@@ -121,6 +122,7 @@ impl Session {
             from: call.from.clone(),
             to: call.to.clone(),
             direction: Direction::OutboundApi,
+            parent_call_sid: None,
         };
         let voice = match &call.app {
             OutboundApp::Url(t) => t.clone(),
