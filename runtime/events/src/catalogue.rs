@@ -58,8 +58,18 @@ pub const CATALOGUE: &[EventType] = &[
     ),
     t(
         "verb.ended",
-        "a verb ended (`gather.ended` carries Digits and FinishedOnKey)",
-        &["Verb", "Digits", "FinishedOnKey", "Interrupted"],
+        "a verb ended (`gather.ended` carries Digits and FinishedOnKey, `dial.ended` the \
+         Dial outcome)",
+        &[
+            "Verb",
+            "Digits",
+            "FinishedOnKey",
+            "Interrupted",
+            "DialCallStatus",
+            "DialCallSid",
+            "DialCallDuration",
+            "DialBridged",
+        ],
     ),
     t(
         "app.error",
