@@ -9,6 +9,7 @@
 mod error;
 pub mod events;
 mod executor;
+pub mod leg;
 pub mod params;
 mod verbs;
 

@@ -35,7 +35,7 @@ pub use error::Error;
 pub use headers::Headers;
 pub use message::{default_reason, Message, Request, Response};
 pub use method::Method;
-pub use outbound::{fresh_call_id, fresh_tag, new_invite};
+pub use outbound::{add_to_tag, fresh_call_id, fresh_tag, new_invite};
 pub use parse::{frame_len, parse_message};
 pub use uri::{parse_uri, SipUri};
 pub use via::{CSeq, Via, MAGIC_COOKIE};

@@ -22,6 +22,18 @@ pub fn fresh_tag() -> String {
     format!("{:016x}", RandomState::new().hash_one(n))
 }
 
+/// Adds a To tag of ours to a response that has none: RFC 3261 §8.2.6.2, "the UAS MUST
+/// add a tag to the To header field in the response" (outside a dialog too, e.g. a
+/// refusal before one exists).
+pub fn add_to_tag(response: &mut crate::Response) {
+    if let Some(to) = response.headers.get("To") {
+        if !to.contains(";tag=") {
+            let value = format!("{to};tag={}", fresh_tag());
+            response.headers.set("To", value);
+        }
+    }
+}
+
 /// A fresh Call-ID, `<128 random bits>@host`. RFC 3261 §8.1.1.4: "Use of
 /// cryptographically random identifiers (RFC 1750) in the generation of
 /// Call-IDs is RECOMMENDED."

@@ -291,15 +291,7 @@ impl SipIo {
     }
 }
 
-/// RFC 3261 §8.2.6.2: "the UAS MUST add a tag to the To header field in the response".
-pub fn add_to_tag(response: &mut Response) {
-    if let Some(to) = response.headers.get("To") {
-        if !to.contains(";tag=") {
-            let value = format!("{to};tag={:08x}", rand::random::<u32>());
-            response.headers.set("To", value);
-        }
-    }
-}
+pub use switchyard_sip::add_to_tag;
 
 impl std::fmt::Debug for SipIo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

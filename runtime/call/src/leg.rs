@@ -1,0 +1,437 @@
+//! One leg's SIP side, sans-IO: where the dialog stands, what was negotiated, whether
+//! the call is answered and how it ended. SIP requests and time in; responses and
+//! requests to send, media settings and call facts out. Each fact has one owner here:
+//! the node asks this core, it keeps no copy.
+//!
+//! The executor (the app's verbs) stays beside it: the node passes the executor's
+//! `Answer`, `Reject` and `Hangup` to [`SipLeg::answer`], [`SipLeg::reject`] and
+//! [`SipLeg::hang_up`], and [`LegOutput::PeerEnded`] and [`LegOutput::Digit`] back.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use switchyard_rtp::{answer, Codec, LocalMedia, Negotiated, SessionDescription};
+use switchyard_sip::{Dialog, Method, Request, Response, ServerTxId};
+use switchyard_types::CallStatus;
+
+/// Where the leg stands on the SIP side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// INVITE not answered yet.
+    Early,
+    /// 200 OK sent (or received, for a leg we placed).
+    Answered,
+    /// We sent BYE and wait for its outcome.
+    Ending,
+    Over,
+}
+
+/// What the node must do for the leg.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LegOutput {
+    /// Respond to the call's INVITE or to an in-dialog request.
+    Respond { tx: ServerTxId, response: Response },
+    /// Send an in-dialog request (BYE) over the dialog's flow.
+    Send(Request),
+    /// CANCEL our pending INVITE (a leg we placed).
+    CancelInvite,
+    /// (Re)configure the media stream: what was negotiated, and whether we send.
+    Media {
+        negotiated: Negotiated,
+        sending: bool,
+    },
+    /// Stop whatever plays.
+    StopMedia,
+    /// A digit by SIP INFO.
+    Digit(char),
+    /// The call is answered: record it, tell the app's status callback.
+    Answered,
+    /// The far end ended the call (BYE, CANCEL, no ACK): the app stops.
+    PeerEnded,
+}
+
+/// One leg's SIP state.
+#[derive(Debug)]
+pub struct SipLeg {
+    phase: Phase,
+    status: CallStatus,
+    /// The INVITE's server transaction (a leg the far end placed).
+    invite_tx: Option<ServerTxId>,
+    invite: Request,
+    dialog: Option<Dialog>,
+    local: LocalMedia,
+    negotiated: Option<Negotiated>,
+    answered_at: Option<Instant>,
+    out: VecDeque<LegOutput>,
+}
+
+impl SipLeg {
+    /// A leg the far end placed with `invite`; [`SipLeg::ring`] takes it on.
+    pub fn inbound(invite_tx: ServerTxId, invite: Request) -> SipLeg {
+        SipLeg::new(Some(invite_tx), invite, CallStatus::Ringing)
+    }
+
+    /// A leg we place; [`SipLeg::placed`] gives it its INVITE.
+    pub fn outbound() -> SipLeg {
+        SipLeg::new(None, Request::new(Method::Invite, ""), CallStatus::Queued)
+    }
+
+    fn new(invite_tx: Option<ServerTxId>, invite: Request, status: CallStatus) -> SipLeg {
+        SipLeg {
+            phase: Phase::Early,
+            status,
+            invite_tx,
+            invite,
+            dialog: None,
+            local: LocalMedia {
+                address: std::net::IpAddr::from([0, 0, 0, 0]),
+                port: 0,
+                session_id: 0,
+                session_version: 1,
+                codecs: CODECS.to_vec(),
+            },
+            negotiated: None,
+            answered_at: None,
+            out: VecDeque::new(),
+        }
+    }
+
+    /// Take on the far end's INVITE with our media at `local`: negotiate its offer,
+    /// make the dialog with our `tag` and `contact`, and ring (180). When the INVITE
+    /// cannot become a call, the leg is over at once with the refusal as its output.
+    pub fn ring(&mut self, local: LocalMedia, tag: &str, contact: &str) {
+        self.local = local;
+        let negotiated = match negotiate(&self.invite, &self.local) {
+            Ok(n) => n,
+            Err((status, reason)) => return self.refuse(status, reason, CallStatus::Failed),
+        };
+        match Dialog::new_uas(&self.invite, tag, contact) {
+            Ok(d) => self.dialog = Some(d),
+            Err(e) => {
+                return self.refuse(e.status().unwrap_or(400), "Bad Request", CallStatus::Failed)
+            }
+        }
+        self.out.push_back(LegOutput::Media {
+            negotiated: negotiated.clone(),
+            sending: false,
+        });
+        self.negotiated = Some(negotiated);
+        let ringing = self.response(&self.invite, 180, "Ringing", None);
+        self.respond(None, ringing);
+    }
+
+    /// The far end's INVITE cannot be served now (no media port): 503.
+    pub fn unavailable(&mut self) {
+        self.refuse(503, "Service Unavailable", CallStatus::Failed);
+    }
+
+    /// Our INVITE for this leg, with our media at `local`.
+    pub fn placed(&mut self, invite: Request, local: LocalMedia) {
+        self.invite = invite;
+        self.local = local;
+    }
+
+    /// The far end answered our INVITE with `dialog` and `negotiated` media.
+    pub fn answered_by_peer(&mut self, now: Instant, dialog: Dialog, negotiated: Negotiated) {
+        self.dialog = Some(dialog);
+        self.out.push_back(LegOutput::Media {
+            negotiated: negotiated.clone(),
+            sending: negotiated.direction.sends(),
+        });
+        self.negotiated = Some(negotiated);
+        self.set_answered(now);
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The call's status as its record and callbacks give it.
+    pub fn status(&self) -> CallStatus {
+        self.status
+    }
+
+    /// Sets the status a leg we placed reached while dialling (ringing, or why it
+    /// failed); the dialling itself is the node's.
+    pub fn set_status(&mut self, status: CallStatus) {
+        self.status = status;
+        if status.is_final() {
+            self.phase = Phase::Over;
+        }
+    }
+
+    /// When the call was answered.
+    pub fn answered_at(&self) -> Option<Instant> {
+        self.answered_at
+    }
+
+    pub fn invite(&self) -> &Request {
+        &self.invite
+    }
+
+    /// Our INVITE changed (a retry with credentials).
+    pub fn set_invite(&mut self, invite: Request) {
+        self.invite = invite;
+    }
+
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.dialog.as_ref()
+    }
+
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        self.negotiated.as_ref()
+    }
+
+    /// What the node must do next.
+    pub fn poll_output(&mut self) -> Option<LegOutput> {
+        self.out.pop_front()
+    }
+
+    /// Answer the far end's INVITE (200 OK with our SDP answer).
+    pub fn answer(&mut self, now: Instant) {
+        if self.phase != Phase::Early || self.invite_tx.is_none() {
+            return;
+        }
+        let Some(n) = self.negotiated.clone() else {
+            return;
+        };
+        let ok = self.response(&self.invite, 200, "OK", Some(n.answer.to_string()));
+        self.respond(None, ok);
+        self.out.push_back(LegOutput::Media {
+            sending: n.direction.sends(),
+            negotiated: n,
+        });
+        self.set_answered(now);
+    }
+
+    fn set_answered(&mut self, now: Instant) {
+        self.phase = Phase::Answered;
+        self.answered_at = Some(now);
+        self.status = CallStatus::InProgress;
+        self.out.push_back(LegOutput::Answered);
+    }
+
+    /// Refuse the far end's INVITE without answering (`<Reject>`: 486 or 603).
+    pub fn reject(&mut self, status: u16) {
+        let (reason, call_status) = match status {
+            486 => ("Busy Here", CallStatus::Busy),
+            _ => ("Decline", CallStatus::Failed),
+        };
+        self.refuse(status, reason, call_status);
+    }
+
+    /// End the call from our side: BYE once answered; before that, 603 to the far
+    /// end's INVITE or CANCEL of ours.
+    pub fn hang_up(&mut self) {
+        self.out.push_back(LegOutput::StopMedia);
+        match self.phase {
+            Phase::Early if self.invite_tx.is_some() => {
+                self.refuse(603, "Decline", CallStatus::Completed)
+            }
+            Phase::Early => self.out.push_back(LegOutput::CancelInvite),
+            Phase::Answered => {
+                let Some(dialog) = self.dialog.as_mut() else {
+                    self.phase = Phase::Over;
+                    return;
+                };
+                let bye = dialog.request(Method::Bye);
+                self.out.push_back(LegOutput::Send(bye));
+                self.status = CallStatus::Completed;
+                self.phase = Phase::Ending;
+            }
+            Phase::Ending | Phase::Over => {}
+        }
+    }
+
+    /// End a call that is not answered yet (a REST cancel, a caller gone, a ring
+    /// timeout): 487 to the far end's INVITE, or CANCEL of ours.
+    pub fn cancel_early(&mut self) {
+        if self.phase != Phase::Early {
+            return;
+        }
+        if self.invite_tx.is_some() {
+            self.refuse(487, "Request Terminated", CallStatus::Canceled);
+        } else {
+            self.out.push_back(LegOutput::CancelInvite);
+        }
+    }
+
+    /// The far end sent CANCEL for its INVITE.
+    pub fn cancelled(&mut self) {
+        if self.phase == Phase::Early {
+            // RFC 3261 §9.2: "the UAS SHOULD immediately respond to the INVITE with a
+            // 487 (Request Terminated)".
+            self.out.push_back(LegOutput::PeerEnded);
+            self.cancel_early();
+        }
+    }
+
+    /// Our 2xx was never acknowledged.
+    pub fn ack_timeout(&mut self) {
+        // RFC 3261 §13.3.1.4: "If the server retransmits the 2xx response for 64*T1
+        // seconds without receiving an ACK, the dialog is confirmed, but the session
+        // SHOULD be terminated. This is accomplished with a BYE".
+        self.out.push_back(LegOutput::PeerEnded);
+        self.hang_up();
+    }
+
+    /// The final outcome of our BYE (None: Timer F fired). The call is over either way.
+    pub fn bye_outcome(&mut self) {
+        if self.phase == Phase::Ending {
+            self.phase = Phase::Over;
+        }
+    }
+
+    /// The far end went away without a word (its session queue closed).
+    pub fn lost(&mut self) {
+        self.phase = Phase::Over;
+    }
+
+    /// A request inside the dialog.
+    pub fn request(&mut self, tx: ServerTxId, request: Request) {
+        if let Some(d) = self.dialog.as_mut() {
+            if let Err(e) = d.accept_request(&request) {
+                let status = e.status().unwrap_or(500);
+                let r = self.response(&request, status, "Server Internal Error", None);
+                return self.respond(Some(tx), r);
+            }
+        }
+        match request.method {
+            Method::Bye => {
+                let ok = self.response(&request, 200, "OK", None);
+                self.respond(Some(tx), ok);
+                self.out.push_back(LegOutput::PeerEnded);
+                self.out.push_back(LegOutput::StopMedia);
+                self.status = CallStatus::Completed;
+                self.phase = Phase::Over;
+            }
+            Method::Invite => self.reinvite(tx, request),
+            Method::Info => self.info(tx, request),
+            Method::Options => {
+                let ok = self.response(&request, 200, "OK", None);
+                self.respond(Some(tx), ok);
+            }
+            _ => {
+                let mut r = self.response(&request, 405, "Method Not Allowed", None);
+                r.headers
+                    .set("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO");
+                self.respond(Some(tx), r);
+            }
+        }
+    }
+
+    /// A re-INVITE: hold, unhold, or a new address (RFC 3264 §8).
+    fn reinvite(&mut self, tx: ServerTxId, request: Request) {
+        if request.body.is_empty() {
+            // No offer: offer the session as it stands (our last answer, same version).
+            let sdp = self.negotiated.as_ref().map(|n| n.answer.to_string());
+            let r = self.response(&request, 200, "OK", sdp);
+            return self.respond(Some(tx), r);
+        }
+        let mut local = self.local.clone();
+        local.session_version += 1;
+        match negotiate(&request, &local) {
+            Ok(n) => {
+                self.local = local;
+                let r = self.response(&request, 200, "OK", Some(n.answer.to_string()));
+                self.respond(Some(tx), r);
+                self.out.push_back(LegOutput::Media {
+                    sending: self.phase == Phase::Answered && n.direction.sends(),
+                    negotiated: n.clone(),
+                });
+                self.negotiated = Some(n);
+            }
+            Err((status, reason)) => {
+                // RFC 3264 §6: a rejected re-offer leaves the session as it was (and the
+                // version of our SDP with it).
+                let r = self.response(&request, status, reason, None);
+                self.respond(Some(tx), r);
+            }
+        }
+    }
+
+    /// SIP INFO digits (`application/dtmf-relay`: `Signal=5`, or `application/dtmf`: `5`).
+    fn info(&mut self, tx: ServerTxId, request: Request) {
+        let ctype = request.content_type().map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+        let body = String::from_utf8_lossy(&request.body);
+        let digit = match ctype.as_deref() {
+            Some("application/dtmf-relay") => body.lines().find_map(|l| {
+                let (k, v) = l.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("signal")
+                    .then(|| v.trim().chars().next())?
+            }),
+            Some("application/dtmf") => body.trim().chars().next(),
+            None => None,
+            Some(_) => {
+                let mut r = self.response(&request, 415, "Unsupported Media Type", None);
+                r.headers
+                    .set("Accept", "application/dtmf-relay, application/dtmf");
+                return self.respond(Some(tx), r);
+            }
+        };
+        let ok = self.response(&request, 200, "OK", None);
+        self.respond(Some(tx), ok);
+        if let Some(d) = digit.filter(|d| d.is_ascii_digit() || "*#ABCD".contains(*d)) {
+            self.out.push_back(LegOutput::Digit(d));
+        }
+    }
+
+    /// Final non-2xx to the far end's INVITE: the call never starts.
+    fn refuse(&mut self, status: u16, reason: &str, call_status: CallStatus) {
+        let r = self.response(&self.invite, status, reason, None);
+        self.respond(None, r);
+        self.status = call_status;
+        self.phase = Phase::Over;
+    }
+
+    /// Respond on `tx`, or (None) to the far end's INVITE; a leg we placed has none.
+    fn respond(&mut self, tx: Option<ServerTxId>, response: Response) {
+        if let Some(tx) = tx.or(self.invite_tx) {
+            self.out.push_back(LegOutput::Respond { tx, response });
+        }
+    }
+
+    fn response(
+        &self,
+        request: &Request,
+        status: u16,
+        reason: &str,
+        sdp: Option<String>,
+    ) -> Response {
+        match &self.dialog {
+            Some(d) => d.response(
+                request,
+                status,
+                reason,
+                sdp.map(|s| ("application/sdp", s.into_bytes())),
+            ),
+            None => {
+                let mut r = Response::to_request(request, status, reason);
+                switchyard_sip::add_to_tag(&mut r);
+                r
+            }
+        }
+    }
+}
+
+/// RFC 3264 answer to the offer in `request`, for `local`.
+fn negotiate(request: &Request, local: &LocalMedia) -> Result<Negotiated, (u16, &'static str)> {
+    let body = std::str::from_utf8(&request.body).map_err(|_| (400, "SDP is not UTF-8"))?;
+    if body.trim().is_empty() {
+        // An INVITE without an offer would need our offer in the 200 and the answer in
+        // the ACK; callers of an edge node send offers, and we say so plainly.
+        return Err((488, "Not Acceptable Here (no SDP offer)"));
+    }
+    let offer = SessionDescription::parse(body).map_err(|_| (400, "Malformed SDP"))?;
+    answer(&offer, local).map_err(|e| (e.sip_status().unwrap_or(488), "Not Acceptable Here"))
+}
+
+/// The codecs a leg supports, in our order of preference.
+pub const CODECS: [Codec; 2] = [Codec::Pcmu, Codec::Pcma];
