@@ -37,7 +37,7 @@ pub enum LegOutput {
     CancelInvite,
     /// (Re)configure the media stream: what was negotiated, and whether we send.
     Media {
-        negotiated: Negotiated,
+        negotiated: Box<Negotiated>,
         sending: bool,
     },
     /// Stop whatever plays.
@@ -112,7 +112,7 @@ impl SipLeg {
             }
         }
         self.out.push_back(LegOutput::Media {
-            negotiated: negotiated.clone(),
+            negotiated: Box::new(negotiated.clone()),
             sending: false,
         });
         self.negotiated = Some(negotiated);
@@ -135,11 +135,20 @@ impl SipLeg {
     pub fn answered_by_peer(&mut self, now: Instant, dialog: Dialog, negotiated: Negotiated) {
         self.dialog = Some(dialog);
         self.out.push_back(LegOutput::Media {
-            negotiated: negotiated.clone(),
+            negotiated: Box::new(negotiated.clone()),
             sending: negotiated.direction.sends(),
         });
         self.negotiated = Some(negotiated);
         self.set_answered(now);
+    }
+
+    /// The far end answered our INVITE with SDP we cannot use. RFC 3264 gives no way to
+    /// refuse an answer: the call ends with BYE, and failed.
+    pub fn unusable_answer(&mut self, dialog: Dialog) {
+        self.dialog = Some(dialog);
+        self.phase = Phase::Answered;
+        self.hang_up();
+        self.status = CallStatus::Failed;
     }
 
     pub fn phase(&self) -> Phase {
@@ -199,7 +208,7 @@ impl SipLeg {
         self.respond(None, ok);
         self.out.push_back(LegOutput::Media {
             sending: n.direction.sends(),
-            negotiated: n,
+            negotiated: Box::new(n),
         });
         self.set_answered(now);
     }
@@ -337,7 +346,7 @@ impl SipLeg {
                 self.respond(Some(tx), r);
                 self.out.push_back(LegOutput::Media {
                     sending: self.phase == Phase::Answered && n.direction.sends(),
-                    negotiated: n.clone(),
+                    negotiated: Box::new(n.clone()),
                 });
                 self.negotiated = Some(n);
             }

@@ -1,9 +1,10 @@
 //! RTP/RTCP sessions, jitter buffer, RFC 4733 DTMF and SDP offer/answer, sans-IO.
 //!
 //! Nothing in this crate owns a socket or reads the clock: the node hands in received
-//! datagrams, the current [`std::time::Instant`] and the 20 ms pacing ticks, and gets
-//! back bytes to send, frames to play and digits that were pressed. That keeps every
-//! protocol rule testable in milliseconds with a virtual clock and a simulated network.
+//! datagrams and the current [`std::time::Instant`], and gets back datagrams to send,
+//! events (digits pressed, packets for a bridged leg) and when to call again (the 20 ms
+//! pacing tick). That keeps every protocol rule testable in milliseconds with a virtual
+//! clock and a simulated network.
 //!
 //! Map of the crate:
 //! - [`packet`]: RTP header parse/print and RTP/RTCP demultiplexing (RFC 3550, RFC 5761);
@@ -14,6 +15,8 @@
 //! - [`latch`]: symmetric-RTP latching of the remote address;
 //! - [`relay`]: the passthrough half of a two-leg bridge (received packets rewritten
 //!   into our own stream);
+//! - [`session`]: one leg's RTP session putting these together (latching, pacing,
+//!   digits, RTCP schedule, bridging), driven by the node with datagrams and time;
 //! - [`sdp`]: RFC 4566 session descriptions and RFC 3264 offer/answer.
 
 pub mod dtmf;
@@ -26,6 +29,7 @@ pub mod relay;
 pub mod rtcp;
 pub mod sdp;
 pub mod sender;
+pub mod session;
 pub mod stats;
 
 pub use dtmf::{digit_to_event, event_to_digit, DtmfDetector, DtmfPayload};
@@ -44,4 +48,5 @@ pub use sdp::{
     LocalMedia, MediaDescription, Negotiated, Origin, RtpMap, SessionDescription,
 };
 pub use sender::{RtpSender, SenderStats};
+pub use session::{FrameSource, RtpEvent, RtpParams, RtpSession, Transmit};
 pub use stats::{rtp_units, ReceiveStats};

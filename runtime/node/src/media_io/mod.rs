@@ -1,5 +1,6 @@
-//! One media task per call: paces 20 ms G.711 frames out of the RTP socket, latches to the
-//! caller's source address, detects RFC 4733 digits, and sends RTCP sender reports.
+//! One media task per call: the sockets, the clock and the channels around the leg's
+//! sans-IO [`RtpSession`] (latching, pacing, RFC 4733 digits, RTCP, bridging), and the
+//! sound it plays, encoded to G.711 one 20 ms frame at a time when the session asks.
 
 mod bridge;
 mod play;
@@ -11,22 +12,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use switchyard_call::MediaToken;
 use switchyard_media::{g711, AudioStream, FRAME_SAMPLES};
-use switchyard_rtp::stats::{rtp_units, ReceiveStats};
-use switchyard_rtp::{
-    parse_rtp, write_receiver_report, write_sender_report, DtmfDetector, JitterBuffer, Latch,
-    ReceiverReport, RtpSender, SenderReport, Ssrc,
-};
+use switchyard_rtp::{PayloadTypes, RtpEvent, RtpParams, RtpSession};
 use tokio::sync::mpsc;
-use tokio::time::MissedTickBehavior;
 
 use crate::ports::MediaSockets;
 use play::Player;
-
-/// RFC 3550 §6.2: the recommended minimum interval between RTCP reports.
-const RTCP_INTERVAL: Duration = Duration::from_secs(5);
-const FRAME: Duration = Duration::from_millis(20);
-/// How long each `sendDigits` key is pressed.
-const DIGIT_MS: u32 = 160;
 
 /// What the negotiation decided for the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +57,19 @@ pub enum MediaEvent {
 #[derive(Debug)]
 pub struct MediaHandle {
     link: MediaLink,
-    pub port: u16,
+}
+
+impl MediaParams {
+    fn rtp(&self) -> RtpParams {
+        RtpParams {
+            remote: self.remote,
+            payload_types: PayloadTypes {
+                audio: self.payload_type,
+                event: self.telephone_event,
+            },
+            sending: self.sending,
+        }
+    }
 }
 
 impl MediaHandle {
@@ -93,7 +95,6 @@ pub fn spawn(
 ) -> MediaHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let (inbox, inbox_rx) = mpsc::unbounded_channel();
-    let port = sockets.port;
     runtime.spawn(async move {
         let MediaSockets { rtp, rtcp, port } = sockets;
         match (
@@ -113,49 +114,29 @@ pub fn spawn(
             commands: tx,
             inbox,
         },
-        port,
     }
 }
 
 struct MediaTask {
-    params: MediaParams,
-    events: mpsc::UnboundedSender<MediaEvent>,
-    sender: RtpSender,
-    latch: Latch,
-    dtmf: DtmfDetector,
-    jitter: JitterBuffer,
-    received: ReceiveStats,
-    started: Instant,
+    session: RtpSession,
+    codec: g711::G711,
     player: Player,
-    pcm: [i16; FRAME_SAMPLES],
-    payload: Vec<u8>,
-    packet: Vec<u8>,
-    next_rtcp: Instant,
-    bridge: Option<bridge::Bridge>,
-    /// Digits still to send (`sendDigits`), with the time the next may start.
-    digits: std::collections::VecDeque<char>,
-    digits_after: Instant,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    /// The bridged leg's relay inbox, where what we receive goes.
+    peer: Option<mpsc::UnboundedSender<Relayed>>,
 }
 
 impl MediaTask {
     fn new(params: MediaParams, events: mpsc::UnboundedSender<MediaEvent>) -> Self {
+        let unix_time = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         Self {
-            sender: RtpSender::new(Ssrc::random(), params.payload_type, 8000),
-            latch: Latch::new(params.remote),
-            dtmf: DtmfDetector::new(),
-            jitter: JitterBuffer::new(3, FRAME),
-            received: ReceiveStats::new(),
-            started: Instant::now(),
+            session: RtpSession::new(params.rtp(), Instant::now(), unix_time),
+            codec: params.codec,
             player: Player::default(),
-            pcm: [0; FRAME_SAMPLES],
-            payload: Vec::with_capacity(FRAME_SAMPLES),
-            packet: Vec::with_capacity(FRAME_SAMPLES + 12),
-            next_rtcp: Instant::now() + RTCP_INTERVAL,
-            bridge: None,
-            digits: Default::default(),
-            digits_after: Instant::now(),
-            params,
             events,
+            peer: None,
         }
     }
 
@@ -166,22 +147,23 @@ impl MediaTask {
         mut commands: mpsc::UnboundedReceiver<MediaCommand>,
         mut inbox: mpsc::UnboundedReceiver<Relayed>,
     ) {
-        let mut tick = tokio::time::interval(FRAME);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let mut buf = [0u8; 2048];
         let mut rtcp_buf = [0u8; 2048];
+        let mut deadline = self.deadline();
+        let wake = tokio::time::sleep_until(deadline.into());
+        tokio::pin!(wake);
         loop {
             tokio::select! {
-                _ = tick.tick() => self.tick(rtp, rtcp).await,
+                () = &mut wake => self.timeout(),
                 r = rtp.recv_from(&mut buf) => {
                     if let Ok((n, src)) = r {
-                        self.receive(src, &buf[..n]);
+                        self.session.receive_rtp(Instant::now(), src, &buf[..n]);
                     }
                 }
-                Some(packet) = inbox.recv() => self.relayed(rtp, &packet).await,
+                Some(packet) = inbox.recv() => self.relayed(&packet),
                 r = rtcp.recv_from(&mut rtcp_buf) => {
                     if let Ok((n, _)) = r {
-                        self.receive_rtcp(&rtcp_buf[..n]);
+                        self.session.receive_rtcp(Instant::now(), &rtcp_buf[..n]);
                     }
                 }
                 cmd = commands.recv() => match cmd {
@@ -189,17 +171,75 @@ impl MediaTask {
                     None => break,
                 },
             }
+            self.events();
+            while let Some(t) = self.session.poll_transmit() {
+                let socket = if t.rtcp { rtcp } else { rtp };
+                let _ = socket.send_to(&t.contents, t.destination).await;
+            }
+            let next = self.deadline();
+            if next != deadline {
+                deadline = next;
+                wake.as_mut().reset(deadline.into());
+            }
+        }
+    }
+
+    fn deadline(&self) -> Instant {
+        // The session always has a next tick; an hour is "never" should that change.
+        self.session
+            .poll_timeout()
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600))
+    }
+
+    /// The session's tick: it pulls our next frame, if it plays our own audio.
+    fn timeout(&mut self) {
+        let Self {
+            session,
+            codec,
+            player,
+            events,
+            ..
+        } = self;
+        session.handle_timeout(Instant::now(), &mut |out: &mut Vec<u8>| {
+            let mut pcm = [0; FRAME_SAMPLES];
+            if let Some(ev) = player.next_frame(&mut pcm) {
+                let _ = events.send(ev);
+            }
+            g711::encode_frame(*codec, &pcm, out);
+        });
+    }
+
+    fn events(&mut self) {
+        while let Some(ev) = self.session.poll_event() {
+            match ev {
+                RtpEvent::Digit(d) => {
+                    let _ = self.events.send(MediaEvent::Digit(d));
+                }
+                RtpEvent::ToPeer {
+                    packet,
+                    payload_types,
+                } => {
+                    let Some(peer) = &self.peer else { continue };
+                    let relayed = Relayed {
+                        bytes: packet,
+                        payload_types,
+                        codec: self.codec,
+                    };
+                    if peer.send(relayed).is_err() {
+                        // The other leg's task ended: play on our own.
+                        self.peer = None;
+                        self.session.unbridge(Instant::now());
+                    }
+                }
+            }
         }
     }
 
     fn command(&mut self, cmd: MediaCommand) {
         match cmd {
             MediaCommand::Configure(p) => {
-                if p.remote != self.params.remote {
-                    self.latch.reset(p.remote);
-                }
-                self.sender.set_payload_type(p.payload_type);
-                self.params = p;
+                self.codec = p.codec;
+                self.session.configure(p.rtp());
             }
             MediaCommand::Play {
                 token,
@@ -209,197 +249,26 @@ impl MediaTask {
             MediaCommand::Stop => self.player.stop(),
             MediaCommand::Bridge(Some(peer)) => {
                 self.player.stop();
-                self.bridge = Some(bridge::Bridge::new(&peer, &self.sender, &self.params));
+                self.peer = Some(peer.inbox);
+                self.session.bridge();
             }
             MediaCommand::Bridge(None) => {
-                if let Some(b) = self.bridge.take() {
-                    self.sender = b.into_sender(&self.params, Instant::now());
-                }
+                self.peer = None;
+                self.session.unbridge(Instant::now());
             }
-            MediaCommand::Digits(digits) => self.digits.extend(digits.chars()),
+            MediaCommand::Digits(digits) => self.session.send_digits(&digits),
         }
     }
 
-    /// A packet the bridged leg received: out through our socket, in our stream.
-    async fn relayed(&mut self, rtp: &tokio::net::UdpSocket, packet: &Relayed) {
-        let (Some(bridge), Some(remote)) = (self.bridge.as_mut(), self.latch.remote()) else {
-            return;
-        };
-        if !self.params.sending {
-            return;
-        }
-        if bridge.rewrite(packet, &self.params, Instant::now(), &mut self.packet) {
-            let _ = rtp.send_to(&self.packet, remote).await;
-        }
+    /// A packet the bridged leg received: out through our socket, in our stream, its
+    /// G.711 law converted to ours when the legs differ.
+    fn relayed(&mut self, packet: &Relayed) {
+        let transcoder = g711::converter(packet.codec, self.codec);
+        self.session.relay_in(
+            Instant::now(),
+            &packet.bytes,
+            packet.payload_types,
+            transcoder,
+        );
     }
-
-    fn receive(&mut self, src: SocketAddr, data: &[u8]) {
-        let Ok(packet) = parse_rtp(data) else {
-            return;
-        };
-        let expected = packet.header.payload_type == self.params.payload_type
-            || Some(packet.header.payload_type) == self.params.telephone_event;
-        if !self.latch.on_packet(src, expected) || !expected {
-            return;
-        }
-        let arrival = rtp_units(self.started.elapsed(), 8000);
-        self.received.update(&packet.header, arrival);
-        if let Some(b) = &self.bridge {
-            if !b.pass_on(data, &self.params) {
-                self.bridge = None;
-            }
-        }
-        if Some(packet.header.payload_type) == self.params.telephone_event {
-            if let Some(d) = self.dtmf.push(&packet.header, packet.payload) {
-                let _ = self.events.send(MediaEvent::Digit(d));
-            }
-        } else {
-            self.jitter
-                .push(&packet.header, packet.payload, Instant::now());
-        }
-    }
-
-    /// The peer's sender reports give the LSR/DLSR fields of our reception reports
-    /// (RFC 3550 §6.4.1), from which it computes the round-trip time.
-    fn receive_rtcp(&mut self, data: &[u8]) {
-        let Ok(packets) = switchyard_rtp::parse_rtcp(data) else {
-            return;
-        };
-        for p in packets {
-            if let switchyard_rtp::RtcpPacket::SenderReport(sr) = p {
-                self.received
-                    .on_sender_report(sr.ntp_timestamp, Instant::now());
-            }
-        }
-    }
-
-    async fn tick(&mut self, rtp: &tokio::net::UdpSocket, rtcp: &tokio::net::UdpSocket) {
-        let now = Instant::now();
-        // Nothing consumes received audio yet (no recording or mixing); one frame out per
-        // tick keeps the buffer's loss and jitter accounting current.
-        let _ = self.jitter.pop(now);
-        let (remote, sending) = (self.latch.remote(), self.params.sending);
-        if self.bridge.is_some() {
-            // The other leg's packets are our stream now.
-            if let Some(remote) = remote.filter(|_| now >= self.next_rtcp) {
-                self.next_rtcp = now + RTCP_INTERVAL;
-                self.send_receiver_report(rtcp, remote, now).await;
-            }
-            return;
-        }
-        if let Some(remote) = remote.filter(|_| sending) {
-            if self.send_digit(rtp, remote, now).await {
-                return;
-            }
-        }
-        let outcome = self.player.next_frame(&mut self.pcm);
-        if let Some(ev) = outcome {
-            let _ = self.events.send(ev);
-        }
-        let Some(remote) = remote.filter(|_| sending) else {
-            self.sender.skip(FRAME_SAMPLES as u32);
-            // RFC 3550 §6.4.2: a participant that has not sent data since the last
-            // report sends receiver reports.
-            if let Some(remote) = remote.filter(|_| now >= self.next_rtcp) {
-                self.next_rtcp = now + RTCP_INTERVAL;
-                self.send_receiver_report(rtcp, remote, now).await;
-            }
-            return;
-        };
-        self.payload.clear();
-        g711::encode_frame(self.params.codec, &self.pcm, &mut self.payload);
-        self.packet.clear();
-        self.sender
-            .audio(&self.payload, FRAME_SAMPLES as u32, &mut self.packet);
-        let _ = rtp.send_to(&self.packet, remote).await;
-        if now >= self.next_rtcp {
-            self.next_rtcp = now + RTCP_INTERVAL;
-            self.send_report(rtcp, remote, now).await;
-        }
-    }
-
-    /// While `sendDigits` has digits left, they replace the audio: one RFC 4733 packet
-    /// per frame. True when this tick's packet was a digit's (or its pause).
-    async fn send_digit(
-        &mut self,
-        rtp: &tokio::net::UdpSocket,
-        remote: SocketAddr,
-        now: Instant,
-    ) -> bool {
-        let Some(event_pt) = self.params.telephone_event else {
-            self.digits.clear();
-            return false;
-        };
-        if !self.sender.dtmf_active() {
-            if now < self.digits_after {
-                self.sender.skip(FRAME_SAMPLES as u32);
-                return true;
-            }
-            match self.digits.pop_front() {
-                None => return false,
-                Some('w') => {
-                    self.digits_after = now + Duration::from_millis(500);
-                    self.sender.skip(FRAME_SAMPLES as u32);
-                    return true;
-                }
-                Some(d) => {
-                    if self.sender.start_dtmf(event_pt, d, DIGIT_MS).is_err() {
-                        return false;
-                    }
-                    self.digits_after = now + Duration::from_millis(u64::from(DIGIT_MS) + 80);
-                }
-            }
-        }
-        self.packet.clear();
-        if self
-            .sender
-            .next_dtmf_packet(FRAME_SAMPLES as u32, &mut self.packet)
-        {
-            let _ = rtp.send_to(&self.packet, remote).await;
-        }
-        true
-    }
-
-    async fn send_report(
-        &mut self,
-        rtcp: &tokio::net::UdpSocket,
-        remote: SocketAddr,
-        now: Instant,
-    ) {
-        let stats = self.sender.stats();
-        let since_epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let sr = SenderReport {
-            ssrc: self.sender.ssrc(),
-            ntp_timestamp: switchyard_rtp::ntp_timestamp(since_epoch),
-            rtp_timestamp: self.sender.timestamp(),
-            packet_count: stats.packets,
-            octet_count: stats.octets,
-            reports: self.received.report_block(now).into_iter().collect(),
-        };
-        let mut out = Vec::with_capacity(96);
-        write_sender_report(&sr, "switchyard", &mut out);
-        let _ = rtcp.send_to(&out, rtcp_peer(remote)).await;
-    }
-
-    async fn send_receiver_report(
-        &mut self,
-        rtcp: &tokio::net::UdpSocket,
-        remote: SocketAddr,
-        now: Instant,
-    ) {
-        let rr = ReceiverReport {
-            ssrc: self.sender.ssrc(),
-            reports: self.received.report_block(now).into_iter().collect(),
-        };
-        let mut out = Vec::with_capacity(64);
-        write_receiver_report(&rr, "switchyard", &mut out);
-        let _ = rtcp.send_to(&out, rtcp_peer(remote)).await;
-    }
-}
-
-/// RFC 3550 §11: RTCP goes to the next higher (odd) port when SDP names no other.
-fn rtcp_peer(rtp: SocketAddr) -> SocketAddr {
-    SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1))
 }

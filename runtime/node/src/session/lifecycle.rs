@@ -6,7 +6,7 @@ use switchyard_call::{AppFailure, CallEvent, EventKind};
 use switchyard_store::CallRecord;
 use switchyard_types::CallStatus;
 
-use super::{Phase, Session};
+use super::Session;
 use crate::shared::millis;
 use crate::sip_io::SipCommand;
 
@@ -15,13 +15,14 @@ const WARNINGS: &[u32] = &[12200, 13520];
 
 impl Session {
     fn call_record(&self) -> CallRecord {
-        let end = self.status.is_final().then(SystemTime::now);
+        let status = self.sip.status();
+        let end = status.is_final().then(SystemTime::now);
         CallRecord {
             sid: self.info.call_sid,
             account_sid: self.info.account_sid,
             from: self.info.from.clone(),
             to: self.info.to.clone(),
-            status: self.status,
+            status,
             direction: self.info.direction.as_str().to_owned(),
             date_created: millis(self.created),
             start_time: self.started_at.map(millis),
@@ -35,7 +36,7 @@ impl Session {
 
     /// Whole seconds between answer and now (Twilio rounds call duration up).
     fn duration_secs(&self) -> Option<u64> {
-        let answered = self.answered_at?;
+        let answered = self.sip.answered_at()?;
         let d = answered.elapsed();
         Some(d.as_secs() + u64::from(d.subsec_nanos() > 0))
     }
@@ -61,45 +62,41 @@ impl Session {
 
     /// The call is over: the record is final and the completed callback fires.
     pub(super) fn finish(&mut self) {
-        self.phase = Phase::Over;
+        if !self.sip.status().is_final() {
+            self.sip.set_status(CallStatus::Completed);
+        }
+        self.sip.lost();
+        let status = self.sip.status();
         // A leg's end is its parent's news before it is the record's.
         if let Some(parent) = &self.parent {
-            let status = if self.status.is_final() {
-                self.status
-            } else {
-                CallStatus::Completed
-            };
             parent.report(super::legs::LegReport::Ended(status));
         }
         self.media = None;
-        if !self.status.is_final() {
-            self.status = CallStatus::Completed;
-        }
         let record = self.call_record();
         let duration = record.duration.unwrap_or(0);
         self.shared.store.put_call(record);
-        let kind = match self.status {
+        let kind = match status {
             CallStatus::Failed => EventKind::CallFailed,
             _ => EventKind::CallCompleted,
         };
         self.publish(
             kind,
             vec![
-                ("CallStatus".into(), self.status.as_str().into()),
+                ("CallStatus".into(), status.as_str().into()),
                 ("CallDuration".into(), duration.to_string()),
             ],
         );
         self.status_reporter
-            .report("completed", self.status.as_str(), Some(duration as u64));
+            .report("completed", status.as_str(), Some(duration as u64));
         self.shared.live.unregister(self.info.call_sid);
         let _ = self.shared.sip.send(SipCommand::Ended {
-            call_id: self.invite.call_id().unwrap_or_default().to_owned(),
+            call_id: self.sip.invite().call_id().unwrap_or_default().to_owned(),
         });
         tracing::info!(
             call = %self.info.call_sid,
             from = %self.info.from,
             to = %self.info.to,
-            status = self.status.as_str(),
+            status = status.as_str(),
             duration,
             "call ended"
         );

@@ -20,9 +20,9 @@ use std::time::{Instant, SystemTime};
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Action, AppFailure, Document, Executor, MediaToken};
 use switchyard_media::AudioStream;
-use switchyard_rtp::Negotiated;
-use switchyard_sip::{Dialog, Request, ServerTxId, Transport};
-use switchyard_types::{CallSid, CallStatus};
+use switchyard_call::leg::{Phase, SipLeg};
+use switchyard_sip::{Request, ServerTxId, Transport};
+use switchyard_types::CallSid;
 use tokio::sync::mpsc;
 
 use crate::live::Control;
@@ -48,18 +48,6 @@ pub enum SessionInput {
     RequestOutcome(Option<u16>),
     /// A response to our outbound INVITE (None: Timer B fired).
     InviteResponse(Option<switchyard_sip::Response>),
-}
-
-/// Where the call stands on the SIP side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// INVITE not answered yet.
-    Early,
-    /// 200 OK sent.
-    Answered,
-    /// We sent BYE and wait for its outcome.
-    Ending,
-    Over,
 }
 
 /// Check that an INVITE can become a call: a known number of an active account.
@@ -133,21 +121,14 @@ struct Session {
     binding: NumberBinding,
     account: AccountEntry,
     info: CallInfo,
-    /// The INVITE's server transaction (inbound calls only).
-    invite_tx: Option<ServerTxId>,
-    /// The INVITE that made the call: the caller's, or ours for an outbound call.
-    invite: Request,
+    /// The leg's SIP side: dialog, negotiation, answered or not, status.
+    sip: SipLeg,
     /// Where the dialog's peer is reached: the flow an inbound INVITE came in on, or the
     /// address an outbound INVITE went to.
     peer: SocketAddr,
     transport: Transport,
-    dialog: Option<Dialog>,
     controls: Option<mpsc::UnboundedReceiver<Control>>,
-    phase: Phase,
-    status: CallStatus,
     exec: Executor,
-    negotiated: Option<Negotiated>,
-    sdp_version: u64,
     media: Option<MediaHandle>,
     media_events: mpsc::UnboundedSender<MediaEvent>,
     media_rx: Option<mpsc::UnboundedReceiver<MediaEvent>>,
@@ -162,7 +143,6 @@ struct Session {
     jar: Arc<tokio::sync::Mutex<switchyard_webhook::CookieJar>>,
     status_reporter: StatusReporter,
     created: SystemTime,
-    answered_at: Option<Instant>,
     started_at: Option<SystemTime>,
     /// The legs this call's `<Dial>` placed.
     legs: legs::Legs,
@@ -211,16 +191,10 @@ impl Session {
             account,
             controls,
             info,
-            invite_tx: Some(invite_tx),
-            invite,
+            sip: SipLeg::inbound(invite_tx, invite),
             peer: source,
             transport,
-            dialog: None,
-            phase: Phase::Early,
-            status: CallStatus::Ringing,
             exec,
-            negotiated: None,
-            sdp_version: 1,
             media: None,
             media_events,
             media_rx: Some(media_rx),
@@ -233,7 +207,6 @@ impl Session {
             jar: Arc::default(),
             status_reporter,
             created: SystemTime::now(),
-            answered_at: None,
             started_at: None,
             legs: legs::Legs::default(),
             parent: None,
@@ -269,7 +242,7 @@ impl Session {
         let mut shutdown = self.shared.shutting_down();
         loop {
             self.perform();
-            if self.phase == Phase::Over {
+            if self.sip.phase() == Phase::Over {
                 break;
             }
             let timer = self.exec.poll_timeout();
@@ -282,7 +255,7 @@ impl Session {
             tokio::select! {
                 input = sip.recv() => match input {
                     Some(input) => self.sip_input(input),
-                    None => self.phase = Phase::Over,
+                    None => self.sip.lost(),
                 },
                 Some(ev) = media_rx.recv() => self.media_event(ev),
                 Some(doc) = documents.recv() => self.exec.document(Instant::now(), doc),
@@ -327,7 +300,7 @@ impl Session {
                 self.hang_up();
             }
             Control::Cancel => {
-                if self.phase == Phase::Early {
+                if self.sip.phase() == Phase::Early {
                     self.exec.hangup(Instant::now());
                     self.cancel_early();
                 }
@@ -348,11 +321,28 @@ impl Session {
 
     /// Carry out what the executor asked for.
     fn perform(&mut self) {
-        while let Some(action) = self.exec.poll_action() {
+        loop {
+            let Some(action) = self.exec.poll_action() else {
+                self.sip_outputs();
+                // The core's outputs may have given the executor news (a digit, a BYE).
+                match self.exec.poll_action() {
+                    Some(action) => {
+                        self.act(action);
+                        continue;
+                    }
+                    None => return,
+                }
+            };
+            self.act(action);
+        }
+    }
+
+    fn act(&mut self, action: Action) {
+        {
             match action {
                 Action::Fetch(req) => app::fetch(self, req),
-                Action::Answer => self.answer(),
-                Action::Reject { status } => self.reject(status),
+                Action::Answer => self.sip.answer(Instant::now()),
+                Action::Reject { status } => self.sip.reject(status),
                 Action::Play {
                     token,
                     source,

@@ -8,14 +8,15 @@ use std::time::{Duration, Instant, SystemTime};
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Document, Executor};
 use switchyard_instructions::{parse_twiml, HttpMethod};
-use switchyard_rtp::{accept_answer, offer, Codec, LocalMedia, SessionDescription};
+use switchyard_call::leg::{SipLeg, CODECS};
+use switchyard_rtp::{accept_answer, offer, LocalMedia, SessionDescription};
 use switchyard_sip::{fresh_call_id, fresh_tag, new_invite, Dialog, NameAddr, Response, Transport};
 use switchyard_types::{CallSid, CallStatus};
 use switchyard_webhook::Target;
 use tokio::sync::mpsc;
 
 use super::legs::{LegReport, Parent};
-use super::{Phase, Session, SessionInput};
+use super::{Session, SessionInput};
 use crate::live::Control;
 use crate::media_io;
 use crate::ports::MediaSockets;
@@ -162,19 +163,10 @@ impl Session {
             account: call.account.clone(),
             controls,
             info,
-            invite_tx: None,
-            invite: switchyard_sip::Request::new(
-                switchyard_sip::Method::Invite,
-                call.request_uri.clone(),
-            ),
+            sip: SipLeg::outbound(),
             peer: SocketAddr::from(([0, 0, 0, 0], 0)),
             transport: call.transport,
-            dialog: None,
-            phase: Phase::Early,
-            status: CallStatus::Queued,
             exec,
-            negotiated: None,
-            sdp_version: 1,
             media: None,
             media_events,
             media_rx: Some(media_rx),
@@ -187,7 +179,6 @@ impl Session {
             jar: Arc::default(),
             status_reporter,
             created: call.created,
-            answered_at: None,
             started_at: None,
             legs: super::legs::Legs::default(),
             parent: None,
@@ -209,8 +200,7 @@ impl Session {
                     code: UNREACHABLE_TO,
                     message,
                 });
-                self.status = CallStatus::Failed;
-                self.phase = Phase::Over;
+                self.sip.set_status(CallStatus::Failed);
                 return false;
             }
         }
@@ -218,8 +208,7 @@ impl Session {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "no RTP port for an outbound call");
-                self.status = CallStatus::Failed;
-                self.phase = Phase::Over;
+                self.sip.set_status(CallStatus::Failed);
                 return false;
             }
         };
@@ -227,8 +216,8 @@ impl Session {
             address: self.shared.ports.ip(),
             port: sockets.port,
             session_id: u64::from(rand::random::<u32>()),
-            session_version: self.sdp_version,
-            codecs: vec![Codec::Pcmu, Codec::Pcma],
+            session_version: 1,
+            codecs: CODECS.to_vec(),
         };
         let our_offer = offer(&local, 101);
         let host = self.local_host();
@@ -245,7 +234,7 @@ impl Session {
             &format!("<sip:{}@{host}>", call.from),
             Some(our_offer.to_string().into_bytes()),
         );
-        self.invite = invite.clone();
+        self.sip.placed(invite.clone(), local.clone());
         let _ = self.shared.sip.send(SipCommand::Invite {
             call_id,
             request: invite,
@@ -281,11 +270,11 @@ impl Session {
                     }
                     Some(SessionInput::InviteResponse(None)) => {
                         // Timer B: nobody answered the INVITE at all.
-                        self.status = match cancel {
+                        self.sip.set_status(match cancel {
                             Some(CancelReason::Canceled) => CallStatus::Canceled,
                             Some(CancelReason::NoAnswer) => CallStatus::NoAnswer,
                             None => CallStatus::Failed,
-                        };
+                        });
                         break false;
                     }
                     Some(other) => self.sip_input(other),
@@ -317,7 +306,7 @@ impl Session {
         self.controls = controls;
         if !answered {
             self.shared.ports.release(sockets.port);
-            self.phase = Phase::Over;
+            self.sip.lost();
             return false;
         }
         self.start_media(sockets);
@@ -351,8 +340,8 @@ impl Session {
         match r.status {
             100 => None,
             101..=199 => {
-                if self.status != CallStatus::Ringing && matches!(r.status, 180 | 183) {
-                    self.status = CallStatus::Ringing;
+                if self.sip.status() != CallStatus::Ringing && matches!(r.status, 180 | 183) {
+                    self.sip.set_status(CallStatus::Ringing);
                     self.record_ringing();
                     if let Some(parent) = &self.parent {
                         parent.report(LegReport::Ringing);
@@ -365,57 +354,53 @@ impl Session {
                     .ok()
                     .and_then(|b| SessionDescription::parse(b).ok())
                     .and_then(|answer| accept_answer(our_offer, &answer).ok());
-                match Dialog::new_uac(&self.invite, r) {
-                    Ok(dialog) => {
-                        let ack = dialog.ack(self.invite_cseq());
-                        let _ = self.shared.sip.send(SipCommand::Stateless {
-                            request: ack,
-                            destination: self.peer,
-                            transport: self.transport,
-                        });
-                        self.dialog = Some(dialog);
-                    }
+                let dialog = match Dialog::new_uac(self.sip.invite(), r) {
+                    Ok(dialog) => dialog,
                     Err(e) => {
                         tracing::warn!(call = %self.info.call_sid, error = %e, "2xx without a usable dialog");
-                        self.status = CallStatus::Failed;
+                        self.sip.set_status(CallStatus::Failed);
                         return Some(false);
                     }
-                }
+                };
+                // RFC 3261 §13.2.2.4: "The UAC core MUST generate an ACK request for each
+                // 2xx received from the transaction layer."
+                let _ = self.shared.sip.send(SipCommand::Stateless {
+                    request: dialog.ack(self.invite_cseq()),
+                    destination: self.peer,
+                    transport: self.transport,
+                });
                 let Some(n) = negotiated else {
-                    // RFC 3264 gives no way to refuse an answer: end the call with BYE.
                     tracing::warn!(call = %self.info.call_sid, "unusable SDP answer; hanging up");
-                    self.phase = Phase::Answered;
-                    self.hang_up();
-                    self.status = CallStatus::Failed;
+                    self.sip.unusable_answer(dialog);
+                    self.sip_outputs();
                     return Some(false);
                 };
-                self.negotiated = Some(n);
-                self.phase = Phase::Answered;
-                self.answered_at = Some(Instant::now());
-                self.started_at = Some(SystemTime::now());
-                self.status = CallStatus::InProgress;
-                self.record_answered();
+                self.sip.answered_by_peer(Instant::now(), dialog, n);
+                self.sip_outputs();
                 Some(true)
             }
             status => {
-                self.status = match (status, cancel) {
+                self.sip.set_status(match (status, cancel) {
                     (487, Some(CancelReason::NoAnswer)) | (408 | 480, _) => CallStatus::NoAnswer,
                     (487, _) => CallStatus::Canceled,
                     (486 | 600, _) => CallStatus::Busy,
                     _ => CallStatus::Failed,
-                };
+                });
                 Some(false)
             }
         }
     }
 
     fn start_media(&mut self, sockets: MediaSockets) {
-        let Some(n) = &self.negotiated else { return };
+        let Some(n) = self.sip.negotiated() else {
+            return;
+        };
+        let params = super::dialog::media_params(n, n.direction.sends());
         let pool = self.shared.clone();
         self.media = Some(media_io::spawn(
             &self.shared.media_runtime,
             sockets,
-            super::dialog::media_params(n, true),
+            params,
             self.media_events.clone(),
             move |port| pool.ports.release(port),
         ));
@@ -428,7 +413,7 @@ impl Session {
         if !(200..300).contains(&r.status) {
             return;
         }
-        if let Some(d) = &self.dialog {
+        if let Some(d) = self.sip.dialog() {
             let _ = self.shared.sip.send(SipCommand::Stateless {
                 request: d.ack(self.invite_cseq()),
                 destination: self.peer,
@@ -439,7 +424,7 @@ impl Session {
 
     /// The CSeq number of our (last) INVITE, which its ACK repeats.
     fn invite_cseq(&self) -> u32 {
-        self.invite.cseq().map(|c| c.seq).unwrap_or(1)
+        self.sip.invite().cseq().map(|c| c.seq).unwrap_or(1)
     }
 
     /// RFC 3261 §22.2: "When a UAC resubmits a request with its credentials after
@@ -460,7 +445,7 @@ impl Session {
                 return None;
             }
         };
-        let mut request = self.invite.clone();
+        let mut request = self.sip.invite().clone();
         let cseq = self.invite_cseq() + 1;
         request.headers.set("CSeq", format!("{cseq} INVITE"));
         let cnonce = format!("{:016x}", rand::random::<u64>());
@@ -474,7 +459,7 @@ impl Session {
             1,
         );
         request.headers.set(header, value);
-        self.invite = request.clone();
+        self.sip.set_invite(request.clone());
         Some(request)
     }
 
