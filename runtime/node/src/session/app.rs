@@ -27,7 +27,9 @@ fn target(url: String, method: HttpMethod) -> Target {
 /// Start fetching; the document arrives on the session's document queue.
 pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
     let shared = session.shared.clone();
-    let params = session.info.request_params(session.sip.status(), &req.params);
+    let params = session
+        .info
+        .request_params(session.sip.status(), &req.params);
     let signer = session.account.signer.clone();
     let jar = session.jar.clone();
     let fallback = req

@@ -117,10 +117,9 @@ impl Session {
                 LegOutput::Media {
                     negotiated,
                     sending,
-                } => self.media_command(MediaCommand::Configure(media_params(
-                    &negotiated,
-                    sending,
-                ))),
+                } => {
+                    self.media_command(MediaCommand::Configure(media_params(&negotiated, sending)))
+                }
                 LegOutput::StopMedia => self.media_command(MediaCommand::Stop),
                 LegOutput::Digit(d) => self.exec.digit(Instant::now(), d),
                 LegOutput::Answered => {

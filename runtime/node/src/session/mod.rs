@@ -17,10 +17,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use switchyard_call::leg::{Phase, SipLeg};
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Action, AppFailure, Document, Executor, MediaToken};
 use switchyard_media::AudioStream;
-use switchyard_call::leg::{Phase, SipLeg};
 use switchyard_sip::{Request, ServerTxId, Transport};
 use switchyard_types::CallSid;
 use tokio::sync::mpsc;

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use switchyard_call::leg::{SipLeg, CODECS};
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Document, Executor};
 use switchyard_instructions::{parse_twiml, HttpMethod};
-use switchyard_call::leg::{SipLeg, CODECS};
 use switchyard_rtp::{accept_answer, offer, LocalMedia, SessionDescription};
 use switchyard_sip::{fresh_call_id, fresh_tag, new_invite, Dialog, NameAddr, Response, Transport};
 use switchyard_types::{CallSid, CallStatus};
