@@ -48,6 +48,28 @@ pub enum LegOutput {
     Answered,
     /// The far end ended the call (BYE, CANCEL, no ACK): the app stops.
     PeerEnded,
+    /// Our INVITE rings at the far end (180/183): record it.
+    Ringing,
+    /// Send our INVITE again (with credentials for the far end's challenge).
+    Invite(Request),
+    /// Send this ACK for a 2xx to our INVITE, outside any transaction.
+    Ack(Request),
+}
+
+/// Why we cancel our own INVITE: it decides what a 487 (or Timer B) means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    /// Rang too long (`timeout`): `no-answer`.
+    NoAnswer,
+    /// Called off (REST cancel, caller gone, another leg won): `canceled`.
+    Canceled,
+}
+
+/// Digest credentials for a far end's 401/407.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
 }
 
 /// One leg's SIP state.
@@ -62,6 +84,9 @@ pub struct SipLeg {
     local: LocalMedia,
     negotiated: Option<Negotiated>,
     answered_at: Option<Instant>,
+    /// Our own INVITE: why we cancelled it, and whether we answered a challenge.
+    cancel: Option<CancelReason>,
+    authenticated: bool,
     out: VecDeque<LegOutput>,
 }
 
@@ -92,6 +117,8 @@ impl SipLeg {
             },
             negotiated: None,
             answered_at: None,
+            cancel: None,
+            authenticated: false,
             out: VecDeque::new(),
         }
     }
@@ -131,8 +158,149 @@ impl SipLeg {
         self.local = local;
     }
 
+    /// Cancel our INVITE for `reason` (once; a later reason does not change the first).
+    pub fn cancel(&mut self, reason: CancelReason) {
+        if self.phase == Phase::Early && self.cancel.is_none() {
+            self.cancel = Some(reason);
+            self.out.push_back(LegOutput::CancelInvite);
+        }
+    }
+
+    /// Why our INVITE was cancelled, if it was.
+    pub fn cancelled_for(&self) -> Option<CancelReason> {
+        self.cancel
+    }
+
+    /// A response to our INVITE (`None`: Timer B fired, no final response at all),
+    /// given the `offer` it carried. Some(answered?) once the attempt is over; 2xx
+    /// retransmissions after that are ACKed again.
+    pub fn invite_response(
+        &mut self,
+        now: Instant,
+        response: Option<&Response>,
+        offer: &SessionDescription,
+        credentials: Option<&Credentials>,
+    ) -> Option<bool> {
+        let Some(r) = response else {
+            if self.phase != Phase::Early {
+                return None;
+            }
+            self.set_status(match self.cancel {
+                Some(CancelReason::Canceled) => CallStatus::Canceled,
+                Some(CancelReason::NoAnswer) => CallStatus::NoAnswer,
+                None => CallStatus::Failed,
+            });
+            return Some(false);
+        };
+        if self.phase != Phase::Early {
+            self.late_response(Some(r));
+            return None;
+        }
+        match r.status {
+            100 => None,
+            101..=199 => {
+                if self.status != CallStatus::Ringing && matches!(r.status, 180 | 183) {
+                    self.status = CallStatus::Ringing;
+                    self.out.push_back(LegOutput::Ringing);
+                }
+                None
+            }
+            200..=299 => Some(self.uac_answered(now, r, offer)),
+            401 | 407 if self.cancel.is_none() && !self.authenticated => {
+                match credentials.and_then(|c| self.authenticated_invite(r, c)) {
+                    Some(invite) => {
+                        self.authenticated = true;
+                        self.out.push_back(LegOutput::Invite(invite));
+                        None
+                    }
+                    None => {
+                        self.set_status(CallStatus::Failed);
+                        Some(false)
+                    }
+                }
+            }
+            status => {
+                self.set_status(match (status, self.cancel) {
+                    (487, Some(CancelReason::NoAnswer)) | (408 | 480, _) => CallStatus::NoAnswer,
+                    (487, _) => CallStatus::Canceled,
+                    (486 | 600, _) => CallStatus::Busy,
+                    _ => CallStatus::Failed,
+                });
+                Some(false)
+            }
+        }
+    }
+
+    /// A response to our INVITE after the attempt is over: RFC 3261 §13.2.2.4, "The UAC
+    /// core MUST generate an ACK request for each 2xx received from the transaction
+    /// layer" (our ACK was lost and the far end retransmits its 2xx).
+    pub fn late_response(&mut self, response: Option<&Response>) {
+        if !response.is_some_and(|r| (200..300).contains(&r.status)) {
+            return;
+        }
+        if let Some(d) = &self.dialog {
+            let ack = d.ack(self.invite_cseq());
+            self.out.push_back(LegOutput::Ack(ack));
+        }
+    }
+
+    fn uac_answered(&mut self, now: Instant, r: &Response, offer: &SessionDescription) -> bool {
+        let dialog = match Dialog::new_uac(&self.invite, r) {
+            Ok(d) => d,
+            Err(_) => {
+                self.set_status(CallStatus::Failed);
+                return false;
+            }
+        };
+        self.out
+            .push_back(LegOutput::Ack(dialog.ack(self.invite_cseq())));
+        let negotiated = std::str::from_utf8(&r.body)
+            .ok()
+            .and_then(|b| SessionDescription::parse(b).ok())
+            .and_then(|answer| switchyard_rtp::accept_answer(offer, &answer).ok());
+        match negotiated {
+            Some(n) => {
+                self.answered_by_peer(now, dialog, n);
+                true
+            }
+            None => {
+                self.unusable_answer(dialog);
+                false
+            }
+        }
+    }
+
+    /// The CSeq number of our (last) INVITE, which its ACK repeats.
+    fn invite_cseq(&self) -> u32 {
+        self.invite.cseq().map(|c| c.seq).unwrap_or(1)
+    }
+
+    /// RFC 3261 §22.2: "When a UAC resubmits a request with its credentials after
+    /// receiving a 401 (Unauthorized) or 407 (Proxy Authentication Required) response, it
+    /// MUST increment the CSeq header field value as it would normally when sending an
+    /// updated request." None when the challenge cannot be answered.
+    fn authenticated_invite(&mut self, challenge: &Response, c: &Credentials) -> Option<Request> {
+        let (_, header) = switchyard_sip::digest::header_names(challenge.status)?;
+        let parsed = switchyard_sip::digest::from_response(challenge).ok()?;
+        let mut request = self.invite.clone();
+        let cseq = self.invite_cseq() + 1;
+        request.headers.set("CSeq", format!("{cseq} INVITE"));
+        let value = switchyard_sip::digest::authorization(
+            &parsed,
+            &c.username,
+            &c.password,
+            "INVITE",
+            &request.uri,
+            &switchyard_sip::fresh_tag(),
+            1,
+        );
+        request.headers.set(header, value);
+        self.invite = request.clone();
+        Some(request)
+    }
+
     /// The far end answered our INVITE with `dialog` and `negotiated` media.
-    pub fn answered_by_peer(&mut self, now: Instant, dialog: Dialog, negotiated: Negotiated) {
+    fn answered_by_peer(&mut self, now: Instant, dialog: Dialog, negotiated: Negotiated) {
         self.dialog = Some(dialog);
         self.out.push_back(LegOutput::Media {
             negotiated: Box::new(negotiated.clone()),
@@ -144,7 +312,7 @@ impl SipLeg {
 
     /// The far end answered our INVITE with SDP we cannot use. RFC 3264 gives no way to
     /// refuse an answer: the call ends with BYE, and failed.
-    pub fn unusable_answer(&mut self, dialog: Dialog) {
+    fn unusable_answer(&mut self, dialog: Dialog) {
         self.dialog = Some(dialog);
         self.phase = Phase::Answered;
         self.hang_up();
@@ -176,11 +344,6 @@ impl SipLeg {
 
     pub fn invite(&self) -> &Request {
         &self.invite
-    }
-
-    /// Our INVITE changed (a retry with credentials).
-    pub fn set_invite(&mut self, invite: Request) {
-        self.invite = invite;
     }
 
     pub fn dialog(&self) -> Option<&Dialog> {
@@ -237,7 +400,7 @@ impl SipLeg {
             Phase::Early if self.invite_tx.is_some() => {
                 self.refuse(603, "Decline", CallStatus::Completed)
             }
-            Phase::Early => self.out.push_back(LegOutput::CancelInvite),
+            Phase::Early => self.cancel(CancelReason::Canceled),
             Phase::Answered => {
                 let Some(dialog) = self.dialog.as_mut() else {
                     self.phase = Phase::Over;
@@ -261,7 +424,7 @@ impl SipLeg {
         if self.invite_tx.is_some() {
             self.refuse(487, "Request Terminated", CallStatus::Canceled);
         } else {
-            self.out.push_back(LegOutput::CancelInvite);
+            self.cancel(CancelReason::Canceled);
         }
     }
 

@@ -346,3 +346,158 @@ fn a_leg_we_placed_cancels_before_the_answer_and_never_responds() {
     assert!(out.contains(&LegOutput::CancelInvite), "{out:?}");
     assert!(statuses(&out).is_empty());
 }
+
+mod placed {
+    //! A leg we place: responses to our INVITE in, the outcome and the ACK out.
+
+    use super::*;
+    use switchyard_call::leg::{CancelReason, Credentials};
+    use switchyard_rtp::{offer, SessionDescription};
+    use switchyard_sip::{new_invite, NameAddr, Response};
+
+    fn placed() -> (SipLeg, SessionDescription) {
+        let our_offer = offer(&local(), 101);
+        let mut from = NameAddr::new("sip:+15550001111@127.0.0.1:5060");
+        from.params.push(("tag".into(), Some("ours".into())));
+        let invite = new_invite(
+            "sip:bob@192.0.2.20:5070",
+            &from,
+            &NameAddr::new("sip:bob@192.0.2.20:5070"),
+            "placed-test",
+            1,
+            "<sip:+15550001111@127.0.0.1:5060>",
+            Some(our_offer.to_string().into_bytes()),
+        );
+        let mut leg = SipLeg::outbound();
+        leg.placed(invite, local());
+        (leg, our_offer)
+    }
+
+    fn response(leg: &SipLeg, status: u16, body: Option<String>) -> Response {
+        let mut r = Response::to_request(leg.invite(), status, "x");
+        r.headers.set("To", "<sip:bob@192.0.2.20:5070>;tag=theirs");
+        r.headers.set("Contact", "<sip:bob@192.0.2.20:5070>");
+        if let Some(b) = body {
+            r.headers.set("Content-Type", "application/sdp");
+            r.body = b.into_bytes();
+        }
+        r
+    }
+
+    #[test]
+    fn ringing_then_answer_gives_ack_media_and_answered() {
+        let (mut leg, our_offer) = placed();
+        let now = Instant::now();
+        assert_eq!(
+            leg.invite_response(now, Some(&response(&leg, 100, None)), &our_offer, None),
+            None
+        );
+        assert_eq!(
+            leg.invite_response(now, Some(&response(&leg, 180, None)), &our_offer, None),
+            None
+        );
+        assert_eq!(outputs(&mut leg), [LegOutput::Ringing]);
+        assert_eq!(leg.status(), CallStatus::Ringing);
+        let ok = response(&leg, 200, Some(sdp("sendrecv", 1)));
+        assert_eq!(
+            leg.invite_response(now, Some(&ok), &our_offer, None),
+            Some(true)
+        );
+        let out = outputs(&mut leg);
+        assert!(
+            matches!(&out[0], LegOutput::Ack(a) if a.method == Method::Ack && a.cseq().unwrap().seq == 1),
+            "{out:?}"
+        );
+        assert_eq!(sending(&out), Some(true));
+        assert!(out.contains(&LegOutput::Answered));
+        assert_eq!(
+            (leg.phase(), leg.status()),
+            (Phase::Answered, CallStatus::InProgress)
+        );
+        // A retransmitted 200 (our ACK was lost) is ACKed again, and nothing else.
+        assert_eq!(leg.invite_response(now, Some(&ok), &our_offer, None), None);
+        assert!(matches!(&outputs(&mut leg)[..], [LegOutput::Ack(_)]));
+    }
+
+    #[test]
+    fn a_challenge_is_answered_once_with_credentials_and_the_next_cseq() {
+        let (mut leg, our_offer) = placed();
+        let now = Instant::now();
+        let mut challenge = response(&leg, 407, None);
+        challenge.headers.set(
+            "Proxy-Authenticate",
+            "Digest realm=\"switchyard.test\", nonce=\"abc\", qop=\"auth\", algorithm=MD5",
+        );
+        let creds = Credentials {
+            username: "alice".into(),
+            password: "s3cret".into(),
+        };
+        assert_eq!(
+            leg.invite_response(now, Some(&challenge), &our_offer, Some(&creds)),
+            None
+        );
+        let out = outputs(&mut leg);
+        let [LegOutput::Invite(again)] = &out[..] else {
+            panic!("{out:?}")
+        };
+        assert_eq!(again.cseq().unwrap().seq, 2);
+        let auth = again.headers.get("Proxy-Authorization").unwrap();
+        assert!(
+            auth.contains("username=\"alice\"") && auth.contains("nonce=\"abc\""),
+            "{auth}"
+        );
+        // A second challenge means the credentials were wrong: failed, not a loop.
+        let mut again = response(&leg, 407, None);
+        again.headers.set(
+            "Proxy-Authenticate",
+            "Digest realm=\"switchyard.test\", nonce=\"def\"",
+        );
+        assert_eq!(
+            leg.invite_response(now, Some(&again), &our_offer, Some(&creds)),
+            Some(false)
+        );
+        assert_eq!(leg.status(), CallStatus::Failed);
+        // Without credentials a challenge fails at once.
+        let (mut leg, our_offer) = placed();
+        assert_eq!(
+            leg.invite_response(now, Some(&challenge), &our_offer, None),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn final_responses_and_cancel_reasons_give_twilios_statuses() {
+        let now = Instant::now();
+        for (status, cancel, want) in [
+            (486, None, CallStatus::Busy),
+            (600, None, CallStatus::Busy),
+            (480, None, CallStatus::NoAnswer),
+            (503, None, CallStatus::Failed),
+            (487, Some(CancelReason::NoAnswer), CallStatus::NoAnswer),
+            (487, Some(CancelReason::Canceled), CallStatus::Canceled),
+        ] {
+            let (mut leg, our_offer) = placed();
+            if let Some(reason) = cancel {
+                leg.cancel(reason);
+                assert_eq!(outputs(&mut leg), [LegOutput::CancelInvite]);
+                // One CANCEL, whatever asks again.
+                leg.cancel(CancelReason::Canceled);
+                leg.hang_up();
+                assert!(!outputs(&mut leg).contains(&LegOutput::CancelInvite));
+            }
+            let r = response(&leg, status, None);
+            assert_eq!(
+                leg.invite_response(now, Some(&r), &our_offer, None),
+                Some(false)
+            );
+            assert_eq!((leg.status(), leg.phase()), (want, Phase::Over), "{status}");
+        }
+        // Timer B: no final response at all.
+        let (mut leg, our_offer) = placed();
+        assert_eq!(
+            leg.invite_response(now, None, &our_offer, None),
+            Some(false)
+        );
+        assert_eq!(leg.status(), CallStatus::Failed);
+    }
+}

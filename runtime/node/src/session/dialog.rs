@@ -95,6 +95,12 @@ impl Session {
     /// Carry out what the leg's core asked for.
     pub(super) fn sip_outputs(&mut self) {
         while let Some(out) = self.sip.poll_output() {
+            self.sip_output(out);
+        }
+    }
+
+    pub(super) fn sip_output(&mut self, out: LegOutput) {
+        {
             match out {
                 LegOutput::Respond { tx, response } => {
                     let _ = self.shared.sip.send(SipCommand::Respond { tx, response });
@@ -127,6 +133,23 @@ impl Session {
                     self.record_answered();
                 }
                 LegOutput::PeerEnded => self.exec.hangup(Instant::now()),
+                LegOutput::Ringing => {
+                    self.record_ringing();
+                    if let Some(parent) = &self.parent {
+                        parent.report(super::legs::LegReport::Ringing);
+                    }
+                }
+                LegOutput::Ack(request) => {
+                    let _ = self.shared.sip.send(SipCommand::Stateless {
+                        request,
+                        destination: self.peer,
+                        transport: self.transport,
+                    });
+                }
+                // A new INVITE only goes out while dialling (see `dial_outputs`).
+                LegOutput::Invite(_) => {
+                    tracing::warn!(call = %self.info.call_sid, "INVITE retry after the dial");
+                }
             }
         }
     }
@@ -137,7 +160,7 @@ impl Session {
             SessionInput::Ack => {}
             SessionInput::Cancelled => self.sip.cancelled(),
             SessionInput::AckTimeout => self.sip.ack_timeout(),
-            SessionInput::InviteResponse(response) => self.invite_response(response),
+            SessionInput::InviteResponse(response) => self.sip.late_response(response.as_ref()),
             SessionInput::RequestOutcome(status) => {
                 if !status.is_some_and(|s| (200..300).contains(&s)) {
                     tracing::info!(call = %self.info.call_sid, ?status, "BYE not confirmed; call ends anyway");

@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use switchyard_call::leg::{SipLeg, CODECS};
+use switchyard_call::leg::{CancelReason, Credentials, LegOutput, SipLeg, CODECS};
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Document, Executor};
 use switchyard_instructions::{parse_twiml, HttpMethod};
-use switchyard_rtp::{accept_answer, offer, LocalMedia, SessionDescription};
-use switchyard_sip::{fresh_call_id, fresh_tag, new_invite, Dialog, NameAddr, Response, Transport};
+use switchyard_rtp::{offer, LocalMedia};
+use switchyard_sip::{fresh_call_id, fresh_tag, new_invite, NameAddr, Transport};
 use switchyard_types::{CallSid, CallStatus};
 use switchyard_webhook::Target;
 use tokio::sync::mpsc;
@@ -75,13 +75,6 @@ pub struct OutboundCall {
     /// How long to let it ring before giving up (`Timeout`, Twilio's `no-answer`).
     pub ring_timeout: Duration,
     pub created: SystemTime,
-}
-
-/// Why our INVITE is being cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CancelReason {
-    NoAnswer,
-    Canceled,
 }
 
 /// Dial and run an outbound call; `on_end` runs when it is over (frees its queue slot).
@@ -245,44 +238,32 @@ impl Session {
         let mut controls = self.controls.take();
         let mut shutdown = self.shared.shutting_down();
         let ring_deadline = tokio::time::Instant::now() + call.ring_timeout;
-        let mut cancel: Option<CancelReason> = None;
-        let mut authenticated = false;
+        let credentials = call
+            .credentials
+            .clone()
+            .map(|(username, password)| Credentials { username, password });
         let answered = loop {
+            let cancelled = self.sip.cancelled_for().is_some();
             tokio::select! {
                 input = sip.recv() => match input {
-                    Some(SessionInput::InviteResponse(Some(r))) => {
-                        if matches!(r.status, 401 | 407) && !authenticated && cancel.is_none() {
-                            if let Some(request) = self.authenticated_invite(&r, call) {
-                                authenticated = true;
-                                let _ = self.shared.sip.send(SipCommand::Invite {
-                                    call_id: request.call_id().unwrap_or_default().to_owned(),
-                                    request,
-                                    destination: self.peer,
-                                    transport: call.transport,
-                                    session: session_tx.clone(),
-                                });
-                                continue;
-                            }
+                    Some(SessionInput::InviteResponse(r)) => {
+                        let done = self.sip.invite_response(
+                            Instant::now(),
+                            r.as_ref(),
+                            &our_offer,
+                            credentials.as_ref(),
+                        );
+                        self.dial_outputs(&session_tx);
+                        if let Some(answered) = done {
+                            break answered;
                         }
-                        if let Some(done) = self.dial_response(&r, &our_offer, cancel) {
-                            break done;
-                        }
-                    }
-                    Some(SessionInput::InviteResponse(None)) => {
-                        // Timer B: nobody answered the INVITE at all.
-                        self.sip.set_status(match cancel {
-                            Some(CancelReason::Canceled) => CallStatus::Canceled,
-                            Some(CancelReason::NoAnswer) => CallStatus::NoAnswer,
-                            None => CallStatus::Failed,
-                        });
-                        break false;
                     }
                     Some(other) => self.sip_input(other),
                     None => break false,
                 },
-                _ = tokio::time::sleep_until(ring_deadline), if cancel.is_none() => {
-                    cancel = Some(CancelReason::NoAnswer);
-                    self.cancel_early();
+                _ = tokio::time::sleep_until(ring_deadline), if !cancelled => {
+                    self.sip.cancel(CancelReason::NoAnswer);
+                    self.sip_outputs();
                 }
                 Some(control) = async { match controls.as_mut() { Some(c) => c.recv().await, None => None } } => {
                     let reason = match control {
@@ -292,14 +273,14 @@ impl Session {
                         }
                         _ => None,
                     };
-                    if reason.is_some() && cancel.is_none() {
-                        cancel = reason;
-                        self.cancel_early();
+                    if let Some(reason) = reason {
+                        self.sip.cancel(reason);
+                        self.sip_outputs();
                     }
                 }
-                Ok(()) = shutdown.changed(), if cancel.is_none() => {
-                    cancel = Some(CancelReason::Canceled);
-                    self.cancel_early();
+                Ok(()) = shutdown.changed(), if !cancelled => {
+                    self.sip.cancel(CancelReason::Canceled);
+                    self.sip_outputs();
                 }
             }
         };
@@ -330,63 +311,21 @@ impl Session {
         true
     }
 
-    /// A response to our INVITE while dialing: Some(answered?) once it is final.
-    fn dial_response(
-        &mut self,
-        r: &Response,
-        our_offer: &SessionDescription,
-        cancel: Option<CancelReason>,
-    ) -> Option<bool> {
-        match r.status {
-            100 => None,
-            101..=199 => {
-                if self.sip.status() != CallStatus::Ringing && matches!(r.status, 180 | 183) {
-                    self.sip.set_status(CallStatus::Ringing);
-                    self.record_ringing();
-                    if let Some(parent) = &self.parent {
-                        parent.report(LegReport::Ringing);
-                    }
+    /// The core's outputs while dialling: the INVITE again (with credentials) goes out
+    /// as a new transaction of this session; the rest as after the answer.
+    fn dial_outputs(&mut self, session_tx: &mpsc::UnboundedSender<SessionInput>) {
+        while let Some(out) = self.sip.poll_output() {
+            match out {
+                LegOutput::Invite(request) => {
+                    let _ = self.shared.sip.send(SipCommand::Invite {
+                        call_id: request.call_id().unwrap_or_default().to_owned(),
+                        request,
+                        destination: self.peer,
+                        transport: self.transport,
+                        session: session_tx.clone(),
+                    });
                 }
-                None
-            }
-            200..=299 => {
-                let negotiated = std::str::from_utf8(&r.body)
-                    .ok()
-                    .and_then(|b| SessionDescription::parse(b).ok())
-                    .and_then(|answer| accept_answer(our_offer, &answer).ok());
-                let dialog = match Dialog::new_uac(self.sip.invite(), r) {
-                    Ok(dialog) => dialog,
-                    Err(e) => {
-                        tracing::warn!(call = %self.info.call_sid, error = %e, "2xx without a usable dialog");
-                        self.sip.set_status(CallStatus::Failed);
-                        return Some(false);
-                    }
-                };
-                // RFC 3261 §13.2.2.4: "The UAC core MUST generate an ACK request for each
-                // 2xx received from the transaction layer."
-                let _ = self.shared.sip.send(SipCommand::Stateless {
-                    request: dialog.ack(self.invite_cseq()),
-                    destination: self.peer,
-                    transport: self.transport,
-                });
-                let Some(n) = negotiated else {
-                    tracing::warn!(call = %self.info.call_sid, "unusable SDP answer; hanging up");
-                    self.sip.unusable_answer(dialog);
-                    self.sip_outputs();
-                    return Some(false);
-                };
-                self.sip.answered_by_peer(Instant::now(), dialog, n);
-                self.sip_outputs();
-                Some(true)
-            }
-            status => {
-                self.sip.set_status(match (status, cancel) {
-                    (487, Some(CancelReason::NoAnswer)) | (408 | 480, _) => CallStatus::NoAnswer,
-                    (487, _) => CallStatus::Canceled,
-                    (486 | 600, _) => CallStatus::Busy,
-                    _ => CallStatus::Failed,
-                });
-                Some(false)
+                other => self.sip_output(other),
             }
         }
     }
@@ -404,63 +343,6 @@ impl Session {
             self.media_events.clone(),
             move |port| pool.ports.release(port),
         ));
-    }
-
-    /// After the answer: a retransmitted 2xx means our ACK was lost; send it again
-    /// (RFC 3261 §13.2.2.4: "The UAC core MUST generate an ACK request for each 2xx").
-    pub(super) fn invite_response(&mut self, response: Option<Response>) {
-        let Some(r) = response else { return };
-        if !(200..300).contains(&r.status) {
-            return;
-        }
-        if let Some(d) = self.sip.dialog() {
-            let _ = self.shared.sip.send(SipCommand::Stateless {
-                request: d.ack(self.invite_cseq()),
-                destination: self.peer,
-                transport: self.transport,
-            });
-        }
-    }
-
-    /// The CSeq number of our (last) INVITE, which its ACK repeats.
-    fn invite_cseq(&self) -> u32 {
-        self.sip.invite().cseq().map(|c| c.seq).unwrap_or(1)
-    }
-
-    /// RFC 3261 §22.2: "When a UAC resubmits a request with its credentials after
-    /// receiving a 401 (Unauthorized) or 407 (Proxy Authentication Required) response, it
-    /// MUST increment the CSeq header field value as it would normally when sending an
-    /// updated request." None when we have no credentials or cannot answer the challenge.
-    fn authenticated_invite(
-        &mut self,
-        challenge: &Response,
-        call: &OutboundCall,
-    ) -> Option<switchyard_sip::Request> {
-        let (user, password) = call.credentials.as_ref()?;
-        let (_, header) = switchyard_sip::digest::header_names(challenge.status)?;
-        let parsed = match switchyard_sip::digest::from_response(challenge) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::info!(call = %self.info.call_sid, error = %e, "cannot answer the digest challenge");
-                return None;
-            }
-        };
-        let mut request = self.sip.invite().clone();
-        let cseq = self.invite_cseq() + 1;
-        request.headers.set("CSeq", format!("{cseq} INVITE"));
-        let cnonce = format!("{:016x}", rand::random::<u64>());
-        let value = switchyard_sip::digest::authorization(
-            &parsed,
-            user,
-            password,
-            "INVITE",
-            &request.uri,
-            &cnonce,
-            1,
-        );
-        request.headers.set(header, value);
-        self.sip.set_invite(request.clone());
-        Some(request)
     }
 
     fn local_host(&self) -> String {
