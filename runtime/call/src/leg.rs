@@ -10,7 +10,9 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use switchyard_rtp::{answer, Codec, LocalMedia, Negotiated, SessionDescription};
+use switchyard_rtp::{
+    answer, offer_with_direction, Codec, Direction, LocalMedia, Negotiated, SessionDescription,
+};
 use switchyard_sip::{Dialog, Method, Request, Response, ServerTxId};
 use switchyard_types::CallStatus;
 
@@ -54,6 +56,11 @@ pub enum LegOutput {
     Invite(Request),
     /// Send this ACK for a 2xx to our INVITE, outside any transaction.
     Ack(Request),
+    /// The far end put us on hold (true) or took us off it (false): pass it on to the
+    /// leg we are bridged to.
+    Held(bool),
+    /// Send this re-INVITE (our offer) in the dialog.
+    Reinvite(Request),
 }
 
 /// Why we cancel our own INVITE: it decides what a 487 (or Timer B) means.
@@ -87,6 +94,10 @@ pub struct SipLeg {
     /// Our own INVITE: why we cancelled it, and whether we answered a challenge.
     cancel: Option<CancelReason>,
     authenticated: bool,
+    /// The far end holds us (its last offer let us send nothing).
+    held: bool,
+    /// The offer of our re-INVITE awaiting its answer.
+    pending_offer: Option<SessionDescription>,
     out: VecDeque<LegOutput>,
 }
 
@@ -119,6 +130,8 @@ impl SipLeg {
             answered_at: None,
             cancel: None,
             authenticated: false,
+            held: false,
+            pending_offer: None,
             out: VecDeque::new(),
         }
     }
@@ -234,14 +247,67 @@ impl SipLeg {
     /// A response to our INVITE after the attempt is over: RFC 3261 §13.2.2.4, "The UAC
     /// core MUST generate an ACK request for each 2xx received from the transaction
     /// layer" (our ACK was lost and the far end retransmits its 2xx).
+    /// Our re-INVITE's answer comes here too.
     pub fn late_response(&mut self, response: Option<&Response>) {
-        if !response.is_some_and(|r| (200..300).contains(&r.status)) {
+        let Some(r) = response.filter(|r| r.status >= 200) else {
+            if response.is_none() {
+                self.pending_offer = None;
+            }
+            return;
+        };
+        if !(200..300).contains(&r.status) {
+            // RFC 3264 §8: a refused re-offer leaves the session as it was.
+            self.pending_offer = None;
             return;
         }
+        // The ACK repeats the CSeq number of the INVITE it acknowledges (ours, or our
+        // re-INVITE).
+        let seq = r.cseq().map(|c| c.seq).unwrap_or_else(|_| self.invite_cseq());
         if let Some(d) = &self.dialog {
-            let ack = d.ack(self.invite_cseq());
-            self.out.push_back(LegOutput::Ack(ack));
+            self.out.push_back(LegOutput::Ack(d.ack(seq)));
         }
+        let Some(offer) = self.pending_offer.take() else {
+            return;
+        };
+        let answer = std::str::from_utf8(&r.body)
+            .ok()
+            .and_then(|b| SessionDescription::parse(b).ok());
+        if let Some(n) = answer.and_then(|a| switchyard_rtp::accept_answer(&offer, &a).ok()) {
+            self.out.push_back(LegOutput::Media {
+                sending: n.direction.sends(),
+                negotiated: Box::new(n.clone()),
+            });
+            self.negotiated = Some(n);
+        }
+    }
+
+    /// Put the far end on hold (RFC 3264 §8.4: our stream becomes sendonly) or take it
+    /// off: the hold of the leg we are bridged to, passed on. Ignored before the answer
+    /// or while a re-INVITE of ours is pending.
+    pub fn hold(&mut self, on: bool) {
+        if self.phase != Phase::Answered || self.pending_offer.is_some() {
+            return;
+        }
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        self.local.session_version += 1;
+        let direction = if on {
+            Direction::SendOnly
+        } else {
+            Direction::SendRecv
+        };
+        let pt = self
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.telephone_event)
+            .unwrap_or(101);
+        let offer = offer_with_direction(&self.local, pt, direction);
+        let mut request = dialog.request(Method::Invite);
+        request.headers.set("Content-Type", "application/sdp");
+        request.body = offer.to_string().into_bytes();
+        self.pending_offer = Some(offer);
+        self.out.push_back(LegOutput::Reinvite(request));
     }
 
     fn uac_answered(&mut self, now: Instant, r: &Response, offer: &SessionDescription) -> bool {
@@ -507,6 +573,11 @@ impl SipLeg {
                 self.local = local;
                 let r = self.response(&request, 200, "OK", Some(n.answer.to_string()));
                 self.respond(Some(tx), r);
+                let held = !n.direction.sends();
+                if self.phase == Phase::Answered && held != self.held {
+                    self.held = held;
+                    self.out.push_back(LegOutput::Held(held));
+                }
                 self.out.push_back(LegOutput::Media {
                     sending: self.phase == Phase::Answered && n.direction.sends(),
                     negotiated: Box::new(n.clone()),

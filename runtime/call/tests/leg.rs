@@ -501,3 +501,69 @@ mod placed {
         assert_eq!(leg.status(), CallStatus::Failed);
     }
 }
+
+/// Hold passes through a bridge: the far end's hold is reported once per change, and
+/// our own re-INVITE puts the other far end on hold (sendonly) and back.
+#[test]
+fn hold_is_reported_and_passed_on_by_our_reinvite() {
+    let mut net = Net::new();
+    let (mut leg, tag) = answered(&mut net);
+    let held = |out: &[LegOutput]| {
+        out.iter()
+            .filter_map(|o| match o {
+                LegOutput::Held(h) => Some(*h),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    for (cseq, direction, want) in [
+        (2, "sendonly", vec![true]),
+        (3, "inactive", vec![]),
+        (4, "sendrecv", vec![false]),
+    ] {
+        let (tx, req) = net
+            .deliver(&request(
+                "INVITE",
+                cseq,
+                Some(&tag),
+                "application/sdp",
+                &sdp(direction, cseq),
+            ))
+            .unwrap();
+        leg.request(tx, req);
+        assert_eq!(held(&outputs(&mut leg)), want, "{direction}");
+    }
+
+    leg.hold(true);
+    let out = outputs(&mut leg);
+    let [LegOutput::Reinvite(reinvite)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    let offer = String::from_utf8_lossy(&reinvite.body).to_string();
+    assert!(offer.contains("a=sendonly"), "{offer}");
+    assert!(reinvite.headers.get("Contact").is_some());
+    // While it is pending, another hold change waits.
+    leg.hold(false);
+    assert!(outputs(&mut leg).is_empty());
+    let mut ok = switchyard_sip::Response::to_request(reinvite, 200, "OK");
+    ok.body = sdp("recvonly", 9).into_bytes();
+    ok.headers.set("Content-Type", "application/sdp");
+    leg.late_response(Some(&ok));
+    let out = outputs(&mut leg);
+    let LegOutput::Ack(ack) = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(ack.cseq().unwrap().seq, reinvite.cseq().unwrap().seq);
+    assert_eq!(
+        sending(&out),
+        Some(true),
+        "on hold, we still send (music, the other party)"
+    );
+    leg.hold(false);
+    let out = outputs(&mut leg);
+    let [LegOutput::Reinvite(again)] = &out[..] else {
+        panic!("{out:?}")
+    };
+    assert!(String::from_utf8_lossy(&again.body).contains("a=sendrecv"));
+    assert_eq!(again.cseq().unwrap().seq, reinvite.cseq().unwrap().seq + 1);
+}

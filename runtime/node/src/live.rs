@@ -21,6 +21,8 @@ pub enum Control {
     /// The call that placed this one as a `<Dial>` leg ends it: CANCEL while it rings
     /// (its record then says `status`), BYE once answered.
     EndLeg(switchyard_types::CallStatus),
+    /// The call this leg is bridged to was put on hold (true) or taken off it: pass it on.
+    Hold(bool),
     /// The parent's `<Dial>` runs this leg's whisper (the noun's `url`) before bridging.
     Whisper { url: String, method: HttpMethod },
     /// A client published an event to the call: the app is asked what next.

@@ -748,3 +748,34 @@ fn the_caller_hears_ringback_while_the_callee_rings() -> Result<()> {
     );
     Ok(())
 }
+
+/// Hold on either leg is honoured and passed on: the caller's re-INVITE with
+/// `a=sendonly` (then `a=sendrecv`) reaches the callee as the node's own re-INVITE.
+#[test]
+fn the_callers_hold_and_unhold_are_passed_on_to_the_callee() -> Result<()> {
+    let callee = Sipp::uas("uas_hold_watch.xml", &[])?;
+    let voice = format!(
+        "<Response><Dial action=\"/dialed\"><Sip>sip:bob@{}</Sip></Dial></Response>",
+        callee.addr()
+    );
+    let (_docs, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    // The caller holds 2.5 s after the answer, resumes 2.5 s later, hangs up after 2.5 s.
+    let out = call(&node, "uac_hold.xml", &[])?;
+    assert!(out.success(), "caller: {out}");
+    let c = callee.wait()?;
+    assert!(c.success(), "callee: {c}");
+    let invites = c.received_requests("INVITE");
+    assert_eq!(invites.len(), 3, "{c}");
+    assert!(
+        invites[1].text.contains("a=sendonly"),
+        "{}",
+        invites[1].text
+    );
+    assert!(
+        invites[2].text.contains("a=sendrecv"),
+        "{}",
+        invites[2].text
+    );
+    assert_dialed(&one_request(&hook, "/dialed")?, "completed", true);
+    Ok(())
+}

@@ -146,6 +146,15 @@ impl Session {
                         transport: self.transport,
                     });
                 }
+                LegOutput::Held(on) => self.pass_hold(on),
+                LegOutput::Reinvite(request) => {
+                    let _ = self.shared.sip.send(SipCommand::Reinvite {
+                        call_id: self.call_id(),
+                        request,
+                        destination: self.peer,
+                        transport: self.transport,
+                    });
+                }
                 // A new INVITE only goes out while dialling (see `dial_outputs`).
                 LegOutput::Invite(_) => {
                     tracing::warn!(call = %self.info.call_sid, "INVITE retry after the dial");

@@ -23,6 +23,8 @@ pub enum LegReport {
     Answered(MediaLink),
     /// Its whisper ran to the end: it may be bridged.
     WhisperDone,
+    /// Its far end put it on hold, or took it off.
+    Held(bool),
     Ended(CallStatus),
 }
 
@@ -44,6 +46,8 @@ impl Parent {
 #[derive(Debug)]
 pub(super) struct Legs {
     by_id: HashMap<LegId, Leg>,
+    /// The leg the call is bridged to.
+    bridged: Option<LegId>,
     tx: mpsc::UnboundedSender<(LegId, LegReport)>,
     pub(super) rx: Option<mpsc::UnboundedReceiver<(LegId, LegReport)>>,
 }
@@ -59,6 +63,7 @@ impl Default for Legs {
         let (tx, rx) = mpsc::unbounded_channel();
         Self {
             by_id: HashMap::new(),
+            bridged: None,
             tx,
             rx: Some(rx),
         }
@@ -151,6 +156,11 @@ impl Session {
                 self.exec.leg_answered(now, leg, sid);
             }
             LegReport::WhisperDone => self.exec.whisper_done(now, leg, true),
+            LegReport::Held(on) => {
+                if self.legs.bridged == Some(leg) {
+                    self.sip.hold(on);
+                }
+            }
             LegReport::Ended(status) => {
                 self.legs.by_id.remove(&leg);
                 self.exec.leg_ended(now, leg, sid, status);
@@ -207,9 +217,20 @@ impl Session {
         self.playing = None;
         theirs.send(MediaCommand::Bridge(Some(own.clone())));
         own.send(MediaCommand::Bridge(Some(theirs)));
+        self.legs.bridged = Some(leg);
+    }
+
+    /// Our far end held us (or let go): the other side of the bridge hears of it.
+    pub(super) fn pass_hold(&mut self, on: bool) {
+        if let Some(parent) = &self.parent {
+            parent.report(LegReport::Held(on));
+        } else if let Some(l) = self.legs.bridged.and_then(|b| self.legs.by_id.get(&b)) {
+            let _ = self.shared.live.send(l.sid, Control::Hold(on));
+        }
     }
 
     pub(super) fn unbridge(&mut self, leg: LegId) {
+        self.legs.bridged = None;
         if let Some(theirs) = self.legs.by_id.get(&leg).and_then(|l| l.media.as_ref()) {
             theirs.send(MediaCommand::Bridge(None));
         }

@@ -306,6 +306,7 @@ impl Session {
                 }
             }
             Control::Whisper { url, method } => self.exec.whisper(url, method),
+            Control::Hold(on) => self.sip.hold(on),
             Control::ClientEvent { name, data } => {
                 self.publish(
                     switchyard_call::EventKind::ClientEvent,

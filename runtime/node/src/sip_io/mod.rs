@@ -42,6 +42,14 @@ pub enum SipCommand {
         transport: Transport,
         session: mpsc::UnboundedSender<SessionInput>,
     },
+    /// Send a re-INVITE in the dialog of `call_id`; its responses go to that call's
+    /// session as [`SessionInput::InviteResponse`].
+    Reinvite {
+        call_id: String,
+        request: Request,
+        destination: SocketAddr,
+        transport: Transport,
+    },
     /// Cancel our pending INVITE of `call_id` (RFC 3261 §9.1).
     Cancel { call_id: String },
     /// Send a request outside any transaction (the ACK to a 2xx, §13.2.2.4).
@@ -155,6 +163,20 @@ impl SipIo {
                 transport,
                 session,
             } => {
+                let tx = self
+                    .endpoint
+                    .send_invite(now, request, destination, transport);
+                self.routes.add_outbound(call_id, tx, session);
+            }
+            SipCommand::Reinvite {
+                call_id,
+                request,
+                destination,
+                transport,
+            } => {
+                let Some(session) = self.routes.calls.get(&call_id).cloned() else {
+                    return;
+                };
                 let tx = self
                     .endpoint
                     .send_invite(now, request, destination, transport);
