@@ -52,6 +52,9 @@ pub enum LegOutput {
     PeerEnded,
     /// Our INVITE rings at the far end (180/183): record it.
     Ringing,
+    /// Our INVITE's far end sends early media (18x with SDP): its stream may start
+    /// before the answer, with [`SipLeg::negotiated`].
+    EarlyMedia,
     /// Send our INVITE again (with credentials for the far end's challenge).
     Invite(Request),
     /// Send this ACK for a 2xx to our INVITE, outside any transaction.
@@ -216,6 +219,18 @@ impl SipLeg {
                     self.status = CallStatus::Ringing;
                     self.out.push_back(LegOutput::Ringing);
                 }
+                // RFC 3261 §13.2.1 and RFC 3960: an SDP answer in a reliable or not
+                // provisional response lets early media flow before the answer.
+                if self.negotiated.is_none() && !r.body.is_empty() {
+                    let early = std::str::from_utf8(&r.body)
+                        .ok()
+                        .and_then(|b| SessionDescription::parse(b).ok())
+                        .and_then(|a| switchyard_rtp::accept_answer(offer, &a).ok());
+                    if let Some(n) = early {
+                        self.negotiated = Some(n);
+                        self.out.push_back(LegOutput::EarlyMedia);
+                    }
+                }
                 None
             }
             200..=299 => Some(self.uac_answered(now, r, offer)),
@@ -262,7 +277,10 @@ impl SipLeg {
         }
         // The ACK repeats the CSeq number of the INVITE it acknowledges (ours, or our
         // re-INVITE).
-        let seq = r.cseq().map(|c| c.seq).unwrap_or_else(|_| self.invite_cseq());
+        let seq = r
+            .cseq()
+            .map(|c| c.seq)
+            .unwrap_or_else(|_| self.invite_cseq());
         if let Some(d) = &self.dialog {
             self.out.push_back(LegOutput::Ack(d.ack(seq)));
         }
@@ -447,6 +465,29 @@ impl SipLeg {
         self.answered_at = Some(now);
         self.status = CallStatus::InProgress;
         self.out.push_back(LegOutput::Answered);
+    }
+
+    /// Tell the far end of an unanswered INVITE that media flows: 183 Session Progress
+    /// with our SDP answer, and our stream starts (what is bridged to it, e.g. another
+    /// leg's early media).
+    pub fn progress(&mut self) {
+        if self.phase != Phase::Early || self.invite_tx.is_none() {
+            return;
+        }
+        let Some(n) = self.negotiated.clone() else {
+            return;
+        };
+        let r = self.response(
+            &self.invite,
+            183,
+            "Session Progress",
+            Some(n.answer.to_string()),
+        );
+        self.respond(None, r);
+        self.out.push_back(LegOutput::Media {
+            sending: n.direction.sends(),
+            negotiated: Box::new(n),
+        });
     }
 
     /// Refuse the far end's INVITE without answering (`<Reject>`: 486 or 603).

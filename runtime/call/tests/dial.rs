@@ -532,3 +532,53 @@ fn a_whisper_document_ends_in_a_hand_back_or_a_hangup() {
         assert_eq!(acts.contains(&Action::Hangup), !hand_back, "{acts:?}");
     }
 }
+
+/// answerOnBridge with early media: the first party's early media is bridged to the
+/// unanswered caller (183); another party winning replaces it; a failing one ends it.
+#[test]
+fn early_media_reaches_the_unanswered_caller_until_someone_answers() {
+    let t0 = Instant::now();
+    let (mut exec, _) = running(
+        t0,
+        vec![Verb::Dial(Dial {
+            answer_on_bridge: true,
+            ..dial(vec![sip("sip:a@h"), sip("sip:b@h")])
+        })],
+    );
+    exec.leg_early_media(LegId(0));
+    assert_eq!(
+        work(&mut exec),
+        vec![Action::Progress, Action::Bridge(LegId(0))]
+    );
+    // One early stream at a time.
+    exec.leg_early_media(LegId(1));
+    assert!(work(&mut exec).is_empty());
+    exec.leg_answered(t0, LegId(1), CallSid::random());
+    let acts = work(&mut exec);
+    let unbridge = acts
+        .iter()
+        .position(|a| *a == Action::Unbridge(LegId(0)))
+        .expect("the early stream ends");
+    let bridge = acts
+        .iter()
+        .position(|a| *a == Action::Bridge(LegId(1)))
+        .expect("the winner is bridged");
+    assert!(unbridge < bridge, "{acts:?}");
+    assert!(acts.contains(&Action::Answer));
+
+    let (mut exec, _) = running(
+        t0,
+        vec![Verb::Dial(Dial {
+            answer_on_bridge: true,
+            ..dial(vec![sip("sip:a@h"), sip("sip:b@h")])
+        })],
+    );
+    exec.leg_early_media(LegId(0));
+    let _ = work(&mut exec);
+    exec.leg_ended(t0, LegId(0), CallSid::random(), CallStatus::Busy);
+    assert_eq!(work(&mut exec), vec![Action::Unbridge(LegId(0))]);
+    // Without answerOnBridge the answered caller hears our ringback instead.
+    let (mut exec, _) = running(t0, vec![Verb::Dial(dial(vec![sip("sip:a@h")]))]);
+    exec.leg_early_media(LegId(0));
+    assert!(work(&mut exec).is_empty());
+}

@@ -137,6 +137,32 @@ fn answered(net: &mut Net) -> (SipLeg, String) {
 }
 
 #[test]
+fn progress_sends_183_with_our_answer_and_starts_our_stream() {
+    let mut net = Net::new();
+    let (tx, invite) = net
+        .deliver(&request(
+            "INVITE",
+            1,
+            None,
+            "application/sdp",
+            &sdp("sendrecv", 1),
+        ))
+        .unwrap();
+    let mut leg = SipLeg::inbound(tx, invite);
+    leg.ring(local(), "t", "<sip:x@127.0.0.1>");
+    let _ = outputs(&mut leg);
+    leg.progress();
+    let out = outputs(&mut leg);
+    let LegOutput::Respond { response, .. } = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(response.status, 183);
+    assert!(String::from_utf8_lossy(&response.body).contains("m=audio 20000"));
+    assert_eq!(sending(&out), Some(true));
+    assert_eq!(leg.phase(), Phase::Early, "183 is not an answer");
+}
+
+#[test]
 fn cancel_before_the_answer_is_487_and_canceled() {
     let mut net = Net::new();
     let (tx, invite) = net
@@ -417,6 +443,26 @@ mod placed {
         // A retransmitted 200 (our ACK was lost) is ACKed again, and nothing else.
         assert_eq!(leg.invite_response(now, Some(&ok), &our_offer, None), None);
         assert!(matches!(&outputs(&mut leg)[..], [LegOutput::Ack(_)]));
+    }
+
+    #[test]
+    fn early_media_in_a_183_is_negotiated_before_the_answer() {
+        let (mut leg, our_offer) = placed();
+        let now = Instant::now();
+        let progress = response(&leg, 183, Some(sdp("sendrecv", 1)));
+        assert_eq!(
+            leg.invite_response(now, Some(&progress), &our_offer, None),
+            None
+        );
+        assert_eq!(
+            outputs(&mut leg),
+            [LegOutput::Ringing, LegOutput::EarlyMedia]
+        );
+        assert!(leg.negotiated().is_some());
+        assert_eq!(leg.phase(), Phase::Early);
+        // A second 183 does not start it again.
+        leg.invite_response(now, Some(&progress), &our_offer, None);
+        assert!(outputs(&mut leg).is_empty());
     }
 
     #[test]

@@ -779,3 +779,52 @@ fn the_callers_hold_and_unhold_are_passed_on_to_the_callee() -> Result<()> {
     assert_dialed(&one_request(&hook, "/dialed")?, "completed", true);
     Ok(())
 }
+
+/// Acceptance 4, early media: with `answerOnBridge`, a callee answering 183 with SDP
+/// and streaming its own audio before the answer is heard by the unanswered caller
+/// (183 with our SDP, then that audio), and the caller's 200 comes only with the
+/// callee's.
+#[test]
+fn answer_on_bridge_passes_the_callees_early_media_to_the_caller() -> Result<()> {
+    // 3 s of early speech, then 200, then the callee hangs up at once.
+    let callee = Sipp::uas("uas_early_media.xml", &["-d", "3000"])?;
+    let voice = format!(
+        "<Response><Dial answerOnBridge=\"true\" action=\"/dialed\">\
+         <Sip>sip:bob@{}</Sip></Dial></Response>",
+        callee.addr()
+    );
+    let (_docs, hook, node) = dial_app(&[("voice", voice), ("dialed", AFTER.into())], "")?;
+    let cmd = SippCommand::new("uac_wait_bye.xml")?
+        .target(&node.sip_target())
+        .args(&["-m", "1", "-s", NUMBER])
+        .trace_messages();
+    let cap = switchyard_e2e::Capture::start(cmd.media_port())?;
+    let out = cmd.run()?;
+    std::thread::sleep(Duration::from_millis(200));
+    let packets = cap.stop()?;
+    assert!(out.success(), "caller: {out}");
+    let statuses: Vec<u16> = out
+        .messages()
+        .iter()
+        .filter(|m| m.received)
+        .filter_map(|m| m.status())
+        .collect();
+    let progress = statuses.iter().position(|s| *s == 183).context("no 183")?;
+    let ok = statuses.iter().position(|s| *s == 200).context("no 200")?;
+    assert!(progress < ok, "{statuses:?}");
+    // The callee's 30 ms speech packets came through while it was not answered: after
+    // its 200 it hangs up at once, so nearly all of them are early media.
+    let relayed: Vec<_> = packets
+        .iter()
+        .filter(|p| p.payload.len() == 240)
+        .cloned()
+        .collect();
+    let audible = audible_packets(&relayed);
+    assert!(
+        audible > 50,
+        "{audible} audible early-media packets of {}",
+        relayed.len()
+    );
+    assert_dialed(&one_request(&hook, "/dialed")?, "completed", true);
+    Ok(())
+}

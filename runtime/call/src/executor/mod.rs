@@ -216,6 +216,11 @@ impl Executor {
         verbs::dial::ringing(self, leg, sid);
     }
 
+    /// A leg placed for [`Action::Dial`] sends early media (183 with SDP).
+    pub fn leg_early_media(&mut self, leg: LegId) {
+        verbs::dial::early_media(self, leg);
+    }
+
     /// A leg placed for [`Action::Dial`] was answered.
     pub fn leg_answered(&mut self, now: Instant, leg: LegId, sid: CallSid) {
         verbs::dial::answered(self, now, leg, sid);

@@ -102,6 +102,9 @@ pub enum Action {
     /// Tell the unanswered caller the far end rings (`answerOnBridge`): 180, or 183 with
     /// the leg's early media.
     Ringback(crate::verbs::dial::LegId),
+    /// Tell the unanswered caller the call progresses with media: 183 with our SDP
+    /// answer, so it hears what is bridged to it (a leg's early media).
+    Progress,
     /// Send DTMF to an answered leg before it is bridged (`sendDigits`).
     SendLegDigits {
         leg: crate::verbs::dial::LegId,

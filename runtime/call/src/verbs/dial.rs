@@ -99,6 +99,8 @@ pub(crate) struct DialState {
     ring_deadline: Instant,
     /// Set once the caller has been told the far end rings (answerOnBridge).
     ringback_sent: bool,
+    /// The leg whose early media the unanswered caller hears (answerOnBridge).
+    early: Option<LegId>,
     winner: Option<LegId>,
     bridged_at: Option<Instant>,
 }
@@ -207,6 +209,7 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
             .collect(),
         ring_deadline: now + Duration::from_secs(u64::from(dial.timeout)),
         ringback_sent: false,
+        early: None,
         winner: None,
         bridged_at: None,
     }));
@@ -238,6 +241,19 @@ pub(crate) fn ringing(exec: &mut Executor, leg: LegId, sid: CallSid) {
     }
 }
 
+/// A ringing leg sends early media (183 with SDP). With answerOnBridge the unanswered
+/// caller hears the first one: "the callee's ringback or early media reaches the caller as
+/// 183 with SDP, so the caller hears real ringing".
+pub(crate) fn early_media(exec: &mut Executor, leg: LegId) {
+    let Some(d) = state(exec) else { return };
+    if !d.answer_on_bridge || d.early.is_some() || d.winner.is_some() {
+        return;
+    }
+    d.early = Some(leg);
+    exec.push(Action::Progress);
+    exec.push(Action::Bridge(leg));
+}
+
 /// A leg's party answered.
 pub(crate) fn answered(exec: &mut Executor, now: Instant, leg: LegId, sid: CallSid) {
     let Some(d) = state(exec) else { return };
@@ -254,6 +270,12 @@ pub(crate) fn answered(exec: &mut Executor, now: Instant, leg: LegId, sid: CallS
         return;
     }
     l.state = LegState::Answered;
+    if let Some(early) = d.early.take().filter(|e| *e != leg) {
+        // The caller heard another party's early media; the winner is bridged instead.
+        exec.push(Action::Unbridge(early));
+    }
+    let Some(d) = state(exec) else { return };
+    let Some(l) = d.leg(leg) else { return };
     let whisper = l
         .spec
         .callbacks
@@ -338,7 +360,13 @@ pub(crate) fn leg_ended(
     l.sid = Some(sid);
     match l.state {
         LegState::Over(_) => return,
-        LegState::Ringing => l.state = LegState::Over(status),
+        LegState::Ringing => {
+            l.state = LegState::Over(status);
+            if d.early == Some(leg) {
+                d.early = None;
+                exec.push(Action::Unbridge(leg));
+            }
+        }
         LegState::Answered | LegState::Whispering | LegState::Bridged => {
             // The called party hung up: the caller goes back to its document.
             l.state = LegState::Over(CallStatus::Completed);
@@ -348,6 +376,7 @@ pub(crate) fn leg_ended(
             return finish(exec, now, CallStatus::Completed, true);
         }
     }
+    let Some(d) = state(exec) else { return };
     if d.winner.is_none() && d.legs.iter().all(|l| matches!(l.state, LegState::Over(_))) {
         let outcome = overall(&d.legs);
         finish(exec, now, outcome, true);

@@ -147,6 +147,8 @@ impl Session {
                     });
                 }
                 LegOutput::Held(on) => self.pass_hold(on),
+                // Early media only starts while dialling (see `dial_outputs`).
+                LegOutput::EarlyMedia => {}
                 LegOutput::Reinvite(request) => {
                     let _ = self.shared.sip.send(SipCommand::Reinvite {
                         call_id: self.call_id(),

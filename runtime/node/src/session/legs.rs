@@ -20,6 +20,8 @@ use crate::shared::target;
 #[derive(Debug)]
 pub enum LegReport {
     Ringing,
+    /// It sends early media, which this stream can bridge.
+    EarlyMedia(MediaLink),
     Answered(MediaLink),
     /// Its whisper ran to the end: it may be bridged.
     WhisperDone,
@@ -151,6 +153,10 @@ impl Session {
         let sid = l.sid;
         match report {
             LegReport::Ringing => self.exec.leg_ringing(leg, sid),
+            LegReport::EarlyMedia(media) => {
+                l.media = Some(media);
+                self.exec.leg_early_media(leg);
+            }
             LegReport::Answered(media) => {
                 l.media = Some(media);
                 self.exec.leg_answered(now, leg, sid);

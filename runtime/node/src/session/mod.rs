@@ -365,6 +365,7 @@ impl Session {
                 // bridge answers it.
                 Action::Ringback(_) => {}
                 Action::SendLegDigits { leg, digits } => self.send_leg_digits(leg, digits),
+                Action::Progress => self.sip.progress(),
                 Action::Whisper { leg, url, method } => self.start_whisper(leg, url, method),
                 Action::WhisperEnded => {
                     if let Some(parent) = &self.parent {

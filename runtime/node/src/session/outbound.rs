@@ -197,7 +197,7 @@ impl Session {
                 return false;
             }
         }
-        let sockets = match self.shared.ports.bind() {
+        let bound = match self.shared.ports.bind() {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "no RTP port for an outbound call");
@@ -207,7 +207,7 @@ impl Session {
         };
         let local = LocalMedia {
             address: self.shared.ports.ip(),
-            port: sockets.port,
+            port: bound.port,
             session_id: u64::from(rand::random::<u32>()),
             session_version: 1,
             codecs: CODECS.to_vec(),
@@ -238,6 +238,8 @@ impl Session {
         let mut controls = self.controls.take();
         let mut shutdown = self.shared.shutting_down();
         let ring_deadline = tokio::time::Instant::now() + call.ring_timeout;
+        // Taken when the media starts: at early media (18x with SDP), or at the answer.
+        let mut sockets = Some(bound);
         let credentials = call
             .credentials
             .clone()
@@ -253,7 +255,7 @@ impl Session {
                             &our_offer,
                             credentials.as_ref(),
                         );
-                        self.dial_outputs(&session_tx);
+                        self.dial_outputs(&session_tx, &mut sockets);
                         if let Some(answered) = done {
                             break answered;
                         }
@@ -286,11 +288,15 @@ impl Session {
         };
         self.controls = controls;
         if !answered {
-            self.shared.ports.release(sockets.port);
+            if let Some(s) = sockets {
+                self.shared.ports.release(s.port);
+            }
             self.sip.lost();
             return false;
         }
-        self.start_media(sockets);
+        if let Some(s) = sockets {
+            self.start_media(s);
+        }
         self.exec.set_answered();
         if let (Some(parent), Some(media)) = (&self.parent, &self.media) {
             parent.report(LegReport::Answered(media.link()));
@@ -313,9 +319,21 @@ impl Session {
 
     /// The core's outputs while dialling: the INVITE again (with credentials) goes out
     /// as a new transaction of this session; the rest as after the answer.
-    fn dial_outputs(&mut self, session_tx: &mpsc::UnboundedSender<SessionInput>) {
+    fn dial_outputs(
+        &mut self,
+        session_tx: &mpsc::UnboundedSender<SessionInput>,
+        sockets: &mut Option<MediaSockets>,
+    ) {
         while let Some(out) = self.sip.poll_output() {
             match out {
+                LegOutput::EarlyMedia => {
+                    if let Some(s) = sockets.take() {
+                        self.start_media(s);
+                    }
+                    if let (Some(parent), Some(media)) = (&self.parent, &self.media) {
+                        parent.report(LegReport::EarlyMedia(media.link()));
+                    }
+                }
                 LegOutput::Invite(request) => {
                     let _ = self.shared.sip.send(SipCommand::Invite {
                         call_id: request.call_id().unwrap_or_default().to_owned(),
