@@ -8,8 +8,18 @@
 //! IVR in-process next to its webhook twins, instantiation alone, steps/s and cold start.
 //! `events` measures publish → SSE latency, deliveries/s and memory per idle SSE
 //! connection of the event router, with each broker, next to a bare axum SSE server.
+//! `bridge` measures bridged calls (`<Dial>`): set-up rate and post-dial delay, and
+//! concurrent calls relaying RTP both ways next to a minimal UDP relay.
 
 mod api;
+mod bridge;
+mod bridge_echo;
+mod bridge_gen;
+mod bridge_media;
+mod bridge_probe;
+mod bridge_rate;
+mod bridge_relay;
+mod bridge_report;
 mod events;
 mod eventsreport;
 mod eventsrv;
@@ -61,9 +71,97 @@ enum Cmd {
     /// Publish → SSE latency, deliveries/s and memory per idle SSE connection, both
     /// brokers and a bare SSE reference.
     Events(EventsArgs),
+    /// Bridged calls (`<Dial>`): set-up rate, post-dial delay, and concurrent calls
+    /// relaying RTP both ways next to a minimal UDP relay.
+    Bridge(BridgeArgs),
     /// The child of `events`: a node (or the reference server) driven over stdin.
     #[command(hide = true)]
     EventsServer(EventsServerArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct BridgeArgs {
+    /// Under a minute: one run, two small steps of each part, short windows.
+    #[arg(long)]
+    quick: bool,
+    /// Full runs; the table gives their median and spread.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Part (a): offered call rates (calls/s), in order; a run's ramp stops after the
+    /// first step with a failed call.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100,200,300,400,500,600,700,800,1000"
+    )]
+    rates: Vec<u32>,
+    /// Part (a): seconds of calls per rate step.
+    #[arg(long, default_value_t = 10)]
+    rate_secs: u32,
+    /// Part (a): how long the callee keeps each bridge up, ms.
+    #[arg(long, default_value_t = 1000)]
+    hold_ms: u32,
+    /// Part (b): concurrent bridged calls per step, in order.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100,250,500,750,1000,1500,2000,2500"
+    )]
+    calls: Vec<usize>,
+    /// Part (b): call set-up rate, calls/s.
+    #[arg(long, default_value_t = 200)]
+    setup_rate: u32,
+    /// Part (b): seconds between the last call up and the window.
+    #[arg(long, default_value_t = 2.0)]
+    settle_secs: f64,
+    /// Part (b): measurement window, seconds.
+    #[arg(long, default_value_t = 8.0)]
+    window_secs: f64,
+    /// Which echo returns the RTP: sipp's `-rtp_echo` or the benchmark's own.
+    #[arg(long, value_enum, default_value = "sipp")]
+    echo: bridge_echo::EchoKind,
+    /// Worker threads of the reference relay (default: one per core).
+    #[arg(long)]
+    relay_workers: Option<usize>,
+    /// Added-jitter p99 limit of the target, ms.
+    #[arg(long, default_value_t = 2.0)]
+    jitter_limit_ms: f64,
+    /// Part (b) stops after a step whose node loss is over this, %…
+    #[arg(long, default_value_t = 1.0)]
+    break_loss_pct: f64,
+    /// …or whose added jitter p99 is over this, ms.
+    #[arg(long, default_value_t = 20.0)]
+    break_jitter_ms: f64,
+    /// Skip part (a).
+    #[arg(long)]
+    skip_rate: bool,
+    /// Skip parts (b) and (c).
+    #[arg(long)]
+    skip_media: bool,
+    /// Keep sipp's files (logs, statistics, errors) in this directory instead of a
+    /// temporary one.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Where to write the section (default: BENCHMARKS.md of the workspace).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Print only; leave BENCHMARKS.md alone.
+    #[arg(long)]
+    no_write: bool,
+}
+
+impl BridgeArgs {
+    fn apply_quick(mut self) -> Self {
+        if self.quick {
+            self.runs = 1;
+            self.rates = vec![100, 200];
+            self.rate_secs = 3;
+            self.calls = vec![100, 250];
+            self.settle_secs = 1.0;
+            self.window_secs = 3.0;
+        }
+        self
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -270,8 +368,50 @@ fn main() -> Result<()> {
         Cmd::Api(args) => api_bench(args),
         Cmd::Wasm(args) => wasm_bench(args),
         Cmd::Events(args) => events_bench(args),
+        Cmd::Bridge(args) => bridge_bench(args.apply_quick()),
         Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
+}
+
+fn bridge_bench(args: BridgeArgs) -> Result<()> {
+    if args.runs == 0
+        || args.rate_secs == 0
+        || args.setup_rate == 0
+        || args.rates.contains(&0)
+        || args.calls.contains(&0)
+        || !(args.window_secs > 0.0 && args.settle_secs >= 0.0)
+    {
+        anyhow::bail!(
+            "runs, rates, calls, --rate-secs, --setup-rate and --window-secs must be positive"
+        );
+    }
+    raise_fd_limit();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let plan = bridge::Plan {
+        runs: args.runs,
+        rate: bridge_rate::Plan {
+            rates: args.rates.clone(),
+            secs: args.rate_secs,
+            hold_ms: args.hold_ms,
+        },
+        calls: args.calls.clone(),
+        setup_rate: args.setup_rate,
+        settle: Duration::from_secs_f64(args.settle_secs),
+        window: Duration::from_secs_f64(args.window_secs),
+        echo: args.echo,
+        relay_workers: args.relay_workers.unwrap_or(cores),
+        jitter_limit_ms: args.jitter_limit_ms,
+        break_loss_pct: args.break_loss_pct,
+        break_jitter_ms: args.break_jitter_ms,
+        skip_rate: args.skip_rate,
+        skip_media: args.skip_media,
+        work_dir: args.work_dir.clone(),
+    };
+    let runs = bridge::run(&plan, procs::clock_ticks())?;
+    let table = bridge_report::table(&plan, &runs);
+    println!("{table}");
+    let body = format!("{}\n{}\n{table}", preamble(), bridge_report::notes(&plan));
+    write_unless(args.no_write, args.write.as_deref(), bridge::HEADING, &body)
 }
 
 fn events_bench(args: EventsArgs) -> Result<()> {

@@ -107,7 +107,7 @@ pub fn sample(pid: u32) -> Result<ProcSample> {
 
 /// utime + stime of a `/proc/<pid>/stat` line. The command name (field 2) may contain
 /// spaces and parentheses, so fields are counted from the last `)`.
-fn parse_stat_cpu(stat: &str) -> Option<u64> {
+pub fn parse_stat_cpu(stat: &str) -> Option<u64> {
     let rest = &stat[stat.rfind(')')? + 1..];
     // After ")" come field 3 (state) onwards; utime is field 14, stime 15.
     let mut fields = rest.split_whitespace().skip(11);

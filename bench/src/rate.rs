@@ -86,6 +86,28 @@ pub fn run_step(
     seconds: u32,
     work: &Path,
 ) -> Result<RateStep> {
+    run_step_with(
+        target,
+        number,
+        rate,
+        seconds,
+        work,
+        &scenario("uac_bench.xml"),
+        &[],
+    )
+}
+
+/// [`run_step`] with another caller scenario and `extra` sipp arguments (before the
+/// target).
+pub fn run_step_with(
+    target: SocketAddr,
+    number: &str,
+    rate: u32,
+    seconds: u32,
+    work: &Path,
+    uac: &Path,
+    extra: &[String],
+) -> Result<RateStep> {
     let dir = work.join(format!("{}-{rate}", target.port()));
     std::fs::create_dir_all(&dir)?;
     let calls = u64::from(rate) * u64::from(seconds);
@@ -95,7 +117,7 @@ pub fn run_step(
     let mut cmd = Command::new("sipp");
     cmd.current_dir(&dir)
         .arg("-sf")
-        .arg(scenario("uac_bench.xml"))
+        .arg(uac)
         .args(["-s", number, "-i", "127.0.0.1"])
         .args(["-p", &free_port()?.to_string()])
         .args(["-mp", &free_port()?.to_string()])
@@ -106,6 +128,7 @@ pub fn run_step(
         .args(["-trace_stat", "-fd", "1", "-stf", "stat.csv"])
         .args(["-trace_err", "-error_file", "errors.log"])
         .args(["-timeout", &format!("{limit}s"), "-timeout_error"])
+        .args(extra)
         .arg(target.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -150,7 +173,7 @@ fn summarize(offered: u32, dir: &Path) -> Result<RateStep> {
 
 /// TotalCallCreated, SuccessfulCall(C), FailedCall(C) from the last line of sipp's
 /// `-trace_stat` CSV (`;`-separated, named by its header line).
-fn parse_stat(csv: &str) -> Option<(u64, u64, u64)> {
+pub fn parse_stat(csv: &str) -> Option<(u64, u64, u64)> {
     let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
     let header: Vec<&str> = lines.next()?.split(';').collect();
     let last: Vec<&str> = lines.next_back()?.split(';').collect();

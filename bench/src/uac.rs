@@ -69,6 +69,18 @@ impl Caller {
         rtp_port: u16,
         hangup: oneshot::Receiver<()>,
     ) -> Result<tokio::task::JoinHandle<Result<Ending>>> {
+        Ok(self.call_answered(n, number, rtp_port, hangup).await?.0)
+    }
+
+    /// [`Caller::call`], also returning the body of the 200 (the node's SDP answer, which
+    /// says where to send RTP).
+    pub async fn call_answered(
+        &self,
+        n: usize,
+        number: &str,
+        rtp_port: u16,
+        hangup: oneshot::Receiver<()>,
+    ) -> Result<(tokio::task::JoinHandle<Result<Ending>>, Vec<u8>)> {
         let call_id = format!("bench-{n}-{:08x}@127.0.0.1", rand::random::<u32>());
         let (tx, mut rx) = mpsc::unbounded_channel();
         self.routes
@@ -104,8 +116,9 @@ impl Caller {
         let ack = self.request(Method::Ack, &d, 1, &d.remote_target, Vec::new());
         self.sock.send_to(&ack.to_bytes(), self.node).await?;
         let me = self.clone();
-        Ok(tokio::spawn(
-            async move { me.in_call(d, ack, rx, hangup).await },
+        Ok((
+            tokio::spawn(async move { me.in_call(d, ack, rx, hangup).await }),
+            ok.body,
         ))
     }
 
