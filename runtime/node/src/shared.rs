@@ -67,8 +67,8 @@ pub struct Shared {
     pub live: crate::live::LiveCalls,
     /// Tenant Wasm apps, compiled.
     pub wasm: Arc<crate::wasm_apps::WasmApps>,
-    /// The runtime the media tasks run on (its own thread).
-    pub media_runtime: tokio::runtime::Handle,
+    /// The media workers, one per core.
+    pub media_engine: crate::media_io::MediaEngine,
     active_calls: AtomicUsize,
     shutdown: watch::Sender<bool>,
 }
@@ -140,7 +140,7 @@ impl Shared {
             ports,
             live: crate::live::LiveCalls::default(),
             wasm,
-            media_runtime: media_runtime()?,
+            media_engine: crate::media_io::MediaEngine::start()?,
             active_calls: AtomicUsize::new(0),
             shutdown,
         });
@@ -301,22 +301,6 @@ impl Shared {
     pub fn shutting_down(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
     }
-}
-
-/// A runtime of its own for RTP pacing and relaying, one worker per core, so 20 ms ticks
-/// never queue behind webhook requests, store reads or SIP parsing on the main runtime,
-/// and media density grows with the cores. It lives as long as the process (a runtime
-/// cannot be dropped from inside another one).
-fn media_runtime() -> std::io::Result<tokio::runtime::Handle> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name("media")
-        .enable_all()
-        .build()?;
-    let handle = runtime.handle().clone();
-    std::mem::forget(runtime);
-    Ok(handle)
 }
 
 /// The configuration's accounts and numbers seed the store: each is created when absent

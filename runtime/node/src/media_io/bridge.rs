@@ -1,10 +1,14 @@
-//! How two legs' media tasks reach each other: packets one leg receives go, as they came,
-//! to the other's inbox, whose session relays them in its own stream.
+//! How legs reach each other's media. Packets one leg receives go, as they came, to the
+//! other leg's endpoint, whose session relays them in its own stream: a direct call when
+//! both live on the same worker (the engine places a dialled leg beside its caller), a
+//! message to the other worker otherwise.
+
+use std::sync::Arc;
 
 use switchyard_media::g711::G711;
 use switchyard_rtp::PayloadTypes;
-use tokio::sync::mpsc;
 
+use super::worker::{Msg, WorkerHandle};
 use super::MediaCommand;
 
 /// One packet as the other leg received it, with what its payload types mean there.
@@ -15,15 +19,37 @@ pub struct Relayed {
     pub codec: G711,
 }
 
-/// How another session reaches a media task: its commands and its relay inbox.
-#[derive(Debug, Clone)]
+/// How another session reaches a leg's media: its worker and its endpoint there.
+#[derive(Clone)]
 pub struct MediaLink {
-    pub(super) commands: mpsc::UnboundedSender<MediaCommand>,
-    pub(super) inbox: mpsc::UnboundedSender<Relayed>,
+    pub(super) worker: Arc<WorkerHandle>,
+    pub(super) id: u64,
+}
+
+impl std::fmt::Debug for MediaLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaLink")
+            .field("worker", &self.worker.index)
+            .field("id", &self.id)
+            .finish()
+    }
 }
 
 impl MediaLink {
     pub fn send(&self, cmd: MediaCommand) {
-        let _ = self.commands.send(cmd);
+        self.worker.post(Msg::Command(self.id, cmd));
     }
+
+    pub(super) fn relay(&self, packet: Relayed) {
+        self.worker.post(Msg::Relay(self.id, packet));
+    }
+}
+
+/// The bridged leg, as an endpoint sees it.
+#[derive(Debug)]
+pub(super) enum Peer {
+    /// On the same worker: its slot there, and its id to tell a reused slot.
+    Local { slot: usize, id: u64 },
+    /// On another worker.
+    Remote(MediaLink),
 }

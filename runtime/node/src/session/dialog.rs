@@ -9,7 +9,7 @@ use switchyard_media::g711::G711;
 use switchyard_rtp::{Codec, LocalMedia, Negotiated};
 
 use super::{Session, SessionInput};
-use crate::media_io::{self, MediaCommand, MediaParams};
+use crate::media_io::{MediaCommand, MediaParams};
 use crate::sip_io::SipCommand;
 
 impl Session {
@@ -42,11 +42,11 @@ impl Session {
             return false;
         };
         let pool = self.shared.clone();
-        self.media = Some(media_io::spawn(
-            &self.shared.media_runtime,
+        self.media = Some(self.shared.media_engine.spawn(
             sockets,
             media_params(&negotiated, false),
             self.media_events.clone(),
+            None,
             move |port| pool.ports.release(port),
         ));
         self.sip_outputs();

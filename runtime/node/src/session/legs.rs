@@ -36,6 +36,8 @@ pub struct Parent {
     pub call_sid: CallSid,
     pub leg: LegId,
     pub reports: mpsc::UnboundedSender<(LegId, LegReport)>,
+    /// The caller's media, beside which the leg's goes (a bridge on one worker).
+    pub media: Option<MediaLink>,
 }
 
 impl Parent {
@@ -140,6 +142,7 @@ impl Session {
                 call_sid: self.info.call_sid,
                 leg: leg.id,
                 reports: self.legs.tx.clone(),
+                media: self.media.as_ref().map(|m| m.link()),
             };
             spawn_outbound(self.shared.clone(), call, Some(parent), || {});
         }

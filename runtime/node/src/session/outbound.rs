@@ -18,7 +18,6 @@ use tokio::sync::mpsc;
 use super::legs::{LegReport, Parent};
 use super::{Session, SessionInput};
 use crate::live::Control;
-use crate::media_io;
 use crate::ports::MediaSockets;
 use crate::shared::{AccountEntry, NumberBinding, Shared};
 use crate::sip_io::SipCommand;
@@ -354,11 +353,12 @@ impl Session {
         };
         let params = super::dialog::media_params(n, n.direction.sends());
         let pool = self.shared.clone();
-        self.media = Some(media_io::spawn(
-            &self.shared.media_runtime,
+        let near = self.parent.as_ref().and_then(|p| p.media.as_ref());
+        self.media = Some(self.shared.media_engine.spawn(
             sockets,
             params,
             self.media_events.clone(),
+            near,
             move |port| pool.ports.release(port),
         ));
     }
