@@ -22,6 +22,19 @@ pub enum Error {
     /// The record to update does not exist.
     #[error("{what} {sid} does not exist")]
     NotFound { what: &'static str, sid: String },
+    /// A session value would take its conversation past its quota; nothing was written.
+    #[error(
+        "the conversation would hold {keys} keys of {bytes} bytes; its quota is {max_keys} keys \
+         and {max_bytes} bytes"
+    )]
+    SessionQuota {
+        /// Keys the conversation would hold with the value.
+        keys: u64,
+        /// Bytes of keys and values it would hold.
+        bytes: u64,
+        max_keys: u64,
+        max_bytes: u64,
+    },
     /// The writer thread could not commit (or is gone), so the write is not durable.
     #[error("the store's writer failed: {0}")]
     Writer(String),

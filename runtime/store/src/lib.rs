@@ -14,6 +14,7 @@ mod migrations;
 mod notifications;
 mod numbers;
 mod query;
+mod rate;
 mod records;
 mod repository;
 mod sessions;
@@ -23,14 +24,19 @@ mod wasm_apps;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use rusqlite::Connection;
 
 pub use error::Error;
+pub use rate::NotificationRate;
+use rate::{Admission, Dropped, NotificationLimiter};
 pub use records::*;
 pub use repository::*;
+pub use sessions::SessionQuota;
 use writer::Write;
 
 /// The node's store: one SQLite file, one writer thread, a few reader connections.
@@ -42,7 +48,17 @@ pub struct Store {
     writer: Option<JoinHandle<()>>,
     /// Idle reader connections; a read takes one (or opens one) and puts it back.
     readers: Mutex<Vec<Connection>>,
+    /// Each account's notification token bucket.
+    notification_limit: Mutex<NotificationLimiter>,
+    /// Notifications not written over their account's rate limit, since open.
+    notifications_dropped: AtomicU64,
+    /// What one conversation's session state may hold.
+    session_quota: SessionQuota,
 }
+
+/// Twilio's "Too Many Requests": the code of the summary of notifications dropped over
+/// an account's rate limit.
+pub const NOTIFICATIONS_DROPPED: u32 = 20429;
 
 /// The writer connection's page cache, in KiB.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
@@ -68,7 +84,33 @@ impl Store {
             writes: Some(writes),
             writer: Some(writer),
             readers: Mutex::new(Vec::new()),
+            notification_limit: Mutex::new(NotificationLimiter::new(NotificationRate::default())),
+            notifications_dropped: AtomicU64::new(0),
+            session_quota: SessionQuota::default(),
         })
+    }
+
+    /// The same store with another notification rate limit than the default.
+    pub fn with_notification_rate(mut self, rate: NotificationRate) -> Self {
+        self.notification_limit = Mutex::new(NotificationLimiter::new(rate));
+        self
+    }
+
+    /// The same store with another session quota than the default.
+    pub fn with_session_quota(mut self, session_quota: SessionQuota) -> Self {
+        self.session_quota = session_quota;
+        self
+    }
+
+    /// What one conversation's session state may hold.
+    pub fn session_quota(&self) -> SessionQuota {
+        self.session_quota
+    }
+
+    /// Notifications not written since open because their account was over its rate
+    /// limit (each also counted in a summary notification of that account).
+    pub fn notifications_dropped(&self) -> u64 {
+        self.notifications_dropped.load(Ordering::Relaxed)
     }
 
     /// Record a call's current state (insert or replace). Returns at once.
@@ -76,9 +118,42 @@ impl Store {
         self.send(Write::Call(Box::new(record)));
     }
 
-    /// Record a notification. Returns at once.
+    /// Record a notification, within its account's rate limit. Returns at once.
+    ///
+    /// Over the limit the notification is not written but counted: the account's next
+    /// notification that is written comes after a summary saying how many were not (at
+    /// most one summary per [`NotificationRate::summary_every`]).
     pub fn put_notification(&self, record: NotificationRecord) {
-        self.send(Write::Notification(Box::new(record)));
+        let (admission, rate) = {
+            let mut limit = self
+                .notification_limit
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            (
+                limit.admit(record.account_sid, Instant::now()),
+                limit.rate(),
+            )
+        };
+        match admission {
+            Admission::Write(summary) => {
+                if let Some(dropped) = summary {
+                    let summary = dropped_summary(&record, dropped, rate);
+                    self.send(Write::Notification(Box::new(summary)));
+                }
+                self.send(Write::Notification(Box::new(record)));
+            }
+            Admission::Drop { first } => {
+                self.notifications_dropped.fetch_add(1, Ordering::Relaxed);
+                if first {
+                    tracing::warn!(
+                        account = %record.account_sid,
+                        burst = rate.burst,
+                        per_second = rate.per_second,
+                        "notifications over the account's rate limit are dropped and counted"
+                    );
+                }
+            }
+        }
     }
 
     /// Wait until every write sent before this call is committed.
@@ -163,6 +238,30 @@ impl Drop for Store {
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
+    }
+}
+
+/// The notification written before `next` saying how many of its account's were not.
+fn dropped_summary(
+    next: &NotificationRecord,
+    dropped: Dropped,
+    rate: NotificationRate,
+) -> NotificationRecord {
+    let seconds = dropped.since.elapsed().as_secs();
+    NotificationRecord {
+        sid: switchyard_types::NotificationSid::random(),
+        account_sid: next.account_sid,
+        call_sid: None,
+        error_code: NOTIFICATIONS_DROPPED,
+        log: 1,
+        message_text: format!(
+            "{} notifications dropped in the last {seconds} s: over the account's rate limit \
+             of {} per second (bursts of {})",
+            dropped.count, rate.per_second, rate.burst
+        ),
+        request_url: None,
+        // Just before the notification it precedes, so listings keep the order.
+        date_created: next.date_created - 1,
     }
 }
 

@@ -311,7 +311,8 @@ impl Repository for Store {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        self.write(move |c| sessions::set(c, &scope, &key, &value, now))
+        let quota = self.session_quota();
+        self.write(move |c| sessions::set(c, &scope, &key, &value, now, quota))
             .map(drop)
     }
 
