@@ -5,12 +5,10 @@ use std::sync::Arc;
 
 use switchyard_store::{NotificationRecord, Repository, SessionScope as StoreScope, Store};
 use switchyard_types::{AccountSid, CallSid, NotificationSid};
-use switchyard_wasm::{Level, LogSink, SessionScope, SessionStore};
+use switchyard_wasm::{Level, LogSink, SessionError, SessionScope, SessionStore};
 
-/// A value an app may keep per key; larger ones are refused with an error it can read.
-const MAX_VALUE: usize = 64 * 1024;
-
-/// Session state in the store, so it outlives calls and node restarts.
+/// Session state in the store, so it outlives calls and node restarts, within the
+/// store's quota per conversation (the host caps each key and value before).
 #[derive(Debug)]
 pub struct StoreSessions(pub Arc<Store>);
 
@@ -27,17 +25,23 @@ impl SessionStore for StoreSessions {
         self.0.session_get(&scope(s)?, key).ok().flatten()
     }
 
-    fn set(&self, s: &SessionScope, key: &str, value: &str) -> Result<(), String> {
-        if value.len() > MAX_VALUE {
-            return Err(format!(
-                "value of {key:?} is {} bytes; at most {MAX_VALUE} are kept",
-                value.len()
-            ));
-        }
-        let scope = scope(s).ok_or("invalid session scope")?;
-        self.0
-            .session_set(&scope, key, value)
-            .map_err(|e| format!("session state not saved: {e}"))
+    fn set(&self, s: &SessionScope, key: &str, value: &str) -> Result<(), SessionError> {
+        let scope =
+            scope(s).ok_or_else(|| SessionError::Unavailable("invalid session scope".into()))?;
+        self.0.session_set(&scope, key, value).map_err(|e| match e {
+            switchyard_store::Error::SessionQuota {
+                keys,
+                bytes,
+                max_keys,
+                max_bytes,
+            } => SessionError::QuotaExceeded {
+                keys,
+                bytes,
+                max_keys,
+                max_bytes,
+            },
+            other => SessionError::Unavailable(format!("session state not saved: {other}")),
+        })
     }
 
     fn delete(&self, s: &SessionScope, key: &str) {

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::log_budget::LogCaps;
+
 /// How the host is sized; fixed for the life of a [`crate::WasmHost`].
 #[derive(Debug, Clone)]
 pub struct HostConfig {
@@ -20,11 +22,14 @@ pub struct HostConfig {
     /// Bytes of verbs (strings plus a fixed overhead per item) one step may return;
     /// also the largest replacement event a filter may return.
     pub max_verbs_bytes: usize,
+    /// Log lines and bytes one step (or filter call) may write; past them its lines
+    /// are dropped and the step ends with one "log truncated" notice.
+    pub log_caps: LogCaps,
 }
 
 impl HostConfig {
     /// The defaults of the design: 1000 instances, 64 MiB, 50 ms CPU, 1 s wall,
-    /// 1 MiB of verbs.
+    /// 1 MiB of verbs, 100 log lines and 64 KiB of log per step.
     pub fn new(artifact_dir: impl Into<PathBuf>) -> Self {
         HostConfig {
             artifact_dir: artifact_dir.into(),
@@ -33,6 +38,7 @@ impl HostConfig {
             default_cpu: Duration::from_millis(50),
             default_wall: Duration::from_secs(1),
             max_verbs_bytes: 1 << 20,
+            log_caps: LogCaps::default(),
         }
     }
 

@@ -21,34 +21,81 @@ impl From<(String, String, String)> for SessionScope {
     }
 }
 
+/// Why a session value was not kept. The guest reads it as the error of the WIT
+/// `session.set`: a string starting with the error's name (`key-too-long`,
+/// `value-too-large`, `quota-exceeded`, `unavailable`), a colon and the details.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// The key is longer than the host keeps.
+    #[error("key-too-long: the key is {len} bytes; at most {max} are kept")]
+    KeyTooLong { len: usize, max: usize },
+    /// The value is larger than the host keeps per key.
+    #[error("value-too-large: the value is {len} bytes; at most {max} are kept per key")]
+    ValueTooLarge { len: usize, max: usize },
+    /// The conversation would hold more keys or bytes than its quota; nothing was
+    /// written.
+    #[error(
+        "quota-exceeded: the conversation would hold {keys} keys of {bytes} bytes; its quota \
+         is {max_keys} keys and {max_bytes} bytes"
+    )]
+    QuotaExceeded {
+        keys: u64,
+        bytes: u64,
+        max_keys: u64,
+        max_bytes: u64,
+    },
+    /// The store could not save it (e.g. the disk failed).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
 /// Persistent key-value state per conversation; the node implements it over SQLite.
 ///
 /// The host caps value and key sizes before calling [`SessionStore::set`]; quotas
-/// that need to see the whole scope (how many keys) are the store's to enforce.
+/// that need to see the whole scope (keys and bytes per conversation) are the store's
+/// to enforce, in the same transaction as the write.
 pub trait SessionStore: Send + Sync {
     /// The value under `key`, if any.
     fn get(&self, scope: &SessionScope, key: &str) -> Option<String>;
-    /// Stores `value`; `Err` carries the reason shown to the guest.
-    fn set(&self, scope: &SessionScope, key: &str, value: &str) -> Result<(), String>;
+    /// Stores `value`, or says why not.
+    fn set(&self, scope: &SessionScope, key: &str, value: &str) -> Result<(), SessionError>;
     /// Removes `key` (absent keys are fine).
     fn delete(&self, scope: &SessionScope, key: &str);
 }
 
-/// An in-memory [`SessionStore`] with a key-count quota per scope, for tests and
-/// single-process use.
+/// An in-memory [`SessionStore`] with a quota of keys and bytes per scope, for tests
+/// and single-process use.
 #[derive(Debug)]
 pub struct MemorySessionStore {
     max_keys: usize,
+    max_bytes: usize,
     scopes: Mutex<HashMap<SessionScope, HashMap<String, String>>>,
 }
 
 impl MemorySessionStore {
-    /// A store allowing `max_keys` keys per scope.
+    /// A store allowing `max_keys` keys per scope (and any number of bytes).
     pub fn new(max_keys: usize) -> Self {
         MemorySessionStore {
             max_keys,
+            max_bytes: usize::MAX,
             scopes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The same store allowing at most `max_bytes` of keys and values per scope.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// Keys and bytes of keys and values held for `scope`.
+    pub fn usage(&self, scope: &SessionScope) -> (usize, usize) {
+        self.scopes().get(scope).map_or((0, 0), |entries| {
+            (
+                entries.len(),
+                entries.iter().map(|(k, v)| k.len() + v.len()).sum(),
+            )
+        })
     }
 
     fn scopes(&self) -> std::sync::MutexGuard<'_, HashMap<SessionScope, HashMap<String, String>>> {
@@ -69,14 +116,20 @@ impl SessionStore for MemorySessionStore {
         self.scopes().get(scope)?.get(key).cloned()
     }
 
-    fn set(&self, scope: &SessionScope, key: &str, value: &str) -> Result<(), String> {
+    fn set(&self, scope: &SessionScope, key: &str, value: &str) -> Result<(), SessionError> {
         let mut scopes = self.scopes();
         let entries = scopes.entry(scope.clone()).or_default();
-        if !entries.contains_key(key) && entries.len() >= self.max_keys {
-            return Err(format!(
-                "session quota reached: {} keys per conversation",
-                self.max_keys
-            ));
+        let others = entries.iter().filter(|(k, _)| k.as_str() != key);
+        let (keys, bytes) = others.fold((1, key.len() + value.len()), |(n, b), (k, v)| {
+            (n + 1, b + k.len() + v.len())
+        });
+        if keys > self.max_keys || bytes > self.max_bytes {
+            return Err(SessionError::QuotaExceeded {
+                keys: keys as u64,
+                bytes: bytes as u64,
+                max_keys: self.max_keys as u64,
+                max_bytes: self.max_bytes as u64,
+            });
         }
         entries.insert(key.to_owned(), value.to_owned());
         Ok(())
@@ -164,12 +217,45 @@ mod tests {
         store.set(&scope("a"), "k2", "v2").unwrap();
         assert_eq!(store.get(&scope("b"), "k1"), None);
         let err = store.set(&scope("a"), "k3", "v3").unwrap_err();
-        assert!(err.contains("quota"), "{err}");
+        assert!(
+            matches!(
+                err,
+                SessionError::QuotaExceeded {
+                    keys: 3,
+                    max_keys: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("quota-exceeded: "), "{err}");
         // Overwriting an existing key is not a new key.
         store.set(&scope("a"), "k1", "v1b").unwrap();
         assert_eq!(store.get(&scope("a"), "k1").as_deref(), Some("v1b"));
         store.delete(&scope("a"), "k2");
         store.set(&scope("a"), "k3", "v3").unwrap();
         assert_eq!(store.get(&scope("a"), "k2"), None);
+    }
+
+    #[test]
+    fn memory_store_enforces_the_byte_quota_counting_a_replaced_value_once() {
+        let store = MemorySessionStore::new(10).with_max_bytes(10);
+        store.set(&scope("a"), "k", "123456789").unwrap();
+        assert_eq!(store.usage(&scope("a")), (1, 10));
+        // Replacing it with a value of the same size fits; one byte more does not.
+        store.set(&scope("a"), "k", "abcdefghi").unwrap();
+        let err = store.set(&scope("a"), "k", "abcdefghij").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SessionError::QuotaExceeded {
+                    keys: 1,
+                    bytes: 11,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(store.get(&scope("a"), "k").as_deref(), Some("abcdefghi"));
     }
 }

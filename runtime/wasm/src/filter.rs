@@ -181,7 +181,7 @@ impl CompiledFilter {
         };
         let mut store = Store::new(
             &host.engine,
-            StoreState::new(caller, &inner.limits, Instant::now()),
+            StoreState::new(caller, &inner.limits, host.config.log_caps, Instant::now()),
         );
         state::arm(&mut store);
         let wit_event = to_wit(event);
@@ -198,7 +198,7 @@ impl CompiledFilter {
                 .map_err(Failure::Call)
         };
         let outcome = tokio::time::timeout(inner.limits.wall, run).await;
-        Ok(match settle(store.data(), outcome)? {
+        Ok(match settle(store.data_mut(), outcome)? {
             wit::Decision::Pass => FilterDecision::Pass,
             wit::Decision::Drop => FilterDecision::Drop,
             wit::Decision::Replace(replacement) => {

@@ -23,6 +23,7 @@ mod filter_bindings;
 mod host;
 mod http;
 mod imports;
+mod log_budget;
 mod request;
 mod state;
 mod step;
@@ -30,8 +31,11 @@ mod validate;
 mod verbs;
 
 pub use config::{AppLimits, HostConfig};
-pub use context::{Level, LogSink, MemorySessionStore, SessionScope, SessionStore, StepContext};
+pub use context::{
+    Level, LogSink, MemorySessionStore, SessionError, SessionScope, SessionStore, StepContext,
+};
 pub use error::{Error, StepError};
 pub use filter::{CompiledFilter, FilterContext, FilterDecision, FilterEvent};
 pub use host::{CompiledApp, Loaded, WasmHost};
+pub use log_budget::LogCaps;
 pub use request::CallRequest;

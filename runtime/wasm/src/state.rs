@@ -14,6 +14,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use crate::config::AppLimits;
 use crate::context::{Level, StepContext};
 use crate::engine::TICK;
+use crate::log_budget::{LogBudget, LogCaps};
 
 /// Bytes of guest stdout+stderr kept for the log (a panic message fits easily).
 pub(crate) const STDIO_CAP: usize = 8 * 1024;
@@ -42,6 +43,8 @@ pub(crate) struct StoreState<C = StepContext> {
     /// When the step's wall budget runs out; bounds HTTP timeouts.
     pub(crate) wall_deadline: Instant,
     pub(crate) stdio: MemoryOutputPipe,
+    /// What the guest may still log this step.
+    pub(crate) log_budget: LogBudget,
 }
 
 impl<C: Caller> WasiView for StoreState<C> {
@@ -54,7 +57,7 @@ impl<C: Caller> WasiView for StoreState<C> {
 }
 
 impl<C: Caller> StoreState<C> {
-    pub(crate) fn new(ctx: C, limits: &AppLimits, now: Instant) -> Self {
+    pub(crate) fn new(ctx: C, limits: &AppLimits, log_caps: LogCaps, now: Instant) -> Self {
         let stdio = MemoryOutputPipe::new(STDIO_CAP);
         // No preopens, no environment, no arguments; sockets stay refused by the
         // builder's default address check. Output is captured, never inherited.
@@ -71,6 +74,7 @@ impl<C: Caller> StoreState<C> {
             http_allow: limits.http_allow.clone(),
             wall_deadline: now + limits.wall,
             stdio,
+            log_budget: LogBudget::new(log_caps),
         }
     }
 }

@@ -29,7 +29,7 @@ impl WasmHost {
         let limits = &app.inner.limits;
         let mut store = Store::new(
             &self.inner.engine,
-            StoreState::new(ctx, limits, Instant::now()),
+            StoreState::new(ctx, limits, self.inner.config.log_caps, Instant::now()),
         );
         state::arm(&mut store);
 
@@ -46,7 +46,7 @@ impl WasmHost {
                 .map_err(Failure::Call)
         };
         let outcome = tokio::time::timeout(limits.wall, run).await;
-        let wit_verbs = settle(store.data(), outcome)?.map_err(|e| StepError::App {
+        let wit_verbs = settle(store.data_mut(), outcome)?.map_err(|e| StepError::App {
             code: e.code,
             message: e.message,
         })?;
@@ -69,7 +69,7 @@ impl WasmHost {
         let limits = &app.inner.limits;
         let mut store = Store::new(
             &self.inner.engine,
-            StoreState::new(ctx, limits, Instant::now()),
+            StoreState::new(ctx, limits, self.inner.config.log_caps, Instant::now()),
         );
         state::arm(&mut store);
         match app.inner.pre.instantiate_async(&mut store).await {
@@ -86,13 +86,17 @@ pub(crate) enum Failure {
 }
 
 /// Ends a guest call that ran under `tokio::time::timeout`: its captured stdout and
-/// stderr go to the log, and a timeout or a failure becomes the [`StepError`] naming
-/// why the guest stopped.
+/// stderr go to the log, then the one notice of log lines dropped past the step's caps
+/// (if any), and a timeout or a failure becomes the [`StepError`] naming why the guest
+/// stopped.
 pub(crate) fn settle<C: Caller, R>(
-    state: &StoreState<C>,
+    state: &mut StoreState<C>,
     outcome: Result<Result<R, Failure>, Elapsed>,
 ) -> Result<R, StepError> {
     flush_stdio(state);
+    if let Some(notice) = state.log_budget.truncation() {
+        state.ctx.log(Level::Warn, &notice.to_string());
+    }
     match outcome {
         Err(_elapsed) => Err(StepError::WallTimeout),
         Ok(Err(failure)) => Err(classify(state, failure)),
@@ -120,10 +124,12 @@ fn classify<C: Caller>(state: &StoreState<C>, failure: Failure) -> StepError {
     }
 }
 
-/// Guest stdout/stderr (a panic message, stray prints) go to the log as warnings.
+/// Guest stdout/stderr (a panic message, stray prints) go to the log as one warning,
+/// outside the log caps: the capture is bounded already, and a panic message after a
+/// flood of lines is the one line worth keeping.
 fn flush_stdio<C: Caller>(state: &StoreState<C>) {
     let out = state.stdio.contents();
     if !out.is_empty() {
-        state.emit(Level::Warn, String::from_utf8_lossy(&out).trim_end());
+        state.send_line(Level::Warn, String::from_utf8_lossy(&out).trim_end());
     }
 }
