@@ -73,8 +73,10 @@
 //!
 //! ## Host capabilities
 //!
-//! - [`log`], for logging: `log::info("…")`, `debug`, `warn`, `error`;
-//! - [`session`], conversation state: `session::get/set/delete`, state kept per `(From, To)` across calls;
+//! - [`log`], for logging: `log::info("…")`, `debug`, `warn`, `error` (the node keeps 100 lines
+//!   and 64 KiB per step by default, then one notice of how many it dropped);
+//! - [`session`], conversation state: `session::get/set/delete`, state kept per `(From, To)` across calls,
+//!   within a quota per conversation ([`session::SessionError`] says which limit a refused `set` hit);
 //! - [`clock`], the time: `clock::now_ms()`;
 //! - [`http`], outbound requests: `http::get(url)`, `post`, `fetch`, to the hosts the app declared.
 //!
