@@ -21,6 +21,7 @@ mod sip_features;
 mod wasm_apps;
 mod wasm_containment;
 mod wasm_fallback;
+mod wasm_quotas;
 
 use std::time::Duration;
 
@@ -91,10 +92,10 @@ pub fn calls(node: &Node) -> Result<Vec<serde_json::Value>> {
     Ok(list["calls"].as_array().cloned().unwrap_or_default())
 }
 
-/// The node's notifications for the test account.
+/// The node's notifications for the test account (up to 1,000, newest first).
 pub fn notifications(node: &Node) -> Result<Vec<serde_json::Value>> {
     let list = node.get_json(&format!(
-        "/2010-04-01/Accounts/{}/Notifications.json",
+        "/2010-04-01/Accounts/{}/Notifications.json?PageSize=1000",
         switchyard_e2e::ACCOUNT_SID
     ))?;
     Ok(list["notifications"]

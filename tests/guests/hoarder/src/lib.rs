@@ -1,6 +1,6 @@
 //! Fills its conversation state with 60 KiB values under new keys until the node
 //! refuses one, then logs (as a warning, hence a notification) how many it stored and
-//! the error, and hangs up.
+//! the error, says so and hangs up.
 use switchyard_sdk::{export_handler, log, session, AppError, Request, Response};
 
 const VALUE: usize = 60 * 1024;
@@ -15,10 +15,13 @@ fn hoarder(_req: Request) -> Result<Response, AppError> {
                 "hoarder stored {stored} values, then {}: {err}",
                 err.kind.name()
             ));
-            return Ok(Response::new().hangup());
+            return Ok(Response::new().say("full").hangup());
         }
     }
-    Err(AppError::new(12100, format!("{MAX_TRIES} values stored, none refused")))
+    Err(AppError::new(
+        12100,
+        format!("{MAX_TRIES} values stored, none refused"),
+    ))
 }
 
 export_handler!(hoarder);
