@@ -247,7 +247,7 @@ fn dropped_summary(
     dropped: Dropped,
     rate: NotificationRate,
 ) -> NotificationRecord {
-    let seconds = dropped.since.elapsed().as_secs();
+    let seconds = dropped.since.elapsed().as_secs_f64();
     NotificationRecord {
         sid: switchyard_types::NotificationSid::random(),
         account_sid: next.account_sid,
@@ -255,7 +255,7 @@ fn dropped_summary(
         error_code: NOTIFICATIONS_DROPPED,
         log: 1,
         message_text: format!(
-            "{} notifications dropped in the last {seconds} s: over the account's rate limit \
+            "{} notifications dropped in the last {seconds:.1} s: over the account's rate limit \
              of {} per second (bursts of {})",
             dropped.count, rate.per_second, rate.burst
         ),

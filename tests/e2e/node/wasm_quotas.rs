@@ -1,7 +1,8 @@
 //! A guest cannot flood the store (issue 12, acceptance 3): one step logging 200,000
 //! warnings leaves the per-step cap of notifications plus one truncation notice, and a
 //! guest filling its conversation state is refused by name at the quota while the
-//! store's `session_values` grow by no more than the quota.
+//! store's `session_values` grow by no more than the quota. Across steps, the account's
+//! notification rate limit bounds what remains, with a summary of what it dropped.
 
 use std::time::Duration;
 
@@ -120,5 +121,38 @@ fn wasm_guest_filling_its_conversation_is_refused_at_the_quota_and_the_store_sta
     let (rows, bytes) = session_usage(&node)?;
     assert_eq!((rows, bytes), (4, 4 * (11 + 60 * 1024)));
     assert!(rows <= SESSION_MAX_KEYS && bytes <= SESSION_MAX_BYTES);
+    Ok(())
+}
+
+#[test]
+fn wasm_guest_flooding_notifications_across_calls_meets_the_accounts_rate_limit() -> Result<()> {
+    let node = Node::start(NodeConfig::new())?;
+    deploy_ok(
+        &node,
+        "chatter",
+        &component("chatter", None)?,
+        &[("CpuMs", "2000")],
+    )?;
+    let number = "+15550006003";
+    bind_number(&node, number, "app:chatter", None)?;
+
+    // Five calls of 101 notifications each, in far less time than the 30 s the
+    // account's rate (bursts of 200, then 10 per second) needs for 505.
+    const CALLS: usize = 5;
+    let started = std::time::Instant::now();
+    for call in 1..=CALLS {
+        let (out, _) = call_number(&node, number, "uac_bench.xml")?;
+        assert!(out.success(), "call {call}: sipp failed: {out}");
+    }
+    let summary = wait_note(&node, "notifications dropped in the last")?;
+    assert_eq!(summary["error_code"], "20429", "{summary}");
+    let elapsed = started.elapsed().as_secs_f64();
+    let offered = CALLS * (LOG_LINES_PER_STEP + 1);
+    let written = notes_with(&node, "app chatter")?.len();
+    let allowed = 200.0 + 10.0 * (elapsed + 1.0);
+    assert!(
+        (written as f64) <= allowed && written < offered,
+        "{written} of {offered} written in {elapsed:.1} s (at most {allowed:.0} allowed)"
+    );
     Ok(())
 }
