@@ -6,6 +6,7 @@
 mod bridge;
 mod endpoint;
 mod play;
+mod recv;
 #[cfg(test)]
 mod tests;
 mod worker;

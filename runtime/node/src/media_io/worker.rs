@@ -11,7 +11,6 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::time::Instant;
@@ -22,13 +21,13 @@ use tokio::sync::mpsc;
 
 use super::bridge::{MediaLink, Peer, Relayed};
 use super::endpoint::Endpoint;
+use super::recv::{RecvBatch, BATCH};
 use super::{MediaCommand, MediaEvent, MediaParams};
 use crate::ports::MediaSockets;
 
 const WAKER: Token = Token(usize::MAX);
-/// Datagrams read from one socket per readiness before the others get their turn
-/// (epoll is edge-triggered here, so a socket left unread is polled again at once).
-const READ_BUDGET: usize = 64;
+/// Batches read from one socket per readiness before the others get their turn.
+const READ_BATCHES: usize = 8;
 
 /// What the rest of the node asks of a worker.
 pub(super) enum Msg {
@@ -136,7 +135,7 @@ enum Target {
 impl Worker {
     fn run(mut self) {
         let mut events = Events::with_capacity(1024);
-        let mut buf = vec![0u8; 2048];
+        let mut batch = RecvBatch::new();
         loop {
             let timeout = self
                 .timers
@@ -153,7 +152,7 @@ impl Worker {
             for event in events.iter() {
                 if event.token() != WAKER {
                     let t = event.token().0;
-                    self.readable(now, t / 2, t % 2 == 1, &mut buf);
+                    self.readable(now, t / 2, t % 2 == 1, &mut batch);
                 }
             }
             loop {
@@ -167,30 +166,35 @@ impl Worker {
         }
     }
 
-    fn readable(&mut self, now: Instant, slot: usize, rtcp: bool, buf: &mut [u8]) {
+    fn readable(&mut self, now: Instant, slot: usize, rtcp: bool, batch: &mut RecvBatch) {
         let Some(s) = self.slots.get_mut(slot).and_then(Option::as_mut) else {
             return;
         };
         let socket = if rtcp { &s.rtcp } else { &s.rtp };
-        let mut read = 0;
-        while read < READ_BUDGET {
-            let (n, src): (usize, SocketAddr) = match socket.recv_from(buf) {
-                Ok(r) => r,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                // An ICMP error from an earlier send, say: the next datagram may be fine.
-                Err(_) => {
-                    read += 1;
-                    continue;
+        let mut drained = false;
+        for _ in 0..READ_BATCHES {
+            let n = match batch.read(socket) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    drained = true;
+                    break;
                 }
+                // An ICMP error from an earlier send, say: the next datagram may be fine.
+                Err(_) => continue,
             };
-            read += 1;
-            if rtcp {
-                s.endpoint.receive_rtcp(now, &buf[..n]);
-            } else {
-                s.endpoint.receive_rtp(now, src, &buf[..n]);
+            for (datagram, src) in batch.datagrams() {
+                if rtcp {
+                    s.endpoint.receive_rtcp(now, datagram);
+                } else if let Some(src) = src {
+                    s.endpoint.receive_rtp(now, src, datagram);
+                }
+            }
+            if n < BATCH {
+                drained = true;
+                break;
             }
         }
-        if read == READ_BUDGET {
+        if !drained {
             // Edge-triggered: ask to be told again rather than starve the other legs.
             let _ = self.poll.registry().reregister(
                 if rtcp { &mut s.rtcp } else { &mut s.rtp },
