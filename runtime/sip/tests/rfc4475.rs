@@ -10,7 +10,7 @@ use switchyard_sip::{parse_message, Endpoint, EndpointConfig, Event, Message, Me
 fn data_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata/rfc4475"
+        "/../../tests/data/rfc4475"
     ))
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use switchyard_e2e::{Node, NodeConfig};
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/rfc4475")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/rfc4475")
 }
 
 /// The port a response goes to: RFC 3261 §18.2.2 sends it to the source address and the
