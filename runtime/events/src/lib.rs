@@ -24,5 +24,5 @@ pub use error::Error;
 pub use event::{Draft, Event};
 pub use id::EventId;
 pub use log::{gap, GapReason, Replay, Retention, ShardLog};
-pub use router::{Cursor, Delivery, Entry, Registration, Router, Subscriber};
+pub use router::{Cursor, Delivery, DeliveryCounts, Entry, Registration, Router, Subscriber};
 pub use spec::{visible, Op, ParamFilter, Spec};

@@ -83,9 +83,9 @@ impl Subscriber {
         read(&self.entries).clone()
     }
 
-    fn offer(&self, event: &Arc<Event>, local: bool) {
-        if (self.local_only && !local) || !visible(self.account, event) || self.overflowed() {
-            return;
+    fn offer(&self, event: &Arc<Event>, local: bool) -> Offered {
+        if (self.local_only && !local) || !visible(self.account, event) {
+            return Offered::NotWanted;
         }
         let entries = read(&self.entries);
         let generation = self.generation();
@@ -106,17 +106,45 @@ impl Subscriber {
         }
         drop(entries);
         if !matched {
-            return;
+            return Offered::NotWanted;
+        }
+        // An overflowed subscriber misses every event it asked for until it reconnects.
+        if self.overflowed() {
+            return Offered::Dropped;
         }
         let delivery = Delivery {
             event: event.clone(),
             filters,
             generation,
         };
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(delivery) {
-            self.overflowed.store(true, Ordering::Release);
+        match self.tx.try_send(delivery) {
+            Ok(()) => Offered::Queued,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.overflowed.store(true, Ordering::Release);
+                Offered::Dropped
+            }
+            // The reader is gone and its registration about to be: nobody to miss it.
+            Err(mpsc::error::TrySendError::Closed(_)) => Offered::NotWanted,
         }
     }
+}
+
+/// What became of one event offered to one subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Offered {
+    /// Not its account's, not matched by its subscriptions, or not for its node.
+    NotWanted,
+    Queued,
+    /// It asked for the event but its queue is full (or was: it is overflowed).
+    Dropped,
+}
+
+/// How many events the router has queued for subscribers, and how many it dropped
+/// because a subscriber's queue was full; counted since the router started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub queued: u64,
+    pub dropped: u64,
 }
 
 /// Subscribers by top-level account.
@@ -126,6 +154,8 @@ pub struct Router {
     hasher: std::collections::hash_map::RandomState,
     next_id: AtomicU64,
     queue: usize,
+    queued: AtomicU64,
+    dropped: AtomicU64,
 }
 
 /// A subscriber's registration: dropping it removes the subscriber.
@@ -150,6 +180,8 @@ impl Router {
             hasher: Default::default(),
             next_id: AtomicU64::new(1),
             queue: queue.max(1),
+            queued: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
         })
     }
 
@@ -203,8 +235,24 @@ impl Router {
         let shard = read(self.shard(&event.root_sid));
         if let Some(list) = shard.get(&event.root_sid) {
             for s in list {
-                s.offer(event, local);
+                match s.offer(event, local) {
+                    Offered::NotWanted => {}
+                    Offered::Queued => {
+                        self.queued.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Offered::Dropped => {
+                        self.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
             }
+        }
+    }
+
+    /// Deliveries queued and dropped so far (the node's metrics read them).
+    pub fn counts(&self) -> DeliveryCounts {
+        DeliveryCounts {
+            queued: self.queued.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
         }
     }
 

@@ -115,4 +115,31 @@ async fn a_full_queue_marks_only_that_subscriber_overflowed() {
     }
     assert!(slow.subscriber.overflowed());
     assert!(!fast.subscriber.overflowed());
+    // The fast one took all five; the slow one two before its queue filled, and the
+    // other three are counted as dropped.
+    let counts = router.counts();
+    assert_eq!((counts.queued, counts.dropped), (7, 3));
+}
+
+#[tokio::test]
+async fn events_nobody_asked_for_are_neither_queued_nor_dropped() {
+    let router = Router::new(1);
+    let broker = LocalBroker::new(router.clone(), 1, 1, Retention::default(), clock);
+    let (a, b) = (AccountSid::random(), AccountSid::random());
+    let calls_only = vec![Entry {
+        key: "calls".into(),
+        spec: Arc::new(Spec {
+            types: vec!["call.*".into()],
+            ..Spec::default()
+        }),
+    }];
+    let _full = router.register(a, a, calls_only, false);
+    broker.publish(draft(a, a, "call.initiated"));
+    // Unmatched type, and another account's event: not the subscriber's to miss.
+    broker.publish(draft(a, a, "say.started"));
+    broker.publish(draft(b, b, "call.initiated"));
+    assert_eq!(router.counts().queued, 1);
+    assert_eq!(router.counts().dropped, 0);
+    broker.publish(draft(a, a, "call.completed"));
+    assert_eq!(router.counts().dropped, 1);
 }
