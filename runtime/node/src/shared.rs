@@ -1,6 +1,5 @@
 //! What every task of the node shares.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,7 +68,8 @@ pub struct Shared {
     pub wasm: Arc<crate::wasm_apps::WasmApps>,
     /// The media workers, one per core.
     pub media_engine: crate::media_io::MediaEngine,
-    active_calls: AtomicUsize,
+    /// The Prometheus series (`/metrics`); its active-calls gauge is the node's count.
+    pub metrics: crate::metrics::Metrics,
     shutdown: watch::Sender<bool>,
 }
 
@@ -129,6 +129,7 @@ impl Shared {
             config.media.rtp_port_max,
         );
         let (shutdown, _) = watch::channel(false);
+        let metrics = crate::metrics::Metrics::new(events.router.clone());
         let shared = Arc::new(Self {
             config,
             store,
@@ -141,7 +142,7 @@ impl Shared {
             live: crate::live::LiveCalls::default(),
             wasm,
             media_engine: crate::media_io::MediaEngine::start()?,
-            active_calls: AtomicUsize::new(0),
+            metrics,
             shutdown,
         });
         Ok((shared, sip_rx))
@@ -282,15 +283,22 @@ impl Shared {
     }
 
     pub fn call_started(&self) {
-        self.active_calls.fetch_add(1, Ordering::SeqCst);
+        self.metrics.call_started();
     }
 
     pub fn call_ended(&self) {
-        self.active_calls.fetch_sub(1, Ordering::SeqCst);
+        self.metrics.calls_active.dec();
     }
 
     pub fn calls_in_progress(&self) -> usize {
-        self.active_calls.load(Ordering::SeqCst)
+        self.metrics.calls_active.get().max(0) as usize
+    }
+
+    /// A call's media task ended: its ports go back to the pool and what it received
+    /// to the metrics.
+    pub fn media_ended(&self, port: u16, quality: crate::metrics::StreamQuality) {
+        self.ports.release(port);
+        self.metrics.stream_ended(quality);
     }
 
     /// New calls are refused and calls in progress hang up.

@@ -29,7 +29,9 @@ impl StatusReporter {
     ) -> Self {
         let queue = binding.status_callback.clone().map(|target| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(deliver(shared, target, signer, rx));
+            tokio::spawn(tracing::Instrument::in_current_span(deliver(
+                shared, target, signer, rx,
+            )));
             tx
         });
         Self {

@@ -18,10 +18,26 @@ pub use serve::serve;
 /// The largest component an upload may carry.
 const MAX_APP_BYTES: usize = 32 << 20;
 
+/// `GET /metrics`: the Prometheus scrape.
+async fn metrics(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::CONTENT_TYPE,
+        )],
+        shared.metrics.render(),
+    )
+}
+
 /// The node's routes: health, the demo app, and the REST API.
 pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
     let own = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        // Unauthenticated, like /healthz: series carry no account data, and the HTTP
+        // listener is on loopback unless the operator binds it elsewhere.
+        .route("/metrics", get(metrics))
         .route(
             "/demo/voice",
             post(crate::demo::voice).get(crate::demo::voice),

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::bridge::{Peer, Relayed};
 use super::play::Player;
 use super::{MediaCommand, MediaEvent, MediaParams};
+use crate::metrics::StreamQuality;
 
 pub(super) struct Endpoint {
     session: RtpSession,
@@ -42,6 +43,17 @@ impl Endpoint {
 
     pub fn peer(&self) -> Option<&Peer> {
         self.peer.as_ref()
+    }
+
+    /// What the far end's stream looked like (RFC 3550 A.3 and A.8).
+    pub fn quality(&self) -> StreamQuality {
+        let received = self.session.received();
+        StreamQuality {
+            expected: received.expected(),
+            lost: received.lost(),
+            jitter: received.jitter(),
+            clock_rate: switchyard_rtp::session::CLOCK_RATE,
+        }
     }
 
     /// When the session wants the time next.

@@ -22,6 +22,7 @@ use switchyard_media::{g711, AudioStream};
 use switchyard_rtp::{PayloadTypes, RtpParams};
 use tokio::sync::mpsc;
 
+use crate::metrics::StreamQuality;
 use crate::ports::MediaSockets;
 use worker::{Msg, Open, WorkerHandle};
 
@@ -103,14 +104,14 @@ impl MediaEngine {
 
     /// Start one leg's media on the worker of `near` (the leg it will be bridged to, so
     /// the bridge stays on one thread), else on the least loaded worker. Its ports
-    /// return through `on_exit` when its handle is dropped.
+    /// return through `on_exit` when its handle is dropped, with what the stream received.
     pub fn spawn(
         &self,
         sockets: MediaSockets,
         params: MediaParams,
         events: mpsc::UnboundedSender<MediaEvent>,
         near: Option<&MediaLink>,
-        on_exit: impl FnOnce(u16) + Send + 'static,
+        on_exit: impl FnOnce(u16, StreamQuality) + Send + 'static,
     ) -> MediaHandle {
         let worker = match near {
             Some(link) => link.worker.clone(),
@@ -129,6 +130,7 @@ impl MediaEngine {
             params,
             events,
             on_exit: Box::new(on_exit),
+            span: tracing::Span::current(),
         })));
         MediaHandle {
             link: MediaLink { worker, id },

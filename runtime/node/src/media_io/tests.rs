@@ -51,7 +51,7 @@ fn leg(
     };
     let (events, _) = mpsc::unbounded_channel();
     let exits = exits.clone();
-    let media = engine.spawn(s, params, events, near, move |p| {
+    let media = engine.spawn(s, params, events, near, move |p, _| {
         let _ = exits.send(p);
     });
     Leg { media, phone, port }

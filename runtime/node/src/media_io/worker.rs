@@ -23,6 +23,7 @@ use super::bridge::{MediaLink, Peer, Relayed};
 use super::endpoint::Endpoint;
 use super::recv::{RecvBatch, BATCH};
 use super::{MediaCommand, MediaEvent, MediaParams};
+use crate::metrics::StreamQuality;
 use crate::ports::MediaSockets;
 
 const WAKER: Token = Token(usize::MAX);
@@ -43,9 +44,13 @@ pub(super) struct Open {
     pub sockets: MediaSockets,
     pub params: MediaParams,
     pub events: mpsc::UnboundedSender<MediaEvent>,
-    /// Called with the RTP port once the sockets are closed.
-    pub on_exit: Box<dyn FnOnce(u16) + Send>,
+    /// Called with the RTP port once the sockets are closed, and what the stream got.
+    pub on_exit: OnExit,
+    /// The call's span, for what the worker logs of this leg.
+    pub span: tracing::Span,
 }
+
+pub(super) type OnExit = Box<dyn FnOnce(u16, StreamQuality) + Send>;
 
 /// How the node reaches a worker thread.
 pub(super) struct WorkerHandle {
@@ -113,7 +118,7 @@ struct Slot {
     port: u16,
     endpoint: Endpoint,
     deadline: Option<Instant>,
-    on_exit: Option<Box<dyn FnOnce(u16) + Send>>,
+    on_exit: Option<OnExit>,
 }
 
 impl Slot {
@@ -318,6 +323,7 @@ impl Worker {
             params,
             events,
             on_exit,
+            span,
         } = open;
         let MediaSockets { rtp, rtcp, port } = sockets;
         let slot = self.free.pop().unwrap_or_else(|| {
@@ -331,11 +337,11 @@ impl Worker {
             .register(&mut rtp, Token(slot * 2), Interest::READABLE)
             .and_then(|()| registry.register(&mut rtcp, Token(slot * 2 + 1), Interest::READABLE))
         {
-            tracing::error!(error = %e, "media sockets unusable");
+            span.in_scope(|| tracing::error!(error = %e, "media sockets unusable"));
             self.free.push(slot);
             self.load.fetch_sub(1, Ordering::Relaxed);
             drop((rtp, rtcp));
-            on_exit(port);
+            on_exit(port, StreamQuality::default());
             return;
         }
         let mut s = Slot {
@@ -362,6 +368,7 @@ impl Worker {
         let registry = self.poll.registry();
         let _ = registry.deregister(&mut s.rtp);
         let _ = registry.deregister(&mut s.rtcp);
+        let quality = s.endpoint.quality();
         let Slot {
             rtp,
             rtcp,
@@ -371,7 +378,7 @@ impl Worker {
         } = s;
         drop((rtp, rtcp));
         if let Some(f) = on_exit {
-            f(port);
+            f(port, quality);
         }
         self.free.push(slot);
         self.load.fetch_sub(1, Ordering::Relaxed);

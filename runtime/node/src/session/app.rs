@@ -9,7 +9,10 @@ use switchyard_webhook::{
     redact_url, run_with_fallback, AppResponse, Attempt, FetchFailure, Target, TwilioCoded,
 };
 
+use tracing::Instrument;
+
 use super::Session;
+use crate::metrics::Metrics;
 
 /// Twilio: "Document parse failure".
 const PARSE_FAILURE: u32 = 12100;
@@ -39,7 +42,7 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
     let documents = session.documents.clone();
     let primary = target(req.url, req.method);
     let app_call = session.app_call();
-    tokio::spawn(async move {
+    let fetching = async move {
         let mut jar = jar.lock().await;
         let mut app = App {
             shared: &shared,
@@ -78,7 +81,8 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
             }
         };
         let _ = documents.send(result);
-    });
+    };
+    tokio::spawn(tracing::Instrument::in_current_span(fetching));
 }
 
 /// An application failure as the fallback runner sees it.
@@ -141,9 +145,10 @@ async fn attempt(
         return super::wasm_step::step(shared, app_call, &url, params).await;
     }
     let shown = redact_url(&target.url);
-    let response = shared
-        .webhook
-        .fetch(target, params, signer, jar)
+    let request = shared.webhook.fetch(target, params, signer, jar);
+    let span = tracing::info_span!("webhook", url = %shown);
+    let response = Metrics::timed(&shared.metrics.webhook_seconds, request)
+        .instrument(span)
         .await
         .map_err(|e| AppFailure {
             code: e.twilio_code(),

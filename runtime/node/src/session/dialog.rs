@@ -20,6 +20,9 @@ impl Session {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "no RTP port for a new call");
+                self.shared
+                    .metrics
+                    .rejected(crate::metrics::reason::NO_RTP_PORT);
                 self.sip.unavailable();
                 self.sip_outputs();
                 return false;
@@ -47,7 +50,7 @@ impl Session {
             media_params(&negotiated, false),
             self.media_events.clone(),
             None,
-            move |port| pool.ports.release(port),
+            move |port, quality| pool.media_ended(port, quality),
         ));
         self.sip_outputs();
         self.record_ringing();

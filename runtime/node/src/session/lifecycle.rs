@@ -54,6 +54,11 @@ impl Session {
     }
 
     pub(super) fn record_answered(&mut self) {
+        if self.info.direction == switchyard_call::params::Direction::Inbound {
+            // From the INVITE (its session starts on it) to the 200 OK just sent.
+            let setup = self.created.elapsed().unwrap_or_default();
+            crate::metrics::observe(&self.shared.metrics.setup_seconds, setup);
+        }
         self.shared.store.put_call(self.call_record());
         self.publish(EventKind::CallAnswered, Vec::new());
         self.status_reporter
@@ -67,6 +72,7 @@ impl Session {
         }
         self.sip.lost();
         let status = self.sip.status();
+        self.shared.metrics.call_ended(status);
         // A leg's end is its parent's news before it is the record's.
         if let Some(parent) = &self.parent {
             parent.report(super::legs::LegReport::Ended(status));

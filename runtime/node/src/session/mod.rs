@@ -24,6 +24,7 @@ use switchyard_media::AudioStream;
 use switchyard_sip::{Request, ServerTxId, Transport};
 use switchyard_types::CallSid;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::live::Control;
 use crate::media_io::{MediaEvent, MediaHandle};
@@ -94,9 +95,13 @@ pub fn spawn(
                     source,
                     transport,
                 );
-                session.run(rx).await;
+                let span = call_span(&session.info);
+                session.run(rx).instrument(span).await;
             }
             Err((status, reason)) => {
+                if status == 503 {
+                    shared.metrics.rejected(crate::metrics::reason::SHUTDOWN);
+                }
                 let mut response = switchyard_sip::Response::to_request(&invite, status, reason);
                 crate::sip_io::add_to_tag(&mut response);
                 let _ = shared.sip.send(SipCommand::Respond {
@@ -421,6 +426,12 @@ impl Session {
             m.send(cmd);
         }
     }
+}
+
+/// The span of one call's work: every log line inside it, from the session task and the
+/// tasks it starts (app requests, Wasm steps, media), names the call.
+fn call_span(info: &CallInfo) -> tracing::Span {
+    tracing::info_span!("call", sid = %info.call_sid)
 }
 
 /// The user part of a SIP URI (`+14158675309` of `sip:+14158675309@host`), or the URI.

@@ -84,7 +84,8 @@ pub fn spawn_outbound(
     on_end: impl FnOnce() + Send + 'static,
 ) {
     shared.call_started();
-    tokio::spawn(async move {
+    let span = tracing::info_span!("call", sid = %call.call_sid);
+    let run = async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut session = Session::outbound(shared.clone(), &call);
         if let Some(parent) = parent {
@@ -104,7 +105,8 @@ pub fn spawn_outbound(
         session.finish();
         shared.call_ended();
         on_end();
-    });
+    };
+    tokio::spawn(tracing::Instrument::instrument(run, span));
 }
 
 impl Session {
@@ -359,7 +361,7 @@ impl Session {
             params,
             self.media_events.clone(),
             near,
-            move |port| pool.ports.release(port),
+            move |port, quality| pool.media_ended(port, quality),
         ));
     }
 

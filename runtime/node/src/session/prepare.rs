@@ -15,7 +15,7 @@ const WAIT_MS: u32 = 500;
 pub(super) fn prepare(session: &mut Session, token: MediaToken, source: MediaSource, repeat: u32) {
     let cache = session.shared.media.clone();
     let done = session.prepared.clone();
-    tokio::spawn(async move {
+    let preparing = async move {
         let stream = match source {
             MediaSource::Speech {
                 text,
@@ -43,7 +43,8 @@ pub(super) fn prepare(session: &mut Session, token: MediaToken, source: MediaSou
             )),
         };
         let _ = done.send((token, repeat, stream));
-    });
+    };
+    tokio::spawn(tracing::Instrument::in_current_span(preparing));
 }
 
 fn failure(e: switchyard_media::Error) -> AppFailure {

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use switchyard_call::{AppFailure, Document};
 use switchyard_types::{AccountSid, CallSid};
 use switchyard_wasm::{CallRequest, SessionScope, StepContext};
+use tracing::Instrument;
 
+use crate::metrics::Metrics;
 use crate::wasm_glue::{NotifyingLog, StoreSessions};
 use crate::Shared;
 
@@ -108,10 +110,10 @@ pub(super) async fn step(
         }),
         http: shared.webhook.http(),
     };
-    shared
-        .wasm
-        .host
-        .handle(&compiled, request, ctx)
+    let step = shared.wasm.host.handle(&compiled, request, ctx);
+    let span = tracing::info_span!("wasm_step", app = name, version = meta.version);
+    Metrics::timed(&shared.metrics.wasm_step_seconds, step)
+        .instrument(span)
         .await
         .map(Document::Verbs)
         .map_err(|e| AppFailure {
