@@ -15,6 +15,7 @@ pub mod pcap;
 pub mod phone;
 pub mod ports;
 mod process;
+pub mod prometheus;
 pub mod quic;
 pub mod signature;
 pub mod sipp;
@@ -30,6 +31,7 @@ pub use phone::{
     ToneReport,
 };
 pub use ports::{free_port, free_udp_block};
+pub use prometheus::Prometheus;
 pub use quic::{QuicChannel, QuicRefusal};
 pub use sipp::{Sipp, SippCommand, SippMessage, SippOutcome, SippProcess};
 pub use webhook::{Scenario, Webhook, WebhookRequest};
@@ -45,6 +47,10 @@ pub const AUTH_TOKEN: &str = "secret-token";
 pub const SIGNING_KEY: &str = "swy-key";
 /// The number the default [`NumberConfig::webhook`] routes to its webhook.
 pub const NUMBER: &str = "+15550001111";
+/// The account `switchyard up` creates when started with no config file.
+pub const DEMO_ACCOUNT_SID: &str = "AC00000000000000000000000000000de0";
+/// Its auth token.
+pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token";
 
 /// `tests/` of the workspace: the root of the peers and sipp scenarios.
 pub fn tests_dir() -> PathBuf {

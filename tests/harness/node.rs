@@ -93,6 +93,10 @@ pub struct NodeConfig {
     pub pre_args: Vec<String>,
     /// TOML appended to the generated file (e.g. a `[webhook]` section).
     pub extra_toml: String,
+    /// Run `switchyard up` as a newcomer does, with no config file: the demo account and
+    /// number (the listen addresses and data directory still come by flags). `accounts`,
+    /// `numbers`, `rtp_ports` and `extra_toml` are then unused.
+    pub demo: bool,
 }
 
 impl NodeConfig {
@@ -112,6 +116,21 @@ impl NodeConfig {
             binary: None,
             pre_args: Vec::new(),
             extra_toml: String::new(),
+            demo: false,
+        }
+    }
+
+    /// The node with no config file: the demo account and number, bound to the built-in
+    /// demo app.
+    pub fn demo() -> NodeConfig {
+        NodeConfig {
+            accounts: vec![AccountConfig {
+                sid: crate::DEMO_ACCOUNT_SID.into(),
+                auth_token: crate::DEMO_AUTH_TOKEN.into(),
+                signing_key: None,
+            }],
+            demo: true,
+            ..NodeConfig::new()
         }
     }
 
@@ -172,6 +191,8 @@ pub struct Node {
     dir: tempfile::TempDir,
     /// What [`Node::restart_same_data`] runs again.
     launch: Launch,
+    /// Its data directory.
+    data_dir: PathBuf,
 }
 
 /// How the node process was launched, kept so it can be started again on the same
@@ -183,6 +204,8 @@ struct Launch {
     env: Vec<(String, String)>,
     lifetime: Duration,
     start_timeout: Duration,
+    /// What follows `up`.
+    up_args: Vec<String>,
 }
 
 /// The node binary: `$SWITCHYARD_BIN`, else `switchyard` in the target directory
@@ -226,7 +249,9 @@ impl Node {
         let rtp_min = free_udp_block(config.rtp_ports)?;
         let rtp = (rtp_min, rtp_min + config.rtp_ports - 1);
         let toml = toml::to_string(&Toml {
-            node: TomlNode { data_dir },
+            node: TomlNode {
+                data_dir: data_dir.clone(),
+            },
             sip: Listen {
                 listen: format!("127.0.0.1:{sip_port}"),
             },
@@ -244,14 +269,24 @@ impl Node {
         let config_path = dir.path().join("switchyard.toml");
         std::fs::write(&config_path, format!("{toml}\n{}\n", config.extra_toml))?;
         let stderr = dir.path().join("stderr.txt");
+        let up_args = if config.demo {
+            vec![
+                format!("--sip-listen=127.0.0.1:{sip_port}"),
+                format!("--http-listen=127.0.0.1:{http_port}"),
+                format!("--data-dir={}", data_dir.display()),
+            ]
+        } else {
+            vec!["--config".into(), config_path.display().to_string()]
+        };
         let launch = Launch {
             binary,
             pre_args: config.pre_args,
             env: config.env,
             lifetime: config.lifetime,
             start_timeout: config.start_timeout,
+            up_args,
         };
-        let cmd = launch.command(&config_path, dir.path(), &stderr)?;
+        let cmd = launch.command(dir.path(), &stderr)?;
         let child = Guarded::spawn(cmd, "switchyard")?;
         let mut node = Node {
             child,
@@ -263,6 +298,7 @@ impl Node {
             config_path,
             dir,
             launch,
+            data_dir,
         };
         node.wait_healthy(node.launch.start_timeout)?;
         Ok(node)
@@ -322,7 +358,7 @@ impl Node {
 
     /// The node's data directory.
     pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.data_dir.clone()
     }
 
     /// The TOML file the node was started with.
@@ -357,6 +393,11 @@ impl Node {
         Ok(self.child.try_wait()?.is_none())
     }
 
+    /// Everything the node wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("stdout.txt")).unwrap_or_default()
+    }
+
     /// Everything the node wrote to stderr so far.
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
@@ -364,15 +405,16 @@ impl Node {
 }
 
 impl Launch {
-    /// `timeout --signal=KILL <lifetime> <binary> <pre_args> up --config FILE`, stdout and
-    /// stderr into files of `dir` (stderr appended, so a restart keeps the first run's log).
-    fn command(&self, config_path: &Path, dir: &Path, stderr: &Path) -> Result<Command> {
+    /// `timeout --signal=KILL <lifetime> <binary> <pre_args> up --config FILE` (or the
+    /// demo's flags), stdout and stderr into files of `dir` (appended, so a restart keeps
+    /// the first run's output).
+    fn command(&self, dir: &Path, stderr: &Path) -> Result<Command> {
         let mut cmd = Command::new("timeout");
         cmd.args(["--signal=KILL", &self.lifetime.as_secs().max(1).to_string()])
             .arg(&self.binary)
             .args(&self.pre_args)
-            .args(["up", "--config"])
-            .arg(config_path)
+            .arg("up")
+            .args(&self.up_args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(
@@ -447,9 +489,7 @@ impl Node {
             self.child.try_wait()?.is_some(),
             "restart_same_data: the node is still running"
         );
-        let cmd = self
-            .launch
-            .command(&self.config_path, self.dir.path(), &self.stderr)?;
+        let cmd = self.launch.command(self.dir.path(), &self.stderr)?;
         self.child = Guarded::spawn(cmd, "switchyard")?;
         self.wait_healthy(self.launch.start_timeout)
     }

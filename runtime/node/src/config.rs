@@ -14,6 +14,9 @@ use switchyard_types::AccountSid;
 pub const DEMO_ACCOUNT: &str = "AC00000000000000000000000000000de0";
 /// The demo number.
 pub const DEMO_NUMBER: &str = "+15550001111";
+/// The demo account's auth token (the demo is for a loopback node; a configured node
+/// has tokens of its own).
+pub const DEMO_AUTH_TOKEN: &str = "demo-auth-token";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -305,7 +308,7 @@ impl Config {
         let account: AccountSid = DEMO_ACCOUNT.parse().expect("demo SID is valid");
         self.accounts.push(Account {
             sid: account,
-            auth_token: "demo-auth-token".into(),
+            auth_token: DEMO_AUTH_TOKEN.into(),
             signing_key: None,
             friendly_name: Some("Demo".into()),
             calls_per_second: default_cps(),

@@ -18,6 +18,7 @@ mod sip_io;
 mod status;
 mod wasm_apps;
 mod wasm_glue;
+mod welcome;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,15 +31,12 @@ pub use shared::Shared;
 /// Run a node until Ctrl-C (or SIGTERM), then drain calls in progress and return.
 pub async fn run(config: Config, demo: bool) -> anyhow::Result<()> {
     let shared = start(config.clone()).await?;
-    if demo {
-        tracing::info!(
-            "demo: call sip:{}@{} (e.g. `sipp -sn uac -s {} {}`)",
-            config::DEMO_NUMBER,
-            config.sip.listen,
-            config::DEMO_NUMBER,
-            config.sip.listen
-        );
-    }
+    let console = demo
+        .then(|| demo_account(&shared))
+        .flatten()
+        .map(|a| http::console_link(&a));
+    print!("{}", welcome::text(&config, console.as_deref()));
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     shutdown_signal().await;
     drain(&shared, Duration::from_secs(config.node.drain_seconds)).await;
     Ok(())
@@ -80,6 +78,13 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
         "switchyard node up"
     );
     Ok(shared)
+}
+
+fn demo_account(shared: &Shared) -> Option<switchyard_store::Account> {
+    let sid = config::DEMO_ACCOUNT.parse().ok()?;
+    switchyard_store::Repository::account(shared.store.as_ref(), sid)
+        .ok()
+        .flatten()
 }
 
 /// Stop taking calls, hang up the ones in progress, and wait for them to end.

@@ -14,6 +14,7 @@ mod stream_conn;
 pub(crate) mod subscriptions;
 
 pub use serve::serve;
+pub(crate) use subscriptions::console_link;
 
 /// The largest component an upload may carry.
 const MAX_APP_BYTES: usize = 32 << 20;

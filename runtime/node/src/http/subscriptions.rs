@@ -90,6 +90,13 @@ fn minted(
     ))
 }
 
+/// The live page of all of `account`'s events, signed for the longest a URL may live
+/// (what `switchyard up` prints for the demo account).
+pub(crate) fn console_link(account: &Account) -> String {
+    let (url, _) = mint(account, &Vec::new(), MAX_URL_TTL, None);
+    console_url(&url)
+}
+
 /// The live page showing a signed stream URL's events.
 fn console_url(stream: &str) -> String {
     let query = serde_urlencoded::to_string([("stream", stream)]).unwrap_or_default();
