@@ -5,7 +5,7 @@
 //! subscriber, so one event can reach different subscribers differently (one sees
 //! caller numbers, another a redacted copy, a third nothing). A filter is a separate
 //! component from a call handler (another WIT world, deployed with
-//! `switchyard app deploy FILE --name NAME --kind event-filter`): it can log and read
+//! `switchyard wasm deploy FILE --name NAME --kind event-filter`): it can log and read
 //! the clock, but has no session store and no outbound HTTP, so it stays cheap enough
 //! to run per event and per subscriber.
 

@@ -113,7 +113,7 @@
 //! use [`log`] and [`clock`], the imports of their world; [`session`] and [`http`] are
 //! for call handlers only (the node does not link them for a filter, so it refuses a
 //! filter that calls them when it is deployed). Deploy one with
-//! `switchyard app deploy FILE --name NAME --kind event-filter`.
+//! `switchyard wasm deploy FILE --name NAME --kind event-filter`.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

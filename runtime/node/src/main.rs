@@ -102,7 +102,7 @@ fn main() -> anyhow::Result<ExitCode> {
 mod tests {
     use super::*;
     use clap::error::ErrorKind;
-    use cli::{ApiCommand, AppsCommand, CallsCommand, NumbersCommand};
+    use cli::{ApiCommand, ApplicationsCommand, CallsCommand, NumbersCommand};
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("switchyard").chain(args.iter().copied()))
@@ -272,31 +272,36 @@ mod tests {
     }
 
     #[test]
-    fn apps_commands() {
+    fn applications_commands() {
         let (_, c) = api(&[
-            "apps",
+            "applications",
             "create",
             "--name",
             "ivr",
             "--voice-url",
             "http://a.test/v",
         ]);
-        let ApiCommand::Apps(AppsCommand::Create { args }) = c else {
+        let ApiCommand::Applications(ApplicationsCommand::Create { args }) = c else {
             panic!("{c:?}");
         };
         assert_eq!(args.name.as_deref(), Some("ivr"));
         assert_eq!(args.voice.voice_url.as_deref(), Some("http://a.test/v"));
         assert_eq!(
-            api(&["apps", "list"]).1,
-            ApiCommand::Apps(AppsCommand::List)
+            api(&["applications", "list"]).1,
+            ApiCommand::Applications(ApplicationsCommand::List)
         );
-        assert!(parse(&["apps", "delete"]).is_err());
+        assert!(parse(&["applications", "delete"]).is_err());
+        // The old name still parses, and is not listed.
+        assert_eq!(
+            api(&["apps", "list"]).1,
+            ApiCommand::Applications(ApplicationsCommand::List)
+        );
     }
 
     #[test]
-    fn app_deploy_takes_a_file_a_name_and_an_optional_number() {
+    fn wasm_deploy_takes_a_file_a_name_and_an_optional_number() {
         let (_, c) = api(&[
-            "app",
+            "wasm",
             "deploy",
             "ivr.wasm",
             "--name",
@@ -308,7 +313,7 @@ mod tests {
             "--http-allow",
             "127.0.0.1:9000",
         ]);
-        let ApiCommand::App(cli::AppCommand::Deploy {
+        let ApiCommand::Wasm(cli::WasmCommand::Deploy {
             file,
             name,
             number,
@@ -323,9 +328,13 @@ mod tests {
         assert_eq!(number.as_deref(), Some("+15550001111"));
         assert_eq!(http_allow, vec!["api.example.com", "127.0.0.1:9000"]);
         assert!(
-            parse(&["app", "deploy", "ivr.wasm"]).is_err(),
+            parse(&["wasm", "deploy", "ivr.wasm"]).is_err(),
             "--name is required"
         );
+        assert!(matches!(
+            api(&["app", "list"]).1,
+            ApiCommand::Wasm(cli::WasmCommand::List)
+        ));
     }
 
     #[test]
@@ -367,6 +376,40 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// Levenshtein distance, for the test below.
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+
+    #[test]
+    fn no_two_commands_differ_by_one_letter() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        let names: Vec<&str> = cmd
+            .get_subcommands()
+            .filter(|c| !c.is_hide_set())
+            .map(|c| c.get_name())
+            .collect();
+        assert!(names.contains(&"applications") && names.contains(&"wasm"));
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                assert!(distance(a, b) > 1, "`{a}` and `{b}` are one letter apart");
+            }
+        }
+        assert_eq!(distance("app", "apps"), 1, "the check itself");
     }
 
     #[test]

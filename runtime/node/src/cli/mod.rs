@@ -1,10 +1,10 @@
-//! `switchyard numbers|apps|calls …`: everyday administration over the node's
+//! `switchyard numbers|applications|calls|wasm|events …`: everyday administration over the node's
 //! Twilio-compatible REST API, with readable tables by default and `--json` for scripts.
 //!
 //! The subcommands only speak HTTP to a node (local or remote); they never open its
 //! store, so they work the same against a node on another machine.
 
-mod apps;
+mod applications;
 mod calls;
 mod client;
 mod error;
@@ -19,14 +19,14 @@ use std::io::Write;
 
 use clap::{Args, Subcommand};
 
-pub use apps::AppsCommand;
+pub use applications::ApplicationsCommand;
 pub use calls::CallsCommand;
 pub use client::Client;
 pub use error::Error;
 pub use events::EventsCommand;
 pub use numbers::NumbersCommand;
 pub use output::Output;
-pub use wasm::AppCommand;
+pub use wasm::WasmCommand;
 
 /// The API base used when neither `--api` nor `SWITCHYARD_API` is set: what `up` binds
 /// by default.
@@ -72,14 +72,14 @@ pub enum ApiCommand {
     #[command(subcommand)]
     Numbers(NumbersCommand),
     /// Manage the account's applications (voice webhook settings shared by numbers).
-    #[command(subcommand)]
-    Apps(AppsCommand),
+    #[command(subcommand, alias = "apps")]
+    Applications(ApplicationsCommand),
     /// List, start and steer calls.
     #[command(subcommand)]
     Calls(CallsCommand),
     /// Deploy, list and delete tenant Wasm apps.
-    #[command(subcommand)]
-    App(AppCommand),
+    #[command(subcommand, alias = "app")]
+    Wasm(WasmCommand),
     /// Event subscriptions and signed stream URLs.
     #[command(subcommand)]
     Events(EventsCommand),
@@ -114,9 +114,9 @@ async fn execute(globals: &Globals, command: ApiCommand) -> Result<Output, Error
     let client = client(globals)?;
     match command {
         ApiCommand::Numbers(c) => numbers::execute(&client, c).await,
-        ApiCommand::Apps(c) => apps::execute(&client, c).await,
+        ApiCommand::Applications(c) => applications::execute(&client, c).await,
         ApiCommand::Calls(c) => calls::execute(&client, c).await,
-        ApiCommand::App(c) => wasm::execute(&client, c).await,
+        ApiCommand::Wasm(c) => wasm::execute(&client, c).await,
         ApiCommand::Events(c) => events::execute(&client, c).await,
     }
 }

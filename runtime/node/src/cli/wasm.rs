@@ -1,4 +1,4 @@
-//! `switchyard app …`: tenant Wasm apps over `/v1/Accounts/{AccountSid}/Apps`.
+//! `switchyard wasm …`: tenant Wasm apps over `/v1/Accounts/{AccountSid}/Apps`.
 
 use std::path::PathBuf;
 
@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::output::{Kind, Output};
 use super::{client::encode_segment, Client, Error};
 
-/// `switchyard app …`.
+/// `switchyard wasm …`.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum AppCommand {
+pub enum WasmCommand {
     /// Upload a component (built with `cargo build --target wasm32-wasip2`) as a new
     /// version of NAME; with --number, bind that number to it (VoiceUrl=app:NAME).
     Deploy {
@@ -44,9 +44,9 @@ pub enum AppCommand {
     },
 }
 
-pub async fn execute(client: &Client, command: AppCommand) -> Result<Output, Error> {
+pub async fn execute(client: &Client, command: WasmCommand) -> Result<Output, Error> {
     match command {
-        AppCommand::Deploy {
+        WasmCommand::Deploy {
             file,
             name,
             number,
@@ -87,7 +87,7 @@ pub async fn execute(client: &Client, command: AppCommand) -> Result<Output, Err
             }
             Ok(Output::One(Kind::WasmApp, app))
         }
-        AppCommand::List => {
+        WasmCommand::List => {
             let list = client.get(&client.v1_path("Apps"), &[]).await?;
             let apps = list
                 .get("apps")
@@ -96,7 +96,7 @@ pub async fn execute(client: &Client, command: AppCommand) -> Result<Output, Err
                 .unwrap_or_default();
             Ok(Output::List(Kind::WasmApp, apps))
         }
-        AppCommand::Delete { name } => {
+        WasmCommand::Delete { name } => {
             let path = client.v1_path(&format!("Apps/{}", encode_segment(&name)));
             client.delete(&path).await?;
             Ok(Output::Deleted(name))

@@ -1,4 +1,4 @@
-//! `switchyard apps …` over `…/Applications.json`.
+//! `switchyard applications …` over `…/Applications.json`.
 
 use clap::{Args, Subcommand};
 
@@ -8,7 +8,7 @@ use super::{client::encode_segment, Client, Error};
 
 /// An application's settings.
 #[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
-pub struct AppArgs {
+pub struct ApplicationArgs {
     /// Human-readable name (FriendlyName).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
@@ -16,7 +16,7 @@ pub struct AppArgs {
     pub voice: VoiceArgs,
 }
 
-impl AppArgs {
+impl ApplicationArgs {
     fn form(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if let Some(n) = &self.name {
@@ -27,15 +27,15 @@ impl AppArgs {
     }
 }
 
-/// `switchyard apps …`.
+/// `switchyard applications …`.
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
-pub enum AppsCommand {
+pub enum ApplicationsCommand {
     /// List the account's applications (every page).
     List,
     /// Create an application; bind numbers to it with `numbers update --voice-application`.
     Create {
         #[command(flatten)]
-        args: AppArgs,
+        args: ApplicationArgs,
     },
     /// Change an application's settings; flags not given keep their value.
     Update {
@@ -43,7 +43,7 @@ pub enum AppsCommand {
         #[arg(value_name = "SID")]
         sid: String,
         #[command(flatten)]
-        args: AppArgs,
+        args: ApplicationArgs,
     },
     /// Delete an application.
     Delete {
@@ -58,24 +58,24 @@ fn instance_path(client: &Client, sid: &str) -> String {
 }
 
 /// Run an `apps` subcommand.
-pub async fn execute(client: &Client, command: AppsCommand) -> Result<Output, Error> {
+pub async fn execute(client: &Client, command: ApplicationsCommand) -> Result<Output, Error> {
     let list_path = client.account_path("Applications.json");
     match command {
-        AppsCommand::List => {
+        ApplicationsCommand::List => {
             let records = client.list(&list_path, "applications", &[], None).await?;
             Ok(Output::List(Kind::App, records))
         }
-        AppsCommand::Create { args } => {
+        ApplicationsCommand::Create { args } => {
             let record = client.post(&list_path, &args.form()).await?;
             Ok(Output::One(Kind::App, record))
         }
-        AppsCommand::Update { sid, args } => {
+        ApplicationsCommand::Update { sid, args } => {
             let record = client
                 .post(&instance_path(client, &sid), &args.form())
                 .await?;
             Ok(Output::One(Kind::App, record))
         }
-        AppsCommand::Delete { sid } => {
+        ApplicationsCommand::Delete { sid } => {
             client.delete(&instance_path(client, &sid)).await?;
             Ok(Output::Deleted(sid))
         }
