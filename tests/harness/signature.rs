@@ -57,7 +57,7 @@ fn switchyard_mac(key: &str, t: &str, url: &str, body: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// The vector from the `twilio` package's own tests (DESIGN.md §3).
+    /// The vector from the `twilio` package's own tests.
     #[test]
     fn twilio_vector() {
         let sig = twilio_signature(

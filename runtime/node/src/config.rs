@@ -193,7 +193,7 @@ fn default_subscriber_queue() -> usize {
     4096
 }
 
-/// Webhook timeouts (DESIGN.md §3: Twilio's are 5 s to connect, 15 s for the response).
+/// Webhook timeouts (Twilio's are 5 s to connect, 15 s for the response).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSection {
