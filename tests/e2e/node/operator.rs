@@ -1,7 +1,7 @@
 //! An operator's view of a node: what `switchyard up` prints for a newcomer, and the
 //! Prometheus series at `/metrics` as a real Prometheus scrapes them during a sipp run.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use switchyard_e2e::http::request;
@@ -10,19 +10,15 @@ use switchyard_e2e::{
     NUMBER,
 };
 
+use super::eventually;
+
 /// The demo node's stdout once it has printed its console line (bounded wait).
 fn welcome(node: &Node) -> Result<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    eventually(Duration::from_secs(10), || {
         let out = node.stdout();
-        if out.contains("Console") {
-            return Ok(out);
-        }
-        if Instant::now() >= deadline {
-            bail!("no console line on stdout after 10 s: {out:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        Ok(out.contains("Console").then_some(out))
+    })
+    .with_context(|| format!("no console line on stdout: {:?}", node.stdout()))
 }
 
 /// The value after `label` on the line that starts with it (`  Token      demo-…`).
@@ -172,5 +168,50 @@ fn prometheus_scrapes_calls_and_setup_latency_during_a_sipp_run() -> Result<()> 
     let others = prometheus.query("switchyard_calls_ended_total{status!=\"completed\"}")?;
     assert_eq!(others.len(), 4, "{others:?}");
     assert!(others.iter().all(|(_, v)| *v == 0.0), "{others:?}");
+    Ok(())
+}
+
+#[test]
+fn every_log_line_of_a_call_names_its_sid() -> Result<()> {
+    let mut config = NodeConfig::demo();
+    config.env = vec![(
+        "RUST_LOG".into(),
+        // The HTTP client logs each request it makes (a new or a reused connection).
+        "switchyard_node=debug,reqwest=debug,hyper_util=trace".into(),
+    )];
+    let node = Node::start(config)?;
+    let out = SippCommand::new("uac")?
+        .target(&node.sip_target())
+        .args(&["-s", NUMBER, "-m", "2", "-l", "2", "-d", "1000"])
+        .run()?;
+    assert!(out.success(), "sipp: {out}");
+    let log = eventually(Duration::from_secs(10), || {
+        let log = node.stderr();
+        Ok((log.matches("call ended").count() == 2).then_some(log))
+    })
+    .context("two calls ended in the log")?;
+    // Each call event is logged in its own call's span, even with two calls at once.
+    let mut sids = std::collections::BTreeSet::new();
+    for line in log.lines().filter(|l| l.contains("event kind=")) {
+        let sid = line
+            .split("call=Some(")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .with_context(|| format!("no call SID in {line}"))?;
+        assert!(
+            line.contains(&format!("call{{sid={sid}}}")),
+            "not in its call's span: {line}"
+        );
+        sids.insert(sid.to_owned());
+    }
+    assert_eq!(sids.len(), 2, "{log}");
+    // The app request runs in a task of its own, and still in the call's span.
+    for sid in &sids {
+        assert!(
+            log.lines()
+                .any(|l| l.contains(&format!("call{{sid={sid}}}:webhook{{url="))),
+            "no webhook line in the span of {sid}:\n{log}"
+        );
+    }
     Ok(())
 }
