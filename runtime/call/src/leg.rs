@@ -490,13 +490,17 @@ impl SipLeg {
         });
     }
 
-    /// Refuse the far end's INVITE without answering (`<Reject>`: 486 or 603).
+    /// Refuse the far end's INVITE without answering: `<Reject>` (486 or 603), or an
+    /// application that never answered (500, 408).
     pub fn reject(&mut self, status: u16) {
-        let (reason, call_status) = match status {
-            486 => ("Busy Here", CallStatus::Busy),
-            _ => ("Decline", CallStatus::Failed),
+        // Twilio's <Reject>: "The call ends with a status of busy or no-answer, depending
+        // on the verb's reason attribute."
+        let call_status = match status {
+            486 => CallStatus::Busy,
+            603 => CallStatus::NoAnswer,
+            _ => CallStatus::Failed,
         };
-        self.refuse(status, reason, call_status);
+        self.refuse(status, switchyard_sip::default_reason(status), call_status);
     }
 
     /// End the call from our side: BYE once answered; before that, 603 to the far

@@ -332,9 +332,14 @@ fn no_ack_for_our_answer_ends_the_call_with_a_bye() {
 
 #[test]
 fn refusals_end_the_leg_before_it_starts() {
-    // Reject busy, hang up before answering (603), an INVITE without an offer (488).
-    for (act, status, call_status) in [(0, 486, CallStatus::Busy), (1, 603, CallStatus::Completed)]
-    {
+    // Reject busy (a busy record), reject (Twilio's no-answer), an application loop
+    // (500, failed), hang up before answering (603), an INVITE without an offer (488).
+    for (act, status, call_status) in [
+        (486, 486, CallStatus::Busy),
+        (603, 603, CallStatus::NoAnswer),
+        (500, 500, CallStatus::Failed),
+        (0, 603, CallStatus::Completed),
+    ] {
         let mut net = Net::new();
         let (tx, invite) = net
             .deliver(&request(
@@ -349,9 +354,9 @@ fn refusals_end_the_leg_before_it_starts() {
         leg.ring(local(), "t", "<sip:x@127.0.0.1>");
         let _ = outputs(&mut leg);
         if act == 0 {
-            leg.reject(486);
-        } else {
             leg.hang_up();
+        } else {
+            leg.reject(act);
         }
         assert_eq!(statuses(&outputs(&mut leg)), [status]);
         assert_eq!((leg.phase(), leg.status()), (Phase::Over, call_status));

@@ -193,7 +193,8 @@ fn default_subscriber_queue() -> usize {
     4096
 }
 
-/// Webhook timeouts (Twilio's are 5 s to connect, 15 s for the response).
+/// Webhook timeouts (Twilio's are 5 s to connect, 15 s for the response), and the bounds
+/// on an application (webhook or Wasm app) that keeps a call going nowhere.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSection {
@@ -201,6 +202,13 @@ pub struct WebhookSection {
     pub connect_timeout_ms: u64,
     #[serde(default = "default_response_ms")]
     pub response_timeout_ms: u64,
+    /// Consecutive application requests whose documents run no verb but `<Redirect>`
+    /// before the call is ended (a redirect loop).
+    #[serde(default = "default_max_requests_without_verb")]
+    pub max_requests_without_verb: u32,
+    /// How long an application may leave a call unanswered (SIP's Timer C: 3 minutes).
+    #[serde(default = "default_pre_answer_timeout")]
+    pub pre_answer_timeout_seconds: u64,
 }
 
 impl Default for WebhookSection {
@@ -208,8 +216,27 @@ impl Default for WebhookSection {
         Self {
             connect_timeout_ms: default_connect_ms(),
             response_timeout_ms: default_response_ms(),
+            max_requests_without_verb: default_max_requests_without_verb(),
+            pre_answer_timeout_seconds: default_pre_answer_timeout(),
         }
     }
+}
+
+impl WebhookSection {
+    /// The executor's bounds on a call's application.
+    pub fn app_limits(&self) -> switchyard_call::AppLimits {
+        switchyard_call::AppLimits {
+            max_requests_without_verb: self.max_requests_without_verb,
+            pre_answer_timeout: std::time::Duration::from_secs(self.pre_answer_timeout_seconds),
+        }
+    }
+}
+
+fn default_max_requests_without_verb() -> u32 {
+    switchyard_call::AppLimits::DEFAULT_MAX_REQUESTS_WITHOUT_VERB
+}
+fn default_pre_answer_timeout() -> u64 {
+    switchyard_call::AppLimits::DEFAULT_PRE_ANSWER_TIMEOUT.as_secs()
 }
 
 fn default_connect_ms() -> u64 {

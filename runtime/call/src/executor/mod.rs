@@ -6,6 +6,7 @@
 //! returns. Time only comes in as arguments, so whole calls are tested in microseconds.
 
 mod interrupt;
+mod limits;
 mod types;
 
 use std::collections::VecDeque;
@@ -17,6 +18,7 @@ use switchyard_types::{CallSid, CallStatus};
 use crate::events::EventKind;
 pub use crate::verbs::dial::{DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL};
 use crate::verbs::{self, dial::DialState, gather::GatherState};
+pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
 /// What the caller hears when the application fails, before a clean hang-up.
@@ -37,9 +39,10 @@ pub(crate) enum Step {
         token: MediaToken,
         verb: &'static str,
     },
-    /// A Pause runs until the deadline.
+    /// A Pause runs until the deadline; a first `<Pause>` answers the call only then.
     Pause {
         until: Instant,
+        answer_after: bool,
     },
     Gather(Box<GatherState>),
     /// A `<Dial>` rings, whispers or bridges.
@@ -60,10 +63,16 @@ pub struct Executor {
     pub(crate) verbs: VecDeque<Verb>,
     pub(crate) step: Step,
     pub(crate) answered: bool,
-    /// Verbs started since the call began: `Reject` only avoids answering as the first.
+    /// Verbs started from the running document: `Reject` and `Pause` act before the
+    /// answer only as its first.
     pub(crate) verbs_started: usize,
     /// Running a `<Dial>` noun's whisper: the end of its document hands the leg back.
     whisper: bool,
+    /// When the call's application started (the pre-answer limit counts from here).
+    started: Option<Instant>,
+    limits: AppLimits,
+    /// Application requests in a row whose documents ran no verb but `<Redirect>`.
+    requests_without_verb: u32,
     next_token: u64,
     actions: VecDeque<Action>,
 }
@@ -79,13 +88,17 @@ impl Executor {
             answered: false,
             verbs_started: 0,
             whisper: false,
+            started: None,
+            limits: AppLimits::default(),
+            requests_without_verb: 0,
             next_token: 0,
             actions: VecDeque::new(),
         }
     }
 
     /// Ask for the first document (with the number's fallback URL if it fails).
-    pub fn start(&mut self, _now: Instant) {
+    pub fn start(&mut self, now: Instant) {
+        self.started = Some(now);
         let url = self.document_url.clone();
         let method = self.document_method;
         self.fetch(url, method, Vec::new(), true);
@@ -93,6 +106,7 @@ impl Executor {
 
     /// Start with a document already in hand (an outbound call created with `Twiml`).
     pub fn start_with(&mut self, now: Instant, document: Result<Document, AppFailure>) {
+        self.started = Some(now);
         self.step = Step::Fetching;
         self.document(now, document);
     }
@@ -142,6 +156,7 @@ impl Executor {
             return;
         }
         self.step = Step::Idle;
+        self.verbs_started = 0;
         match result {
             Ok(Document::Verbs(verbs)) => self.verbs = verbs.into(),
             Ok(Document::Text(text)) => {
@@ -239,9 +254,20 @@ impl Executor {
 
     /// The time given by [`Executor::poll_timeout`] has come.
     pub fn timeout(&mut self, now: Instant) {
-        match &self.step {
-            Step::Pause { until } if now >= *until => {
+        if self.pre_answer_expired(now) {
+            return;
+        }
+        match self.step {
+            Step::Pause {
+                until,
+                answer_after,
+            } if now >= until => {
                 self.event(EventKind::VerbEnded, vec![("Verb".into(), "Pause".into())]);
+                // Twilio: "If <Pause> is the first verb in a TwiML document, Twilio will
+                // wait the specified number of seconds before picking up the call."
+                if answer_after {
+                    self.ensure_answered();
+                }
                 self.step = Step::Idle;
                 self.advance(now);
             }
@@ -278,11 +304,15 @@ impl Executor {
 
     /// When [`Executor::timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match &self.step {
-            Step::Pause { until } => Some(*until),
+        let step = match &self.step {
+            Step::Pause { until, .. } => Some(*until),
             Step::Gather(g) => g.deadline(),
             Step::Dial(d) => d.deadline(),
             _ => None,
+        };
+        match (step, self.pre_answer_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 
@@ -302,6 +332,9 @@ impl Executor {
             };
             let first = self.verbs_started == 0;
             self.verbs_started += 1;
+            if !matches!(verb, Verb::Redirect(_)) {
+                self.verb_ran();
+            }
             self.event(
                 EventKind::VerbStarted,
                 vec![("Verb".into(), verb.name().into())],
@@ -312,14 +345,7 @@ impl Executor {
 
     /// The application failed: a notification, the error message, then a clean hang-up.
     pub(crate) fn fail(&mut self, failure: AppFailure) {
-        self.event(
-            EventKind::AppError,
-            vec![
-                ("ErrorCode".into(), failure.code.to_string()),
-                ("Message".into(), failure.message.clone()),
-            ],
-        );
-        self.notify(failure);
+        self.report_failure(failure);
         self.verbs.clear();
         self.push(Action::StopMedia);
         self.ensure_answered();
@@ -332,6 +358,18 @@ impl Executor {
             1,
         );
         self.step = Step::Failing { token };
+    }
+
+    /// An `app.error` event and a notification.
+    pub(crate) fn report_failure(&mut self, failure: AppFailure) {
+        self.event(
+            EventKind::AppError,
+            vec![
+                ("ErrorCode".into(), failure.code.to_string()),
+                ("Message".into(), failure.message.clone()),
+            ],
+        );
+        self.notify(failure);
     }
 
     pub(crate) fn ensure_answered(&mut self) {
@@ -354,6 +392,9 @@ impl Executor {
         params: Vec<(String, String)>,
         use_fallback: bool,
     ) {
+        if !self.count_request() {
+            return;
+        }
         match self.resolve(&url) {
             Ok(url) => {
                 self.document_url = url.clone();

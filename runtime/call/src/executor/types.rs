@@ -74,7 +74,9 @@ pub enum Action {
     Fetch(FetchRequest),
     /// Answer the call (200 OK) before the next media.
     Answer,
-    /// Refuse the call without answering (`486 Busy Here` or `603 Decline`).
+    /// Refuse the call without answering: `486 Busy Here` or `603 Decline` for a first
+    /// `<Reject>`, [`super::LOOP_STATUS`] or [`super::PRE_ANSWER_STATUS`] when the
+    /// application went past a bound before answering.
     Reject { status: u16 },
     /// Play a sound `repeat` times (0 = until stopped), then report
     /// [`super::Executor::media_done`] with this token.

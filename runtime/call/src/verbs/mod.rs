@@ -23,6 +23,8 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
     match verb {
         Verb::Reject(r) => return reject::start(exec, r, first),
         Verb::Hangup => return hangup::start(exec),
+        // Answers itself: at once, or after its length as the first verb.
+        Verb::Pause(p) => return pause::start(exec, now, p, first),
         Verb::Redirect(r) => return redirect::start(exec, r),
         // Answers itself: at once, or at the bridge with answerOnBridge.
         Verb::Dial(d) => return dial::start(exec, now, d),
@@ -33,7 +35,6 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
     match verb {
         Verb::Say(s) => say::start(exec, s),
         Verb::Play(p) => play::start(exec, p),
-        Verb::Pause(p) => pause::start(exec, now, p),
         Verb::Gather(g) => gather::start(exec, now, g),
         other => {
             exec.notify(AppFailure {

@@ -1,7 +1,8 @@
 //! `<Reject>`: refuse the call.
 //!
-//! Twilio: Reject only avoids answering when it is the first verb of the call; anywhere else
-//! the call is already answered and simply ends.
+//! Twilio: "If the first verb in a TwiML document is <Reject>, Twilio will not pick up the
+//! call. The call ends with a status of busy or no-answer, depending on the verb's reason
+//! attribute." Anywhere else the call is already answered and simply ends.
 
 use switchyard_instructions::{Reject, RejectReason};
 

@@ -182,7 +182,8 @@ impl Session {
                 switchyard_webhook::HttpMethod::Get => switchyard_instructions::HttpMethod::Get,
                 switchyard_webhook::HttpMethod::Post => switchyard_instructions::HttpMethod::Post,
             },
-        );
+        )
+        .with_limits(shared.config.webhook.app_limits());
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,

@@ -143,7 +143,8 @@ impl Session {
                 switchyard_webhook::HttpMethod::Get => HttpMethod::Get,
                 switchyard_webhook::HttpMethod::Post => HttpMethod::Post,
             },
-        );
+        )
+        .with_limits(shared.config.webhook.app_limits());
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
