@@ -101,6 +101,10 @@ pub struct SipLeg {
     held: bool,
     /// The offer of our re-INVITE awaiting its answer.
     pending_offer: Option<SessionDescription>,
+    /// Our 2xx to the far end's INVITE is not acknowledged yet.
+    awaiting_ack: bool,
+    /// We hung up before that ACK: the BYE goes when it comes (or when it never does).
+    bye_deferred: bool,
     out: VecDeque<LegOutput>,
 }
 
@@ -135,6 +139,8 @@ impl SipLeg {
             authenticated: false,
             held: false,
             pending_offer: None,
+            awaiting_ack: false,
+            bye_deferred: false,
             out: VecDeque::new(),
         }
     }
@@ -453,6 +459,7 @@ impl SipLeg {
         };
         let ok = self.response(&self.invite, 200, "OK", Some(n.answer.to_string()));
         self.respond(None, ok);
+        self.awaiting_ack = true;
         self.out.push_back(LegOutput::Media {
             sending: n.direction.sends(),
             negotiated: Box::new(n),
@@ -513,16 +520,35 @@ impl SipLeg {
             }
             Phase::Early => self.cancel(CancelReason::Canceled),
             Phase::Answered => {
-                let Some(dialog) = self.dialog.as_mut() else {
-                    self.phase = Phase::Over;
-                    return;
-                };
-                let bye = dialog.request(Method::Bye);
-                self.out.push_back(LegOutput::Send(bye));
                 self.status = CallStatus::Completed;
                 self.phase = Phase::Ending;
+                // RFC 3261 §15: "the callee's UA MUST NOT send a BYE on a confirmed
+                // dialog until it has received an ACK for its 2xx response or until the
+                // server transaction times out."
+                if self.awaiting_ack {
+                    self.bye_deferred = true;
+                } else {
+                    self.send_bye();
+                }
             }
             Phase::Ending | Phase::Over => {}
+        }
+    }
+
+    fn send_bye(&mut self) {
+        let Some(dialog) = self.dialog.as_mut() else {
+            self.phase = Phase::Over;
+            return;
+        };
+        let bye = dialog.request(Method::Bye);
+        self.out.push_back(LegOutput::Send(bye));
+    }
+
+    /// The far end acknowledged our 2xx: a BYE held back for it goes now.
+    pub fn ack(&mut self) {
+        self.awaiting_ack = false;
+        if std::mem::take(&mut self.bye_deferred) {
+            self.send_bye();
         }
     }
 
@@ -555,7 +581,12 @@ impl SipLeg {
         // seconds without receiving an ACK, the dialog is confirmed, but the session
         // SHOULD be terminated. This is accomplished with a BYE".
         self.out.push_back(LegOutput::PeerEnded);
-        self.hang_up();
+        self.awaiting_ack = false;
+        if std::mem::take(&mut self.bye_deferred) {
+            self.send_bye();
+        } else {
+            self.hang_up();
+        }
     }
 
     /// The final outcome of our BYE (None: Timer F fired). The call is over either way.

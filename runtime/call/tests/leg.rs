@@ -288,6 +288,7 @@ fn bye_from_the_peer_ends_the_call_completed() {
 fn our_bye_waits_for_its_outcome() {
     let mut net = Net::new();
     let (mut leg, _) = answered(&mut net);
+    leg.ack();
     leg.hang_up();
     let out = outputs(&mut leg);
     let bye = out
@@ -316,6 +317,33 @@ fn our_bye_waits_for_its_outcome() {
         (leg.phase(), leg.status()),
         (Phase::Over, CallStatus::Completed)
     );
+}
+
+/// RFC 3261 §15: "the callee's UA MUST NOT send a BYE on a confirmed dialog until it
+/// has received an ACK for its 2xx response or until the server transaction times out."
+#[test]
+fn a_bye_right_after_our_answer_waits_for_the_ack() {
+    let is_bye = |o: &LegOutput| matches!(o, LegOutput::Send(r) if r.method == Method::Bye);
+    let mut net = Net::new();
+    let (mut leg, _) = answered(&mut net);
+    leg.hang_up();
+    assert!(!outputs(&mut leg).iter().any(is_bye), "BYE before the ACK");
+    assert_eq!(
+        (leg.phase(), leg.status()),
+        (Phase::Ending, CallStatus::Completed)
+    );
+    leg.ack();
+    assert_eq!(outputs(&mut leg).iter().filter(|o| is_bye(o)).count(), 1);
+    leg.ack();
+    assert!(outputs(&mut leg).is_empty(), "one BYE");
+
+    // No ACK at all: the BYE goes when the server transaction gives up on it.
+    let mut net = Net::new();
+    let (mut leg, _) = answered(&mut net);
+    leg.hang_up();
+    assert!(!outputs(&mut leg).iter().any(is_bye));
+    leg.ack_timeout();
+    assert_eq!(outputs(&mut leg).iter().filter(|o| is_bye(o)).count(), 1);
 }
 
 #[test]

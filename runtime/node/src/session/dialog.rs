@@ -171,7 +171,7 @@ impl Session {
     pub(super) fn sip_input(&mut self, input: SessionInput) {
         match input {
             SessionInput::Request { tx, request } => self.sip.request(tx, request),
-            SessionInput::Ack => {}
+            SessionInput::Ack => self.sip.ack(),
             SessionInput::Cancelled => self.sip.cancelled(),
             SessionInput::AckTimeout => self.sip.ack_timeout(),
             SessionInput::InviteResponse(response) => self.sip.late_response(response.as_ref()),
