@@ -60,7 +60,7 @@ impl SippOutcome {
         let mut out = Vec::new();
         for block in self.message_log.split(SEPARATOR).skip(1) {
             let mut lines = block.lines();
-            lines.next(); // the timestamp after the separator
+            let at = lines.next().and_then(trace_time);
             let Some(what) = lines.next() else { continue };
             let received = if what.contains("message received") {
                 true
@@ -72,7 +72,7 @@ impl SippOutcome {
             let text: Vec<&str> = lines.skip_while(|l| l.trim().is_empty()).collect();
             let text = text.join("\n").trim_end().to_string();
             if !text.is_empty() {
-                out.push(SippMessage { received, text });
+                out.push(SippMessage { received, text, at });
             }
         }
         out
@@ -108,6 +108,27 @@ pub struct SippMessage {
     pub received: bool,
     /// The message, start line first, lines joined by `\n`.
     pub text: String,
+    /// When sipp sent or received it (its trace's clock: since the Unix epoch, or since
+    /// midnight when the trace only has the time of day); differences are what count.
+    pub at: Option<Duration>,
+}
+
+/// The time of a `-trace_msg` entry from the rest of its separator line: sipp 3.6 writes
+/// `YYYY-MM-DD HH:MM:SS.UUUUUU` (some builds add `EPOCH.UUUUUU`, taken when present).
+fn trace_time(line: &str) -> Option<Duration> {
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    if let Some(epoch) = tokens.iter().find(|t| {
+        t.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && t.split('.').next().is_some_and(|s| s.len() >= 9)
+    }) {
+        return epoch.parse::<f64>().ok().map(Duration::from_secs_f64);
+    }
+    let clock = tokens.iter().find(|t| t.contains(':'))?;
+    let mut parts = clock.split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    let secs =
+        h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?;
+    Some(Duration::from_secs_f64(secs))
 }
 
 impl SippMessage {

@@ -14,6 +14,7 @@ mod events;
 mod events_nats;
 mod fairness;
 mod faults;
+mod first_verbs;
 mod operator;
 mod phone;
 mod rfc4475;
