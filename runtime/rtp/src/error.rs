@@ -87,6 +87,16 @@ pub enum Error {
     /// No offered audio stream carries a codec we support (the node answers 488).
     #[error("no offered audio stream has a codec in common with us")]
     NoCommonCodec,
+    /// RFC 4568 §7.1.2 leaves the answerer to refuse what its policy forbids: a leg
+    /// that requires SRTP was offered plain RTP only (the node answers 488).
+    #[error("only plain RTP (RTP/AVP) was offered where SRTP is required")]
+    SrtpRequired,
+    /// SRTP could not be set up with the negotiated key.
+    #[error("SRTP: {0}")]
+    Srtp(String),
+    /// A datagram failed SRTP/SRTCP authentication or could not be protected.
+    #[error("SRTP packet rejected: {0}")]
+    SrtpPacket(String),
     /// The answer changed the number of media streams of our offer.
     #[error("the answer has {answered} media streams, the offer had {offered}")]
     AnswerStreamCount {
@@ -109,7 +119,9 @@ impl Error {
             | Error::SdpBadOrigin
             | Error::SdpBadConnection
             | Error::SdpBadMedia => Some(400),
-            Error::NoCommonCodec | Error::AnswerStreamCount { .. } => Some(488),
+            Error::NoCommonCodec | Error::SrtpRequired | Error::AnswerStreamCount { .. } => {
+                Some(488)
+            }
             _ => None,
         }
     }

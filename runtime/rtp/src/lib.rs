@@ -17,7 +17,8 @@
 //!   into our own stream);
 //! - [`session`]: one leg's RTP session putting these together (latching, pacing,
 //!   digits, RTCP schedule, bridging), driven by the node with datagrams and time;
-//! - [`sdp`]: RFC 4566 session descriptions and RFC 3264 offer/answer.
+//! - [`srtp`]: the SRTP/SRTCP transform (RFC 3711) applied beside a session's datagrams;
+//! - [`sdp`]: RFC 4566 session descriptions, RFC 3264 offer/answer and RFC 4568 SDES.
 
 pub mod dtmf;
 mod error;
@@ -30,6 +31,7 @@ pub mod rtcp;
 pub mod sdp;
 pub mod sender;
 pub mod session;
+pub mod srtp;
 pub mod stats;
 
 pub use dtmf::{digit_to_event, event_to_digit, DtmfDetector, DtmfPayload};
@@ -44,9 +46,11 @@ pub use rtcp::{
     ReceiverReport, ReportBlock, RtcpPacket, SdesChunk, SenderReport,
 };
 pub use sdp::{
-    accept_answer, answer, offer, offer_with_direction, Attribute, Codec, Connection, Direction,
-    LocalMedia, MediaDescription, Negotiated, Origin, RtpMap, SessionDescription,
+    accept_answer, answer, offer, offer_with_direction, Attribute, Codec, Connection, Crypto,
+    Direction, LocalMedia, MasterKey, MediaDescription, Negotiated, Origin, RtpMap,
+    SessionDescription, SrtpKeys, SrtpPolicy,
 };
 pub use sender::{RtpSender, SenderStats};
 pub use session::{FrameSource, RtpEvent, RtpParams, RtpSession, Transmit};
+pub use srtp::SrtpTransform;
 pub use stats::{rtp_units, ReceiveStats};

@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use switchyard_rtp::{
     accept_answer, answer, offer, Codec, Direction, Error, LocalMedia, SessionDescription,
+    SrtpPolicy,
 };
 
 /// In the style of sipp's `uac_pcap` scenario.
@@ -67,6 +68,7 @@ fn local() -> LocalMedia {
         session_id: 4242,
         session_version: 1,
         codecs: vec![Codec::Pcmu, Codec::Pcma],
+        srtp: SrtpPolicy::Off,
     }
 }
 
@@ -288,6 +290,7 @@ a=sendrecv\r\n"
         session_id: 1,
         session_version: 1,
         codecs: vec![Codec::Pcma, Codec::Pcmu],
+        srtp: SrtpPolicy::Off,
     };
     let theirs = answer(&ours, &peer).unwrap().answer;
     let n = accept_answer(&ours, &theirs).unwrap();

@@ -1,11 +1,13 @@
 //! SDP (RFC 4566) parse/print and the RFC 3264 offer/answer model for audio calls.
 
 mod codec;
+mod crypto;
 mod media;
 mod negotiate;
 mod session;
 
 pub use codec::{Codec, Direction};
+pub use crypto::{Crypto, MasterKey, SrtpKeys, SrtpPolicy, AES_CM_128_HMAC_SHA1_80, AVP, SAVP};
 pub use media::{MediaDescription, RtpMap};
 pub use negotiate::{accept_answer, answer, offer, offer_with_direction, LocalMedia, Negotiated};
 pub use session::{Attribute, Connection, Origin, SessionDescription};

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use super::crypto::{Crypto, SrtpKeys, SrtpPolicy, AVP, SAVP};
 use super::media::MediaDescription;
 use super::session::{Attribute, Connection, Origin, SessionDescription};
 use super::{Codec, Direction};
@@ -26,6 +27,8 @@ pub struct LocalMedia {
     pub session_version: u64,
     /// Codecs we support, in our order of preference (used when we offer).
     pub codecs: Vec<Codec>,
+    /// Whether the stream is SRTP, and our key if it may be.
+    pub srtp: SrtpPolicy,
 }
 
 /// The outcome of a negotiation.
@@ -43,6 +46,8 @@ pub struct Negotiated {
     pub direction: Direction,
     /// Packetisation the peer wants to receive, in ms (`a=ptime`, 20 when absent).
     pub ptime: u32,
+    /// The SRTP keys of both directions; `None` for plain RTP.
+    pub srtp: Option<SrtpKeys>,
     /// The answer: the one we built ([`answer`]) or the one we received
     /// ([`accept_answer`]).
     pub answer: SessionDescription,
@@ -66,9 +71,22 @@ fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
     })
 }
 
-/// A plain-RTP audio stream that is not disabled: the only kind we can take.
-fn is_usable_audio(m: &MediaDescription) -> bool {
-    m.media == "audio" && m.port != 0 && m.proto.eq_ignore_ascii_case("RTP/AVP")
+/// Whether an offered audio stream that is not disabled can be taken under `policy`:
+/// `Some(None)` as plain RTP, `Some(Some(crypto))` as SRTP keyed by the offer's first
+/// usable `a=crypto`.
+fn usable_audio(m: &MediaDescription, policy: SrtpPolicy) -> Option<Option<Crypto>> {
+    if m.media != "audio" || m.port == 0 {
+        return None;
+    }
+    if m.proto.eq_ignore_ascii_case(AVP) {
+        return (!matches!(policy, SrtpPolicy::Required(_))).then_some(None);
+    }
+    // RFC 4568 §7.1.2: the answerer "MUST select exactly one of the offered crypto
+    // attributes"; a secure stream with none we can use is rejected.
+    if m.proto.eq_ignore_ascii_case(SAVP) && policy.key().is_some() {
+        return Crypto::first_of(m).map(Some);
+    }
+    None
 }
 
 /// The remote address of section `index`, `None` for `c=0.0.0.0` or an unusable `c=`.
@@ -105,7 +123,7 @@ fn skeleton(local: &LocalMedia) -> SessionDescription {
 
 fn audio_section(
     port: u16,
-    proto: &str,
+    crypto: Option<&Crypto>,
     codecs: &[(Codec, u8)],
     telephone_event: Option<(u8, Option<&str>)>,
     direction: Direction,
@@ -132,11 +150,12 @@ fn audio_section(
     }
     attributes.push(Attribute::new("ptime", DEFAULT_PTIME.to_string()));
     attributes.push(Attribute::flag(direction.as_str()));
+    attributes.extend(crypto.map(Crypto::attribute));
     MediaDescription {
         media: "audio".into(),
         port,
         port_count: None,
-        proto: proto.to_owned(),
+        proto: if crypto.is_some() { SAVP } else { AVP }.to_owned(),
         formats,
         connection: None,
         attributes,
@@ -150,17 +169,30 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiat
     // RFC 3264 §6.1 (paraphrased): the offer lists formats in the offerer's order of
     // preference, so we take the first offered format we support, not our favourite.
     let chosen = offer.media.iter().enumerate().find_map(|(i, m)| {
-        if !is_usable_audio(m) {
-            return None;
-        }
+        let crypto = usable_audio(m, local.srtp)?;
         m.payload_types().find_map(|pt| {
             codec_of(m, pt)
                 .filter(|c| local.codecs.contains(c))
-                .map(|c| (i, c, pt))
+                .map(|c| (i, c, pt, crypto.clone()))
         })
     });
     // With no audio stream we can take, the node answers 488 Not Acceptable Here.
-    let (index, codec, payload_type) = chosen.ok_or(Error::NoCommonCodec)?;
+    let Some((index, codec, payload_type, crypto)) = chosen else {
+        let plain_offered = offer
+            .media
+            .iter()
+            .any(|m| m.media == "audio" && m.port != 0 && m.proto.eq_ignore_ascii_case(AVP));
+        return Err(match local.srtp {
+            SrtpPolicy::Required(_) if plain_offered => Error::SrtpRequired,
+            _ => Error::NoCommonCodec,
+        });
+    };
+    // RFC 4568 §7.1.2: the answer's crypto attribute keeps the tag of the offered one
+    // it accepts and carries the answerer's own key.
+    let ours = crypto
+        .as_ref()
+        .zip(local.srtp.key())
+        .map(|(c, key)| Crypto { tag: c.tag, key });
     let offered = &offer.media[index];
     let telephone_event = telephone_event_of(offered);
     let remote = remote_of(offer, index);
@@ -186,7 +218,7 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiat
             let te = telephone_event.map(|pt| (pt, offered.fmtp(pt)));
             sdp.media.push(audio_section(
                 local.port,
-                &m.proto,
+                ours.as_ref(),
                 &[(codec, payload_type)],
                 te,
                 direction,
@@ -214,6 +246,10 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiat
         remote,
         direction,
         ptime: offered.ptime().unwrap_or(DEFAULT_PTIME),
+        srtp: crypto.zip(ours).map(|(theirs, ours)| SrtpKeys {
+            local: ours.key,
+            remote: theirs.key,
+        }),
         answer: sdp,
     })
 }
@@ -237,10 +273,16 @@ pub fn offer_with_direction(
         .iter()
         .map(|&c| (c, c.static_payload_type()))
         .collect();
+    // RFC 4568 §7.1.1 offers SRTP as RTP/SAVP with its a=crypto; a leg where SRTP is
+    // only optional offers plain RTP, which every peer takes.
+    let crypto = match local.srtp {
+        SrtpPolicy::Required(key) => Some(Crypto { tag: 1, key }),
+        SrtpPolicy::Off | SrtpPolicy::Optional(_) => None,
+    };
     let mut sdp = skeleton(local);
     sdp.media.push(audio_section(
         local.port,
-        "RTP/AVP",
+        crypto.as_ref(),
         &codecs,
         Some((telephone_event_pt, Some(OFFERED_EVENTS))),
         direction,
@@ -262,20 +304,18 @@ pub fn accept_answer(
         });
     }
     let chosen = answer.media.iter().enumerate().find_map(|(i, m)| {
-        if !is_usable_audio(m) {
-            return None;
-        }
         let offered = &our_offer.media[i];
+        let srtp = answered_srtp(offered, m)?;
         m.payload_types().find_map(|pt| {
             let codec = codec_of(m, pt)?;
             // The answerer may only pick among the formats we offered.
             offered
                 .payload_types()
                 .any(|o| codec_of(offered, o) == Some(codec))
-                .then_some((i, codec, pt))
+                .then_some((i, codec, pt, srtp))
         })
     });
-    let (index, codec, payload_type) = chosen.ok_or(Error::NoCommonCodec)?;
+    let (index, codec, payload_type, srtp) = chosen.ok_or(Error::NoCommonCodec)?;
     let answered = &answer.media[index];
     let ours = our_offer.direction_for(index);
     let theirs = answer.direction_for(index).mirror();
@@ -292,6 +332,25 @@ pub fn accept_answer(
         remote,
         direction,
         ptime: answered.ptime().unwrap_or(DEFAULT_PTIME),
+        srtp,
         answer: answer.clone(),
     })
+}
+
+/// Whether an answered audio stream can be used with what we offered in it: plain for
+/// plain, and for RTP/SAVP the keys of the crypto attribute the answer accepted (RFC
+/// 4568 §7.1.3: the offerer matches the answer's tag with its own attribute).
+fn answered_srtp(offered: &MediaDescription, m: &MediaDescription) -> Option<Option<SrtpKeys>> {
+    if m.media != "audio" || m.port == 0 || !m.proto.eq_ignore_ascii_case(&offered.proto) {
+        return None;
+    }
+    if m.proto.eq_ignore_ascii_case(AVP) {
+        return Some(None);
+    }
+    let theirs = Crypto::first_of(m)?;
+    let ours = Crypto::all_of(offered).find(|c| c.tag == theirs.tag)?;
+    Some(Some(SrtpKeys {
+        local: ours.key,
+        remote: theirs.key,
+    }))
 }
