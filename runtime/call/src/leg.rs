@@ -132,6 +132,7 @@ impl SipLeg {
                 session_id: 0,
                 session_version: 1,
                 codecs: CODECS.to_vec(),
+                srtp: switchyard_rtp::SrtpPolicy::Off,
             },
             negotiated: None,
             answered_at: None,

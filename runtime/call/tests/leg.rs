@@ -80,6 +80,7 @@ fn local() -> LocalMedia {
         session_id: 7,
         session_version: 1,
         codecs: CODECS.to_vec(),
+        srtp: switchyard_rtp::SrtpPolicy::Off,
     }
 }
 

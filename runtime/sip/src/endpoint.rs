@@ -306,7 +306,7 @@ impl Endpoint {
         let via = format!(
             "SIP/2.0/{} {};branch={};rport",
             transport.as_str(),
-            self.config.local_addr,
+            self.config.sent_by(transport),
             branch
         );
         request.headers.push_front("Via", via);

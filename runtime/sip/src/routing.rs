@@ -36,7 +36,7 @@ pub(crate) fn response_route(
         // RFC 3261 §18.2.2: "If the "sent-protocol" is a reliable transport
         // protocol such as TCP or SCTP ... the response MUST be sent using
         // the existing connection to the source of the original request".
-        Transport::Tcp => source,
+        Transport::Tcp | Transport::Tls => source,
         // RFC 3581 §4: the response goes to the source IP and port when
         // rport is present.
         Transport::Udp if wants_rport => source,
@@ -129,6 +129,10 @@ mod tests {
         assert!(!v.contains("received"));
         assert_eq!(dest, "192.0.2.7:5060".parse().unwrap());
         let (_, dest) = response_route(&via, Transport::Tcp, src);
+        assert_eq!(dest, src);
+        // RFC 3261 §18.2.2: over TLS too the response uses the request's connection.
+        let via = Via::parse("SIP/2.0/TLS 192.0.2.7:5061;branch=z9hG4bKx").unwrap();
+        let (_, dest) = response_route(&via, Transport::Tls, src);
         assert_eq!(dest, src);
     }
 
