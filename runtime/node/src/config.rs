@@ -65,6 +65,39 @@ pub struct SipSection {
     /// The address written into Contact and Via when `listen` is a wildcard.
     #[serde(default)]
     pub public_address: Option<IpAddr>,
+    /// SIP over TLS listens here; none: port 5061 on `listen`'s address (skipped with a
+    /// warning when that port is taken, an error when it was given).
+    #[serde(default)]
+    pub tls_listen: Option<SocketAddr>,
+    /// PEM certificate chain and private key of the TLS listener; none: a self-signed
+    /// certificate made at first start and kept in the data directory
+    /// (`sip-tls-cert.der`).
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
+    /// PEM certificates trusted when the node connects over TLS (trunks, `<Dial><Sip>`);
+    /// none: the webpki root CAs. A self-signed peer is trusted by listing its own
+    /// certificate here.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+}
+
+impl SipSection {
+    /// Where SIP over TLS listens.
+    pub fn tls_addr(&self) -> SocketAddr {
+        self.tls_listen
+            .unwrap_or(SocketAddr::new(self.listen.ip(), 5061))
+    }
+
+    /// Our address on `transport` as others reach it (Contact, Via sent-by).
+    pub fn advertised(&self, transport: switchyard_sip::Transport) -> SocketAddr {
+        let local = match transport {
+            switchyard_sip::Transport::Tls => self.tls_addr(),
+            _ => self.listen,
+        };
+        SocketAddr::new(self.public_address.unwrap_or(local.ip()), local.port())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +119,39 @@ pub struct MediaSection {
     pub rtp_port_min: u16,
     #[serde(default = "default_rtp_max")]
     pub rtp_port_max: u16,
+    /// SRTP (SDES, RFC 4568) on legs signalled over TLS: `required` (a plain-RTP offer
+    /// gets 488), `optional` or `off`. Legs over UDP or TCP are never SRTP: SDES keys
+    /// travel in the SDP and must not cross the network in the clear.
+    #[serde(default)]
+    pub srtp: SrtpMode,
+}
+
+/// See [`MediaSection::srtp`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SrtpMode {
+    #[default]
+    Required,
+    Optional,
+    Off,
+}
+
+impl MediaSection {
+    /// The SRTP policy of a new leg on `transport`, with a fresh master key.
+    pub fn srtp_policy(&self, transport: switchyard_sip::Transport) -> switchyard_rtp::SrtpPolicy {
+        use switchyard_rtp::{MasterKey, SrtpPolicy};
+        if transport != switchyard_sip::Transport::Tls {
+            return SrtpPolicy::Off;
+        }
+        // RFC 4568 §6.1: the master key "MUST be ... random"; rand's thread generator
+        // is a CSPRNG seeded from the OS.
+        let key = MasterKey(rand::random());
+        match self.srtp {
+            SrtpMode::Required => SrtpPolicy::Required(key),
+            SrtpMode::Optional => SrtpPolicy::Optional(key),
+            SrtpMode::Off => SrtpPolicy::Off,
+        }
+    }
 }
 
 /// A SIP trunk outbound calls to numbers are sent through.
@@ -97,7 +163,7 @@ pub struct TrunkSection {
     pub name: String,
     /// `host:port` (a name is resolved when a call is placed).
     pub address: String,
-    /// `udp` (the default) or `tcp`.
+    /// `udp` (the default), `tcp` or `tls`.
     #[serde(default)]
     pub transport: TrunkTransport,
     /// Digest credentials for the trunk's 401/407 challenges.
@@ -121,6 +187,7 @@ pub enum TrunkTransport {
     #[default]
     Udp,
     Tcp,
+    Tls,
 }
 
 impl Config {
@@ -431,6 +498,10 @@ impl Default for SipSection {
         Self {
             listen: default_sip(),
             public_address: None,
+            tls_listen: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_ca_file: None,
         }
     }
 }
@@ -448,6 +519,7 @@ impl Default for MediaSection {
             rtp_ip: default_rtp_ip(),
             rtp_port_min: default_rtp_min(),
             rtp_port_max: default_rtp_max(),
+            srtp: SrtpMode::default(),
         }
     }
 }

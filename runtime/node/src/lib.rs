@@ -12,6 +12,7 @@ pub mod metrics;
 mod outbound;
 mod ports;
 mod routing;
+mod self_signed;
 mod session;
 mod shared;
 mod sip_io;

@@ -41,11 +41,11 @@ pub fn route(config: &Config, account: AccountSid, to: &str) -> Result<Route, Ro
             uri: to.to_owned(),
             reason: e.to_string(),
         })?;
-        let port = uri.port.unwrap_or(5060);
-        let transport = match uri.param("transport").flatten() {
-            Some(t) if t.eq_ignore_ascii_case("tcp") => Transport::Tcp,
-            _ => Transport::Udp,
-        };
+        let transport = Transport::for_uri(&uri).ok_or_else(|| RouteError::InvalidUri {
+            uri: to.to_owned(),
+            reason: "unsupported transport".into(),
+        })?;
+        let port = uri.port.unwrap_or(transport.default_port());
         let host = uri.host.trim_matches(['[', ']']).to_owned();
         return Ok(Route {
             request_uri: to.to_owned(),
@@ -63,19 +63,19 @@ pub fn route(config: &Config, account: AccountSid, to: &str) -> Result<Route, Ro
             number: to.to_owned(),
             account,
         })?;
-    let (host, port) = match trunk.address.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse().unwrap_or(5060)),
-        None => (trunk.address.as_str(), 5060),
-    };
     let transport = match trunk.transport {
         TrunkTransport::Udp => Transport::Udp,
         TrunkTransport::Tcp => Transport::Tcp,
+        TrunkTransport::Tls => Transport::Tls,
     };
-    let suffix = if transport == Transport::Tcp {
-        ";transport=tcp"
-    } else {
-        ""
+    let (host, port) = match trunk.address.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().unwrap_or(transport.default_port())),
+        None => (trunk.address.as_str(), transport.default_port()),
     };
+    let suffix = transport
+        .uri_param()
+        .map(|t| format!(";transport={t}"))
+        .unwrap_or_default();
     Ok(Route {
         request_uri: format!("sip:{to}@{}{suffix}", trunk.address),
         destination: Destination::Host(host.trim_matches(['[', ']']).to_owned(), port),
@@ -106,6 +106,28 @@ mod tests {
         .unwrap();
         assert_eq!(r.transport, Transport::Tcp);
         assert!(matches!(r.destination, Destination::Host(ref h, 5070) if h == "127.0.0.1"));
+    }
+
+    #[test]
+    fn sips_and_transport_tls_go_over_tls_to_5061_and_so_do_tls_trunks() {
+        let c = config("");
+        let r = route(&c, A.parse().unwrap(), "sips:bob@example.com").unwrap();
+        assert_eq!(r.transport, Transport::Tls);
+        assert!(matches!(r.destination, Destination::Host(ref h, 5061) if h == "example.com"));
+        let r = route(&c, A.parse().unwrap(), "sip:bob@127.0.0.1;transport=tls").unwrap();
+        assert_eq!(r.transport, Transport::Tls);
+        assert!(matches!(r.destination, Destination::Host(_, 5061)));
+        let e = route(&c, A.parse().unwrap(), "sip:bob@127.0.0.1;transport=sctp").unwrap_err();
+        assert!(matches!(e, RouteError::InvalidUri { .. }));
+
+        let c = config("[[trunks]]\naddress = \"trunk.example.com\"\ntransport = \"tls\"\n");
+        let t = route(&c, A.parse().unwrap(), "+15551230000").unwrap();
+        assert_eq!(t.transport, Transport::Tls);
+        assert_eq!(
+            t.request_uri,
+            "sip:+15551230000@trunk.example.com;transport=tls"
+        );
+        assert!(matches!(t.destination, Destination::Host(_, 5061)));
     }
 
     #[test]

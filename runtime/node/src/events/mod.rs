@@ -6,7 +6,6 @@ mod feed;
 mod filters;
 mod grant;
 mod quic;
-mod quic_cert;
 mod sinks;
 mod sse;
 mod ws;

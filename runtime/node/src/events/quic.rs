@@ -44,7 +44,7 @@ pub fn serve(shared: Arc<Shared>, listen: SocketAddr, data_dir: &Path) -> anyhow
     if !listen.ip().is_unspecified() {
         names.push(listen.ip().to_string());
     }
-    let identity = super::quic_cert::load_or_create(data_dir, names)?;
+    let identity = crate::self_signed::load_or_create(data_dir, "quic", names)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])?

@@ -1,12 +1,13 @@
 //! One leg's media on its worker: the sans-IO [`RtpSession`], the sound it plays (encoded
-//! to G.711 one 20 ms frame at a time when the session asks) and the leg it is bridged
-//! to. No socket and no clock here: the worker passes both in.
+//! to G.711 one 20 ms frame at a time when the session asks), the SRTP transform of an
+//! SRTP leg, and the leg it is bridged to. No socket and no clock here: the worker
+//! passes both in.
 
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use switchyard_media::{g711, FRAME_SAMPLES};
-use switchyard_rtp::{RtpEvent, RtpSession, Transmit};
+use switchyard_rtp::{RtpEvent, RtpSession, SrtpKeys, SrtpTransform, Transmit};
 use tokio::sync::mpsc;
 
 use super::bridge::{Peer, Relayed};
@@ -21,6 +22,9 @@ pub(super) struct Endpoint {
     events: mpsc::UnboundedSender<MediaEvent>,
     /// The bridged leg, where what we receive goes.
     peer: Option<Peer>,
+    /// SRTP: every datagram in is unprotected before the session sees it, every one out
+    /// protected after the session made it.
+    srtp: Option<SrtpTransform>,
 }
 
 impl Endpoint {
@@ -38,6 +42,7 @@ impl Endpoint {
             player: Player::default(),
             events,
             peer: None,
+            srtp: rekey(None, params.srtp),
         }
     }
 
@@ -62,11 +67,24 @@ impl Endpoint {
     }
 
     pub fn receive_rtp(&mut self, now: Instant, src: SocketAddr, datagram: &[u8]) {
-        self.session.receive_rtp(now, src, datagram);
+        match &mut self.srtp {
+            // RFC 3711 §3.3: a packet that fails authentication is discarded.
+            Some(srtp) => match srtp.unprotect_rtp(datagram) {
+                Ok(plain) => self.session.receive_rtp(now, src, &plain),
+                Err(e) => tracing::trace!(error = %e, %src, "SRTP packet dropped"),
+            },
+            None => self.session.receive_rtp(now, src, datagram),
+        }
     }
 
     pub fn receive_rtcp(&mut self, now: Instant, datagram: &[u8]) {
-        self.session.receive_rtcp(now, datagram);
+        match &mut self.srtp {
+            Some(srtp) => match srtp.unprotect_rtcp(datagram) {
+                Ok(plain) => self.session.receive_rtcp(now, &plain),
+                Err(e) => tracing::trace!(error = %e, "SRTCP packet dropped"),
+            },
+            None => self.session.receive_rtcp(now, datagram),
+        }
     }
 
     /// The session's tick: it pulls our next frame, if it plays our own audio.
@@ -92,6 +110,7 @@ impl Endpoint {
         match cmd {
             MediaCommand::Configure(p) => {
                 self.codec = p.codec;
+                self.srtp = rekey(self.srtp.take(), p.srtp);
                 self.session.configure(p.rtp());
             }
             MediaCommand::Play {
@@ -149,6 +168,36 @@ impl Endpoint {
     }
 
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.session.poll_transmit()
+        loop {
+            let mut t = self.session.poll_transmit()?;
+            let Some(srtp) = &mut self.srtp else {
+                return Some(t);
+            };
+            let protected = if t.rtcp {
+                srtp.protect_rtcp(&t.contents)
+            } else {
+                srtp.protect_rtp(&t.contents)
+            };
+            match protected {
+                Ok(bytes) => {
+                    t.contents = bytes;
+                    return Some(t);
+                }
+                // Never plaintext instead: what cannot be protected is not sent.
+                Err(e) => tracing::debug!(error = %e, "SRTP could not protect a packet"),
+            }
+        }
     }
+}
+
+/// The transform for `keys`: the current one while the keys stay (a re-offer that
+/// keeps them keeps the rollover counters), a new one when they change.
+fn rekey(current: Option<SrtpTransform>, keys: Option<SrtpKeys>) -> Option<SrtpTransform> {
+    let keys = keys?;
+    if let Some(t) = current.filter(|t| t.keys() == keys) {
+        return Some(t);
+    }
+    SrtpTransform::new(keys)
+        .map_err(|e| tracing::warn!(error = %e, "SRTP not set up"))
+        .ok()
 }

@@ -36,6 +36,8 @@ pub struct MediaParams {
     pub telephone_event: Option<u8>,
     /// Whether we send media (false before answer and while the caller holds us).
     pub sending: bool,
+    /// The SRTP keys when the stream is SRTP (SDES on a TLS leg).
+    pub srtp: Option<switchyard_rtp::SrtpKeys>,
 }
 
 #[derive(Debug)]

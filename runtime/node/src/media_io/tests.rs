@@ -48,6 +48,7 @@ fn leg(
         payload_type: 0,
         telephone_event: Some(101),
         sending: true,
+        srtp: None,
     };
     let (events, _) = mpsc::unbounded_channel();
     let exits = exits.clone();

@@ -34,6 +34,7 @@ impl Session {
             session_id: self.sdp_session_id(),
             session_version: 1,
             codecs: CODECS.to_vec(),
+            srtp: self.shared.config.media.srtp_policy(self.transport),
         };
         let tag = switchyard_sip::fresh_tag();
         let contact = self.contact();
@@ -66,16 +67,16 @@ impl Session {
     }
 
     fn contact(&self) -> String {
-        let local = self.shared.config.sip.listen;
-        let ip = self.shared.config.sip.public_address.unwrap_or(local.ip());
-        let transport = match self.transport {
-            switchyard_sip::Transport::Tcp => ";transport=tcp",
-            switchyard_sip::Transport::Udp => "",
-        };
+        let addr = self.shared.config.sip.advertised(self.transport);
+        let sips = self
+            .sip
+            .invite()
+            .uri
+            .to_ascii_lowercase()
+            .starts_with("sips:");
         format!(
-            "<sip:{}@{}{transport}>",
-            self.info.to,
-            std::net::SocketAddr::new(ip, local.port())
+            "<{}>",
+            self.transport.contact_uri(&self.info.to, addr, sips)
         )
     }
 
@@ -197,5 +198,6 @@ pub(super) fn media_params(n: &Negotiated, sending: bool) -> MediaParams {
         payload_type: n.payload_type,
         telephone_event: n.telephone_event,
         sending,
+        srtp: n.srtp,
     }
 }

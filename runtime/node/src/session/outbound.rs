@@ -213,6 +213,7 @@ impl Session {
             session_id: u64::from(rand::random::<u32>()),
             session_version: 1,
             codecs: CODECS.to_vec(),
+            srtp: self.shared.config.media.srtp_policy(call.transport),
         };
         let our_offer = offer(&local, 101);
         let host = self.local_host();
@@ -226,7 +227,14 @@ impl Session {
             &to,
             &call_id,
             1,
-            &format!("<sip:{}@{host}>", call.from),
+            &format!(
+                "<{}>",
+                call.transport.contact_uri(
+                    &call.from,
+                    self.shared.config.sip.advertised(call.transport),
+                    call.request_uri.to_ascii_lowercase().starts_with("sips:")
+                )
+            ),
             Some(our_offer.to_string().into_bytes()),
         );
         self.sip.placed(invite.clone(), local.clone());

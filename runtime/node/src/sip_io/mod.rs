@@ -1,8 +1,10 @@
-//! The SIP task: owns the UDP socket, the TCP listener and the sans-IO [`Endpoint`], and
-//! routes what the endpoint reports to the call sessions.
+//! The SIP task: owns the UDP socket, the TCP and TLS listeners and the sans-IO
+//! [`Endpoint`], and routes what the endpoint reports to the call sessions.
 
 mod route;
+mod stream;
 mod tcp;
+mod tls;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -64,7 +66,9 @@ pub enum SipCommand {
 pub struct SipIo {
     udp: Arc<UdpSocket>,
     tcp: tcp::TcpTransport,
-    tcp_in: mpsc::UnboundedReceiver<(SocketAddr, Vec<u8>)>,
+    /// None when the default TLS port was taken (see [`SipIo::bind`]).
+    tls: Option<tls::TlsTransport>,
+    stream_in: mpsc::UnboundedReceiver<(Transport, SocketAddr, Vec<u8>)>,
     commands: mpsc::UnboundedReceiver<SipCommand>,
     endpoint: Endpoint,
     shared: Arc<Shared>,
@@ -76,22 +80,46 @@ impl SipIo {
         config: &Config,
         shared: Arc<Shared>,
         commands: mpsc::UnboundedReceiver<SipCommand>,
-    ) -> std::io::Result<Self> {
+    ) -> anyhow::Result<Self> {
         let udp = Arc::new(UdpSocket::bind(config.sip.listen).await?);
         let local = udp.local_addr()?;
-        let (tcp, tcp_in) = tcp::TcpTransport::bind(local).await?;
+        let (stream_tx, stream_in) = mpsc::unbounded_channel();
+        let tcp = tcp::TcpTransport::bind(local, stream_tx.clone()).await?;
         let advertised = SocketAddr::new(
             config.sip.public_address.unwrap_or(local.ip()),
             local.port(),
         );
-        let endpoint_config = EndpointConfig::new(
+        let tls_addr = config.sip.tls_addr();
+        let tls = match tokio::net::TcpListener::bind(tls_addr).await {
+            Ok(listener) => {
+                let t = tls::TlsTransport::start(
+                    listener,
+                    &config.sip,
+                    &config.node.data_dir,
+                    stream_tx,
+                )?;
+                tracing::info!(tls = %tls_addr, "SIP over TLS up");
+                Some(t)
+            }
+            // The default port is a convenience: a second node on the host goes without.
+            Err(e) if config.sip.tls_listen.is_none() => {
+                tracing::warn!(error = %e, tls = %tls_addr, "SIP over TLS not started: the default port is taken");
+                None
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("binding SIP TLS on {tls_addr}")))
+            }
+        };
+        let mut endpoint_config = EndpointConfig::new(
             advertised,
             format!("Switchyard/{}", env!("CARGO_PKG_VERSION")),
         );
+        endpoint_config.tls_addr = tls.is_some().then(|| config.sip.advertised(Transport::Tls));
         Ok(Self {
             udp,
             tcp,
-            tcp_in,
+            tls,
+            stream_in,
             commands,
             endpoint: Endpoint::new(endpoint_config),
             shared,
@@ -126,8 +154,8 @@ impl SipIo {
                     }
                     Err(e) => tracing::debug!(error = %e, "UDP receive error"),
                 },
-                Some((src, data)) = self.tcp_in.recv() => {
-                    self.endpoint.handle_input(Instant::now(), Transport::Tcp, src, &data);
+                Some((transport, src, data)) = self.stream_in.recv() => {
+                    self.endpoint.handle_input(Instant::now(), transport, src, &data);
                 }
                 Some(cmd) = self.commands.recv() => self.command(cmd),
                 _ = sleep => self.endpoint.handle_timeout(Instant::now()),
@@ -216,7 +244,11 @@ impl SipIo {
                         tracing::debug!(error = %e, %destination, "UDP send failed");
                     }
                 }
-                Transport::Tcp => self.tcp.send(destination, payload).await,
+                Transport::Tcp => self.tcp.send(destination, payload),
+                Transport::Tls => match &self.tls {
+                    Some(tls) => tls.send(destination, payload),
+                    None => tracing::debug!(%destination, "no SIP TLS transport"),
+                },
             }
         }
         while let Some(event) = self.endpoint.poll_event() {

@@ -1,14 +1,12 @@
-//! The QUIC channel's certificate: self-signed, made at first start and kept in the
-//! data directory (`quic-cert.der`, `quic-key.der`) so that clients can pin it and a
-//! restart does not change it.
+//! The node's self-signed certificates: made at first start and kept in the data
+//! directory (`<use>-cert.der`, `<use>-key.der`: `quic` for the QUIC event channel,
+//! `sip-tls` for SIP over TLS) so that clients can pin them and a restart does not
+//! change them.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-
-pub const CERT_FILE: &str = "quic-cert.der";
-pub const KEY_FILE: &str = "quic-key.der";
 
 /// The certificate, its key, and the certificate's path.
 #[derive(Debug)]
@@ -18,10 +16,16 @@ pub struct Identity {
     pub cert_path: PathBuf,
 }
 
-/// The stored certificate, or a new one for `names` (DNS names or IP addresses).
-pub fn load_or_create(data_dir: &Path, names: Vec<String>) -> anyhow::Result<Identity> {
-    let cert_path = data_dir.join(CERT_FILE);
-    let key_path = data_dir.join(KEY_FILE);
+/// The stored certificate for `usage` (`quic`, `sip-tls`), or a new one for `names`
+/// (DNS names or IP addresses).
+pub fn load_or_create(
+    data_dir: &Path,
+    usage: &str,
+    names: Vec<String>,
+) -> anyhow::Result<Identity> {
+    let cert_file = format!("{usage}-cert.der");
+    let cert_path = data_dir.join(&cert_file);
+    let key_path = data_dir.join(format!("{usage}-key.der"));
     if cert_path.exists() && key_path.exists() {
         let cert = std::fs::read(&cert_path)
             .with_context(|| format!("reading {}", cert_path.display()))?;
@@ -33,13 +37,14 @@ pub fn load_or_create(data_dir: &Path, names: Vec<String>) -> anyhow::Result<Ide
             cert_path,
         });
     }
-    let made = rcgen::generate_simple_self_signed(names).context("making the QUIC certificate")?;
+    let made = rcgen::generate_simple_self_signed(names)
+        .with_context(|| format!("making the {usage} certificate"))?;
     let key = made.key_pair.serialize_der();
     std::fs::create_dir_all(data_dir)?;
     // The key first, readable by the node's user only; the certificate last, so a
     // crash in between leaves no certificate without its key.
     write_private(&key_path, &key)?;
-    let tmp = data_dir.join(format!("{CERT_FILE}.tmp"));
+    let tmp = data_dir.join(format!("{cert_file}.tmp"));
     std::fs::write(&tmp, made.cert.der())?;
     std::fs::rename(&tmp, &cert_path)?;
     Ok(Identity {
