@@ -97,6 +97,9 @@ pub struct NodeConfig {
     /// number (the listen addresses and data directory still come by flags). `accounts`,
     /// `numbers`, `rtp_ports` and `extra_toml` are then unused.
     pub demo: bool,
+    /// Listen for SIP over TLS on a free port (else the node tries 5061 and goes
+    /// without TLS when another node has it).
+    pub sip_tls: bool,
 }
 
 impl NodeConfig {
@@ -117,6 +120,7 @@ impl NodeConfig {
             pre_args: Vec::new(),
             extra_toml: String::new(),
             demo: false,
+            sip_tls: false,
         }
     }
 
@@ -154,7 +158,7 @@ impl Default for NodeConfig {
 #[derive(Serialize)]
 struct Toml<'a> {
     node: TomlNode,
-    sip: Listen,
+    sip: TomlSip,
     http: Listen,
     media: TomlMedia,
     accounts: &'a [AccountConfig],
@@ -172,6 +176,13 @@ struct Listen {
 }
 
 #[derive(Serialize)]
+struct TomlSip {
+    listen: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_listen: Option<String>,
+}
+
+#[derive(Serialize)]
 struct TomlMedia {
     rtp_ip: String,
     rtp_port_min: u16,
@@ -183,6 +194,7 @@ struct TomlMedia {
 pub struct Node {
     child: Guarded,
     sip_port: u16,
+    tls_port: Option<u16>,
     http_port: u16,
     rtp: (u16, u16),
     accounts: Vec<AccountConfig>,
@@ -245,6 +257,11 @@ impl Node {
         let data_dir = dir.path().join("data");
         std::fs::create_dir_all(&data_dir)?;
         let sip_port = free_port()?;
+        let tls_port = if config.sip_tls {
+            Some(free_port()?)
+        } else {
+            None
+        };
         let http_port = free_port()?;
         let rtp_min = free_udp_block(config.rtp_ports)?;
         let rtp = (rtp_min, rtp_min + config.rtp_ports - 1);
@@ -252,8 +269,9 @@ impl Node {
             node: TomlNode {
                 data_dir: data_dir.clone(),
             },
-            sip: Listen {
+            sip: TomlSip {
                 listen: format!("127.0.0.1:{sip_port}"),
+                tls_listen: tls_port.map(|p| format!("127.0.0.1:{p}")),
             },
             http: Listen {
                 listen: format!("127.0.0.1:{http_port}"),
@@ -291,6 +309,7 @@ impl Node {
         let mut node = Node {
             child,
             sip_port,
+            tls_port,
             http_port,
             rtp,
             accounts: config.accounts,
@@ -329,6 +348,11 @@ impl Node {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// SIP over TLS port on 127.0.0.1 (with [`NodeConfig::sip_tls`]).
+    pub fn sip_tls_port(&self) -> Option<u16> {
+        self.tls_port
     }
 
     /// SIP port (UDP and TCP) on 127.0.0.1.

@@ -20,6 +20,7 @@ mod phone;
 mod rfc4475;
 mod schemathesis;
 mod sip_features;
+mod tls;
 mod wasm_apps;
 mod wasm_containment;
 mod wasm_fallback;
