@@ -11,7 +11,7 @@ use crate::routing::{replace_top_via, response_route, Tokens};
 use crate::transaction::client::{ClientTimer, ClientTx};
 use crate::transaction::invite_client::InviteClientTx;
 use crate::transaction::server::{ServerTx, TimerOutcome};
-use crate::transaction::{ack_key_for, key_for, AckKey, TxKey};
+use crate::transaction::{ack_key_for, key_for, AckKey, DialogKey, TxKey};
 use crate::validate::{self, ACCEPT, ALLOW};
 use crate::{
     default_reason, parse_message, Error, Message, Method, NameAddr, Request, Response, Via,
@@ -33,6 +33,8 @@ pub struct Endpoint {
     servers: HashMap<u64, ServerTx>,
     server_index: HashMap<TxKey, u64>,
     ack_index: HashMap<AckKey, u64>,
+    /// INVITE transactions whose 2xx awaits its ACK, by dialog, so a BYE can end them.
+    unacked: HashMap<DialogKey, u64>,
     clients: HashMap<u64, ClientTx>,
     /// INVITE client transactions (RFC 3261 §17.1.1); they share
     /// `client_index` and the id space with `clients`.
@@ -66,6 +68,7 @@ impl Endpoint {
             servers: HashMap::new(),
             server_index: HashMap::new(),
             ack_index: HashMap::new(),
+            unacked: HashMap::new(),
             clients: HashMap::new(),
             invites: HashMap::new(),
             client_index: HashMap::new(),
@@ -269,6 +272,9 @@ impl Endpoint {
             })();
             if let Some(key) = key {
                 server.ack_key = Some(key.clone());
+                if !over {
+                    self.unacked.insert(key.dialog(), tx.0);
+                }
                 self.ack_index.insert(key, tx.0);
             }
         }
@@ -363,6 +369,7 @@ impl Endpoint {
         if let Some(tx) = self.servers.remove(&id) {
             self.server_index.remove(&tx.key);
             if let Some(k) = tx.ack_key {
+                self.unacked.remove(&k.dialog());
                 self.ack_index.remove(&k);
             }
         }
@@ -437,6 +444,9 @@ impl Endpoint {
             }
             return;
         }
+        if req.method == Method::Bye {
+            self.end_2xx_retransmission(&req);
+        }
         let (top_via, destination) = response_route(&top, transport, source);
         let invite = req.method == Method::Invite;
         let id = self.alloc_id();
@@ -487,6 +497,21 @@ impl Endpoint {
         }
     }
 
+    /// A BYE that crossed our 2xx (its ACK lost or still on the way) ends the dialog:
+    /// retransmitting the 2xx on would only load the caller (and the network) with
+    /// responses for a call it has left.
+    fn end_2xx_retransmission(&mut self, bye: &Request) {
+        let Some(key) = ack_key_for(bye).map(|k| k.dialog()) else {
+            return;
+        };
+        if let Some(id) = self.unacked.remove(&key) {
+            if let Some(tx) = self.servers.get_mut(&id) {
+                tx.on_dialog_ended();
+                self.touched.push(Slot::Server(id));
+            }
+        }
+    }
+
     fn on_cancel(&mut self, now: Instant, tx: ServerTxId, top: &Via, req: &Request) {
         // RFC 3261 §9.2: "the CANCEL request ... matches the transaction
         // being cancelled" using the §17.2.3 rules with method INVITE.
@@ -528,6 +553,9 @@ impl Endpoint {
             };
             self.touched.push(Slot::Server(id));
             let (to_tu, over) = tx.on_ack(now, &self.config);
+            if let Some(k) = &tx.ack_key {
+                self.unacked.remove(&k.dialog());
+            }
             if over {
                 self.remove_server(id);
             }

@@ -666,3 +666,113 @@ fn unanswered_non_invite_is_dropped_after_64_t1() {
         Err(switchyard_sip::Error::UnknownTransaction)
     );
 }
+
+/// A BYE (new branch, our To tag) from the caller in `call_id`'s dialog.
+fn bye_bytes(call_id: &str, to_tag: &str) -> Vec<u8> {
+    follow_up("BYE", "z9hG4bKbye9", call_id, 2, Some(to_tag))
+}
+
+#[test]
+fn bye_crossing_the_2xx_ends_its_retransmission() {
+    let mut ep = endpoint();
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let (tx, req) = start_call(&mut ep, t0, "z9hG4bKinv9", "call-9");
+    let dialog = Dialog::new_uas(&req, "uas9", "<sip:127.0.0.1:5060>").unwrap();
+    ep.respond(t0, tx, dialog.response(&req, 200, "OK", None))
+        .unwrap();
+    drain(&mut ep);
+    // The first retransmission at T1: the ACK was lost.
+    let early = run_until(&mut ep, t0, t0 + ms(600));
+    assert_eq!(early.len(), 1);
+    // The caller gives up and sends BYE; the TU sees it as usual.
+    ep.handle_input(
+        t0 + ms(700),
+        Transport::Udp,
+        uac_addr(),
+        &bye_bytes("call-9", "uas9"),
+    );
+    assert!(matches!(
+        events(&mut ep).as_slice(),
+        [Event::Request { request, .. }] if request.method == Method::Bye
+    ));
+    // No 2xx after the BYE, and no ACK timeout: the dialog is over, not broken.
+    let later = run_until(&mut ep, t0, t0 + Duration::from_secs(60));
+    assert!(
+        later.iter().all(|(_, t)| response_of(t).status != 200),
+        "2xx retransmitted after the BYE: {later:?}"
+    );
+    assert!(events(&mut ep).is_empty(), "no AckTimeout after a BYE");
+    // A late INVITE retransmission is still absorbed until 64*T1 had it come earlier.
+    assert_eq!(ep.poll_timeout(), None);
+}
+
+#[test]
+fn bye_of_another_dialog_leaves_the_2xx_retransmission_alone() {
+    let mut ep = endpoint();
+    let t0 = Instant::now();
+    let (tx, req) = start_call(&mut ep, t0, "z9hG4bKinv10", "call-10");
+    let dialog = Dialog::new_uas(&req, "uas10", "<sip:127.0.0.1:5060>").unwrap();
+    ep.respond(t0, tx, dialog.response(&req, 200, "OK", None))
+        .unwrap();
+    drain(&mut ep);
+    // Same Call-ID, another To tag: not this dialog.
+    ep.handle_input(
+        t0,
+        Transport::Udp,
+        uac_addr(),
+        &bye_bytes("call-10", "other"),
+    );
+    events(&mut ep);
+    drain(&mut ep);
+    let sent = run_until(&mut ep, t0, t0 + Duration::from_secs(60));
+    let oks = sent
+        .iter()
+        .filter(|(_, t)| response_of(t).status == 200)
+        .count();
+    assert_eq!(oks, 10, "{sent:?}");
+    assert_eq!(events(&mut ep), vec![Event::AckTimeout { invite: tx }]);
+}
+
+#[test]
+fn service_unavailable_keeps_timer_g_capped_at_t2_and_ends_at_timer_h() {
+    // A 503 refusing a call under load must not itself become a storm: Timer G
+    // doubles from T1 to T2, Timer H ends it at 64*T1 (RFC 3261 §17.2.1), and the
+    // caller's ACK stops it at once.
+    let ms = Duration::from_millis;
+    let mut ep = endpoint();
+    let t0 = Instant::now();
+    let (tx, req) = start_call(&mut ep, t0, "z9hG4bKinv11", "call-11");
+    let mut busy = Response::to_request(&req, 503, "Service Unavailable");
+    busy.headers.push("Retry-After", "1");
+    ep.respond(t0, tx, busy).unwrap();
+    let first = drain(&mut ep);
+    assert_eq!(response_of(&first[0]).status, 503);
+    assert_eq!(response_of(&first[0]).headers.get("Retry-After"), Some("1"));
+    let sent = run_until(&mut ep, t0, t0 + Duration::from_secs(60));
+    let times: Vec<Duration> = sent.iter().map(|(t, _)| *t).collect();
+    let expected: Vec<Duration> = [
+        500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500,
+    ]
+    .map(ms)
+    .to_vec();
+    assert_eq!(times, expected);
+    assert_eq!(ep.transaction_count(), 0, "Timer H ended it at 64*T1");
+
+    let (tx, req) = start_call(&mut ep, t0, "z9hG4bKinv12", "call-12");
+    let busy = Response::to_request(&req, 503, "Service Unavailable");
+    ep.respond(t0, tx, busy).unwrap();
+    let tag = response_of(&drain(&mut ep)[0])
+        .to_hdr()
+        .unwrap()
+        .tag()
+        .map(str::to_owned);
+    let ack = follow_up("ACK", "z9hG4bKinv12", "call-12", 1, tag.as_deref());
+    ep.handle_input(t0 + ms(100), Transport::Udp, uac_addr(), &ack);
+    let after_ack = run_until(&mut ep, t0, t0 + Duration::from_secs(60));
+    assert!(
+        after_ack.is_empty(),
+        "retransmitted after ACK: {after_ack:?}"
+    );
+    assert_eq!(ep.transaction_count(), 0, "Timer I ended it");
+}

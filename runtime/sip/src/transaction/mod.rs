@@ -85,6 +85,26 @@ pub(crate) fn key_for(req: &Request, top: &Via, as_method: Option<Method>) -> Op
     }
 }
 
+impl AckKey {
+    /// The dialog the ACK belongs to (its CSeq left out).
+    pub fn dialog(&self) -> DialogKey {
+        DialogKey {
+            call_id: self.call_id.clone(),
+            from_tag: self.from_tag.clone(),
+            to_tag: self.to_tag.clone(),
+        }
+    }
+}
+
+/// Identifies a dialog from the UAS side: Call-ID, the remote (From) tag and our (To)
+/// tag, as any in-dialog request from the caller carries them (RFC 3261 §12.2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct DialogKey {
+    pub call_id: String,
+    pub from_tag: String,
+    pub to_tag: String,
+}
+
 /// The key the ACK for a 2xx carries (None if a part is missing).
 pub(crate) fn ack_key_for(req: &Request) -> Option<AckKey> {
     Some(AckKey {

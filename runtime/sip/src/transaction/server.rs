@@ -174,6 +174,16 @@ impl ServerTx {
         }
     }
 
+    /// The caller ended the dialog (a BYE) before its ACK came: the 2xx has nothing
+    /// left to establish, so its retransmissions stop and no ACK timeout follows. The
+    /// transaction stays until 64*T1 to absorb INVITE retransmissions.
+    pub fn on_dialog_ended(&mut self) {
+        if self.state == (ServerState::Accepted { acked: false }) {
+            self.state = ServerState::Accepted { acked: true };
+            self.retransmit = None;
+        }
+    }
+
     /// Runs the timers due at `now`.
     pub fn on_timer(&mut self, now: Instant, cfg: &EndpointConfig) -> TimerOutcome {
         if self.deadline.is_some_and(|d| d <= now) {
