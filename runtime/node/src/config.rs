@@ -33,6 +33,9 @@ pub struct Config {
     pub webhook: WebhookSection,
     #[serde(default)]
     pub events: EventsSection,
+    /// When new calls are refused with 503 (overload control).
+    #[serde(default)]
+    pub overload: crate::overload::OverloadSection,
     /// One trunk for every account (kept for older files; `[[trunks]]` says more).
     #[serde(default)]
     pub trunk: Option<TrunkSection>,

@@ -10,6 +10,7 @@ mod live;
 mod media_io;
 pub mod metrics;
 mod outbound;
+mod overload;
 mod ports;
 mod routing;
 mod self_signed;
@@ -61,6 +62,7 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
     let sip = sip_io::SipIo::bind(&config, shared.clone(), sip_commands)
         .await
         .with_context(|| format!("binding SIP on {}", config.sip.listen))?;
+    overload::spawn_probe(shared.overload.clone());
     tokio::spawn(sip.run());
     let outbound = outbound::Outbound::new(shared.clone());
     tokio::spawn(outbound.clone().dispatch());

@@ -37,6 +37,8 @@ pub mod reason {
     pub const SHUTDOWN: &str = "shutdown";
     /// Every RTP port pair of the configured range is taken.
     pub const NO_RTP_PORT: &str = "no_rtp_port";
+    /// Past capacity: the admission check refused a new INVITE (503 with Retry-After).
+    pub const OVERLOAD: &str = "overload";
 }
 
 /// What one RTP stream received, told when its media task ends.

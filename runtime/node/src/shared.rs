@@ -1,6 +1,6 @@
 //! What every task of the node shares.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchyard_call::CallEvent;
@@ -70,6 +70,8 @@ pub struct Shared {
     pub media_engine: crate::media_io::MediaEngine,
     /// The Prometheus series (`/metrics`); its active-calls gauge is the node's count.
     pub metrics: crate::metrics::Metrics,
+    /// The verdict on new INVITEs under load; the probe feeds it, the SIP task asks it.
+    pub overload: Arc<Mutex<switchyard_sip::Admission>>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -130,6 +132,7 @@ impl Shared {
         );
         let (shutdown, _) = watch::channel(false);
         let metrics = crate::metrics::Metrics::new(events.router.clone());
+        let overload = switchyard_sip::Admission::new(config.overload.to_core());
         let shared = Arc::new(Self {
             config,
             store,
@@ -143,9 +146,15 @@ impl Shared {
             wasm,
             media_engine: crate::media_io::MediaEngine::start()?,
             metrics,
+            overload: Arc::new(Mutex::new(overload)),
             shutdown,
         });
         Ok((shared, sip_rx))
+    }
+
+    /// New INVITEs refused with 503 because the node was past its capacity.
+    pub fn overload_rejections(&self) -> u64 {
+        crate::overload::lock(&self.overload).rejections()
     }
 
     /// The account as the call path needs it.

@@ -16,6 +16,7 @@ mod fairness;
 mod faults;
 mod first_verbs;
 mod operator;
+mod overload;
 mod phone;
 mod rfc4475;
 mod schemathesis;

@@ -6,7 +6,7 @@ mod stream;
 mod tcp;
 mod tls;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -73,6 +73,8 @@ pub struct SipIo {
     endpoint: Endpoint,
     shared: Arc<Shared>,
     routes: route::Routes,
+    /// Admitted INVITEs not yet finally answered: the setup queue the admission reads.
+    setups: HashSet<ServerTxId>,
 }
 
 impl SipIo {
@@ -124,6 +126,7 @@ impl SipIo {
             endpoint: Endpoint::new(endpoint_config),
             shared,
             routes: route::Routes::default(),
+            setups: HashSet::new(),
         })
     }
 
@@ -168,6 +171,9 @@ impl SipIo {
         let now = Instant::now();
         match cmd {
             SipCommand::Respond { tx, response } => {
+                if response.status >= 200 {
+                    self.setups.remove(&tx);
+                }
                 if let Err(e) = self.endpoint.respond(now, tx, response) {
                     tracing::debug!(error = %e, "response not sent");
                 }
@@ -183,7 +189,12 @@ impl SipIo {
                     .send_request(now, request, destination, transport);
                 self.routes.client.insert(tx, call_id);
             }
-            SipCommand::Ended { call_id } => self.routes.forget(&call_id),
+            SipCommand::Ended { call_id } => {
+                if let Some(tx) = self.routes.invite_of.get(&call_id) {
+                    self.setups.remove(tx);
+                }
+                self.routes.forget(&call_id)
+            }
             SipCommand::Invite {
                 call_id,
                 request,
@@ -330,8 +341,33 @@ impl SipIo {
             self.reject(tx, &request, 481, "Call/Transaction Does Not Exist");
             return;
         }
+        // Admission before work: past its capacity the node refuses the call before a
+        // session, an RTP port or an app step is spent on it.
+        let verdict =
+            crate::overload::lock(&self.shared.overload).verdict(Instant::now(), self.setups.len());
+        if let switchyard_sip::Verdict::Reject { retry_after_secs } = verdict {
+            self.shared
+                .metrics
+                .rejected(crate::metrics::reason::OVERLOAD);
+            self.refuse(tx, &request, retry_after_secs);
+            return;
+        }
+        self.setups.insert(tx);
         let sender = crate::session::spawn(self.shared.clone(), tx, request, source, transport);
         self.routes.add_call(call_id, tx, sender);
+    }
+
+    /// RFC 3261 §21.5.4: 503 "The server is temporarily unable to process the request
+    /// due to a temporary overloading ... The server MAY indicate when the client should
+    /// retry the request in a Retry-After header field."
+    fn refuse(&mut self, tx: ServerTxId, request: &Request, retry_after_secs: u32) {
+        let mut response = Response::to_request(request, 503, "Service Unavailable");
+        response
+            .headers
+            .push("Retry-After", retry_after_secs.to_string());
+        if let Err(e) = self.endpoint.respond(Instant::now(), tx, response) {
+            tracing::debug!(error = %e, "503 not sent");
+        }
     }
 
     fn reject(&mut self, tx: ServerTxId, request: &Request, status: u16, reason: &str) {
