@@ -25,7 +25,7 @@ fn spread(mut v: Vec<f64>) -> Option<(f64, f64, f64)> {
 
 /// `median (min–max)` with `decimals`, or just the median when the runs agree (or
 /// there is one); `–` when there is nothing.
-fn cell(v: Vec<f64>, decimals: usize) -> String {
+pub(crate) fn cell(v: Vec<f64>, decimals: usize) -> String {
     match spread(v) {
         None => "–".into(),
         Some((m, lo, hi)) => {

@@ -10,6 +10,8 @@
 //! connection of the event router, with each broker, next to a bare axum SSE server.
 //! `bridge` measures bridged calls (`<Dial>`): set-up rate and post-dial delay, and
 //! concurrent calls relaying RTP both ways next to a minimal UDP relay.
+//! `overload` measures the clean call rate with a Wasm app next to Kamailio's stateless
+//! responder, and the goodput when offered 1×, 2× and 3× that rate.
 
 mod api;
 mod bridge;
@@ -26,9 +28,12 @@ mod eventsrv;
 mod hook;
 mod httpload;
 mod ivrhook;
+mod kamailio;
 mod kstamp;
 mod media;
 mod node;
+mod overload;
+mod overload_report;
 mod pacer;
 mod procs;
 mod qbench;
@@ -74,9 +79,60 @@ enum Cmd {
     /// Bridged calls (`<Dial>`): set-up rate, post-dial delay, and concurrent calls
     /// relaying RTP both ways next to a minimal UDP relay.
     Bridge(BridgeArgs),
+    /// Clean call rate with the Wasm hello app next to Kamailio's stateless responder,
+    /// and goodput when offered 1×, 2× and 3× that rate (shedding with 503).
+    Overload(OverloadArgs),
     /// The child of `events`: a node (or the reference server) driven over stdin.
     #[command(hide = true)]
     EventsServer(EventsServerArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct OverloadArgs {
+    /// Full runs; the tables give their median and spread.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Offered rates of the node's ramp (calls/s), in order.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "500,1000,1500,2000,2500,3000,3500,4000,5000"
+    )]
+    rates: Vec<u32>,
+    /// Seconds of calls per step.
+    #[arg(long, default_value_t = 10)]
+    secs: u32,
+    /// Multiples of the clean capacity offered.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    multiples: Vec<u32>,
+    /// Offered rates of Kamailio's ramp.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "2000,4000,6000,8000,10000,12000"
+    )]
+    kamailio_rates: Vec<u32>,
+    /// The Kamailio binary (`scripts/install-deps --bench` installs Debian's).
+    #[arg(long, default_value = "/usr/sbin/kamailio")]
+    kamailio: String,
+    /// Skip the Kamailio reference.
+    #[arg(long)]
+    no_kamailio: bool,
+    /// Kamailio's worker processes.
+    #[arg(long, default_value_t = 2)]
+    kamailio_children: usize,
+    /// The hello component; default: `hello.wasm` of `scripts/build-wasm`.
+    #[arg(long)]
+    app: Option<PathBuf>,
+    /// Keep sipp's files in this directory instead of a temporary one.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Where to write the section (default: BENCHMARKS.md of the workspace).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Print only; leave BENCHMARKS.md alone.
+    #[arg(long)]
+    no_write: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -369,6 +425,7 @@ fn main() -> Result<()> {
         Cmd::Wasm(args) => wasm_bench(args),
         Cmd::Events(args) => events_bench(args),
         Cmd::Bridge(args) => bridge_bench(args.apply_quick()),
+        Cmd::Overload(args) => overload_bench(args),
         Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
 }
@@ -412,6 +469,53 @@ fn bridge_bench(args: BridgeArgs) -> Result<()> {
     println!("{table}");
     let body = format!("{}\n{}\n{table}", preamble(), bridge_report::notes(&plan));
     write_unless(args.no_write, args.write.as_deref(), bridge::HEADING, &body)
+}
+
+fn overload_bench(args: OverloadArgs) -> Result<()> {
+    if args.runs == 0 || args.secs == 0 || args.rates.contains(&0) || args.multiples.contains(&0) {
+        anyhow::bail!("runs, --secs, rates and multiples must be positive");
+    }
+    raise_fd_limit();
+    let app = wasmbench::component_path("hello", args.app.as_deref())?;
+    let tmp = tempfile::tempdir()?;
+    let work = args
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    let kamailio = (!args.no_kamailio).then(|| args.kamailio.clone());
+    let version = kamailio
+        .as_deref()
+        .map_or("no Kamailio".into(), kamailio::version);
+    let plan = overload::Plan {
+        runs: args.runs,
+        rates: args.rates.clone(),
+        secs: args.secs,
+        multiples: args.multiples.clone(),
+        kamailio_rates: args.kamailio_rates.clone(),
+        kamailio,
+        kamailio_children: args.kamailio_children,
+        app,
+        work,
+    };
+    let runs = overload::run(&plan)?;
+    let out = format!(
+        "\n### Clean capacity\n\n{}\n### Goodput under overload\n\n{}\n{}",
+        overload_report::capacity_table(&plan, &runs),
+        overload_report::goodput_table(&plan, &runs),
+        overload_report::headline(&plan, &runs)
+    );
+    println!("{out}");
+    let body = format!(
+        "{}\n{}{out}",
+        preamble(),
+        overload_report::notes(&plan, &version)
+    );
+    write_unless(
+        args.no_write,
+        args.write.as_deref(),
+        overload::HEADING,
+        &body,
+    )
 }
 
 fn events_bench(args: EventsArgs) -> Result<()> {

@@ -26,6 +26,13 @@ pub struct RateStep {
     pub p50_ms: Option<u32>,
     /// See `p50_ms`.
     pub p99_ms: Option<u32>,
+    /// Calls refused with 503 (RTD 2 of `tests/sipp/uac_shed.xml`; they end
+    /// successfully in sipp's count).
+    pub refused: u64,
+    /// INVITE→503 (ms): p99 and the slowest.
+    pub refuse_p99_ms: Option<u32>,
+    /// See `refuse_p99_ms`.
+    pub refuse_max_ms: Option<u32>,
     /// The first lines of sipp's error log (evidence when calls fail).
     pub errors: Vec<String>,
 }
@@ -149,8 +156,10 @@ fn summarize(offered: u32, dir: &Path) -> Result<RateStep> {
         Some(p) => std::fs::read_to_string(p)?,
         None => String::new(),
     };
-    let (mut times, answered_at) = parse_rtt(&rtt);
+    let (mut times, answered_at) = parse_rtt(&rtt, "1");
     times.sort_unstable();
+    let (mut refusals, _) = parse_rtt(&rtt, "2");
+    refusals.sort_unstable();
     let errors = std::fs::read_to_string(dir.join("errors.log"))
         .unwrap_or_default()
         .lines()
@@ -167,6 +176,9 @@ fn summarize(offered: u32, dir: &Path) -> Result<RateStep> {
         failed: failed_counted.max(created.saturating_sub(successful)),
         p50_ms: percentile(&times, 50.0),
         p99_ms: percentile(&times, 99.0),
+        refused: refusals.len() as u64,
+        refuse_p99_ms: percentile(&refusals, 99.0),
+        refuse_max_ms: refusals.last().copied(),
         errors,
     })
 }
@@ -188,16 +200,19 @@ pub fn parse_stat(csv: &str) -> Option<(u64, u64, u64)> {
     ))
 }
 
-/// Response times (ms) and the times they were measured (ms since sipp started) from a
-/// `-trace_rtt` CSV: `Date_ms;response_time_ms;rtd_no`.
-fn parse_rtt(csv: &str) -> (Vec<u32>, Vec<f64>) {
+/// Response times (ms) of RTD `rtd` and the times they were measured (ms since sipp
+/// started) from a `-trace_rtt` CSV: `Date_ms;response_time_ms;rtd_no`.
+fn parse_rtt(csv: &str, rtd: &str) -> (Vec<u32>, Vec<f64>) {
     let mut times = Vec::new();
     let mut at = Vec::new();
     for line in csv.lines().skip(1) {
         let mut f = line.split(';');
-        let (Some(date), Some(rt)) = (f.next(), f.next()) else {
+        let (Some(date), Some(rt), Some(no)) = (f.next(), f.next(), f.next()) else {
             continue;
         };
+        if no.trim() != rtd {
+            continue;
+        }
         if let (Ok(date), Ok(rt)) = (date.trim().parse::<f64>(), rt.trim().parse::<f64>()) {
             at.push(date);
             times.push(rt.round() as u32);
@@ -234,10 +249,11 @@ mod tests {
 
     #[test]
     fn rtt_csv_gives_times_and_rate() {
-        let csv = "Date_ms;response_time_ms;rtd_no\n0.000;3;1\n500.0;7;1\n1000.0;1;1\n";
-        let (t, at) = parse_rtt(csv);
+        let csv = "Date_ms;response_time_ms;rtd_no\n0.000;3;1\n500.0;7;1\n600.0;9;2\n1000.0;1;1\n";
+        let (t, at) = parse_rtt(csv, "1");
         assert_eq!(t, vec![3, 7, 1]);
         assert!((rate_of(&at) - 2.0).abs() < 1e-9);
+        assert_eq!(parse_rtt(csv, "2").0, vec![9]);
     }
 
     #[test]

@@ -60,33 +60,36 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The IVR component: `path` if given, else the `ivr.wasm` line printed by
+/// Component `name`: `path` if given, else the `NAME.wasm` line printed by
 /// `scripts/build-wasm` (which builds it when needed).
-fn ivr_path(path: Option<&Path>) -> Result<PathBuf> {
+pub fn component_path(name: &str, path: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = path {
         if !p.is_file() {
-            bail!("--ivr {}: no such file (build it with scripts/build-wasm, which prints the .wasm paths)", p.display());
+            bail!(
+                "{}: no such file (build it with scripts/build-wasm, which prints the .wasm paths)",
+                p.display()
+            );
         }
         return Ok(p.to_path_buf());
     }
-    eprintln!("building the IVR with scripts/build-wasm (or pass --ivr PATH)");
+    eprintln!("building {name} with scripts/build-wasm (or pass its path)");
     let out = std::process::Command::new(workspace().join("scripts/build-wasm"))
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("running scripts/build-wasm")?;
     if !out.status.success() {
         bail!(
-            "scripts/build-wasm failed ({}); pass --ivr PATH to a built ivr.wasm",
+            "scripts/build-wasm failed ({}); pass the path of a built {name}.wasm",
             out.status
         );
     }
-    wasmreport::find_ivr(&String::from_utf8_lossy(&out.stdout))
-        .context("scripts/build-wasm printed no ivr.wasm; pass --ivr PATH")
+    wasmreport::find_component(&String::from_utf8_lossy(&out.stdout), name)
+        .with_context(|| format!("scripts/build-wasm printed no {name}.wasm; pass its path"))
 }
 
 /// Runs everything; the tables come from [`wasmreport::tables`].
 pub fn run(plan: &Plan) -> Result<Results> {
-    let ivr = ivr_path(plan.ivr.as_deref())?;
+    let ivr = component_path("ivr", plan.ivr.as_deref())?;
     let wasm = std::fs::read(&ivr).with_context(|| format!("reading {}", ivr.display()))?;
     eprintln!("IVR: {} ({} bytes)", ivr.display(), wasm.len());
 

@@ -6,12 +6,13 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The `ivr.wasm` path among the lines `scripts/build-wasm` printed.
-pub fn find_ivr(build_output: &str) -> Option<PathBuf> {
+/// The `NAME.wasm` path among the lines `scripts/build-wasm` printed.
+pub fn find_component(build_output: &str, name: &str) -> Option<PathBuf> {
+    let file = format!("/{name}.wasm");
     build_output
         .lines()
         .map(str::trim)
-        .find(|l| l.ends_with("/ivr.wasm"))
+        .find(|l| l.ends_with(&file))
         .map(PathBuf::from)
 }
 
@@ -179,10 +180,17 @@ mod tests {
         let out = "/t/wasm32-wasip2/release/hello.wasm\n/t/wasm32-wasip2/release/ivr.wasm\n\
                    /t/wasm32-wasip2/release/looper.wasm\n";
         assert_eq!(
-            find_ivr(out),
+            find_component(out, "ivr"),
             Some(PathBuf::from("/t/wasm32-wasip2/release/ivr.wasm"))
         );
-        assert_eq!(find_ivr("/t/hello.wasm\n/t/not_ivr.wasm\n"), None);
+        assert_eq!(
+            find_component(out, "hello"),
+            Some(PathBuf::from("/t/wasm32-wasip2/release/hello.wasm"))
+        );
+        assert_eq!(
+            find_component("/t/hello.wasm\n/t/not_ivr.wasm\n", "ivr"),
+            None
+        );
     }
 
     #[test]
