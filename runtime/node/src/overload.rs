@@ -18,6 +18,8 @@ pub struct OverloadSection {
     pub max_lag_ms: u64,
     /// Refuse new calls while more than this many admitted calls await their answer.
     pub max_setups: usize,
+    /// Refuse new calls while fewer media port pairs than this are free.
+    pub min_free_ports: usize,
     /// Refusing lasts at least this long once started.
     pub hold_ms: u64,
     /// The `Retry-After` of the 503, in seconds.
@@ -31,6 +33,7 @@ impl Default for OverloadSection {
             enabled: d.enabled,
             max_lag_ms: d.max_lag.as_millis() as u64,
             max_setups: d.max_setups,
+            min_free_ports: d.min_free_ports,
             hold_ms: d.hold.as_millis() as u64,
             retry_after_secs: d.retry_after_secs,
         }
@@ -44,6 +47,7 @@ impl OverloadSection {
             enabled: self.enabled,
             max_lag: Duration::from_millis(self.max_lag_ms),
             max_setups: self.max_setups,
+            min_free_ports: self.min_free_ports,
             hold: Duration::from_millis(self.hold_ms),
             retry_after_secs: self.retry_after_secs,
             ..OverloadConfig::default()

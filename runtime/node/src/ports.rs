@@ -32,6 +32,11 @@ impl PortPool {
         }
     }
 
+    /// Port pairs free for new calls.
+    pub fn free_count(&self) -> usize {
+        self.free.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     pub fn ip(&self) -> IpAddr {
         self.ip
     }

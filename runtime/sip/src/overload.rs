@@ -7,10 +7,11 @@
 //! client should retry the request in a Retry-After header field."
 //!
 //! Sans-IO: the node measures (the scheduling delay of a probe task on its runtime, the
-//! calls admitted but not yet answered) and asks for a [`Verdict`] per new INVITE. The
-//! decision has hysteresis: shedding starts when a measurement passes its limit and
-//! stops only once every measurement is back under half its limit and `hold` has
-//! passed, so the node does not flap between the two at the edge of its capacity.
+//! calls admitted but not yet answered, the media ports left) and asks for a [`Verdict`]
+//! per new INVITE. The decision has hysteresis: shedding starts when a measurement passes
+//! its limit and stops only once every measurement is back under half its limit (ports:
+//! twice the reserve) and `hold` has passed, so the node does not flap between the two
+//! at the edge of its capacity.
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,10 @@ pub struct OverloadConfig {
     pub max_lag: Duration,
     /// Shed while more calls than this are admitted and not yet answered.
     pub max_setups: usize,
+    /// Shed while fewer media port pairs (RTP and RTCP, one per call) than this are
+    /// free: an admitted call that finds none is refused anyway, after a session was
+    /// spent on it.
+    pub min_free_ports: usize,
     /// How often the node's probe samples the delay; a probe overdue by more than its
     /// period is itself a delay (the runtime is too busy to run it).
     pub probe_period: Duration,
@@ -38,6 +43,7 @@ impl Default for OverloadConfig {
             enabled: true,
             max_lag: Duration::from_millis(30),
             max_setups: 2_000,
+            min_free_ports: 1,
             probe_period: Duration::from_millis(10),
             hold: Duration::from_millis(100),
             retry_after_secs: 1,
@@ -64,6 +70,17 @@ pub enum Pressure {
     Lag,
     /// Calls awaiting their answer passed `max_setups`.
     Setups,
+    /// Fewer than `min_free_ports` media ports are left.
+    Ports,
+}
+
+/// What the node measured when a new INVITE arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    /// Admitted calls that await their final answer.
+    pub setups: usize,
+    /// Media port pairs free for new calls.
+    pub free_ports: usize,
 }
 
 /// The admission decision for new INVITEs (see the module documentation).
@@ -116,17 +133,20 @@ impl Admission {
         self.lag.max(overdue)
     }
 
-    /// The verdict on a new INVITE arriving at `now` while `setups` admitted calls
-    /// await their final answer. A rejection is counted.
-    pub fn verdict(&mut self, now: Instant, setups: usize) -> Verdict {
+    /// The verdict on a new INVITE arriving at `now` under `load`. A rejection is
+    /// counted.
+    pub fn verdict(&mut self, now: Instant, load: Load) -> Verdict {
         if !self.config.enabled {
             return Verdict::Admit;
         }
+        let Load { setups, free_ports } = load;
         let lag = self.lag(now);
         let pressure = if lag > self.config.max_lag {
             Some(Pressure::Lag)
         } else if setups > self.config.max_setups {
             Some(Pressure::Setups)
+        } else if free_ports < self.config.min_free_ports {
+            Some(Pressure::Ports)
         } else {
             None
         };
@@ -134,8 +154,9 @@ impl Admission {
             // Each new overload signal restarts the hold.
             (_, Some(p)) => Some((now, p)),
             (Some((since, p)), None) => {
-                let relieved =
-                    lag <= self.config.max_lag / 2 && setups <= self.config.max_setups / 2;
+                let relieved = lag <= self.config.max_lag / 2
+                    && setups <= self.config.max_setups / 2
+                    && free_ports >= self.config.min_free_ports * 2;
                 let held = now.saturating_duration_since(since) >= self.config.hold;
                 (!(relieved && held)).then_some((since, p))
             }
@@ -175,6 +196,7 @@ mod tests {
             enabled: true,
             max_lag: ms(20),
             max_setups: 100,
+            min_free_ports: 10,
             probe_period: ms(10),
             hold: ms(100),
             retry_after_secs: 2,
@@ -191,6 +213,14 @@ mod tests {
         t
     }
 
+    /// `setups` calls awaiting their answer, plenty of ports.
+    fn load(setups: usize) -> Load {
+        Load {
+            setups,
+            free_ports: 1_000,
+        }
+    }
+
     const REJECT: Verdict = Verdict::Reject {
         retry_after_secs: 2,
     };
@@ -199,9 +229,9 @@ mod tests {
     fn a_quiet_node_admits() {
         let t0 = Instant::now();
         let mut a = Admission::new(cfg());
-        assert_eq!(a.verdict(t0, 0), Verdict::Admit);
+        assert_eq!(a.verdict(t0, load(0)), Verdict::Admit);
         let t = probes(&mut a, t0, 20, ms(1));
-        assert_eq!(a.verdict(t, 99), Verdict::Admit);
+        assert_eq!(a.verdict(t, load(99)), Verdict::Admit);
         assert_eq!(a.rejections(), 0);
     }
 
@@ -211,8 +241,8 @@ mod tests {
         let mut a = Admission::new(cfg());
         let t = probes(&mut a, t0, 20, ms(40));
         assert!(a.lag(t) > ms(20), "{:?}", a.lag(t));
-        assert_eq!(a.verdict(t, 0), REJECT);
-        assert_eq!(a.verdict(t, 0), REJECT);
+        assert_eq!(a.verdict(t, load(0)), REJECT);
+        assert_eq!(a.verdict(t, load(0)), REJECT);
         assert_eq!(a.pressure(), Some(Pressure::Lag));
         assert_eq!(a.rejections(), 2);
     }
@@ -223,7 +253,7 @@ mod tests {
         let mut a = Admission::new(cfg());
         let t = probes(&mut a, t0, 10, ms(1));
         let t = probes(&mut a, t, 1, ms(60));
-        assert_eq!(a.verdict(t, 0), Verdict::Admit, "lag {:?}", a.lag(t));
+        assert_eq!(a.verdict(t, load(0)), Verdict::Admit, "lag {:?}", a.lag(t));
     }
 
     #[test]
@@ -232,25 +262,25 @@ mod tests {
         let t0 = Instant::now();
         let mut a = Admission::new(cfg());
         let t = probes(&mut a, t0, 10, ms(1));
-        assert_eq!(a.verdict(t + ms(25), 0), Verdict::Admit);
+        assert_eq!(a.verdict(t + ms(25), load(0)), Verdict::Admit);
         assert_eq!(a.lag(t + ms(45)), ms(35));
-        assert_eq!(a.verdict(t + ms(45), 0), REJECT);
+        assert_eq!(a.verdict(t + ms(45), load(0)), REJECT);
     }
 
     #[test]
     fn too_many_setups_shed_until_half_drained_and_held() {
         let t0 = Instant::now();
         let mut a = Admission::new(cfg());
-        assert_eq!(a.verdict(t0, 100), Verdict::Admit);
-        assert_eq!(a.verdict(t0, 101), REJECT);
+        assert_eq!(a.verdict(t0, load(100)), Verdict::Admit);
+        assert_eq!(a.verdict(t0, load(101)), REJECT);
         assert_eq!(a.pressure(), Some(Pressure::Setups));
         // Under the limit but above half of it: still shedding (hysteresis).
-        assert_eq!(a.verdict(t0 + ms(500), 80), REJECT);
+        assert_eq!(a.verdict(t0 + ms(500), load(80)), REJECT);
         // Half drained, but the hold has not passed since the last signal.
-        assert_eq!(a.verdict(t0 + ms(550), 101), REJECT);
-        assert_eq!(a.verdict(t0 + ms(600), 50), REJECT);
+        assert_eq!(a.verdict(t0 + ms(550), load(101)), REJECT);
+        assert_eq!(a.verdict(t0 + ms(600), load(50)), REJECT);
         // Half drained and held.
-        assert_eq!(a.verdict(t0 + ms(650), 50), Verdict::Admit);
+        assert_eq!(a.verdict(t0 + ms(650), load(50)), Verdict::Admit);
         assert_eq!(a.pressure(), None);
         assert_eq!(a.rejections(), 4);
     }
@@ -260,13 +290,13 @@ mod tests {
         let t0 = Instant::now();
         let mut a = Admission::new(cfg());
         let t = probes(&mut a, t0, 20, ms(40));
-        assert_eq!(a.verdict(t, 0), REJECT);
+        assert_eq!(a.verdict(t, load(0)), REJECT);
         // Recovering: the average passes under the limit before under half of it.
         let mut t = t;
         let mut verdicts = Vec::new();
         for _ in 0..40 {
             t = probes(&mut a, t, 1, ms(0));
-            verdicts.push((a.lag(t), a.verdict(t, 0)));
+            verdicts.push((a.lag(t), a.verdict(t, load(0))));
         }
         let first_admit = verdicts
             .iter()
@@ -284,6 +314,21 @@ mod tests {
     }
 
     #[test]
+    fn running_out_of_media_ports_sheds_until_twice_the_reserve_is_free() {
+        let t0 = Instant::now();
+        let mut a = Admission::new(cfg());
+        let ports = |free_ports| Load {
+            setups: 0,
+            free_ports,
+        };
+        assert_eq!(a.verdict(t0, ports(10)), Verdict::Admit);
+        assert_eq!(a.verdict(t0, ports(9)), REJECT);
+        assert_eq!(a.pressure(), Some(Pressure::Ports));
+        assert_eq!(a.verdict(t0 + ms(200), ports(19)), REJECT);
+        assert_eq!(a.verdict(t0 + ms(200), ports(20)), Verdict::Admit);
+    }
+
+    #[test]
     fn disabled_admits_everything() {
         let t0 = Instant::now();
         let mut a = Admission::new(OverloadConfig {
@@ -291,7 +336,7 @@ mod tests {
             ..cfg()
         });
         let t = probes(&mut a, t0, 20, ms(100));
-        assert_eq!(a.verdict(t, 10_000), Verdict::Admit);
+        assert_eq!(a.verdict(t, load(10_000)), Verdict::Admit);
         assert_eq!(a.rejections(), 0);
     }
 }

@@ -343,8 +343,11 @@ impl SipIo {
         }
         // Admission before work: past its capacity the node refuses the call before a
         // session, an RTP port or an app step is spent on it.
-        let verdict =
-            crate::overload::lock(&self.shared.overload).verdict(Instant::now(), self.setups.len());
+        let load = switchyard_sip::Load {
+            setups: self.setups.len(),
+            free_ports: self.shared.ports.free_count(),
+        };
+        let verdict = crate::overload::lock(&self.shared.overload).verdict(Instant::now(), load);
         if let switchyard_sip::Verdict::Reject { retry_after_secs } = verdict {
             self.shared
                 .metrics
