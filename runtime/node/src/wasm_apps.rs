@@ -83,6 +83,10 @@ type Key = (AccountSid, String, u32);
 pub struct WasmApps {
     pub host: WasmHost,
     compiled: Mutex<HashMap<Key, Compiled>>,
+    /// The latest version of each app, as stored: every deploy and delete goes through
+    /// here, so it is kept exact without reading the store on each call (a stored row
+    /// holds the component, and reading past it walks the blob's overflow pages).
+    latest: Mutex<HashMap<(AccountSid, String), WasmApp>>,
     store: Arc<Store>,
 }
 
@@ -114,6 +118,7 @@ impl WasmApps {
         Ok(Self {
             host,
             compiled: Mutex::default(),
+            latest: Mutex::default(),
             store,
         })
     }
@@ -213,6 +218,8 @@ impl WasmApps {
         let stored = self.store.put_wasm_app(&meta, bytes)?;
         self.lock()
             .insert((account, name.to_owned(), stored.version), compiled);
+        self.latest()
+            .insert((account, name.to_owned()), stored.clone());
         Ok(stored)
     }
 
@@ -225,7 +232,7 @@ impl WasmApps {
     ) -> Option<(WasmApp, CompiledApp)> {
         let app = match version {
             Some(v) => self.store.wasm_app_version(account, name, v).ok()??,
-            None => self.store.wasm_app(account, name).ok()??,
+            None => self.latest_version(account, name)?,
         };
         let compiled = match self.lock().get(&(account, name.to_owned(), app.version)) {
             Some(Compiled::App(c)) => c.clone(),
@@ -234,9 +241,20 @@ impl WasmApps {
         Some((app, compiled))
     }
 
+    /// The latest version's record, read from the store once.
+    fn latest_version(&self, account: AccountSid, name: &str) -> Option<WasmApp> {
+        let key = (account, name.to_owned());
+        if let Some(app) = self.latest().get(&key) {
+            return Some(app.clone());
+        }
+        let app = self.store.wasm_app(account, name).ok()??;
+        self.latest().insert(key, app.clone());
+        Some(app)
+    }
+
     /// The latest version of an event filter, ready to run.
     pub fn filter(&self, account: AccountSid, name: &str) -> Option<CompiledFilter> {
-        let app = self.store.wasm_app(account, name).ok()??;
+        let app = self.latest_version(account, name)?;
         match self.lock().get(&(account, name.to_owned(), app.version)) {
             Some(Compiled::Filter(f)) => Some(f.clone()),
             _ => None,
@@ -248,7 +266,12 @@ impl WasmApps {
         let deleted = self.store.delete_wasm_app(account, name)?;
         self.lock()
             .retain(|(a, n, _), _| !(*a == account && n == name));
+        self.latest().remove(&(account, name.to_owned()));
         Ok(deleted)
+    }
+
+    fn latest(&self) -> std::sync::MutexGuard<'_, HashMap<(AccountSid, String), WasmApp>> {
+        self.latest.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Compiled>> {
