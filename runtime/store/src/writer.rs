@@ -4,6 +4,7 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction};
 
@@ -33,6 +34,18 @@ pub(crate) enum Write {
 /// bounds bulk throughput; the cap bounds how long a waiting caller shares a batch.
 const MAX_BATCH: usize = 8192;
 
+/// How long a batch of background records (nobody waits for them) stays open for more.
+/// Under a busy call path each call's few updates would otherwise commit one by one: the
+/// commit, not the rows, was the writer's main cost. A waited-for write closes the batch
+/// at once, so no caller waits for the linger.
+const LINGER: Duration = Duration::from_millis(2);
+
+impl Write {
+    fn is_background(&self) -> bool {
+        matches!(self, Write::Call(_) | Write::Notification(_))
+    }
+}
+
 pub(crate) fn spawn(mut conn: Connection) -> (mpsc::Sender<Write>, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel::<Write>();
     let handle = std::thread::Builder::new()
@@ -41,11 +54,30 @@ pub(crate) fn spawn(mut conn: Connection) -> (mpsc::Sender<Write>, JoinHandle<()
             while let Ok(first) = rx.recv() {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter().take(MAX_BATCH - 1));
+                if batch.iter().all(Write::is_background) {
+                    linger(&rx, &mut batch);
+                }
                 run_batch(&mut conn, batch);
             }
         })
         .expect("spawning the store writer thread");
     (tx, handle)
+}
+
+/// Adds what arrives within [`LINGER`] to a batch of background records, until a
+/// waited-for write arrives or the batch is full.
+fn linger(rx: &mpsc::Receiver<Write>, batch: &mut Vec<Write>) {
+    let until = Instant::now() + LINGER;
+    while batch.len() < MAX_BATCH {
+        let Ok(w) = rx.recv_timeout(until.saturating_duration_since(Instant::now())) else {
+            return;
+        };
+        let waited_for = !w.is_background();
+        batch.push(w);
+        if waited_for {
+            return;
+        }
+    }
 }
 
 /// Run one batch in one transaction and answer its waiters after the commit (never
