@@ -59,11 +59,10 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
     // Every deployed app version, from the artifact cache when this engine compiled it.
     let wasm = shared.wasm.clone();
     tokio::task::spawn_blocking(move || wasm.load_all()).await?;
-    let sip = sip_io::SipIo::bind(&config, shared.clone(), sip_commands)
+    sip_io::start(&config, shared.clone(), sip_commands)
         .await
         .with_context(|| format!("binding SIP on {}", config.sip.listen))?;
     overload::spawn_probe(shared.overload.clone());
-    tokio::spawn(sip.run());
     let outbound = outbound::Outbound::new(shared.clone());
     tokio::spawn(outbound.clone().dispatch());
     let api = switchyard_api::ApiState {

@@ -75,13 +75,57 @@ pub struct SipIo {
     routes: route::Routes,
     /// Admitted INVITEs not yet finally answered: the setup queue the admission reads.
     setups: HashSet<ServerTxId>,
+    /// The node's main runtime, where call sessions run.
+    main: tokio::runtime::Handle,
+}
+
+/// Binds SIP and serves it on a thread of its own (with its own reactor), so that under
+/// load new INVITEs are still read, and refused, at once: on the main runtime the SIP
+/// task would queue behind thousands of call sessions. Returns once bound.
+pub async fn start(
+    config: &Config,
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedReceiver<SipCommand>,
+) -> anyhow::Result<()> {
+    let main = tokio::runtime::Handle::current();
+    let config = config.clone();
+    let (ready, bound) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("sip".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready.send(Err(e.into()));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                match SipIo::bind(&config, shared, commands, main).await {
+                    Ok(sip) => {
+                        let _ = ready.send(Ok(()));
+                        sip.run().await;
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                }
+            });
+        })?;
+    bound
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the SIP thread ended")))
 }
 
 impl SipIo {
-    pub async fn bind(
+    async fn bind(
         config: &Config,
         shared: Arc<Shared>,
         commands: mpsc::UnboundedReceiver<SipCommand>,
+        main: tokio::runtime::Handle,
     ) -> anyhow::Result<Self> {
         let udp = Arc::new(UdpSocket::bind(config.sip.listen).await?);
         let local = udp.local_addr()?;
@@ -127,11 +171,12 @@ impl SipIo {
             shared,
             routes: route::Routes::default(),
             setups: HashSet::new(),
+            main,
         })
     }
 
     /// Serve until the process ends.
-    pub async fn run(mut self) {
+    async fn run(mut self) {
         let mut buf = vec![0u8; 65_535];
         loop {
             let deadline = self.endpoint.poll_timeout();
@@ -356,6 +401,7 @@ impl SipIo {
             return;
         }
         self.setups.insert(tx);
+        let _main = self.main.enter();
         let sender = crate::session::spawn(self.shared.clone(), tx, request, source, transport);
         self.routes.add_call(call_id, tx, sender);
     }
