@@ -5,33 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use switchyard_e2e::{
-    Node, NodeConfig, Scenario, SippCommand, SippMessage, Webhook, AUTH_TOKEN, NUMBER,
-};
-
-/// Seconds since midnight of a `-trace_msg` block's time stamp (`YYYY-MM-DD HH:MM:SS.us`).
-fn stamp_secs(line: &str) -> Option<f64> {
-    let time = line.split_whitespace().last()?;
-    let mut parts = time.split(':');
-    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
-    Some(h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
-}
-
-/// Each message of a `-trace_msg` log with its time stamp, in order.
-fn timed_messages(log: &str) -> Vec<(f64, bool, String)> {
-    const SEPARATOR: &str = "-----------------------------------------------";
-    log.split(SEPARATOR)
-        .skip(1)
-        .filter_map(|block| {
-            let mut lines = block.lines();
-            let at = stamp_secs(lines.next()?)?;
-            let what = lines.next()?;
-            let received = what.contains("received");
-            let text: Vec<&str> = lines.skip_while(|l| l.trim().is_empty()).collect();
-            Some((at, received, text.join("\n")))
-        })
-        .collect()
-}
+use switchyard_e2e::{Node, NodeConfig, Scenario, SippCommand, Webhook, AUTH_TOKEN, NUMBER};
 
 fn call_id(text: &str) -> Option<&str> {
     text.lines()
@@ -67,26 +41,22 @@ fn a_burst_past_capacity_gets_quick_503s_while_admitted_calls_complete() -> Resu
     assert!(out.success(), "sipp failed: {out}");
     assert_eq!(out.successful_calls(), Some(calls), "{out}");
 
-    let messages = timed_messages(&out.message_log);
-    let mut invited: HashMap<String, f64> = HashMap::new();
+    let mut invited: HashMap<String, Duration> = HashMap::new();
     let mut refused = Vec::new();
     let mut answered = 0;
-    for (at, received, text) in &messages {
-        let m = SippMessage {
-            received: *received,
-            text: text.clone(),
-        };
-        let id = call_id(text)
+    for m in out.messages() {
+        let at = m.at.context("a message without a time stamp")?;
+        let id = call_id(&m.text)
             .context("a message without Call-ID")?
             .to_owned();
-        if !received && m.method() == Some("INVITE") {
-            invited.entry(id.clone()).or_insert(*at);
+        if !m.received && m.method() == Some("INVITE") {
+            invited.entry(id.clone()).or_insert(at);
         }
-        if *received && m.status() == Some(503) {
-            assert_eq!(m.header("Retry-After"), Some("7"), "{text}");
-            refused.push(at - invited[&id]);
+        if m.received && m.status() == Some(503) {
+            assert_eq!(m.header("Retry-After"), Some("7"), "{}", m.text);
+            refused.push(at.saturating_sub(invited[&id]).as_secs_f64());
         }
-        if *received && m.status() == Some(200) && text.contains("INVITE") {
+        if m.received && m.status() == Some(200) && m.text.contains("INVITE") {
             answered += 1;
         }
     }
