@@ -22,6 +22,7 @@ pub mod resample;
 pub mod tone;
 pub mod tts;
 mod voices;
+pub mod wav;
 
 pub use cache::{AudioStream, CacheConfig, CacheStats, FrameStatus, MediaCache};
 pub use decode::{decode_all, StreamDecoder};
@@ -30,6 +31,7 @@ pub use g711::{alaw_decode, alaw_encode, encode_frame, ulaw_decode, ulaw_encode,
 pub use tone::{dtmf_tone, ringback, silence};
 pub use tts::synthesize;
 pub use voices::espeak_voice;
+pub use wav::wav_bytes;
 
 /// Sample rate of all telephony audio in the node, in Hz.
 pub const SAMPLE_RATE: u32 = 8000;

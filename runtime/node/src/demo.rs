@@ -75,7 +75,7 @@ pub async fn tone() -> impl IntoResponse {
                 ((2.0 * std::f64::consts::PI * 440.0 * t).sin() * 8000.0) as i16
             })
             .collect();
-        wav_bytes(&samples, 8000)
+        switchyard_media::wav_bytes(&samples, 8000)
     });
     (
         [
@@ -84,28 +84,6 @@ pub async fn tone() -> impl IntoResponse {
         ],
         wav.clone(),
     )
-}
-
-/// A canonical 44-byte-header PCM WAV.
-fn wav_bytes(samples: &[i16], rate: u32) -> Vec<u8> {
-    let data_len = (samples.len() * 2) as u32;
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        out.extend_from_slice(&s.to_le_bytes());
-    }
-    out
 }
 
 #[cfg(test)]
@@ -118,7 +96,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(verbs.len(), 1);
-        let wav = super::wav_bytes(&[0, 1, -1], 8000);
+        let wav = switchyard_media::wav_bytes(&[0, 1, -1], 8000);
         assert_eq!(&wav[..4], b"RIFF");
         assert_eq!(wav.len(), 44 + 6);
     }

@@ -44,6 +44,9 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Place a SIP call and report how it went: press keys once answered, record what it
+    /// hears. `dial +15550001111 --digits 2` calls the demo number of a local `up`.
+    Dial(cli::DialArgs),
     #[command(flatten)]
     Api(cli::ApiCommand),
 }
@@ -71,6 +74,12 @@ fn main() -> anyhow::Result<ExitCode> {
                 .thread_name("switchyard")
                 .build()?;
             return Ok(ExitCode::from(runtime.block_on(cli::run(globals, api))));
+        }
+        Command::Dial(args) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            return Ok(ExitCode::from(runtime.block_on(cli::dial(args))));
         }
     };
     let demo = config.is_none();
@@ -376,6 +385,43 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn dial_takes_a_number_and_defaults_to_the_demo_node() {
+        let Command::Dial(args) = parse(&["dial", "+15550001111"]).unwrap().command else {
+            panic!("not dial");
+        };
+        assert_eq!(args.number, "+15550001111");
+        assert_eq!(args.to, "127.0.0.1:5060");
+        assert_eq!((args.digits, args.record), (None, None));
+        assert_eq!((args.digits_after, args.seconds), (3.0, 20));
+        let Command::Dial(args) = parse(&[
+            "dial",
+            "alice",
+            "--to",
+            "pbx.example.com:5080",
+            "--digits",
+            "1w#",
+            "--digits-after",
+            "1.5",
+            "--record",
+            "out.wav",
+            "--seconds",
+            "15",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not dial");
+        };
+        assert_eq!(args.to, "pbx.example.com:5080");
+        assert_eq!(args.digits.as_deref(), Some("1w#"));
+        assert_eq!(args.digits_after, 1.5);
+        assert_eq!(args.record, Some(PathBuf::from("out.wav")));
+        assert_eq!(args.seconds, 15);
+        assert!(parse(&["dial"]).is_err(), "the number is required");
+        assert!(parse(&["dial", "1", "--seconds", "soon"]).is_err());
     }
 
     /// Levenshtein distance, for the test below.

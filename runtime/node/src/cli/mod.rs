@@ -7,6 +7,7 @@
 mod applications;
 mod calls;
 mod client;
+mod dial;
 mod error;
 mod events;
 mod numbers;
@@ -22,6 +23,7 @@ use clap::{Args, Subcommand};
 pub use applications::ApplicationsCommand;
 pub use calls::CallsCommand;
 pub use client::Client;
+pub use dial::{run as dial, DialArgs};
 pub use error::Error;
 pub use events::EventsCommand;
 pub use numbers::NumbersCommand;
