@@ -3,6 +3,7 @@
 mod api_twilio;
 mod call_flow;
 mod callbacks;
+mod caller;
 mod channels;
 mod cli;
 mod console;
