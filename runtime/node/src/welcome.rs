@@ -19,7 +19,7 @@ pub fn text(config: &Config, console: Option<&str>) -> String {
     match console {
         Some(console) => out.push_str(&format!(
             "Demo:\n\
-             \x20 Call       sip:{DEMO_NUMBER}@{sip} (e.g. `sipp -sn uac -s {DEMO_NUMBER} {sip}`)\n\
+             \x20 Call       sip:{DEMO_NUMBER}@{sip} (e.g. `switchyard dial {DEMO_NUMBER} --to {sip} --digits 1`)\n\
              \x20 Account    {DEMO_ACCOUNT}\n\
              \x20 Token      {DEMO_AUTH_TOKEN}\n\
              \x20 Try        switchyard numbers list --api {http} --account {DEMO_ACCOUNT} --token {DEMO_AUTH_TOKEN}\n\
