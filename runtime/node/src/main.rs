@@ -46,6 +46,8 @@ enum Command {
     },
     /// Place a SIP call and report how it went: press keys once answered, record what it
     /// hears. `dial +15550001111 --digits 2` calls the demo number of a local `up`.
+    /// `call` is an unlisted alias: listed, it would be one letter from `calls`.
+    #[command(alias = "call")]
     Dial(cli::DialArgs),
     #[command(flatten)]
     Api(cli::ApiCommand),
@@ -421,6 +423,13 @@ mod tests {
         assert_eq!(args.record, Some(PathBuf::from("out.wav")));
         assert_eq!(args.seconds, 15);
         assert!(parse(&["dial"]).is_err(), "the number is required");
+        let Command::Dial(args) = parse(&["call", "+15550001111", "--digits", "2"])
+            .unwrap()
+            .command
+        else {
+            panic!("`call` is not dial");
+        };
+        assert_eq!(args.digits.as_deref(), Some("2"));
         assert!(parse(&["dial", "1", "--seconds", "soon"]).is_err());
     }
 
