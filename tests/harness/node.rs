@@ -522,6 +522,8 @@ impl Node {
 impl Drop for Node {
     fn drop(&mut self) {
         self.child.kill();
+        // The node is gone: its RTP ports may serve the suite's next nodes.
+        crate::ports::release_udp_block(self.rtp.0, self.rtp.1 - self.rtp.0 + 1);
         if std::thread::panicking() {
             eprintln!(
                 "----- switchyard stderr (sip {}, http {}) -----\n{}\n----- end -----",

@@ -1,8 +1,9 @@
 //! Free loopback ports for the node and its peers.
 //!
-//! Tests run in parallel threads, so every port handed out is remembered and never
-//! handed out again by this process; a port is only "free" if it could be bound at
-//! the moment it was checked (another process may still race us for it).
+//! Tests run in parallel threads, so every port handed out is remembered and not handed
+//! out again by this process until its user gives it back ([`release_udp_block`], when a
+//! node has stopped); a port is only "free" if it could be bound at the moment it was
+//! checked (another process may still race us for it).
 
 use anyhow::{bail, Result};
 use std::collections::HashSet;
@@ -55,9 +56,10 @@ pub fn free_udp_block(len: u16) -> Result<u16> {
     let mut taken = reserved().lock().unwrap_or_else(|e| e.into_inner());
     let slots = (HIGH - LOW - u32::from(len)) / 2;
     let start = seed() % slots;
-    for i in 0..slots.min(400) {
-        // Stride by a prime so successive tries spread over the range.
-        let base = (LOW + 2 * ((start + i * 97) % slots)) as u16;
+    // Every slot once, from a random one on: a whole suite's nodes fragment the range,
+    // and a large block may fit only in the last gap left.
+    for i in 0..slots {
+        let base = (LOW + 2 * ((start + i) % slots)) as u16;
         let ports: Vec<u16> = (base..base + len).collect();
         if ports.iter().any(|p| taken.contains(p)) {
             continue;
@@ -72,6 +74,14 @@ pub fn free_udp_block(len: u16) -> Result<u16> {
         }
     }
     bail!("no block of {len} free UDP ports in {LOW}..{HIGH}")
+}
+
+/// Give back a block of [`free_udp_block`] whose user (a node) has stopped.
+pub fn release_udp_block(base: u16, len: u16) {
+    let mut taken = reserved().lock().unwrap_or_else(|e| e.into_inner());
+    for p in base..base.saturating_add(len) {
+        taken.remove(&p);
+    }
 }
 
 fn seed() -> u32 {
@@ -109,5 +119,14 @@ mod tests {
             .map(|p| UdpSocket::bind(("127.0.0.1", p)).unwrap())
             .collect();
         assert_eq!(held.len(), 50);
+    }
+
+    #[test]
+    fn a_released_block_can_be_handed_out_again() {
+        let a = free_udp_block(10).unwrap();
+        assert!(reserved().lock().unwrap().contains(&a));
+        release_udp_block(a, 10);
+        let taken = reserved().lock().unwrap();
+        assert!((a..a + 10).all(|p| !taken.contains(&p)));
     }
 }
