@@ -1,7 +1,7 @@
 //! Serve the API over a tempdir store with one seeded account, for schemathesis:
 //!
 //! ```text
-//! CARGO_TARGET_DIR=/work/target-api cargo run -p switchyard-api --example serve -- 18480
+//! cargo run -p switchyard-api --example serve -- 18480
 //! schemathesis run http://127.0.0.1:18480/openapi.json --auth AC…:token --checks all \
 //!     --max-examples 50 --exclude-path /v1/AuthTokens/Promote
 //! ```
