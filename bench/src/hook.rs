@@ -157,27 +157,13 @@ fn twiml(verbs: &str) -> String {
 /// A RIFF/WAVE file: 8 kHz, 16-bit signed little-endian, mono, a sine at `hz`.
 pub fn tone_wav(seconds: u32, hz: f64) -> Vec<u8> {
     const RATE: u32 = 8000;
-    let samples = RATE * seconds;
-    let data_len = samples * 2;
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&RATE.to_le_bytes());
-    out.extend_from_slice(&(RATE * 2).to_le_bytes()); // byte rate
-    out.extend_from_slice(&2u16.to_le_bytes()); // block align
-    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for n in 0..samples {
-        let t = f64::from(n) / f64::from(RATE);
-        let v = (0.5 * f64::from(i16::MAX) * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16;
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out
+    let samples: Vec<i16> = (0..RATE * seconds)
+        .map(|n| {
+            let t = f64::from(n) / f64::from(RATE);
+            (0.5 * f64::from(i16::MAX) * (2.0 * std::f64::consts::PI * hz * t).sin()) as i16
+        })
+        .collect();
+    switchyard_media::wav_bytes(&samples, RATE)
 }
 
 #[cfg(test)]
