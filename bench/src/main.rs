@@ -127,12 +127,8 @@ struct OverloadArgs {
     /// Keep sipp's files in this directory instead of a temporary one.
     #[arg(long)]
     work_dir: Option<PathBuf>,
-    /// Where to write the section (default: BENCHMARKS.md of the workspace).
-    #[arg(long)]
-    write: Option<PathBuf>,
-    /// Print only; leave BENCHMARKS.md alone.
-    #[arg(long)]
-    no_write: bool,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -198,12 +194,8 @@ struct BridgeArgs {
     /// temporary one.
     #[arg(long)]
     work_dir: Option<PathBuf>,
-    /// Where to write the section (default: BENCHMARKS.md of the workspace).
-    #[arg(long)]
-    write: Option<PathBuf>,
-    /// Print only; leave BENCHMARKS.md alone.
-    #[arg(long)]
-    no_write: bool,
+    #[command(flatten)]
+    out: Output,
 }
 
 impl BridgeArgs {
@@ -288,12 +280,8 @@ struct EventsArgs {
     /// The `nats-server` binary for the NATS broker.
     #[arg(long, default_value = "nats-server")]
     nats_server: PathBuf,
-    /// Where to write the section (default: BENCHMARKS.md of the workspace).
-    #[arg(long)]
-    write: Option<PathBuf>,
-    /// Print only; leave BENCHMARKS.md alone.
-    #[arg(long)]
-    no_write: bool,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -319,12 +307,8 @@ struct WasmArgs {
     /// Compiles, and loads from the cache, of the cold start.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
-    /// Where to write the section (default: BENCHMARKS.md of the workspace).
-    #[arg(long)]
-    write: Option<PathBuf>,
-    /// Print only; leave BENCHMARKS.md alone.
-    #[arg(long)]
-    no_write: bool,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -344,12 +328,8 @@ struct ApiArgs {
     /// Operations per timed batch of the queue runs.
     #[arg(long, default_value_t = 1000)]
     batch: usize,
-    /// Where to write the section (default: BENCHMARKS.md of the workspace).
-    #[arg(long)]
-    write: Option<PathBuf>,
-    /// Print only; leave BENCHMARKS.md alone.
-    #[arg(long)]
-    no_write: bool,
+    #[command(flatten)]
+    out: Output,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -397,12 +377,8 @@ struct Foundation {
     /// Skip the concurrent-media part.
     #[arg(long)]
     skip_media: bool,
-    /// Where to write the section (default: BENCHMARKS.md of the workspace).
-    #[arg(long)]
-    write: Option<PathBuf>,
-    /// Print only; leave BENCHMARKS.md alone.
-    #[arg(long)]
-    no_write: bool,
+    #[command(flatten)]
+    out: Output,
 }
 
 impl Foundation {
@@ -468,7 +444,7 @@ fn bridge_bench(args: BridgeArgs) -> Result<()> {
     let table = bridge_report::table(&plan, &runs);
     println!("{table}");
     let body = format!("{}\n{}\n{table}", preamble(), bridge_report::notes(&plan));
-    write_unless(args.no_write, args.write.as_deref(), bridge::HEADING, &body)
+    args.out.write(bridge::HEADING, &body)
 }
 
 fn overload_bench(args: OverloadArgs) -> Result<()> {
@@ -510,12 +486,7 @@ fn overload_bench(args: OverloadArgs) -> Result<()> {
         preamble(),
         overload_report::notes(&plan, &version)
     );
-    write_unless(
-        args.no_write,
-        args.write.as_deref(),
-        overload::HEADING,
-        &body,
-    )
+    args.out.write(overload::HEADING, &body)
 }
 
 fn events_bench(args: EventsArgs) -> Result<()> {
@@ -565,7 +536,7 @@ fn events_bench(args: EventsArgs) -> Result<()> {
         ),
         eventsreport::notes(&plan)
     );
-    write_unless(args.no_write, args.write.as_deref(), events::HEADING, &body)
+    args.out.write(events::HEADING, &body)
 }
 
 fn wasm_bench(args: WasmArgs) -> Result<()> {
@@ -594,12 +565,7 @@ fn wasm_bench(args: WasmArgs) -> Result<()> {
         ),
         wasmreport::notes(args.steps, args.warmup, args.tput_secs)
     );
-    write_unless(
-        args.no_write,
-        args.write.as_deref(),
-        wasmbench::HEADING,
-        &body,
-    )
+    args.out.write(wasmbench::HEADING, &body)
 }
 
 fn api_bench(args: ApiArgs) -> Result<()> {
@@ -615,28 +581,36 @@ fn api_bench(args: ApiArgs) -> Result<()> {
     };
     let tables = api::run(&plan)?;
     let body = format!("{}\n{tables}", preamble());
-    write_unless(args.no_write, args.write.as_deref(), api::HEADING, &body)
+    args.out.write(api::HEADING, &body)
 }
 
-/// Writes `body` as the `heading` section of `path` (default: the workspace's
-/// `BENCHMARKS.md`) unless `no_write`.
-fn write_unless(
+/// Where a benchmark's section goes: every subcommand's `--write` and `--no-write`.
+#[derive(Debug, Clone, clap::Args)]
+struct Output {
+    /// Where to write the section (default: BENCHMARKS.md of the workspace).
+    #[arg(long)]
+    write: Option<PathBuf>,
+    /// Print only; leave BENCHMARKS.md alone.
+    #[arg(long)]
     no_write: bool,
-    path: Option<&std::path::Path>,
-    heading: &str,
-    body: &str,
-) -> Result<()> {
-    if no_write {
-        return Ok(());
+}
+
+impl Output {
+    /// Writes `body` as the `heading` section of the file (default: the workspace's
+    /// `BENCHMARKS.md`) unless `--no-write`.
+    fn write(&self, heading: &str, body: &str) -> Result<()> {
+        if self.no_write {
+            return Ok(());
+        }
+        let path = self
+            .write
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"));
+        report::write_section(&path, heading, body)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+        Ok(())
     }
-    let path = path.map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../BENCHMARKS.md"),
-        PathBuf::from,
-    );
-    report::write_section(&path, heading, body)
-        .with_context(|| format!("writing {}", path.display()))?;
-    eprintln!("wrote {}", path.display());
-    Ok(())
 }
 
 fn foundation(args: Foundation) -> Result<()> {
@@ -668,7 +642,7 @@ fn foundation(args: Foundation) -> Result<()> {
         out.push_str(&table);
     }
     let body = format!("{}\n{out}", preamble());
-    write_unless(args.no_write, args.write.as_deref(), report::HEADING, &body)
+    args.out.write(report::HEADING, &body)
 }
 
 fn call_rate(args: &Foundation, hook: &hook::Webhook, work: &std::path::Path) -> Result<String> {
