@@ -6,19 +6,19 @@
 use std::net::SocketAddr;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use switchyard_media::{g711, FRAME_SAMPLES};
+use switchyard_call::MediaToken;
+use switchyard_media::{g711, Played, Player, FRAME_SAMPLES};
 use switchyard_rtp::{RtpEvent, RtpSession, SrtpKeys, SrtpTransform, Transmit};
 use tokio::sync::mpsc;
 
 use super::bridge::{Peer, Relayed};
-use super::play::Player;
 use super::{MediaCommand, MediaEvent, MediaParams};
 use crate::metrics::StreamQuality;
 
 pub(super) struct Endpoint {
     session: RtpSession,
     codec: g711::G711,
-    player: Player,
+    player: Player<MediaToken>,
     events: mpsc::UnboundedSender<MediaEvent>,
     /// The bridged leg, where what we receive goes.
     peer: Option<Peer>,
@@ -98,7 +98,12 @@ impl Endpoint {
         } = self;
         session.handle_timeout(now, &mut |out: &mut Vec<u8>| {
             let mut pcm = [0; FRAME_SAMPLES];
-            if let Some(ev) = player.next_frame(&mut pcm) {
+            let ended = match player.next_frame(&mut pcm) {
+                Some(Played::Done(token)) => Some(MediaEvent::Done(token)),
+                Some(Played::Failed(token, e)) => Some(MediaEvent::Failed(token, e)),
+                None => None,
+            };
+            if let Some(ev) = ended {
                 let _ = events.send(ev);
             }
             g711::encode_frame(*codec, &pcm, out);

@@ -5,7 +5,6 @@
 
 mod bridge;
 mod endpoint;
-mod play;
 mod recv;
 #[cfg(test)]
 mod tests;

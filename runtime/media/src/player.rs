@@ -1,25 +1,39 @@
-//! The sound a call is playing, frame by frame, with its repeats.
+//! The sound a leg is playing, frame by frame, with its repeats (Twilio's `loop`).
 
-use switchyard_call::MediaToken;
-use switchyard_media::{AudioStream, FrameStatus, FRAME_SAMPLES};
+use crate::{AudioStream, FrameStatus, FRAME_SAMPLES};
 
-use super::MediaEvent;
+/// How a sound the [`Player`] played ended, with the token it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Played<T> {
+    /// Played to its end, repeats included.
+    Done(T),
+    /// Could not be read or decoded; the player is idle again.
+    Failed(T, String),
+}
 
-#[derive(Debug, Default)]
-pub(super) struct Player {
-    current: Option<Playing>,
+/// Plays one sound at a time; `T` names each sound to its owner.
+#[derive(Debug)]
+pub struct Player<T> {
+    current: Option<Playing<T>>,
+}
+
+impl<T> Default for Player<T> {
+    fn default() -> Self {
+        Self { current: None }
+    }
 }
 
 #[derive(Debug)]
-struct Playing {
-    token: MediaToken,
+struct Playing<T> {
+    token: T,
     stream: AudioStream,
     /// Plays left after this one; `None` = until stopped (Twilio's loop="0").
     left: Option<u32>,
 }
 
-impl Player {
-    pub fn play(&mut self, token: MediaToken, stream: AudioStream, repeat: u32) {
+impl<T: Copy> Player<T> {
+    /// Play `stream` `repeat` times (0: until stopped), in place of what was playing.
+    pub fn play(&mut self, token: T, stream: AudioStream, repeat: u32) {
         self.current = Some(Playing {
             token,
             stream,
@@ -27,13 +41,14 @@ impl Player {
         });
     }
 
+    /// Stop playing: silence from the next frame.
     pub fn stop(&mut self) {
         self.current = None;
     }
 
     /// Fill `pcm` with the next 20 ms (silence when idle or starved) and say whether
     /// the sound ended or failed.
-    pub fn next_frame(&mut self, pcm: &mut [i16; FRAME_SAMPLES]) -> Option<MediaEvent> {
+    pub fn next_frame(&mut self, pcm: &mut [i16; FRAME_SAMPLES]) -> Option<Played<T>> {
         let Some(p) = self.current.as_mut() else {
             pcm.fill(0);
             return None;
@@ -59,13 +74,13 @@ impl Player {
                     let token = p.token;
                     self.current = None;
                     pcm.fill(0);
-                    return Some(MediaEvent::Failed(token, e.to_string()));
+                    return Some(Played::Failed(token, e.to_string()));
                 }
             }
         }
         let token = p.token;
         self.current = None;
         pcm.fill(0);
-        Some(MediaEvent::Done(token))
+        Some(Played::Done(token))
     }
 }
