@@ -140,3 +140,23 @@ impl Connections {
         writer.abort();
     }
 }
+
+/// Accept connections on `listener` for as long as the node runs, each handed with its
+/// peer's address to `accepted` (with Nagle off: SIP messages are small and waited for).
+pub(super) fn accept_loop(
+    listener: tokio::net::TcpListener,
+    transport: Transport,
+    accepted: impl Fn(tokio::net::TcpStream, SocketAddr) + Send + 'static,
+) {
+    tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    accepted(stream, peer);
+                }
+                Err(e) => tracing::debug!(error = %e, ?transport, "accept failed"),
+            }
+        }
+    });
+}

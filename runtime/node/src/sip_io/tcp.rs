@@ -16,16 +16,8 @@ impl TcpTransport {
         let listener = TcpListener::bind(addr).await?;
         let connections = Connections::new(Transport::Tcp, inbound);
         let c = connections.clone();
-        tokio::spawn(async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, peer)) => {
-                        let _ = stream.set_nodelay(true);
-                        c.accepted(stream, peer);
-                    }
-                    Err(e) => tracing::debug!(error = %e, "TCP accept failed"),
-                }
-            }
+        super::stream::accept_loop(listener, Transport::Tcp, move |stream, peer| {
+            c.accepted(stream, peer)
         });
         Ok(Self { connections })
     }

@@ -48,25 +48,15 @@ impl TlsTransport {
         let acceptor = TlsAcceptor::from(Arc::new(server));
         let connections = Connections::new(Transport::Tls, inbound);
         let c = connections.clone();
-        tokio::spawn(async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, peer)) => {
-                        let _ = stream.set_nodelay(true);
-                        let (acceptor, c) = (acceptor.clone(), c.clone());
-                        tokio::spawn(async move {
-                            match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
-                                Ok(Ok(tls)) => c.accepted(tls, peer),
-                                Ok(Err(e)) => {
-                                    tracing::debug!(error = %e, %peer, "TLS handshake failed")
-                                }
-                                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                            }
-                        });
-                    }
-                    Err(e) => tracing::debug!(error = %e, "TLS accept failed"),
+        super::stream::accept_loop(listener, Transport::Tls, move |stream, peer| {
+            let (acceptor, c) = (acceptor.clone(), c.clone());
+            tokio::spawn(async move {
+                match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => c.accepted(tls, peer),
+                    Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                 }
-            }
+            });
         });
         Ok(Self {
             connections,
