@@ -215,6 +215,12 @@ impl JitterBuffer {
         outcome
     }
 
+    /// The payload of the frame the next [`JitterBuffer::pop`] plays, if it is here.
+    pub fn peek_next(&self) -> Option<&[u8]> {
+        let next = self.next?;
+        self.slots.get(&next).map(|slot| slot.payload.as_slice())
+    }
+
     /// The frame to play at this tick, or `None` while (re)buffering.
     pub fn pop(&mut self, now: Instant) -> Option<Frame> {
         if !self.playing {

@@ -47,8 +47,9 @@ pub use rtcp::{
 };
 pub use sdp::{
     accept_answer, answer, offer, offer_with_direction, Attribute, Codec, Connection, Crypto,
-    Direction, LocalMedia, MasterKey, MediaDescription, Negotiated, Origin, RtpMap,
-    SessionDescription, SrtpKeys, SrtpPolicy,
+    Direction, LocalMedia, MasterKey, MediaDescription, Negotiated, OpusFmtp, Origin, RtpMap,
+    SessionDescription, SrtpKeys, SrtpPolicy, OPUS_PAYLOAD_TYPE, OUR_OPUS_FMTP,
+    TELEPHONE_EVENT_48K_PAYLOAD_TYPE,
 };
 pub use sender::{RtpSender, SenderStats};
 pub use session::{FrameSource, RtpEvent, RtpParams, RtpSession, Transmit};

@@ -111,6 +111,12 @@ impl RtpSender {
         self.payload_type = payload_type;
     }
 
+    /// Changes the media clock (a re-negotiation to a codec of another rate): the
+    /// timestamp continues, counting in the new unit.
+    pub fn set_clock_rate(&mut self, clock_rate: u32) {
+        self.clock_rate = clock_rate;
+    }
+
     /// Sends one audio frame of `samples` samples and appends the packet to `out`.
     ///
     /// The marker bit is set on the first packet after the start or after

@@ -183,7 +183,7 @@ m=audio 5008 RTP/AVP 8\r\n";
 #[test]
 fn no_common_codec_is_a_488() {
     let offers = [
-        // Only opus and G.722.
+        // Only opus and G.722, to a node without Opus.
         "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 96 9\r\na=rtpmap:96 opus/48000/2\r\n",
         // PCMU but only over SRTP.
         "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\n",

@@ -31,6 +31,7 @@ fn params(remote: Option<SocketAddr>, sending: bool) -> RtpParams {
     RtpParams {
         remote,
         payload_types: PCMU,
+        clock_rate: 8000,
         sending,
     }
 }

@@ -173,6 +173,7 @@ fn pump(legs: &mut [Leg; 2], net: &mut Network, now: Instant, clean: bool) {
                     } => legs[1 - i]
                         .session
                         .relay_in(now, &packet, payload_types, None),
+                    RtpEvent::Playout { .. } => unreachable!("playout is off"),
                 }
             }
             while let Some(t) = legs[i].session.poll_transmit() {
@@ -293,6 +294,7 @@ fn a_bridge_over_a_lossy_reordering_network_relays_every_payload_in_each_legs_st
             RtpParams {
                 remote: Some(remote),
                 payload_types: pts,
+                clock_rate: 8000,
                 sending: true,
             },
             t0,

@@ -57,7 +57,7 @@ impl Endpoint {
             expected: received.expected(),
             lost: received.lost(),
             jitter: received.jitter(),
-            clock_rate: switchyard_rtp::session::CLOCK_RATE,
+            clock_rate: self.session.params().clock_rate,
         }
     }
 
@@ -156,6 +156,7 @@ impl Endpoint {
                 RtpEvent::Digit(d) => {
                     let _ = self.events.send(MediaEvent::Digit(d));
                 }
+                RtpEvent::Playout { .. } => {}
                 RtpEvent::ToPeer {
                     packet,
                     payload_types,

@@ -70,6 +70,7 @@ impl MediaParams {
                 audio: self.payload_type,
                 event: self.telephone_event,
             },
+            clock_rate: 8000,
             sending: self.sending,
         }
     }

@@ -9,14 +9,25 @@ pub enum Codec {
     Pcmu,
     /// G.711 A-law, static payload type 8.
     Pcma,
+    /// Opus (RFC 7587), a dynamic payload type.
+    Opus,
 }
 
+/// The payload type we number Opus with when we offer it (any of 96-127 would do; 111
+/// is what most peers use, so their answers keep it).
+pub const OPUS_PAYLOAD_TYPE: u8 = 111;
+
 impl Codec {
-    /// The static payload type of RFC 3551 Table 4.
-    pub fn static_payload_type(self) -> u8 {
+    /// Every codec we speak, in our default order of preference for offers.
+    pub const ALL: [Codec; 3] = [Codec::Opus, Codec::Pcmu, Codec::Pcma];
+
+    /// The payload type our offers use: the static one of RFC 3551 Table 4, or our
+    /// dynamic choice for Opus.
+    pub fn offer_payload_type(self) -> u8 {
         match self {
             Codec::Pcmu => 0,
             Codec::Pcma => 8,
+            Codec::Opus => OPUS_PAYLOAD_TYPE,
         }
     }
 
@@ -25,12 +36,35 @@ impl Codec {
         match self {
             Codec::Pcmu => "PCMU",
             Codec::Pcma => "PCMA",
+            Codec::Opus => "opus",
         }
     }
 
-    /// The RTP clock rate.
+    /// The RTP clock rate. RFC 7587 §4.1: "the RTP timestamp is incremented with a
+    /// 48000 Hz clock rate for all modes of Opus and all sampling rates."
     pub fn clock_rate(self) -> u32 {
-        8000
+        match self {
+            Codec::Pcmu | Codec::Pcma => 8000,
+            Codec::Opus => 48000,
+        }
+    }
+
+    /// The channel count written in `a=rtpmap`. RFC 7587 §7: "The media subtype
+    /// ("opus") goes in SDP "a=rtpmap" as the encoding name. The RTP clock rate in
+    /// "a=rtpmap" MUST be 48000, and the number of channels MUST be 2."
+    pub fn rtpmap_channels(self) -> Option<u32> {
+        match self {
+            Codec::Pcmu | Codec::Pcma => None,
+            Codec::Opus => Some(2),
+        }
+    }
+
+    /// The `a=rtpmap` value for payload type `pt`.
+    pub fn rtpmap(self, pt: u8) -> String {
+        match self.rtpmap_channels() {
+            Some(ch) => format!("{pt} {}/{}/{ch}", self.encoding_name(), self.clock_rate()),
+            None => format!("{pt} {}/{}", self.encoding_name(), self.clock_rate()),
+        }
     }
 
     /// The codec of a static payload type, if it is one of ours.
@@ -42,14 +76,31 @@ impl Codec {
         }
     }
 
-    /// The codec named in an rtpmap (`PCMU/8000`, case-insensitive, mono).
+    /// The codec named in an rtpmap (`PCMU/8000`, `opus/48000/2`, case-insensitive).
     pub fn from_rtpmap(encoding: &str, clock_rate: u32, channels: Option<u32>) -> Option<Codec> {
-        if clock_rate != 8000 || channels.is_some_and(|c| c != 1) {
-            return None;
-        }
-        [Codec::Pcmu, Codec::Pcma]
+        let codec = Codec::ALL
             .into_iter()
-            .find(|c| c.encoding_name().eq_ignore_ascii_case(encoding))
+            .find(|c| c.encoding_name().eq_ignore_ascii_case(encoding))?;
+        let channels_ok = match codec {
+            Codec::Pcmu | Codec::Pcma => channels.is_none_or(|c| c == 1),
+            // Two channels is the only correct value; a missing count is read leniently
+            // (some peers write `opus/48000`), anything else is a different format.
+            Codec::Opus => channels.is_none_or(|c| c == 2),
+        };
+        (clock_rate == codec.clock_rate() && channels_ok).then_some(codec)
+    }
+
+    /// The codec a configuration names (`opus`, `PCMU`, `pcma`).
+    pub fn from_name(name: &str) -> Option<Codec> {
+        Codec::ALL
+            .into_iter()
+            .find(|c| c.encoding_name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.encoding_name())
     }
 }
 
@@ -131,7 +182,17 @@ mod tests {
         assert_eq!(Codec::from_rtpmap("PCMA", 8000, Some(1)), Some(Codec::Pcma));
         assert_eq!(Codec::from_rtpmap("PCMA", 16000, None), None);
         assert_eq!(Codec::from_rtpmap("PCMA", 8000, Some(2)), None);
-        assert_eq!(Codec::from_rtpmap("opus", 48000, Some(2)), None);
+        assert_eq!(
+            Codec::from_rtpmap("opus", 48000, Some(2)),
+            Some(Codec::Opus)
+        );
+        assert_eq!(Codec::from_rtpmap("OPUS", 48000, None), Some(Codec::Opus));
+        assert_eq!(Codec::from_rtpmap("opus", 16000, Some(2)), None);
+        assert_eq!(Codec::from_rtpmap("opus", 48000, Some(1)), None);
+        assert_eq!(Codec::from_rtpmap("G722", 8000, None), None);
+        assert_eq!(Codec::Opus.rtpmap(96), "96 opus/48000/2");
+        assert_eq!(Codec::Pcmu.rtpmap(0), "0 PCMU/8000");
+        assert_eq!(Codec::from_name("pcma"), Some(Codec::Pcma));
         assert_eq!(Codec::from_static(8), Some(Codec::Pcma));
         assert_eq!(Codec::from_static(18), None);
     }

@@ -4,10 +4,15 @@ mod codec;
 mod crypto;
 mod media;
 mod negotiate;
+mod opus;
 mod session;
 
-pub use codec::{Codec, Direction};
+pub use codec::{Codec, Direction, OPUS_PAYLOAD_TYPE};
 pub use crypto::{Crypto, MasterKey, SrtpKeys, SrtpPolicy, AES_CM_128_HMAC_SHA1_80, AVP, SAVP};
 pub use media::{MediaDescription, RtpMap};
-pub use negotiate::{accept_answer, answer, offer, offer_with_direction, LocalMedia, Negotiated};
+pub use negotiate::{
+    accept_answer, answer, offer, offer_with_direction, LocalMedia, Negotiated,
+    TELEPHONE_EVENT_48K_PAYLOAD_TYPE,
+};
+pub use opus::{OpusFmtp, OUR_OPUS_FMTP};
 pub use session::{Attribute, Connection, Origin, SessionDescription};

@@ -1,9 +1,10 @@
-//! RFC 3264 offer/answer for one audio stream of G.711 plus telephone-events.
+//! RFC 3264 offer/answer for one audio stream of Opus or G.711 plus telephone-events.
 
 use std::net::{IpAddr, SocketAddr};
 
 use super::crypto::{Crypto, SrtpKeys, SrtpPolicy, AVP, SAVP};
 use super::media::MediaDescription;
+use super::opus::{OpusFmtp, OUR_OPUS_FMTP};
 use super::session::{Attribute, Connection, Origin, SessionDescription};
 use super::{Codec, Direction};
 use crate::Error;
@@ -13,6 +14,8 @@ use crate::Error;
 const DEFAULT_PTIME: u32 = 20;
 /// The events we accept and offer: DTMF 0-15 and flash (RFC 4733 §3.2).
 const OFFERED_EVENTS: &str = "0-16";
+/// The payload type of the 48 kHz telephone-event our offers carry beside Opus.
+pub const TELEPHONE_EVENT_48K_PAYLOAD_TYPE: u8 = 110;
 
 /// What we bring to a negotiation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +41,13 @@ pub struct Negotiated {
     pub codec: Codec,
     /// Its payload type, as the offer numbered it.
     pub payload_type: u8,
+    /// The peer's `a=fmtp` parameters for the codec (what it wants to receive).
+    pub fmtp: Option<String>,
     /// The telephone-event payload type, as the offer numbered it, if both sides have it.
     pub telephone_event: Option<u8>,
+    /// Its clock rate: the codec's when the peer has a telephone-event at that rate
+    /// (RFC 4733 §2.1), else the 8000 Hz one most peers offer beside every codec.
+    pub telephone_event_rate: u32,
     /// Where to send media; `None` when the peer gave `c=0.0.0.0` (do not send).
     pub remote: Option<SocketAddr>,
     /// Our direction for the stream.
@@ -62,13 +70,28 @@ fn codec_of(m: &MediaDescription, pt: u8) -> Option<Codec> {
     }
 }
 
-/// The first telephone-event payload type at 8000 Hz listed in a section.
-fn telephone_event_of(m: &MediaDescription) -> Option<u8> {
-    m.payload_types().find(|&pt| {
-        m.rtpmap(pt).is_some_and(|map| {
-            map.encoding.eq_ignore_ascii_case("telephone-event") && map.clock_rate == 8000
+/// The telephone-event to use beside `codec` in a section, with its clock rate.
+///
+/// RFC 4733 §2.1: "the RTP clock rate ... SHOULD be the same as the audio codec", so the
+/// one at the codec's rate comes first; a peer that lists only the 8000 Hz one beside
+/// Opus (many do) still gets its digits.
+fn telephone_event_of(m: &MediaDescription, codec: Codec) -> Option<(u8, u32)> {
+    let events: Vec<(u8, u32)> = m
+        .payload_types()
+        .filter_map(|pt| {
+            let map = m.rtpmap(pt)?;
+            map.encoding
+                .eq_ignore_ascii_case("telephone-event")
+                .then_some((pt, map.clock_rate))
         })
-    })
+        .collect();
+    let at = |rate: u32| events.iter().copied().find(|&(_, r)| r == rate);
+    at(codec.clock_rate()).or_else(|| at(8000))
+}
+
+/// The `a=fmtp` we write for a codec of ours.
+fn our_fmtp(codec: Codec) -> Option<&'static str> {
+    (codec == Codec::Opus).then_some(OUR_OPUS_FMTP)
 }
 
 /// Whether an offered audio stream that is not disabled can be taken under `policy`:
@@ -121,28 +144,29 @@ fn skeleton(local: &LocalMedia) -> SessionDescription {
     }
 }
 
+/// A telephone-event format: payload type, clock rate, `a=fmtp` events.
+type TelephoneEvent<'a> = (u8, u32, Option<&'a str>);
+
 fn audio_section(
     port: u16,
     crypto: Option<&Crypto>,
     codecs: &[(Codec, u8)],
-    telephone_event: Option<(u8, Option<&str>)>,
+    telephone_events: &[TelephoneEvent<'_>],
     direction: Direction,
 ) -> MediaDescription {
     let mut formats: Vec<String> = codecs.iter().map(|(_, pt)| pt.to_string()).collect();
-    let mut attributes: Vec<Attribute> = codecs
-        .iter()
-        .map(|(c, pt)| {
-            Attribute::new(
-                "rtpmap",
-                format!("{pt} {}/{}", c.encoding_name(), c.clock_rate()),
-            )
-        })
-        .collect();
-    if let Some((pt, fmtp)) = telephone_event {
+    let mut attributes = Vec::new();
+    for &(c, pt) in codecs {
+        attributes.push(Attribute::new("rtpmap", c.rtpmap(pt)));
+        if let Some(params) = our_fmtp(c) {
+            attributes.push(Attribute::new("fmtp", format!("{pt} {params}")));
+        }
+    }
+    for &(pt, rate, fmtp) in telephone_events {
         formats.push(pt.to_string());
         attributes.push(Attribute::new(
             "rtpmap",
-            format!("{pt} telephone-event/8000"),
+            format!("{pt} telephone-event/{rate}"),
         ));
         if let Some(params) = fmtp {
             attributes.push(Attribute::new("fmtp", format!("{pt} {params}")));
@@ -194,7 +218,7 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiat
         .zip(local.srtp.key())
         .map(|(c, key)| Crypto { tag: c.tag, key });
     let offered = &offer.media[index];
-    let telephone_event = telephone_event_of(offered);
+    let telephone_event = telephone_event_of(offered, codec);
     let remote = remote_of(offer, index);
 
     // RFC 3264 §6.1: "If a stream is offered as sendonly, the corresponding stream MUST
@@ -215,12 +239,15 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiat
             // RFC 3264 §6.1: "if a particular codec was referenced with a specific
             // payload type number in the offer, that same payload type number SHOULD be
             // used for that codec in the answer." The same holds for telephone-event.
-            let te = telephone_event.map(|pt| (pt, offered.fmtp(pt)));
+            let te: Vec<TelephoneEvent<'_>> = telephone_event
+                .map(|(pt, rate)| (pt, rate, offered.fmtp(pt)))
+                .into_iter()
+                .collect();
             sdp.media.push(audio_section(
                 local.port,
                 ours.as_ref(),
                 &[(codec, payload_type)],
-                te,
+                &te,
                 direction,
             ));
         } else {
@@ -242,7 +269,9 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiat
     Ok(Negotiated {
         codec,
         payload_type,
-        telephone_event,
+        fmtp: offered.fmtp(payload_type).map(str::to_owned),
+        telephone_event: telephone_event.map(|(pt, _)| pt),
+        telephone_event_rate: telephone_event.map_or(8000, |(_, rate)| rate),
         remote,
         direction,
         ptime: offered.ptime().unwrap_or(DEFAULT_PTIME),
@@ -254,8 +283,9 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Negotiat
     })
 }
 
-/// Builds an offer of one sendrecv audio stream with our codecs (static payload
-/// types, in our order of preference) and telephone-event at `telephone_event_pt`.
+/// Builds an offer of one sendrecv audio stream with our codecs (in our order of
+/// preference) and telephone-event at `telephone_event_pt` (8000 Hz), plus one at
+/// 48000 Hz ([`TELEPHONE_EVENT_48K_PAYLOAD_TYPE`]) when Opus is offered.
 pub fn offer(local: &LocalMedia, telephone_event_pt: u8) -> SessionDescription {
     offer_with_direction(local, telephone_event_pt, Direction::SendRecv)
 }
@@ -271,8 +301,16 @@ pub fn offer_with_direction(
     let codecs: Vec<(Codec, u8)> = local
         .codecs
         .iter()
-        .map(|&c| (c, c.static_payload_type()))
+        .map(|&c| (c, c.offer_payload_type()))
         .collect();
+    let mut events = vec![(telephone_event_pt, 8000, Some(OFFERED_EVENTS))];
+    if local.codecs.contains(&Codec::Opus) {
+        events.push((
+            TELEPHONE_EVENT_48K_PAYLOAD_TYPE,
+            48000,
+            Some(OFFERED_EVENTS),
+        ));
+    }
     // RFC 4568 §7.1.1 offers SRTP as RTP/SAVP with its a=crypto; a leg where SRTP is
     // only optional offers plain RTP, which every peer takes.
     let crypto = match local.srtp {
@@ -284,10 +322,17 @@ pub fn offer_with_direction(
         local.port,
         crypto.as_ref(),
         &codecs,
-        Some((telephone_event_pt, Some(OFFERED_EVENTS))),
+        &events,
         direction,
     ));
     sdp
+}
+
+impl Negotiated {
+    /// The peer's Opus parameters, when the codec is Opus.
+    pub fn opus(&self) -> Option<OpusFmtp> {
+        (self.codec == Codec::Opus).then(|| OpusFmtp::parse(self.fmtp.as_deref()))
+    }
 }
 
 /// Reads the answer to an offer we made with [`offer`].
@@ -324,11 +369,21 @@ pub fn accept_answer(
         ours.sends() && theirs.sends() && remote.is_some(),
         ours.receives() && theirs.receives(),
     );
+    let offered = &our_offer.media[index];
+    // The answer's telephone-event must be one we offered, at the same rate.
+    let telephone_event = telephone_event_of(answered, codec).filter(|&(_, rate)| {
+        offered.payload_types().any(|pt| {
+            offered.rtpmap(pt).is_some_and(|m| {
+                m.encoding.eq_ignore_ascii_case("telephone-event") && m.clock_rate == rate
+            })
+        })
+    });
     Ok(Negotiated {
         codec,
         payload_type,
-        telephone_event: telephone_event_of(answered)
-            .filter(|_| telephone_event_of(&our_offer.media[index]).is_some()),
+        fmtp: answered.fmtp(payload_type).map(str::to_owned),
+        telephone_event: telephone_event.map(|(pt, _)| pt),
+        telephone_event_rate: telephone_event.map_or(8000, |(_, rate)| rate),
         remote,
         direction,
         ptime: answered.ptime().unwrap_or(DEFAULT_PTIME),

@@ -3,7 +3,6 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::FRAME_SAMPLES;
 use crate::RtpSender;
 
 /// How long each `sendDigits` key is pressed.
@@ -26,13 +25,14 @@ impl Digits {
     }
 
     /// While `sendDigits` has digits left, they replace the audio: one RFC 4733 packet
-    /// per frame. True when this tick at `now` belongs to the digits (their packet,
+    /// per frame of `frame_samples`. True when this tick at `now` belongs to the digits (their packet,
     /// appended to `out`, or their pause); false when it is the audio's.
     pub(super) fn turn(
         &mut self,
         sender: &mut RtpSender,
         event_pt: Option<u8>,
         now: Instant,
+        frame_samples: u32,
         out: &mut Vec<u8>,
     ) -> bool {
         let Some(event_pt) = event_pt else {
@@ -42,7 +42,7 @@ impl Digits {
         };
         if !sender.dtmf_active() {
             if self.resume_at.is_some_and(|t| now < t) {
-                sender.skip(FRAME_SAMPLES);
+                sender.skip(frame_samples);
                 return true;
             }
             self.resume_at = None;
@@ -50,7 +50,7 @@ impl Digits {
                 None => return false,
                 Some('w') => {
                     self.resume_at = Some(now + PAUSE);
-                    sender.skip(FRAME_SAMPLES);
+                    sender.skip(frame_samples);
                     return true;
                 }
                 Some(d) => {
@@ -61,7 +61,7 @@ impl Digits {
                 }
             }
         }
-        sender.next_dtmf_packet(FRAME_SAMPLES, out);
+        sender.next_dtmf_packet(frame_samples, out);
         true
     }
 }

@@ -16,10 +16,14 @@
 //!   the source we receive (RFC 3550 §6);
 //! - **Bridging**: while bridged, every packet received is handed out as
 //!   [`RtpEvent::ToPeer`] for the other leg's session, and packets from the other leg
-//!   ([`RtpSession::relay_in`]) go out rewritten into this leg's stream ([`Relay`]).
+//!   ([`RtpSession::relay_in`]) go out rewritten into this leg's stream ([`Relay`]);
+//! - **Playout**: when asked ([`RtpSession::set_playout`]), the jitter buffer's frame
+//!   of every tick is handed out as [`RtpEvent::Playout`] for a decoder (a transcoded
+//!   bridge, a recorder, a stream).
 //!
-//! Codecs stay out of this crate: the frame source encodes, and the bridge's µ-law ↔
-//! A-law conversion is a hook the caller passes with each relayed packet.
+//! Codecs stay out of this crate: the frame source encodes, the playout consumer
+//! decodes, and the bridge's µ-law ↔ A-law conversion is a hook the caller passes with
+//! each relayed packet. The media clock is the codec's ([`RtpParams::clock_rate`]).
 
 mod digits;
 mod report;
@@ -29,18 +33,14 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::{
-    parse_rtp, rtp_units, DtmfDetector, Forwarded, JitterBuffer, JitterStats, Latch, PayloadTypes,
-    ReceiveStats, Relay, RtpSender, Ssrc,
+    parse_rtp, rtp_units, DtmfDetector, Forwarded, Frame, JitterBuffer, JitterStats, Latch,
+    PayloadTypes, ReceiveStats, Relay, RtpSender, Ssrc,
 };
 use digits::Digits;
 use report::Reports;
 
-/// The media clock of the G.711 streams the session carries (RFC 3551 §4.5.14).
-pub const CLOCK_RATE: u32 = 8000;
 /// One frame period: the pacing tick.
 pub const FRAME: Duration = Duration::from_millis(20);
-/// Samples in one frame period at [`CLOCK_RATE`].
-pub const FRAME_SAMPLES: u32 = 160;
 /// Frames the jitter buffer holds before playout.
 const JITTER_DEPTH: usize = 3;
 /// Ticks this far behind the time they are handled at are skipped (the clock advances,
@@ -58,6 +58,8 @@ pub struct RtpParams {
     pub remote: Option<SocketAddr>,
     /// The negotiated audio and telephone-event payload types.
     pub payload_types: PayloadTypes,
+    /// The audio codec's RTP clock rate (8000 for G.711, 48000 for Opus).
+    pub clock_rate: u32,
     /// Whether we send media (false before answer and while the far end holds us).
     pub sending: bool,
 }
@@ -85,6 +87,15 @@ pub enum RtpEvent {
         packet: Vec<u8>,
         /// What its payload types mean on our leg.
         payload_types: PayloadTypes,
+    },
+    /// With playout on: this tick's frame from the jitter buffer, to decode (a lost
+    /// one to conceal).
+    Playout {
+        /// The frame.
+        frame: Frame,
+        /// When `frame` is lost: the payload of the packet after it, if it is already
+        /// here (Opus carries the lost frame's in-band FEC in it).
+        next: Option<Vec<u8>>,
     },
 }
 
@@ -121,6 +132,8 @@ pub struct RtpSession {
     /// When the last telephone-event packet arrived.
     last_event: Option<Instant>,
     jitter: JitterBuffer,
+    /// Whether each tick's jitter buffer frame is handed out.
+    playout: bool,
     received: ReceiveStats,
     reports: Reports,
     /// The epoch of arrival times for the jitter estimate.
@@ -135,7 +148,11 @@ impl RtpSession {
     /// `unix_time` is the wall-clock time at `now` (since the Unix epoch): sender reports
     /// carry it, advanced by the `now`s handed in later.
     pub fn new(params: RtpParams, now: Instant, unix_time: Duration) -> Self {
-        let sender = RtpSender::new(Ssrc::random(), params.payload_types.audio, CLOCK_RATE);
+        let sender = RtpSender::new(
+            Ssrc::random(),
+            params.payload_types.audio,
+            params.clock_rate,
+        );
         Self::with_sender(params, now, unix_time, sender)
     }
 
@@ -154,6 +171,7 @@ impl RtpSession {
             dtmf: DtmfDetector::new(),
             last_event: None,
             jitter: JitterBuffer::new(JITTER_DEPTH, FRAME),
+            playout: false,
             received: ReceiveStats::new(),
             reports: Reports::new(now, unix_time),
             started: now,
@@ -193,6 +211,17 @@ impl RtpSession {
         &self.received
     }
 
+    /// Samples in one frame period at the stream's clock rate.
+    pub fn frame_samples(&self) -> u32 {
+        self.params.clock_rate / 50
+    }
+
+    /// Hand each tick's received frame out as [`RtpEvent::Playout`] (on), or only
+    /// keep the buffer's accounting (off, the default).
+    pub fn set_playout(&mut self, on: bool) {
+        self.playout = on;
+    }
+
     /// The playout buffer's counters.
     pub fn jitter_stats(&self) -> JitterStats {
         self.jitter.stats()
@@ -205,7 +234,10 @@ impl RtpSession {
             self.latch.reset(params.remote);
         }
         match &mut self.outgoing {
-            Outgoing::Own(s) => s.set_payload_type(params.payload_types.audio),
+            Outgoing::Own(s) => {
+                s.set_payload_type(params.payload_types.audio);
+                s.set_clock_rate(params.clock_rate);
+            }
             Outgoing::Relay(r) => r.set_payload_types(params.payload_types),
         }
         self.params = params;
@@ -220,7 +252,7 @@ impl RtpSession {
             self.outgoing = Outgoing::Relay(Relay::with_initial(
                 sender.ssrc(),
                 self.params.payload_types,
-                CLOCK_RATE,
+                self.params.clock_rate,
                 sender.next_sequence(),
                 sender.timestamp(),
             ));
@@ -235,7 +267,7 @@ impl RtpSession {
             // since; our first frame must not overlap that packet's own 20 ms.
             let mut timestamp = relay.timestamp_at(now);
             if let Some(last) = relay.stats().last_timestamp {
-                let end = last.wrapping_add(FRAME_SAMPLES);
+                let end = last.wrapping_add(self.frame_samples());
                 if (end.wrapping_sub(timestamp) as i32) > 0 {
                     timestamp = end;
                 }
@@ -243,7 +275,7 @@ impl RtpSession {
             self.outgoing = Outgoing::Own(RtpSender::with_initial(
                 relay.ssrc(),
                 self.params.payload_types.audio,
-                CLOCK_RATE,
+                self.params.clock_rate,
                 relay.next_sequence(),
                 timestamp,
             ));
@@ -273,7 +305,10 @@ impl RtpSession {
         if !self.latch.on_packet(src, expected) || !expected {
             return;
         }
-        let arrival = rtp_units(now.saturating_duration_since(self.started), CLOCK_RATE);
+        let arrival = rtp_units(
+            now.saturating_duration_since(self.started),
+            self.params.clock_rate,
+        );
         self.received.update(&packet.header, arrival);
         if self.is_bridged() {
             self.events.push_back(RtpEvent::ToPeer {
@@ -286,7 +321,9 @@ impl RtpSession {
             if let Some(d) = self.dtmf.push(&packet.header, packet.payload) {
                 self.events.push_back(RtpEvent::Digit(d));
             }
-        } else {
+        } else if self.playout || !self.is_bridged() {
+            // A relayed packet is not played here; nothing needs it buffered unless a
+            // decoder reads the playout.
             self.jitter.push(&packet.header, packet.payload, now);
         }
     }
@@ -341,8 +378,9 @@ impl RtpSession {
             let at = self.next_tick;
             self.next_tick += FRAME;
             if now.saturating_duration_since(at) > MAX_LAG {
+                let samples = self.frame_samples();
                 if let Outgoing::Own(s) = &mut self.outgoing {
-                    s.skip(FRAME_SAMPLES);
+                    s.skip(samples);
                 }
                 continue;
             }
@@ -376,9 +414,18 @@ impl RtpSession {
     }
 
     fn tick(&mut self, at: Instant, source: &mut impl FrameSource) {
-        // Nothing consumes received audio yet (no recording or mixing); one frame out per
-        // tick keeps the buffer's loss and jitter accounting current.
-        let _ = self.jitter.pop(at);
+        // One frame out per tick, consumed or not, keeps the buffer's loss and jitter
+        // accounting current.
+        if let Some(frame) = self.jitter.pop(at) {
+            if self.playout {
+                let next = frame
+                    .lost
+                    .then(|| self.jitter.peek_next().map(<[u8]>::to_vec))
+                    .flatten();
+                self.events.push_back(RtpEvent::Playout { frame, next });
+            }
+        }
+        let samples = self.frame_samples();
         if self
             .last_event
             .is_some_and(|t| at.saturating_duration_since(t) >= DTMF_QUIET)
@@ -396,7 +443,10 @@ impl RtpSession {
         if let Some(destination) = remote {
             let mut contents = Vec::new();
             let event_pt = self.params.payload_types.event;
-            if self.digits.turn(sender, event_pt, at, &mut contents) {
+            if self
+                .digits
+                .turn(sender, event_pt, at, samples, &mut contents)
+            {
                 if !contents.is_empty() {
                     self.transmits.push_back(Transmit {
                         destination,
@@ -407,14 +457,14 @@ impl RtpSession {
                 return;
             }
         }
-        let mut payload = Vec::with_capacity(FRAME_SAMPLES as usize);
+        let mut payload = Vec::with_capacity(samples as usize);
         source.next_frame(&mut payload);
         let Some(destination) = remote else {
-            sender.skip(FRAME_SAMPLES);
+            sender.skip(samples);
             return;
         };
         let mut contents = Vec::with_capacity(payload.len() + crate::packet::RTP_HEADER_LEN);
-        sender.audio(&payload, FRAME_SAMPLES, &mut contents);
+        sender.audio(&payload, samples, &mut contents);
         self.transmits.push_back(Transmit {
             destination,
             rtcp: false,

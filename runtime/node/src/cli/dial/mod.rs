@@ -420,6 +420,7 @@ impl Call {
                 audio: n.payload_type,
                 event: n.telephone_event,
             },
+            clock_rate: n.codec.clock_rate(),
             sending,
         };
         match self.rtp.as_mut() {
