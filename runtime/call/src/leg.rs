@@ -153,12 +153,13 @@ impl SipLeg {
         self.local = local;
         let negotiated = match negotiate(&self.invite, &self.local) {
             Ok(n) => n,
-            Err((status, reason)) => return self.refuse(status, reason, CallStatus::Failed),
+            Err(refusal) => return self.refuse(refusal, CallStatus::Failed),
         };
         match Dialog::new_uas(&self.invite, tag, contact) {
             Ok(d) => self.dialog = Some(d),
             Err(e) => {
-                return self.refuse(e.status().unwrap_or(400), "Bad Request", CallStatus::Failed)
+                let refusal = Refusal::new(e.status().unwrap_or(400), "Bad Request");
+                return self.refuse(refusal, CallStatus::Failed);
             }
         }
         self.out.push_back(LegOutput::Media {
@@ -172,7 +173,7 @@ impl SipLeg {
 
     /// The far end's INVITE cannot be served now (no media port): 503.
     pub fn unavailable(&mut self) {
-        self.refuse(503, "Service Unavailable", CallStatus::Failed);
+        self.refuse(Refusal::new(503, "Service Unavailable"), CallStatus::Failed);
     }
 
     /// Our INVITE for this leg, with our media at `local`.
@@ -508,7 +509,10 @@ impl SipLeg {
             603 => CallStatus::NoAnswer,
             _ => CallStatus::Failed,
         };
-        self.refuse(status, switchyard_sip::default_reason(status), call_status);
+        self.refuse(
+            Refusal::new(status, switchyard_sip::default_reason(status)),
+            call_status,
+        );
     }
 
     /// End the call from our side: BYE once answered; before that, 603 to the far
@@ -517,7 +521,7 @@ impl SipLeg {
         self.out.push_back(LegOutput::StopMedia);
         match self.phase {
             Phase::Early if self.invite_tx.is_some() => {
-                self.refuse(603, "Decline", CallStatus::Completed)
+                self.refuse(Refusal::new(603, "Decline"), CallStatus::Completed)
             }
             Phase::Early => self.cancel(CancelReason::Canceled),
             Phase::Answered => {
@@ -560,7 +564,10 @@ impl SipLeg {
             return;
         }
         if self.invite_tx.is_some() {
-            self.refuse(487, "Request Terminated", CallStatus::Canceled);
+            self.refuse(
+                Refusal::new(487, "Request Terminated"),
+                CallStatus::Canceled,
+            );
         } else {
             self.cancel(CancelReason::Canceled);
         }
@@ -661,10 +668,11 @@ impl SipLeg {
                 });
                 self.negotiated = Some(n);
             }
-            Err((status, reason)) => {
+            Err(refusal) => {
                 // RFC 3264 §6: a rejected re-offer leaves the session as it was (and the
                 // version of our SDP with it).
-                let r = self.response(&request, status, reason, None);
+                let r =
+                    refusal.response(self.response(&request, refusal.status, refusal.reason, None));
                 self.respond(Some(tx), r);
             }
         }
@@ -704,8 +712,8 @@ impl SipLeg {
     }
 
     /// Final non-2xx to the far end's INVITE: the call never starts.
-    fn refuse(&mut self, status: u16, reason: &str, call_status: CallStatus) {
-        let r = self.response(&self.invite, status, reason, None);
+    fn refuse(&mut self, refusal: Refusal, call_status: CallStatus) {
+        let r = refusal.response(self.response(&self.invite, refusal.status, refusal.reason, None));
         self.respond(None, r);
         self.status = call_status;
         self.phase = Phase::Over;
@@ -741,16 +749,50 @@ impl SipLeg {
     }
 }
 
+/// A final non-2xx answer to an INVITE: status, reason and the `Warning` saying why.
+#[derive(Debug, Clone, Copy)]
+struct Refusal {
+    status: u16,
+    reason: &'static str,
+    warning: Option<(u16, &'static str)>,
+}
+
+impl Refusal {
+    fn new(status: u16, reason: &'static str) -> Self {
+        Refusal {
+            status,
+            reason,
+            warning: None,
+        }
+    }
+
+    /// `response` with our `Warning`, if any. RFC 3261 §20.43: `Warning: 305 host
+    /// "text"`, the warn-agent naming the server that adds it.
+    fn response(&self, mut response: Response) -> Response {
+        if let Some((code, text)) = self.warning {
+            response
+                .headers
+                .push("Warning", format!("{code} switchyard \"{text}\""));
+        }
+        response
+    }
+}
+
 /// RFC 3264 answer to the offer in `request`, for `local`.
-fn negotiate(request: &Request, local: &LocalMedia) -> Result<Negotiated, (u16, &'static str)> {
-    let body = std::str::from_utf8(&request.body).map_err(|_| (400, "SDP is not UTF-8"))?;
+fn negotiate(request: &Request, local: &LocalMedia) -> Result<Negotiated, Refusal> {
+    let body =
+        std::str::from_utf8(&request.body).map_err(|_| Refusal::new(400, "SDP is not UTF-8"))?;
     if body.trim().is_empty() {
         // An INVITE without an offer would need our offer in the 200 and the answer in
         // the ACK; callers of an edge node send offers, and we say so plainly.
-        return Err((488, "Not Acceptable Here (no SDP offer)"));
+        return Err(Refusal::new(488, "Not Acceptable Here (no SDP offer)"));
     }
-    let offer = SessionDescription::parse(body).map_err(|_| (400, "Malformed SDP"))?;
-    answer(&offer, local).map_err(|e| (e.sip_status().unwrap_or(488), "Not Acceptable Here"))
+    let offer = SessionDescription::parse(body).map_err(|_| Refusal::new(400, "Malformed SDP"))?;
+    answer(&offer, local).map_err(|e| Refusal {
+        status: e.sip_status().unwrap_or(488),
+        reason: "Not Acceptable Here",
+        warning: e.sip_warning(),
+    })
 }
 
 /// The codecs a leg supports, in our order of preference.

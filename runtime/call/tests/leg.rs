@@ -97,6 +97,16 @@ fn statuses(out: &[LegOutput]) -> Vec<u16> {
         .collect()
 }
 
+fn warnings(out: &[LegOutput]) -> Vec<String> {
+    out.iter()
+        .filter_map(|o| match o {
+            LegOutput::Respond { response, .. } => response.headers.get("Warning"),
+            _ => None,
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 fn sending(out: &[LegOutput]) -> Option<bool> {
     out.iter().rev().find_map(|o| match o {
         LegOutput::Media { sending, .. } => Some(*sending),
@@ -236,6 +246,11 @@ fn reinvite_hold_and_unhold_switch_our_sending_and_answer_with_a_new_version() {
     leg.request(tx, req);
     let out = outputs(&mut leg);
     assert_eq!(statuses(&out), [488]);
+    // RFC 3261 §21.4.26 with §20.43's 305: the refusal says why.
+    assert_eq!(
+        warnings(&out),
+        ["305 switchyard \"Incompatible media format\""]
+    );
     assert_eq!(sending(&out), None, "media untouched");
 }
 
@@ -396,6 +411,21 @@ fn refusals_end_the_leg_before_it_starts() {
     leg.ring(local(), "t", "<sip:x@127.0.0.1>");
     assert_eq!(statuses(&outputs(&mut leg)), [488]);
     assert_eq!(leg.status(), CallStatus::Failed);
+
+    // An initial offer of only a codec we lack: 488 with a Warning.
+    let g729 = sdp("sendrecv", 1).replace("RTP/AVP 0 101", "RTP/AVP 18");
+    let mut net = Net::new();
+    let (tx, invite) = net
+        .deliver(&request("INVITE", 1, None, "application/sdp", &g729))
+        .unwrap();
+    let mut leg = SipLeg::inbound(tx, invite);
+    leg.ring(local(), "t", "<sip:x@127.0.0.1>");
+    let out = outputs(&mut leg);
+    assert_eq!(statuses(&out), [488]);
+    assert_eq!(
+        warnings(&out),
+        ["305 switchyard \"Incompatible media format\""]
+    );
 }
 
 #[test]

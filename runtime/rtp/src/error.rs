@@ -125,4 +125,18 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The `Warning` (RFC 3261 §20.43: code and text) that says why an offer was
+    /// refused, for errors about what the offer asked for.
+    pub fn sip_warning(&self) -> Option<(u16, &'static str)> {
+        match self {
+            // "305 Incompatible media format: One or more media formats requested by
+            // the other side are not supported."
+            Error::NoCommonCodec => Some((305, "Incompatible media format")),
+            // "302 Incompatible transport protocol: One or more transport protocols
+            // described in the session description are not available."
+            Error::SrtpRequired => Some((302, "Incompatible transport protocol")),
+            _ => None,
+        }
+    }
 }
