@@ -96,6 +96,33 @@ pub fn tone_share(samples: &[i16], rate: u32, freq: f64) -> f64 {
     (2.0 * power / (n as f64 * energy)).min(1.0)
 }
 
+/// Share (0..=1) of the signal's energy between `band.start` and `band.end` Hz, from
+/// the spectrum of consecutive 20 ms frames (a DFT restricted to the band's bins; by
+/// Parseval, a one-sided bin k holds 2|X_k|²/N of the frame's energy).
+pub fn band_share(samples: &[i16], rate: u32, band: std::ops::Range<f64>) -> f64 {
+    let n = (rate / 50) as usize;
+    let (mut in_band, mut total) = (0.0f64, 0.0f64);
+    for frame in samples.chunks_exact(n) {
+        let x: Vec<f64> = frame.iter().map(|&s| f64::from(s)).collect();
+        total += x.iter().map(|v| v * v).sum::<f64>();
+        let bin_hz = f64::from(rate) / n as f64;
+        let first = (band.start / bin_hz).ceil() as usize;
+        let last = ((band.end / bin_hz).floor() as usize).min(n / 2 - 1);
+        for k in first..=last {
+            let w = std::f64::consts::TAU * k as f64 / n as f64;
+            let (re, im) = x.iter().enumerate().fold((0.0, 0.0), |(re, im), (i, v)| {
+                (re + v * (w * i as f64).cos(), im - v * (w * i as f64).sin())
+            });
+            in_band += 2.0 * (re * re + im * im) / n as f64;
+        }
+    }
+    if total == 0.0 {
+        0.0
+    } else {
+        (in_band / total).min(1.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,6 +134,15 @@ mod tests {
                     as i16
             })
             .collect()
+    }
+
+    #[test]
+    fn band_share_finds_a_tone_in_its_band_only() {
+        let tone = sine(5000.0, 16000, 16000, 10000.0);
+        assert!(band_share(&tone, 16000, 4000.0..8000.0) > 0.95);
+        assert!(band_share(&tone, 16000, 0.0..4000.0) < 0.02);
+        let low = sine(1000.0, 16000, 16000, 10000.0);
+        assert!(band_share(&low, 16000, 4000.0..8000.0) < 0.02);
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod first_verbs;
 mod operator;
 mod overload;
 mod phone;
+mod raw_ua;
 mod rfc4475;
 mod schemathesis;
 mod sip_features;

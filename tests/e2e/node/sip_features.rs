@@ -2,7 +2,6 @@
 //! digits by SIP INFO, SIP over TCP, out-of-dialog requests (OPTIONS, unknown methods,
 //! REGISTER, unknown numbers), codec rejection and draining on Ctrl-C.
 
-use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -10,6 +9,7 @@ use switchyard_e2e::{
     Capture, Node, NodeConfig, RtpPacket, Scenario, Sipp, SippCommand, Webhook, AUTH_TOKEN, NUMBER,
 };
 
+use super::raw_ua::{ack_failure, final_response, offer, RawUa};
 use super::{calls, eventually};
 
 fn gather_play_node() -> anyhow::Result<(Webhook, Node)> {
@@ -187,116 +187,6 @@ fn a_call_over_tcp_gathers_and_gets_bye() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A SIP response as received over UDP.
-#[derive(Debug)]
-struct Response {
-    status: u16,
-    text: String,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.text.lines().find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-}
-
-/// A raw UDP user agent bound to an ephemeral port of 127.0.0.1.
-struct RawUa {
-    sock: UdpSocket,
-    port: u16,
-}
-
-impl RawUa {
-    fn new() -> anyhow::Result<RawUa> {
-        let sock = UdpSocket::bind("127.0.0.1:0")?;
-        sock.set_read_timeout(Some(Duration::from_millis(300)))?;
-        let port = sock.local_addr()?.port();
-        Ok(RawUa { sock, port })
-    }
-
-    /// An out-of-dialog request; `to_tag` is for the ACK of a non-2xx final response.
-    #[allow(clippy::too_many_arguments)]
-    fn request(
-        &self,
-        method: &str,
-        uri: &str,
-        call_id: &str,
-        branch: &str,
-        cseq: u32,
-        to_tag: Option<&str>,
-        content_type: Option<&str>,
-        body: &str,
-    ) -> String {
-        let port = self.port;
-        let to_tag = to_tag.map(|t| format!(";tag={t}")).unwrap_or_default();
-        let cseq_method = if method == "ACK" { "ACK" } else { method };
-        let ctype = content_type
-            .map(|c| format!("Content-Type: {c}\r\n"))
-            .unwrap_or_default();
-        format!(
-            "{method} {uri} SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{branch};rport\r\n\
-             Max-Forwards: 70\r\n\
-             From: <sip:+15557770000@127.0.0.1:{port}>;tag=raw{branch}\r\n\
-             To: <{uri}>{to_tag}\r\n\
-             Call-ID: {call_id}@127.0.0.1\r\n\
-             CSeq: {cseq} {cseq_method}\r\n\
-             Contact: <sip:+15557770000@127.0.0.1:{port}>\r\n\
-             {ctype}\
-             Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-    }
-
-    /// Sends `message` and collects the responses for `call_id` until a final one (or
-    /// 5 s pass); provisional responses come first in the list.
-    fn exchange(&self, node: &Node, message: &str, call_id: &str) -> anyhow::Result<Vec<Response>> {
-        self.sock.send_to(message.as_bytes(), node.sip_target())?;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let mut got = Vec::new();
-        let mut buf = [0u8; 65535];
-        while Instant::now() < deadline {
-            let Ok((n, _)) = self.sock.recv_from(&mut buf) else {
-                continue;
-            };
-            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-            let Some(status) = text
-                .strip_prefix("SIP/2.0 ")
-                .and_then(|s| s.get(..3))
-                .and_then(|s| s.parse::<u16>().ok())
-            else {
-                continue;
-            };
-            if !text.contains(&format!("{call_id}@127.0.0.1")) {
-                continue;
-            }
-            let r = Response { status, text };
-            let is_final = r.status >= 200;
-            got.push(r);
-            if is_final {
-                break;
-            }
-        }
-        Ok(got)
-    }
-}
-
-fn final_response(responses: &[Response]) -> &Response {
-    responses
-        .iter()
-        .find(|r| r.status >= 200)
-        .unwrap_or_else(|| panic!("no final response: {responses:?}"))
-}
-
-fn tag_of(to: &str) -> Option<&str> {
-    to.split(';')
-        .find_map(|p| p.trim().strip_prefix("tag="))
-        .map(|t| t.trim_end_matches('>'))
-}
-
 #[test]
 fn out_of_dialog_options_unknown_methods_register_and_unknown_numbers() -> anyhow::Result<()> {
     let hook = Webhook::start(Scenario::SayHangup, AUTH_TOKEN, &[])?;
@@ -385,22 +275,6 @@ fn out_of_dialog_options_unknown_methods_register_and_unknown_numbers() -> anyho
     Ok(())
 }
 
-fn offer(port: u16, formats: &str, rtpmaps: &str) -> String {
-    format!(
-        "v=0\r\no=raw 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP {formats}\r\n{rtpmaps}a=sendrecv\r\n"
-    )
-}
-
-/// RFC 3261 §17.1.1.3: the ACK of a non-2xx final response reuses the INVITE's branch and
-/// carries the response's To tag; it stops the node's Timer G retransmissions.
-fn ack_failure(ua: &RawUa, node: &Node, uri: &str, id: &str, r: &Response) -> anyhow::Result<()> {
-    let tag = r.header("To").and_then(tag_of);
-    let ack = ua.request("ACK", uri, id, id, 1, tag, None, "");
-    ua.sock.send_to(ack.as_bytes(), node.sip_target())?;
-    Ok(())
-}
-
 #[test]
 fn an_offer_without_a_common_codec_gets_488() -> anyhow::Result<()> {
     let hook = Webhook::start(Scenario::SayHangup, AUTH_TOKEN, &[])?;
@@ -425,6 +299,12 @@ fn an_offer_without_a_common_codec_gets_488() -> anyhow::Result<()> {
     // stream, the answerer MUST reject that media stream"; with the only stream rejected the
     // INVITE fails with 488 (RFC 3261 §21.4.26).
     assert_eq!(rejected.status, 488, "{r:?}");
+    // RFC 3261 §20.43: the Warning says why, 305 Incompatible media format.
+    let warning = rejected.header("Warning").unwrap_or_default();
+    assert!(
+        warning.starts_with("305 ") && warning.contains("Incompatible media format"),
+        "{r:?}"
+    );
     ack_failure(&ua, &node, &uri, "inv488", rejected)?;
     // Nothing was answered: no record may say the call was connected.
     std::thread::sleep(Duration::from_millis(500));
