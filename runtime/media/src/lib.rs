@@ -6,7 +6,7 @@
 //!
 //! - [`g711`]: exact, table-driven µ-law and A-law (ITU-T G.711);
 //! - [`decode`]: WAV and MP3 → 8 kHz mono, whole or streamed ([`StreamDecoder`]);
-//! - [`resample`]: anti-aliased windowed-sinc rate conversion;
+//! - [`resample`]: anti-aliased rate conversion (rubato's FFT resampler);
 //! - [`tts`]: text-to-speech through the `espeak-ng` command-line tool;
 //! - [`tone`]: DTMF tones (ITU-T Q.23) and silence;
 //! - [`cache`]: the persistent, content-addressed media cache whose entries are streamed
