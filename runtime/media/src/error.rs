@@ -68,6 +68,14 @@ pub enum Error {
         #[source]
         source: Arc<std::io::Error>,
     },
+    /// A codec library refused to set up or run (bad parameters, out of memory).
+    #[error("{codec} codec: {reason}")]
+    Codec {
+        /// The codec (`opus`).
+        codec: &'static str,
+        /// What the library reported.
+        reason: String,
+    },
     /// The producer of a stream went away before finishing it (task cancelled,
     /// decoder aborted); the entry is discarded.
     #[error("media production was cancelled")]

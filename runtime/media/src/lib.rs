@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod cache;
+pub mod codec;
 pub mod decode;
 mod error;
 pub mod g711;
