@@ -1,13 +1,13 @@
-//! WAV and MP3 decoding to 8 kHz mono 16-bit, whole or streamed.
+//! WAV and MP3 decoding to 16 kHz mono 16-bit ([`MEDIA_RATE`]), whole or streamed.
 //!
 //! Container and codec work is done by symphonia (WAV with PCM 8/16/24/32-bit,
 //! float, µ-law, A-law and ADPCM; MP3); this module mixes every channel down to mono
-//! and resamples to [`SAMPLE_RATE`] with [`Resampler`]. The streaming variant,
+//! and resamples to [`MEDIA_RATE`] with [`Resampler`]. The streaming variant,
 //! [`StreamDecoder`], runs the same code on a thread that reads from a channel, so
 //! a download can be played while it is still arriving.
 
 use crate::resample::{to_i16, Resampler};
-use crate::{Error, SAMPLE_RATE};
+use crate::{Error, MEDIA_RATE};
 use bytes::Bytes;
 use std::io::{self, Read};
 use std::sync::mpsc;
@@ -24,7 +24,7 @@ use symphonia::core::probe::Hint;
 /// many consecutive bad packets is rejected instead of being scanned to the end.
 const MAX_CONSECUTIVE_DECODE_ERRORS: u32 = 64;
 
-/// Decodes a complete WAV or MP3 file to 8 kHz mono samples.
+/// Decodes a complete WAV or MP3 file to mono samples at [`MEDIA_RATE`].
 ///
 /// `content_type_hint` (a MIME type such as `audio/mpeg`) only helps format
 /// detection; the bytes are probed either way.
@@ -37,7 +37,7 @@ pub fn decode_all(bytes: &[u8], content_type_hint: Option<&str>) -> Result<Vec<i
     Ok(samples)
 }
 
-/// Runs symphonia over `source` and hands 8 kHz mono samples to `sink` as soon as
+/// Runs symphonia over `source` and hands mono samples at [`MEDIA_RATE`] to `sink` as soon as
 /// each packet is decoded. Returns the number of samples produced.
 fn decode_source(
     source: Box<dyn MediaSource>,
@@ -129,7 +129,7 @@ fn decode_source(
                 .chunks_exact(channels)
                 .map(|frame| frame.iter().sum::<f32>() / channels as f32),
         );
-        let r = resampler.get_or_insert_with(|| Resampler::new(spec.rate, SAMPLE_RATE));
+        let r = resampler.get_or_insert_with(|| Resampler::new(spec.rate, MEDIA_RATE));
         r.process(&mono, &mut resampled);
         emit(&mut resampled, &mut produced);
     }
@@ -197,7 +197,7 @@ impl Read for ChannelReader {
 /// Decodes a file while its bytes are still arriving.
 ///
 /// [`feed`](Self::feed) never blocks; decoding happens on a dedicated thread that
-/// hands each batch of 8 kHz mono samples to the sink given to
+/// hands each batch of mono samples at [`MEDIA_RATE`] to the sink given to
 /// [`spawn`](Self::spawn) as soon as it is decoded.
 #[derive(Debug)]
 pub struct StreamDecoder {
@@ -280,9 +280,9 @@ mod tests {
     }
 
     #[test]
-    fn eight_khz_pcm_passes_through_unchanged() {
+    fn media_rate_pcm_passes_through_unchanged() {
         let input: Vec<i16> = (0..800).map(|i| (i * 37 % 2000 - 1000) as i16).collect();
-        let out = decode_all(&wav16(8000, 1, &input), Some("audio/wav")).unwrap();
+        let out = decode_all(&wav16(MEDIA_RATE, 1, &input), Some("audio/wav")).unwrap();
         assert_eq!(out, input);
     }
 
@@ -290,7 +290,7 @@ mod tests {
     fn stereo_is_mixed_to_mono() {
         // Left and right in opposite phase cancel; equal channels keep their value.
         let frames: Vec<i16> = (0..400).flat_map(|_| [1000i16, 3000]).collect();
-        let out = decode_all(&wav16(8000, 2, &frames), None).unwrap();
+        let out = decode_all(&wav16(MEDIA_RATE, 2, &frames), None).unwrap();
         assert_eq!(out.len(), 400);
         assert!(out.iter().all(|&s| s == 2000), "{:?}", &out[..4]);
     }
@@ -304,7 +304,7 @@ mod tests {
     #[tokio::test]
     async fn stream_decoder_emits_samples_before_the_end() {
         let input: Vec<i16> = (0..16_000).map(|i| ((i % 50) * 100) as i16).collect();
-        let file = wav16(8000, 1, &input);
+        let file = wav16(MEDIA_RATE, 1, &input);
         let got = std::sync::Arc::new(Mutex::new(Vec::new()));
         let sink_got = got.clone();
         let dec = StreamDecoder::spawn(Some("audio/x-wav"), move |s| {

@@ -1,16 +1,21 @@
 //! Telephony media for the Switchyard node.
 //!
-//! Everything the node plays to a caller ends up as 8 kHz mono signed 16-bit PCM
-//! ([`SAMPLE_RATE`]) cut into 20 ms frames of [`FRAME_SAMPLES`] samples, and is encoded
-//! with G.711 on the wire. This crate provides:
+//! A leg hears 20 ms frames of mono signed 16-bit PCM at its codec's rate: 8 kHz
+//! ([`SAMPLE_RATE`], [`FRAME_SAMPLES`] samples a frame) for G.711, 16 kHz for Opus
+//! (wideband). Prompts are kept wideband, at [`MEDIA_RATE`], so an Opus caller hears
+//! speech up to 8 kHz, and are converted per leg by [`Player`]. This crate provides:
 //!
+//! - [`codec`]: the per-leg [`Encoder`](codec::Encoder) and [`Decoder`](codec::Decoder)
+//!   for PCMU, PCMA and Opus, with loss concealment, and the [`Feed`](codec::Feed)
+//!   that brings audio from another leg or rate to a leg's rate;
 //! - [`g711`]: exact, table-driven µ-law and A-law (ITU-T G.711);
-//! - [`decode`]: WAV and MP3 → 8 kHz mono, whole or streamed ([`StreamDecoder`]);
+//! - [`decode`]: WAV and MP3 → 16 kHz mono, whole or streamed ([`StreamDecoder`]);
 //! - [`resample`]: anti-aliased rate conversion (rubato's FFT resampler);
 //! - [`tts`]: text-to-speech through the `espeak-ng` command-line tool;
-//! - [`tone`]: DTMF tones (ITU-T Q.23) and silence;
+//! - [`tone`]: DTMF tones (ITU-T Q.23), ringback and silence, at 8 kHz;
 //! - [`cache`]: the persistent, content-addressed media cache whose entries are streamed
-//!   to calls while they are still being fetched.
+//!   to calls while they are still being fetched;
+//! - [`Player`]: one sound at a time, frame by frame, at the rate the leg asks for.
 
 #![warn(missing_docs)]
 
@@ -36,8 +41,12 @@ pub use tts::synthesize;
 pub use voices::espeak_voice;
 pub use wav::wav_bytes;
 
-/// Sample rate of all telephony audio in the node, in Hz.
+/// Sample rate of narrowband telephony audio (G.711, tones), in Hz.
 pub const SAMPLE_RATE: u32 = 8000;
 
 /// Samples in one 20 ms frame at [`SAMPLE_RATE`].
 pub const FRAME_SAMPLES: usize = 160;
+
+/// Sample rate of the media cache (speech, fetched and inline sounds), in Hz:
+/// wideband, the rate Opus legs speak at.
+pub const MEDIA_RATE: u32 = 16_000;

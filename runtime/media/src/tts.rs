@@ -14,7 +14,9 @@ const ESPEAK: &str = "espeak-ng";
 const TTS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Speaks `text` with the espeak voice matching Twilio's `voice` and `language`
-/// (see [`espeak_voice`]) and returns 8 kHz mono samples.
+/// (see [`espeak_voice`]) and returns mono samples at [`MEDIA_RATE`](crate::MEDIA_RATE):
+/// espeak-ng's 22.05 kHz output converted to 16 kHz, which keeps the fricatives
+/// (s, f, sh) that narrowband telephony cuts off.
 ///
 /// The text goes to espeak-ng as one argument of a directly executed program (no
 /// shell), after `--` so that text starting with `-` is not taken for an option.

@@ -30,7 +30,7 @@ mod tests {
     #[test]
     fn decodes_back_to_the_same_samples() {
         let samples = [0i16, 1, -1, i16::MAX, i16::MIN];
-        let wav = wav_bytes(&samples, 8000);
+        let wav = wav_bytes(&samples, crate::MEDIA_RATE);
         assert_eq!(&wav[..4], b"RIFF");
         assert_eq!(wav.len(), 44 + samples.len() * 2);
         assert_eq!(crate::decode_all(&wav, Some("audio/wav")).unwrap(), samples);

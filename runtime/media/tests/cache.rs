@@ -7,7 +7,7 @@ use common::{dominant, sine_wav_8k};
 use std::sync::Arc;
 use std::time::Duration;
 use switchyard_media::{
-    AudioStream, CacheConfig, CacheStats, Error, FrameStatus, MediaCache, FRAME_SAMPLES,
+    AudioStream, CacheConfig, CacheStats, Error, FrameStatus, MediaCache, MEDIA_RATE,
 };
 use tokio::sync::Notify;
 
@@ -15,10 +15,14 @@ fn cache(dir: &tempfile::TempDir) -> MediaCache {
     MediaCache::open(dir.path().to_path_buf(), reqwest::Client::new()).unwrap()
 }
 
+/// Samples in 20 ms of cached audio.
+const FRAME: usize = MEDIA_RATE as usize / 50;
+
 /// Plays a stream to its end, waiting through underruns; returns all samples.
 async fn play(mut stream: AudioStream) -> Result<Vec<i16>, Error> {
+    assert_eq!(stream.rate(), MEDIA_RATE);
     let mut out = Vec::new();
-    let mut frame = [0i16; FRAME_SAMPLES];
+    let mut frame = [0i16; FRAME];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         match stream.next_frame(&mut frame) {
@@ -63,8 +67,8 @@ async fn first_play_fetches_and_converts_once() {
     let dir = tempfile::tempdir().unwrap();
     let cache = cache(&dir);
     let samples = play(cache.url(&url).await.unwrap()).await.unwrap();
-    // 8000 samples padded up to whole frames.
-    assert_eq!(samples.len(), 8000);
+    // 1 s at 16 kHz, a whole number of frames.
+    assert_eq!(samples.len(), 16_000);
     assert_eq!(dominant(&samples, &[300.0, 440.0, 1000.0]), 440.0);
     assert_eq!(cache.stats(), stats(0, 1, 0, 1, 0));
     assert_eq!(pcm_files(&dir), 1);
@@ -204,7 +208,7 @@ async fn incomplete_entry_from_a_crash_is_refetched() {
 
     let cache = cache(&dir);
     let samples = play(cache.url(&url).await.unwrap()).await.unwrap();
-    assert_eq!(samples.len(), 4000);
+    assert_eq!(samples.len(), 8000);
     assert_eq!(server.requests(), 2);
     assert_eq!(cache.stats(), stats(0, 1, 0, 1, 0));
 }
@@ -221,11 +225,11 @@ async fn no_store_is_played_but_never_kept() {
     let cache = cache(&dir);
     assert_eq!(
         play(cache.url(&url).await.unwrap()).await.unwrap().len(),
-        4000
+        8000
     );
     assert_eq!(
         play(cache.url(&url).await.unwrap()).await.unwrap().len(),
-        4000
+        8000
     );
     assert_eq!(server.requests(), 2);
     assert!(server
@@ -251,7 +255,7 @@ async fn concurrent_plays_share_one_fetch_and_one_buffer() {
     });
     let results = futures_util::future::join_all(plays).await;
     let first = results[0].as_ref().unwrap();
-    assert_eq!(first.len(), 8000);
+    assert_eq!(first.len(), 16_000);
     for r in &results {
         assert_eq!(r.as_ref().unwrap(), first);
     }
@@ -274,7 +278,7 @@ async fn playback_starts_while_the_file_is_still_downloading() {
         .await
         .expect("url() must return before the body is complete")
         .unwrap();
-    let mut frame = [0i16; FRAME_SAMPLES];
+    let mut frame = [0i16; FRAME];
     let mut early = 0;
     // Read everything available from the first half, until the underrun.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -299,7 +303,7 @@ async fn playback_starts_while_the_file_is_still_downloading() {
 
     go.notify_one();
     let rest = play(stream.clone()).await.unwrap();
-    assert_eq!((early * FRAME_SAMPLES + rest.len()) as u64, 16_000);
+    assert_eq!((early * FRAME + rest.len()) as u64, 32_000);
     assert!(stream.is_complete());
     assert_eq!(stream.duration_so_far(), Duration::from_secs(2));
 }
@@ -400,7 +404,7 @@ async fn inline_bytes_are_cached_by_content() {
         .await
         .unwrap();
     assert_eq!(a, b);
-    assert_eq!(a.len(), 4000);
+    assert_eq!(a.len(), 8000);
     assert_eq!(cache.stats(), stats(1, 1, 0, 0, 0));
     let err = cache
         .bytes(b"hello".to_vec(), "text/plain")
@@ -438,7 +442,7 @@ async fn speech_is_synthesised_once() {
     .await
     .unwrap();
     assert_eq!(a, b);
-    assert!(a.len() > 4000);
+    assert!(a.len() > 8000);
     assert_eq!(cache.stats(), stats(1, 1, 0, 0, 0));
     // Another voice is another entry.
     let c = play(
@@ -483,6 +487,6 @@ async fn mp3_is_streamed_from_a_url() {
     assert!(stream.duration_so_far() > Duration::ZERO);
     go.notify_one();
     let samples = play(stream).await.unwrap();
-    assert!(samples.len() >= 8000, "{}", samples.len());
+    assert!(samples.len() >= 16_000, "{}", samples.len());
     assert_eq!(dominant(&samples, &[300.0, 440.0, 1000.0]), 440.0);
 }

@@ -3,33 +3,33 @@
 mod common;
 
 use common::{dominant, rms, sine_frames, wav, WavFormat};
-use switchyard_media::{decode_all, ulaw_decode, Error};
+use switchyard_media::{decode_all, ulaw_decode, Error, MEDIA_RATE};
 
 const CANDIDATES: [f64; 6] = [250.0, 440.0, 697.0, 1000.0, 1500.0, 3000.0];
 
 #[test]
-fn wav_44k1_stereo_16bit_resamples_to_8k_mono() {
+fn wav_44k1_stereo_16bit_resamples_to_16k_mono() {
     let frames = sine_frames(1000.0, 44_100, 1.0, 0.5, 2);
     let out = decode_all(
         &wav(WavFormat::Pcm16, 44_100, 2, &frames),
         Some("audio/wav"),
     )
     .unwrap();
-    assert_eq!(out.len(), 8000);
+    assert_eq!(out.len(), MEDIA_RATE as usize);
     assert_eq!(dominant(&out, &CANDIDATES), 1000.0);
     // Level survives: a 0.5 sine has an RMS of 0.354 full scale.
-    let level = rms(&out[500..7500]) / 32768.0;
+    let level = rms(&out[1000..15_000]) / 32768.0;
     assert!((level - 0.3536).abs() < 0.01, "rms {level}");
 }
 
 #[test]
-fn wav_8k_ulaw_is_decoded_exactly() {
-    let frames = sine_frames(440.0, 8000, 0.5, 0.5, 1);
-    let file = wav(WavFormat::Ulaw, 8000, 1, &frames);
+fn wav_16k_ulaw_is_decoded_exactly() {
+    let frames = sine_frames(440.0, MEDIA_RATE, 0.5, 0.5, 1);
+    let file = wav(WavFormat::Ulaw, MEDIA_RATE, 1, &frames);
     let out = decode_all(&file, None).unwrap();
-    assert_eq!(out.len(), 4000);
+    assert_eq!(out.len(), 8000);
     // The data chunk is the last thing in the file.
-    let codes = &file[file.len() - 4000..];
+    let codes = &file[file.len() - 8000..];
     let expected: Vec<i16> = codes.iter().map(|&b| ulaw_decode(b)).collect();
     assert_eq!(out, expected);
     assert_eq!(dominant(&out, &CANDIDATES), 440.0);
@@ -51,12 +51,12 @@ fn every_wav_sample_format_and_rate() {
         let frames = sine_frames(697.0, rate, 0.5, 0.4, channels);
         let out = decode_all(&wav(format, rate, channels, &frames), Some("audio/x-wav"))
             .unwrap_or_else(|e| panic!("{format:?} {rate} Hz: {e}"));
-        // ceil(n × 8000 / rate): 4000, or 4001 where 0.5 s is not a whole number of
+        // ceil(n × 16000 / rate): 8000, or 8001 where 0.5 s is not a whole number of
         // input samples (11 025 Hz).
-        let expected = (frames.len() as u64 * 8000).div_ceil(u64::from(rate));
+        let expected = (frames.len() as u64 * u64::from(MEDIA_RATE)).div_ceil(u64::from(rate));
         assert_eq!(out.len() as u64, expected, "{format:?} {rate} Hz");
         assert_eq!(dominant(&out, &CANDIDATES), 697.0, "{format:?} {rate} Hz");
-        let level = rms(&out[400..3600]) / 32768.0;
+        let level = rms(&out[800..7200]) / 32768.0;
         assert!(
             (level - 0.4 * std::f64::consts::FRAC_1_SQRT_2).abs() < 0.02,
             "{format:?} {rate} Hz: rms {level}"
@@ -65,7 +65,7 @@ fn every_wav_sample_format_and_rate() {
 }
 
 #[test]
-fn mp3_decodes_to_8k() {
+fn mp3_decodes_to_16k() {
     // 1 s of 440 Hz at 22.05 kHz mono, encoded with LAME 3.100 (-b 32 -m m).
     let mp3 = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -75,12 +75,12 @@ fn mp3_decodes_to_8k() {
     let out = decode_all(&mp3, Some("audio/mpeg")).unwrap();
     // MP3 adds encoder delay and frame padding (at most a few frames of 576 samples).
     assert!(
-        (8000..=8000 + 4 * 576 * 8000 / 22_050 + 1).contains(&out.len()),
+        (16_000..=16_000 + 4 * 576 * 16_000 / 22_050 + 1).contains(&out.len()),
         "{}",
         out.len()
     );
     assert_eq!(dominant(&out, &CANDIDATES), 440.0);
-    assert!(rms(&out[2000..6000]) > 0.2 * 32768.0);
+    assert!(rms(&out[4000..12_000]) > 0.2 * 32768.0);
 }
 
 #[test]
@@ -113,6 +113,7 @@ fn truncated_and_empty_inputs() {
         1,
         &sine_frames(440.0, 8000, 1.0, 0.5, 1),
     );
+    // Half of 1 s at 8 kHz: 0.5 s, 8000 samples at 16 kHz.
     let out = decode_all(&file[..file.len() / 2], None).unwrap();
-    assert!((3900..=4000).contains(&out.len()), "{}", out.len());
+    assert!((7800..=8000).contains(&out.len()), "{}", out.len());
 }

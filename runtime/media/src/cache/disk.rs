@@ -1,4 +1,4 @@
-//! The on-disk layout: `<hex>.pcm` (8 kHz mono s16le) and `<hex>.meta` per entry.
+//! The on-disk layout: `<hex>.pcm` (mono s16le at [`MEDIA_RATE`](crate::MEDIA_RATE)) and `<hex>.meta` per entry.
 
 use super::meta::Meta;
 use super::Key;

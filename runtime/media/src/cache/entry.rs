@@ -1,7 +1,7 @@
 //! One sound's samples, shared by every call that plays it, and the cursor a call
 //! reads it with.
 
-use crate::{Error, FRAME_SAMPLES, SAMPLE_RATE};
+use crate::{Error, MEDIA_RATE, SAMPLE_RATE};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -10,6 +10,8 @@ use tokio::sync::watch;
 /// [`AudioStream`]s read them.
 #[derive(Debug)]
 pub(crate) struct Entry {
+    /// Sample rate of the samples, in Hz.
+    rate: u32,
     /// Set once the sound is complete; readers then need no lock at all.
     done: OnceLock<Arc<[i16]>>,
     filling: RwLock<Filling>,
@@ -25,18 +27,23 @@ struct Filling {
 }
 
 impl Entry {
-    /// An entry still to be filled.
+    /// An entry still to be filled, at [`MEDIA_RATE`].
     pub(crate) fn filling() -> Arc<Self> {
+        Self::filling_at(MEDIA_RATE)
+    }
+
+    fn filling_at(rate: u32) -> Arc<Self> {
         Arc::new(Entry {
+            rate,
             done: OnceLock::new(),
             filling: RwLock::new(Filling::default()),
             progress: watch::Sender::new(0),
         })
     }
 
-    /// An entry that is complete from the start (a cache hit).
-    pub(crate) fn complete(samples: Arc<[i16]>) -> Arc<Self> {
-        let entry = Self::filling();
+    /// An entry at `rate` that is complete from the start (a cache hit, a tone).
+    pub(crate) fn complete(rate: u32, samples: Arc<[i16]>) -> Arc<Self> {
+        let entry = Self::filling_at(rate);
         entry.finish(samples);
         entry
     }
@@ -168,13 +175,26 @@ impl AudioStream {
         AudioStream { entry, pos: 0 }
     }
 
-    /// A stream over samples that are already in memory (a tone, an inline buffer).
+    /// A stream over 8 kHz samples ([`SAMPLE_RATE`]) that are already in memory:
+    /// the tones of [`crate::tone`].
     pub fn from_samples(samples: Vec<i16>) -> Self {
-        Self::new(Entry::complete(samples.into()))
+        Self::from_samples_at(SAMPLE_RATE, samples)
     }
 
-    /// Copies the next 20 ms into `out`. Never blocks; meant for the frame pacer.
-    pub fn next_frame(&mut self, out: &mut [i16; FRAME_SAMPLES]) -> FrameStatus {
+    /// A stream over samples at `rate` Hz that are already in memory.
+    pub fn from_samples_at(rate: u32, samples: Vec<i16>) -> Self {
+        Self::new(Entry::complete(rate, samples.into()))
+    }
+
+    /// The rate of its samples, in Hz: [`MEDIA_RATE`] for everything from the cache.
+    /// [`crate::Player`] converts to the rate a leg wants.
+    pub fn rate(&self) -> u32 {
+        self.entry.rate
+    }
+
+    /// Copies the next `out.len()` samples (at [`rate`](Self::rate); `rate / 50`
+    /// for 20 ms) into `out`. Never blocks; meant for the frame pacer.
+    pub fn next_frame(&mut self, out: &mut [i16]) -> FrameStatus {
         if let Some(all) = self.entry.done.get() {
             return copy_frame(&mut self.pos, all, out, true);
         }
@@ -210,12 +230,12 @@ impl AudioStream {
                 f.samples.len()
             }
         };
-        samples_to_duration(samples)
+        samples_to_duration(samples, self.entry.rate)
     }
 
     /// How much of the sound this stream has played.
     pub fn position(&self) -> Duration {
-        samples_to_duration(self.pos)
+        samples_to_duration(self.pos, self.entry.rate)
     }
 
     /// Whether the whole sound is available (production finished successfully).
@@ -231,16 +251,12 @@ impl AudioStream {
 }
 
 /// Copies the frame at `*pos` out of `samples`; `complete` says no more will come.
-fn copy_frame(
-    pos: &mut usize,
-    samples: &[i16],
-    out: &mut [i16; FRAME_SAMPLES],
-    complete: bool,
-) -> FrameStatus {
+fn copy_frame(pos: &mut usize, samples: &[i16], out: &mut [i16], complete: bool) -> FrameStatus {
     let available = samples.len().saturating_sub(*pos);
-    if available >= FRAME_SAMPLES {
-        out.copy_from_slice(&samples[*pos..*pos + FRAME_SAMPLES]);
-        *pos += FRAME_SAMPLES;
+    let n = out.len();
+    if available >= n {
+        out.copy_from_slice(&samples[*pos..*pos + n]);
+        *pos += n;
         FrameStatus::Ready
     } else if !complete {
         FrameStatus::Pending
@@ -254,13 +270,14 @@ fn copy_frame(
     }
 }
 
-fn samples_to_duration(samples: usize) -> Duration {
-    Duration::from_micros(samples as u64 * 1_000_000 / u64::from(SAMPLE_RATE))
+fn samples_to_duration(samples: usize, rate: u32) -> Duration {
+    Duration::from_micros(samples as u64 * 1_000_000 / u64::from(rate.max(1)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::FRAME_SAMPLES;
 
     #[test]
     fn last_partial_frame_is_padded_then_end() {

@@ -97,7 +97,7 @@ mod tests {
         let data: Arc<[i16]> = vec![0; samples].into();
         set.insert(
             key.clone(),
-            Entry::complete(data.clone()),
+            Entry::complete(crate::MEDIA_RATE, data.clone()),
             data,
             Meta::immutable(Origin::Bytes, None),
         );

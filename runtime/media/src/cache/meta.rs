@@ -5,6 +5,11 @@
 use reqwest::header::{HeaderMap, AGE, CACHE_CONTROL, CONTENT_TYPE, ETAG, EXPIRES, LAST_MODIFIED};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// Version of the entry format, written first in every metadata file. Version 1
+/// held 8 kHz samples; version 2 holds [`MEDIA_RATE`](crate::MEDIA_RATE) samples. An
+/// entry of another version is not read (it is fetched or synthesised again).
+const FORMAT_VERSION: &str = "2";
+
 /// Where a cached sound came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
@@ -66,7 +71,10 @@ impl Meta {
     }
 
     pub(crate) fn to_text(&self) -> String {
-        let mut out = format!("version=1\norigin={}\n", self.origin.as_str());
+        let mut out = format!(
+            "version={FORMAT_VERSION}\norigin={}\n",
+            self.origin.as_str()
+        );
         let mut line = |k: &str, v: &str| {
             // Header values cannot contain line breaks; drop any that sneak in
             // rather than corrupt the file.
@@ -103,7 +111,7 @@ impl Meta {
         for line in text.lines() {
             let (k, v) = line.split_once('=')?;
             match k {
-                "version" if v != "1" => return None,
+                "version" if v != FORMAT_VERSION => return None,
                 "origin" => {
                     origin = Some(match v {
                         "url" => Origin::Url,
@@ -321,7 +329,9 @@ mod tests {
             complete: true,
         };
         assert_eq!(Meta::parse(&meta.to_text()), Some(meta));
-        assert_eq!(Meta::parse("version=2\norigin=url\nsamples=1\n"), None);
+        // Entries of version 1 hold 8 kHz samples: never read them as 16 kHz.
+        assert_eq!(Meta::parse("version=1\norigin=url\nsamples=1\n"), None);
+        assert_eq!(Meta::parse("version=3\norigin=url\nsamples=1\n"), None);
         assert_eq!(Meta::parse("garbage"), None);
     }
 

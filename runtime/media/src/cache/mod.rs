@@ -1,4 +1,5 @@
-//! The media cache: every sound is converted once to 8 kHz mono s16le, stored under
+//! The media cache: every sound is converted once to mono s16le at
+//! [`MEDIA_RATE`](crate::MEDIA_RATE) (16 kHz, wideband), stored under
 //! a content address, shared by all calls that play it, and streamed while it fills.
 //!
 //! Keys are SHA-256 digests: of the URL for fetched sounds, of (text, voice,

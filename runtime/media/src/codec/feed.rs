@@ -98,6 +98,21 @@ impl Feed {
         self.scratch_in.extend(pcm.iter().map(|&s| to_f32(s)));
         self.scratch_out.clear();
         r.process(&self.scratch_in, &mut self.scratch_out);
+        self.enqueue_converted();
+    }
+
+    /// Ends the audio pushed so far: the converter's last samples (its filter delay,
+    /// 10 ms) are queued instead of waiting for input that will not come.
+    pub fn finish(&mut self) {
+        let Some(mut r) = self.resampler.take() else {
+            return;
+        };
+        self.scratch_out.clear();
+        r.finish(&mut self.scratch_out);
+        self.enqueue_converted();
+    }
+
+    fn enqueue_converted(&mut self) {
         let converted = std::mem::take(&mut self.scratch_out);
         self.make_room(converted.len());
         let keep = converted.len().min(self.capacity);

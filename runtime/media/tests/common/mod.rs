@@ -101,17 +101,33 @@ pub fn sine_wav_8k(freq: f64, seconds: f64) -> Vec<u8> {
     )
 }
 
-/// Which of `candidates` (Hz) has the most energy in `samples` (8 kHz).
+/// Which of `candidates` (Hz) has the most energy in `samples` (decoded or cached
+/// audio, at [`MEDIA_RATE`](switchyard_media::MEDIA_RATE)).
 pub fn dominant(samples: &[i16], candidates: &[f64]) -> f64 {
     candidates
         .iter()
         .copied()
         .max_by(|a, b| {
-            let pa = switchyard_media::tone::goertzel_power(samples, *a, 8000);
-            let pb = switchyard_media::tone::goertzel_power(samples, *b, 8000);
+            let pa =
+                switchyard_media::tone::goertzel_power(samples, *a, switchyard_media::MEDIA_RATE);
+            let pb =
+                switchyard_media::tone::goertzel_power(samples, *b, switchyard_media::MEDIA_RATE);
             pa.total_cmp(&pb)
         })
         .unwrap()
+}
+
+/// Power of `samples` (at `rate` Hz) in the band `lo..hi` Hz: the sum of Goertzel
+/// powers every 50 Hz, scaled by the length so that signals of equal duration at
+/// different rates compare.
+pub fn band_power(samples: &[i16], rate: u32, lo: f64, hi: f64) -> f64 {
+    let mut f = lo;
+    let mut sum = 0.0;
+    while f < hi {
+        sum += switchyard_media::tone::goertzel_power(samples, f, rate);
+        f += 50.0;
+    }
+    sum * samples.len() as f64 / f64::from(rate)
 }
 
 /// Root-mean-square of samples.
