@@ -34,6 +34,9 @@ pub enum Cmd {
     /// Clean call rate with the Wasm hello app next to Kamailio's stateless responder,
     /// and goodput when offered 1×, 2× and 3× that rate (shedding with 503).
     Overload(OverloadArgs),
+    /// Transcoding per core: the G.711⇄Opus bridge path of one call, both directions,
+    /// next to raw libopus encode+decode of the same frames.
+    Codec(CodecArgs),
     /// The child of `events`: a node (or the reference server) driven over stdin.
     #[command(hide = true)]
     EventsServer(EventsServerArgs),
@@ -232,6 +235,18 @@ pub struct EventsArgs {
     /// The `nats-server` binary for the NATS broker.
     #[arg(long, default_value = "nats-server")]
     pub nats_server: PathBuf,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct CodecArgs {
+    /// Runs; the table gives their median and spread.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Seconds of each path per run.
+    #[arg(long, default_value_t = 2.0)]
+    pub secs: f64,
     #[command(flatten)]
     pub out: Output,
 }

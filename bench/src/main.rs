@@ -12,6 +12,7 @@
 //! concurrent calls relaying RTP both ways next to a minimal UDP relay.
 //! `overload` measures the clean call rate with a Wasm app next to Kamailio's stateless
 //! responder, and the goodput when offered 1×, 2× and 3× that rate.
+//! `codec` measures G.711⇄Opus transcoding per core next to raw libopus.
 
 mod api;
 mod bridge;
@@ -23,6 +24,7 @@ mod bridge_rate;
 mod bridge_relay;
 mod bridge_report;
 mod cli;
+mod codec;
 mod events;
 mod eventsreport;
 mod eventsrv;
@@ -53,7 +55,8 @@ mod wasmreport;
 use anyhow::Result;
 use clap::Parser;
 use cli::{
-    ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, EventsArgs, Foundation, OverloadArgs, WasmArgs,
+    ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, OverloadArgs,
+    WasmArgs,
 };
 use std::time::Duration;
 
@@ -66,6 +69,7 @@ fn main() -> Result<()> {
         Cmd::Events(args) => events_bench(args),
         Cmd::Bridge(args) => bridge_bench(args.apply_quick()),
         Cmd::Overload(args) => overload_bench(args),
+        Cmd::Codec(args) => codec_bench(args),
         Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
 }
@@ -201,6 +205,24 @@ fn events_bench(args: EventsArgs) -> Result<()> {
         eventsreport::notes(&plan)
     );
     args.out.write(events::HEADING, &body)
+}
+
+fn codec_bench(args: CodecArgs) -> Result<()> {
+    if args.runs == 0 || !args.secs.is_finite() || args.secs <= 0.0 {
+        anyhow::bail!("--runs and --secs must be positive");
+    }
+    let runs = codec::run(args.runs, Duration::from_secs_f64(args.secs))?;
+    let table = codec::table(&runs);
+    println!("{table}");
+    let body = format!(
+        "{}\n{}\n{table}",
+        preamble_for(
+            "cargo run --release -p switchyard-bench --",
+            "one thread of the benchmark, no node"
+        ),
+        codec::NOTES
+    );
+    args.out.write(codec::HEADING, &body)
 }
 
 fn wasm_bench(args: WasmArgs) -> Result<()> {
