@@ -171,8 +171,9 @@ impl Decoder {
     }
 
     /// Decodes one payload and appends its samples to `out`: one sample per byte
-    /// for G.711, every frame of the packet for Opus. A corrupt Opus packet is
-    /// concealed like a lost one.
+    /// for G.711, every frame of the packet for Opus (at 16 kHz whatever bandwidth the
+    /// peer encoded, a stereo packet mixed down to mono by libopus). A corrupt Opus
+    /// packet is concealed like a lost one.
     pub fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) {
         match &mut self.kind {
             DecoderKind::G711(law, fade) => {

@@ -344,3 +344,26 @@ fn feed_keeps_latency_bounded_by_dropping_the_oldest_audio() {
     feed.next_frame(&mut frame);
     assert_eq!(frame[0], 520);
 }
+
+#[test]
+fn opus_decoder_takes_a_peers_48_khz_stereo_packets() {
+    // What a softphone may send: fullband stereo at 48 kHz, 20 ms per packet.
+    let mut peer =
+        ::opus::Encoder::new(48_000, ::opus::Channels::Stereo, ::opus::Application::Audio).unwrap();
+    let tone = sine(1000.0, 48_000, 48_000, 0.3);
+    let mut dec = Decoder::new(&opus()).unwrap();
+    let mut out = Vec::new();
+    for frame in tone.chunks(960) {
+        let stereo: Vec<i16> = frame.iter().flat_map(|&s| [s, s]).collect();
+        let mut packet = [0u8; 1275];
+        let n = peer.encode(&stereo, &mut packet).unwrap();
+        let before = out.len();
+        dec.decode(&packet[..n], &mut out);
+        assert_eq!(out.len() - before, 320);
+    }
+    let body = &out[3200..];
+    let at = goertzel_power(body, 1000.0, 16_000);
+    assert!(at > 1000.0 * goertzel_power(body, 3000.0, 16_000));
+    let ratio = rms(body) / rms(&tone);
+    assert!((0.7..1.3).contains(&ratio), "level ratio {ratio}");
+}
