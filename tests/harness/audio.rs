@@ -97,13 +97,21 @@ pub fn tone_share(samples: &[i16], rate: u32, freq: f64) -> f64 {
 }
 
 /// Share (0..=1) of the signal's energy between `band.start` and `band.end` Hz, from
-/// the spectrum of consecutive 20 ms frames (a DFT restricted to the band's bins; by
-/// Parseval, a one-sided bin k holds 2|X_k|²/N of the frame's energy).
+/// the spectrum of consecutive Hann-windowed 20 ms frames (a DFT restricted to the
+/// band's bins; by Parseval, a one-sided bin k holds 2|X_k|²/N of the frame's energy).
 pub fn band_share(samples: &[i16], rate: u32, band: std::ops::Range<f64>) -> f64 {
     let n = (rate / 50) as usize;
     let (mut in_band, mut total) = (0.0f64, 0.0f64);
     for frame in samples.chunks_exact(n) {
-        let x: Vec<f64> = frame.iter().map(|&s| f64::from(s)).collect();
+        // A Hann window keeps strong low frequencies from leaking into the band.
+        let x: Vec<f64> = frame
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| {
+                let w = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos();
+                f64::from(s) * w
+            })
+            .collect();
         total += x.iter().map(|v| v * v).sum::<f64>();
         let bin_hz = f64::from(rate) / n as f64;
         let first = (band.start / bin_hz).ceil() as usize;

@@ -127,6 +127,40 @@ pub struct MediaSection {
     /// travel in the SDP and must not cross the network in the clear.
     #[serde(default)]
     pub srtp: SrtpMode,
+    /// The codecs legs may use, in our order of preference for the offers we make
+    /// (an answer follows the caller's order): `opus`, `PCMU`, `PCMA`.
+    #[serde(default = "default_codecs", deserialize_with = "codec_names")]
+    pub codecs: Vec<switchyard_rtp::Codec>,
+}
+
+fn default_codecs() -> Vec<switchyard_rtp::Codec> {
+    switchyard_rtp::Codec::ALL.to_vec()
+}
+
+/// `codecs = ["opus", "PCMU"]`: known names, at least one, no repeats.
+fn codec_names<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<switchyard_rtp::Codec>, D::Error> {
+    use serde::de::Error;
+    let names = Vec::<String>::deserialize(d)?;
+    let mut codecs = Vec::new();
+    for name in &names {
+        let codec = switchyard_rtp::Codec::from_name(name).ok_or_else(|| {
+            D::Error::custom(format!(
+                "unknown codec {name:?} in [media] codecs (known: opus, PCMU, PCMA)"
+            ))
+        })?;
+        if codecs.contains(&codec) {
+            return Err(D::Error::custom(format!(
+                "codec {name:?} is listed twice in [media] codecs"
+            )));
+        }
+        codecs.push(codec);
+    }
+    if codecs.is_empty() {
+        return Err(D::Error::custom("[media] codecs lists no codec"));
+    }
+    Ok(codecs)
 }
 
 /// See [`MediaSection::srtp`].
@@ -523,6 +557,7 @@ impl Default for MediaSection {
             rtp_port_min: default_rtp_min(),
             rtp_port_max: default_rtp_max(),
             srtp: SrtpMode::default(),
+            codecs: default_codecs(),
         }
     }
 }
@@ -579,6 +614,22 @@ mod tests {
             .contains("not in [[accounts]]"));
         let put = format!("{ok}voice_method = \"PUT\"\n");
         assert!(Config::parse(&put).unwrap_err().contains("PUT"));
+    }
+
+    #[test]
+    fn codecs_are_named_in_preference_order_and_checked() {
+        use switchyard_rtp::Codec;
+        assert_eq!(Config::parse("").unwrap().media.codecs, Codec::ALL);
+        let c = Config::parse("[media]\ncodecs = [\"pcmu\", \"opus\"]\n").unwrap();
+        assert_eq!(c.media.codecs, [Codec::Pcmu, Codec::Opus]);
+        for (bad, says) in [
+            ("[\"G729\"]", "unknown codec \"G729\""),
+            ("[]", "lists no codec"),
+            ("[\"PCMU\", \"pcmu\"]", "listed twice"),
+        ] {
+            let err = Config::parse(&format!("[media]\ncodecs = {bad}\n")).unwrap_err();
+            assert!(err.contains(says), "{err}");
+        }
     }
 
     #[test]

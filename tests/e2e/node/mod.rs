@@ -6,6 +6,7 @@ mod callbacks;
 mod caller;
 mod channels;
 mod cli;
+mod codecs;
 mod console;
 mod dial;
 mod dial_ivr;

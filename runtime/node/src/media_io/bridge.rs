@@ -1,22 +1,61 @@
-//! How legs reach each other's media. Packets one leg receives go, as they came, to the
-//! other leg's endpoint, whose session relays them in its own stream: a direct call when
-//! both live on the same worker (the engine places a dialled leg beside its caller), a
-//! message to the other worker otherwise.
+//! How legs reach each other's media. Between legs of the same codec (or of the two
+//! G.711 laws) the packets one leg receives go, as they came, to the other leg's
+//! endpoint, whose session relays them in its own stream. Between legs of different
+//! codecs each leg decodes what it receives (after its jitter buffer, concealing loss)
+//! and the other encodes it at its own rate and pace. Either way the hand-over is a
+//! direct call when both live on the same worker (the engine places a dialled leg
+//! beside its caller), a message to the other worker otherwise.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
-use switchyard_media::g711::G711;
-use switchyard_rtp::PayloadTypes;
+use switchyard_rtp::{Codec, PayloadTypes};
 
 use super::worker::{Msg, WorkerHandle};
 use super::MediaCommand;
 
-/// One packet as the other leg received it, with what its payload types mean there.
+/// What one leg of a bridge hands the other.
 #[derive(Debug)]
-pub struct Relayed {
-    pub bytes: Vec<u8>,
-    pub payload_types: PayloadTypes,
-    pub codec: G711,
+pub enum Relayed {
+    /// A packet as the leg received it, with what its payload types mean there.
+    Packet {
+        bytes: Vec<u8>,
+        payload_types: PayloadTypes,
+        codec: Codec,
+    },
+    /// 20 ms of the leg's received audio, decoded, at `rate`.
+    Audio { rate: u32, samples: Vec<i16> },
+    /// A key the leg's far end pressed (sent on as RFC 4733 events when audio is
+    /// transcoded, since its events are not relayed then).
+    Digit(char),
+}
+
+/// The codec a leg speaks now, where the leg bridged to it can read it.
+#[derive(Debug)]
+pub struct Speaks(AtomicU8);
+
+impl Speaks {
+    pub fn new(codec: Codec) -> Self {
+        Self(AtomicU8::new(Self::index(codec)))
+    }
+
+    fn index(codec: Codec) -> u8 {
+        Codec::ALL.iter().position(|&c| c == codec).unwrap_or(0) as u8
+    }
+
+    pub fn set(&self, codec: Codec) {
+        self.0.store(Self::index(codec), Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> Codec {
+        Codec::ALL[usize::from(self.0.load(Ordering::Relaxed)) % Codec::ALL.len()]
+    }
+}
+
+/// Whether two legs' packets can be relayed without decoding: the same codec, or the
+/// two G.711 laws (converted byte by byte).
+pub fn relayable(a: Codec, b: Codec) -> bool {
+    a == b || (a != Codec::Opus && b != Codec::Opus)
 }
 
 /// How another session reaches a leg's media: its worker and its endpoint there.
@@ -24,6 +63,7 @@ pub struct Relayed {
 pub struct MediaLink {
     pub(super) worker: Arc<WorkerHandle>,
     pub(super) id: u64,
+    pub(super) speaks: Arc<Speaks>,
 }
 
 impl std::fmt::Debug for MediaLink {
@@ -38,6 +78,11 @@ impl std::fmt::Debug for MediaLink {
 impl MediaLink {
     pub fn send(&self, cmd: MediaCommand) {
         self.worker.post(Msg::Command(self.id, cmd));
+    }
+
+    /// The codec the leg speaks now.
+    pub fn codec(&self) -> Codec {
+        self.speaks.get()
     }
 
     pub(super) fn relay(&self, packet: Relayed) {

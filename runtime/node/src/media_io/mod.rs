@@ -8,17 +8,21 @@ mod endpoint;
 mod recv;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transcode_tests;
 mod worker;
 
 pub use bridge::MediaLink;
+use bridge::Speaks;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use switchyard_call::MediaToken;
-use switchyard_media::{g711, AudioStream};
-use switchyard_rtp::{PayloadTypes, RtpParams};
+use switchyard_media::codec::{OpusParams, Payload};
+use switchyard_media::AudioStream;
+use switchyard_rtp::{Codec, OpusFmtp, PayloadTypes, RtpParams};
 use tokio::sync::mpsc;
 
 use crate::metrics::StreamQuality;
@@ -30,7 +34,9 @@ use worker::{Msg, Open, WorkerHandle};
 pub struct MediaParams {
     /// The address the SDP names (None on hold with c=0.0.0.0).
     pub remote: Option<SocketAddr>,
-    pub codec: g711::G711,
+    pub codec: Codec,
+    /// The peer's Opus parameters, when the codec is Opus.
+    pub opus: Option<OpusFmtp>,
     pub payload_type: u8,
     pub telephone_event: Option<u8>,
     /// Whether we send media (false before answer and while the caller holds us).
@@ -48,7 +54,9 @@ pub enum MediaCommand {
         repeat: u32,
     },
     Stop,
-    /// Relay media both ways with another leg (`None`: stop, and play again).
+    /// Join media both ways with another leg (`None`: stop, and play again): packets
+    /// relayed as they are when the legs speak the same codec (or both G.711), decoded
+    /// and re-encoded at the leg boundary otherwise.
     Bridge(Option<MediaLink>),
     /// Send DTMF as RFC 4733 events (`w`: half a second of pause).
     Digits(String),
@@ -70,8 +78,24 @@ impl MediaParams {
                 audio: self.payload_type,
                 event: self.telephone_event,
             },
-            clock_rate: 8000,
+            clock_rate: self.codec.clock_rate(),
             sending: self.sending,
+        }
+    }
+
+    /// What the leg's encoder and decoder speak.
+    fn payload(&self) -> Payload {
+        match self.codec {
+            Codec::Pcmu => Payload::Pcmu,
+            Codec::Pcma => Payload::Pcma,
+            Codec::Opus => {
+                let f = self.opus.unwrap_or_default();
+                Payload::Opus(OpusParams {
+                    fec: f.use_inband_fec,
+                    max_average_bitrate: f.max_average_bitrate,
+                    stereo: f.stereo,
+                })
+            }
         }
     }
 }
@@ -126,16 +150,18 @@ impl MediaEngine {
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         worker.load.fetch_add(1, Ordering::Relaxed);
+        let speaks = Arc::new(Speaks::new(params.codec));
         worker.post(Msg::Open(Box::new(Open {
             id,
             sockets,
             params,
+            speaks: speaks.clone(),
             events,
             on_exit: Box::new(on_exit),
             span: tracing::Span::current(),
         })));
         MediaHandle {
-            link: MediaLink { worker, id },
+            link: MediaLink { worker, id, speaks },
         }
     }
 }

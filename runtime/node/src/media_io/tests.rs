@@ -6,7 +6,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
-use switchyard_media::g711::G711;
+use switchyard_rtp::Codec;
 use switchyard_rtp::{parse_rtp, write_rtp, RtpHeader, Ssrc};
 use tokio::sync::mpsc;
 
@@ -44,7 +44,8 @@ fn leg(
     let port = s.port;
     let params = MediaParams {
         remote: Some(phone.local_addr().unwrap()),
-        codec: G711::Ulaw,
+        codec: Codec::Pcmu,
+        opus: None,
         payload_type: 0,
         telephone_event: Some(101),
         sending: true,

@@ -19,7 +19,7 @@ use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token, Waker};
 use tokio::sync::mpsc;
 
-use super::bridge::{MediaLink, Peer, Relayed};
+use super::bridge::{MediaLink, Peer, Relayed, Speaks};
 use super::endpoint::Endpoint;
 use super::recv::{RecvBatch, BATCH};
 use super::{MediaCommand, MediaEvent, MediaParams};
@@ -43,6 +43,8 @@ pub(super) struct Open {
     pub id: u64,
     pub sockets: MediaSockets,
     pub params: MediaParams,
+    /// Where the leg's endpoint says which codec it speaks, for the leg it is bridged to.
+    pub speaks: Arc<Speaks>,
     pub events: mpsc::UnboundedSender<MediaEvent>,
     /// Called with the RTP port once the sockets are closed, and what the stream got.
     pub on_exit: OnExit,
@@ -321,6 +323,7 @@ impl Worker {
             id,
             sockets,
             params,
+            speaks,
             events,
             on_exit,
             span,
@@ -349,7 +352,7 @@ impl Worker {
             rtp,
             rtcp,
             port,
-            endpoint: Endpoint::new(params, events, now),
+            endpoint: Endpoint::new(params, speaks, events, now),
             deadline: None,
             on_exit: Some(on_exit),
         };

@@ -4,9 +4,8 @@
 
 use std::time::{Instant, SystemTime};
 
-use switchyard_call::leg::{LegOutput, CODECS};
-use switchyard_media::g711::G711;
-use switchyard_rtp::{Codec, LocalMedia, Negotiated};
+use switchyard_call::leg::LegOutput;
+use switchyard_rtp::{LocalMedia, Negotiated};
 
 use super::{Session, SessionInput};
 use crate::media_io::{MediaCommand, MediaParams};
@@ -33,7 +32,7 @@ impl Session {
             port: sockets.port,
             session_id: self.sdp_session_id(),
             session_version: 1,
-            codecs: CODECS.to_vec(),
+            codecs: self.shared.config.media.codecs.clone(),
             srtp: self.shared.config.media.srtp_policy(self.transport),
         };
         let tag = switchyard_sip::fresh_tag();
@@ -191,10 +190,8 @@ impl Session {
 pub(super) fn media_params(n: &Negotiated, sending: bool) -> MediaParams {
     MediaParams {
         remote: n.remote,
-        codec: match n.codec {
-            Codec::Pcma => G711::Alaw,
-            _ => G711::Ulaw,
-        },
+        codec: n.codec,
+        opus: n.opus(),
         payload_type: n.payload_type,
         telephone_event: n.telephone_event,
         sending,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use switchyard_call::leg::{CancelReason, Credentials, LegOutput, SipLeg, CODECS};
+use switchyard_call::leg::{CancelReason, Credentials, LegOutput, SipLeg};
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Document, Executor};
 use switchyard_instructions::{parse_twiml, HttpMethod};
@@ -212,7 +212,7 @@ impl Session {
             port: bound.port,
             session_id: u64::from(rand::random::<u32>()),
             session_version: 1,
-            codecs: CODECS.to_vec(),
+            codecs: self.offered_codecs(),
             srtp: self.shared.config.media.srtp_policy(call.transport),
         };
         let our_offer = offer(&local, 101);
@@ -378,5 +378,20 @@ impl Session {
         let listen = self.shared.config.sip.listen;
         let ip = self.shared.config.sip.public_address.unwrap_or(listen.ip());
         std::net::SocketAddr::new(ip, listen.port()).to_string()
+    }
+}
+
+impl Session {
+    /// The codecs a dialled leg offers: ours, with the caller's first when we have it,
+    /// so that a callee that can answer in it lets the bridge relay packets untouched.
+    fn offered_codecs(&self) -> Vec<switchyard_rtp::Codec> {
+        let mut codecs = self.shared.config.media.codecs.clone();
+        let caller = self.parent.as_ref().and_then(|p| p.media.as_ref());
+        if let Some(first) = caller.map(|m| m.codec()) {
+            if let Some(i) = codecs.iter().position(|&c| c == first) {
+                codecs[..=i].rotate_right(1);
+            }
+        }
+        codecs
     }
 }
