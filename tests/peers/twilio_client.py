@@ -155,6 +155,18 @@ def number_round_trip(client, args, c, out):
     listed = client.incoming_phone_numbers.list(phone_number=args.number)
     c.equal([n.sid for n in listed], [created.sid], "numbers listed by phone_number")
 
+    # VoiceTranscoder is a Switchyard extension the library has no argument for: it goes
+    # as a raw form parameter through the same client (README, "Tenant transcoders").
+    uri = f"{args.base_url}/2010-04-01/Accounts/{args.account}/IncomingPhoneNumbers/{created.sid}.json"
+    raw = client.request("POST", uri, data={"VoiceTranscoder": "app:agc"})
+    c.equal(raw.status_code, 200, "raw VoiceTranscoder update status")
+    c.equal(json.loads(raw.text).get("voice_transcoder"), "app:agc", "raw voice_transcoder")
+    bad = client.request("POST", uri, data={"VoiceTranscoder": "agc"})
+    c.equal(bad.status_code, 400, "VoiceTranscoder without app: refused")
+    c.expect("VoiceTranscoder" in json.loads(bad.text).get("message", ""), f"400 names the parameter: {bad.text}")
+    # The library still reads the number (it ignores the field it does not know).
+    c.equal(client.incoming_phone_numbers(created.sid).fetch().friendly_name, "renamed", "fetched after raw update")
+
 
 def notification(client, args, c, out):
     bad = client.calls.create(to=args.to, from_=args.from_, twiml=INVALID_TWIML)

@@ -16,7 +16,8 @@ use crate::params::Params;
 use crate::voice::{merge, Voice};
 use crate::{now_ms, validate, ApiState, Error, API_VERSION};
 
-/// The number's JSON, Twilio's field names plus our `voice_wasm_app`.
+/// The number's JSON, Twilio's field names plus our `voice_wasm_app` and
+/// `voice_transcoder` (`app:NAME`, as it was set).
 pub(crate) fn render(n: &PhoneNumber) -> Value {
     let base = json!({
         "sid": n.sid,
@@ -25,6 +26,7 @@ pub(crate) fn render(n: &PhoneNumber) -> Value {
         "friendly_name": n.friendly_name,
         "voice_application_sid": n.voice_application_sid,
         "voice_wasm_app": n.voice_wasm_app,
+        "voice_transcoder": n.voice_transcoder.as_ref().map(|name| format!("app:{name}")),
         "voice_caller_id_lookup": false,
         "capabilities": {"voice": true, "sms": false, "mms": false, "fax": false},
         "status": "in-use",
@@ -81,6 +83,13 @@ fn apply(state: &ApiState, n: &mut PhoneNumber, params: &Params) -> Result<(), E
     }
     if params.has("VoiceWasmApp") {
         n.voice_wasm_app = params.non_empty("VoiceWasmApp").map(wasm_app).transpose()?;
+    }
+    // A Switchyard extension: the tenant transcoder on the caller's leg; empty clears it.
+    if params.has("VoiceTranscoder") {
+        n.voice_transcoder = params
+            .non_empty("VoiceTranscoder")
+            .map(|v| validate::transcoder("VoiceTranscoder", v))
+            .transpose()?;
     }
     Ok(())
 }
@@ -149,6 +158,7 @@ pub async fn create(
         status_callback_event: Vec::new(),
         voice_application_sid: None,
         voice_wasm_app: None,
+        voice_transcoder: None,
         date_created: now,
         date_updated: now,
     };

@@ -324,6 +324,7 @@ fn schemas() -> Value {
                 "friendly_name": string(),
                 "voice_application_sid": nullable(sid_schema("AP")),
                 "voice_wasm_app": nullable(string()),
+                "voice_transcoder": nullable(json!({"type": "string", "pattern": "^app:[A-Za-z0-9_-]{1,64}$", "description": "Switchyard extension: the tenant transcoder app (Kind=transcoder) on the caller's leg, both directions"})),
                 "voice_caller_id_lookup": {"type": "boolean"},
                 "capabilities": {"type": "object", "additionalProperties": {"type": "boolean"}},
                 "status": string(), "origin": string(), "api_version": string(),
@@ -445,6 +446,11 @@ fn number_form(create: bool) -> Value {
     p.insert(
         "VoiceWasmApp".into(),
         json!({"type": "string", "pattern": "^$|^[A-Za-z0-9_.-]{1,64}$"}),
+    );
+    // A Switchyard extension; empty clears it.
+    p.insert(
+        "VoiceTranscoder".into(),
+        json!({"type": "string", "pattern": "^$|^app:[A-Za-z0-9_-]{1,64}$", "description": "Switchyard extension: `app:NAME`, a tenant transcoder app (Kind=transcoder) applied to the caller's leg in both directions; empty clears it"}),
     );
     let mut s = json!({"type": "object", "properties": p});
     if create {

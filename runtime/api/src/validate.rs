@@ -1,5 +1,7 @@
 //! Checks of individual parameter values shared by several resources.
 
+use switchyard_types::{app_reference, is_app_name, APP_NAME_MAX};
+
 use crate::params::Params;
 use crate::Error;
 
@@ -70,11 +72,21 @@ const HANDLERS: &[&str] = &["Url", "FallbackUrl", "VoiceUrl", "VoiceFallbackUrl"
 fn is_app(value: &str) -> bool {
     value.strip_prefix("app:").is_some_and(|rest| {
         let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
-        (1..=64).contains(&name.len())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            && path.chars().all(|c| c.is_ascii_graphic())
+        is_app_name(name) && path.chars().all(|c| c.is_ascii_graphic())
+    })
+}
+
+/// A transcoder parameter (`VoiceTranscoder`): exactly `app:NAME`, a tenant Wasm app
+/// (whether it exists and is a transcoder is checked when a call uses it, as for
+/// `app:` handlers). Returns the app's name.
+pub fn transcoder(param: &'static str, value: &str) -> Result<String, Error> {
+    app_reference(value).map(str::to_owned).ok_or_else(|| {
+        Error::param(
+            param,
+            format!(
+                "{value:?} is not app:NAME (a transcoder app's name: 1-{APP_NAME_MAX} letters, digits, '-', '_')"
+            ),
+        )
     })
 }
 
@@ -196,11 +208,36 @@ mod tests {
         assert!(url("VoiceUrl", "app:").is_err());
         assert!(url("VoiceUrl", "app:bad name").is_err());
         assert!(url("VoiceUrl", "app:ivr/menu?x=1").is_ok());
+        assert!(url("VoiceUrl", &format!("app:{}", "a".repeat(65))).is_err());
         let p = Params::parse(b"Method=get&FallbackMethod=PUT&VoiceMethod=").unwrap();
         assert_eq!(method(&p, "Method", "POST").unwrap(), "GET");
         assert_eq!(method(&p, "StatusCallbackMethod", "POST").unwrap(), "POST");
         assert!(method(&p, "VoiceMethod", "POST").is_err());
         let e = method(&p, "FallbackMethod", "POST").unwrap_err();
         assert!(e.to_string().starts_with("FallbackMethod:"));
+    }
+
+    #[test]
+    fn a_transcoder_is_exactly_app_colon_name() {
+        assert_eq!(transcoder("VoiceTranscoder", "app:agc").unwrap(), "agc");
+        for bad in [
+            "agc",
+            "app:",
+            "app:agc/x",
+            "app:bad name",
+            "https://x.example/t",
+        ] {
+            let e = transcoder("VoiceTranscoder", bad).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::InvalidParameter {
+                        name: "VoiceTranscoder",
+                        ..
+                    }
+                ),
+                "{bad}: {e:?}"
+            );
+        }
     }
 }

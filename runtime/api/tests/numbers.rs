@@ -140,6 +140,72 @@ async fn numbers_are_unique_across_accounts_and_validated() {
 }
 
 #[tokio::test]
+async fn voice_transcoder_is_set_kept_cleared_and_validated() {
+    let h = Harness::new();
+    let r = h
+        .root(
+            Method::POST,
+            &h.path("/IncomingPhoneNumbers.json"),
+            &form(&[
+                ("PhoneNumber", "+15550001111"),
+                ("VoiceTranscoder", "app:agc"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["voice_transcoder"], "app:agc");
+    let uri = h.path(&format!(
+        "/IncomingPhoneNumbers/{}.json",
+        r.body["sid"].as_str().unwrap()
+    ));
+
+    // An update that does not name it keeps it; a new value replaces it.
+    let r = h.root(Method::POST, &uri, "FriendlyName=main").await;
+    assert_eq!(r.body["voice_transcoder"], "app:agc");
+    let r = h
+        .root(Method::POST, &uri, "VoiceTranscoder=app%3Adtmf-mute")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        h.root(Method::GET, &uri, "").await.body["voice_transcoder"],
+        "app:dtmf-mute"
+    );
+
+    // Anything but app:NAME is refused, naming the parameter, and changes nothing.
+    for bad in [
+        "agc",
+        "app%3A",
+        "app%3Abad%20name",
+        "app%3Aagc%2Fpath",
+        "https%3A%2F%2Fx.example%2Ft",
+    ] {
+        let m = h
+            .root(Method::POST, &uri, &format!("VoiceTranscoder={bad}"))
+            .await
+            .error(400, 400);
+        assert!(m.contains("VoiceTranscoder"), "{bad}: {m}");
+    }
+    let m = h
+        .root(
+            Method::POST,
+            &h.path("/IncomingPhoneNumbers.json"),
+            "PhoneNumber=%2B15550002222&VoiceTranscoder=agc",
+        )
+        .await
+        .error(400, 400);
+    assert!(m.contains("VoiceTranscoder"), "{m}");
+    assert_eq!(
+        h.root(Method::GET, &uri, "").await.body["voice_transcoder"],
+        "app:dtmf-mute"
+    );
+
+    // Empty clears it.
+    let r = h.root(Method::POST, &uri, "VoiceTranscoder=").await;
+    assert!(r.body["voice_transcoder"].is_null(), "{}", r.body);
+    assert!(h.root(Method::GET, &uri, "").await.body["voice_transcoder"].is_null());
+}
+
+#[tokio::test]
 async fn list_filters_by_number_and_name() {
     let h = Harness::new();
     for (n, name) in [

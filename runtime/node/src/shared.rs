@@ -6,7 +6,7 @@ use std::time::Duration;
 use switchyard_call::CallEvent;
 use switchyard_instructions::HttpMethod;
 use switchyard_media::MediaCache;
-use switchyard_store::{Account, AccountStatus, PhoneNumber, Repository, Store};
+use switchyard_store::{Account, AccountStatus, Application, PhoneNumber, Repository, Store};
 use switchyard_types::AccountSid;
 use switchyard_webhook::{Signer, Target, WebhookClient, WebhookConfig};
 use tokio::sync::{mpsc, watch};
@@ -26,6 +26,54 @@ pub struct NumberBinding {
     /// Which of initiated, ringing, answered, completed to report (Twilio: only
     /// `completed` when none is chosen).
     pub status_events: Vec<String>,
+    /// The tenant transcoder app (its name, from the number's `VoiceTranscoder=app:NAME`)
+    /// applied to the caller's leg in both directions. Not checked yet: the app may be
+    /// missing or not a transcoder when the call starts.
+    pub voice_transcoder: Option<String>,
+}
+
+impl NumberBinding {
+    /// What answers `n`: its own URLs, or those of `app`, its application, when it has
+    /// one. `None` when nothing answers it.
+    pub fn of(n: &PhoneNumber, app: Option<&Application>) -> Option<Self> {
+        let (voice_url, voice_method, fallback_url, fallback_method, status_url, status_method) =
+            match app {
+                Some(a) => (
+                    a.voice_url.clone(),
+                    a.voice_method.clone(),
+                    a.voice_fallback_url.clone(),
+                    a.voice_fallback_method.clone(),
+                    a.status_callback.clone(),
+                    a.status_callback_method.clone(),
+                ),
+                None => (
+                    // A number bound to a Wasm app by `VoiceWasmApp` is answered by it
+                    // unless a VoiceUrl says otherwise.
+                    n.voice_url
+                        .clone()
+                        .or_else(|| n.voice_wasm_app.as_ref().map(|a| format!("app:{a}"))),
+                    n.voice_method.clone(),
+                    n.voice_fallback_url.clone(),
+                    n.voice_fallback_method.clone(),
+                    n.status_callback.clone(),
+                    n.status_callback_method.clone(),
+                ),
+            };
+        Some(NumberBinding {
+            number: n.phone_number.clone(),
+            account_sid: n.account_sid,
+            voice: target(&voice_url?, &voice_method),
+            fallback: fallback_url.map(|u| target(&u, &fallback_method)),
+            status_callback: status_url.map(|u| target(&u, &status_method)),
+            status_events: if n.status_callback_event.is_empty() {
+                vec!["completed".into()]
+            } else {
+                n.status_callback_event.clone()
+            },
+            // The number's own, whether its URLs are its own or its application's.
+            voice_transcoder: n.voice_transcoder.clone(),
+        })
+    }
 }
 
 /// An account as the call path needs it.
@@ -191,41 +239,7 @@ impl Shared {
         let app = n
             .voice_application_sid
             .and_then(|sid| self.store.application(n.account_sid, sid).ok().flatten());
-        let (voice_url, voice_method, fallback_url, fallback_method, status_url, status_method) =
-            match &app {
-                Some(a) => (
-                    a.voice_url.clone(),
-                    a.voice_method.clone(),
-                    a.voice_fallback_url.clone(),
-                    a.voice_fallback_method.clone(),
-                    a.status_callback.clone(),
-                    a.status_callback_method.clone(),
-                ),
-                None => (
-                    // A number bound to a Wasm app by `VoiceWasmApp` is answered by it
-                    // unless a VoiceUrl says otherwise.
-                    n.voice_url
-                        .clone()
-                        .or_else(|| n.voice_wasm_app.as_ref().map(|a| format!("app:{a}"))),
-                    n.voice_method.clone(),
-                    n.voice_fallback_url.clone(),
-                    n.voice_fallback_method.clone(),
-                    n.status_callback.clone(),
-                    n.status_callback_method.clone(),
-                ),
-            };
-        Some(NumberBinding {
-            number: n.phone_number.clone(),
-            account_sid: n.account_sid,
-            voice: target(&voice_url?, &voice_method),
-            fallback: fallback_url.map(|u| target(&u, &fallback_method)),
-            status_callback: status_url.map(|u| target(&u, &status_method)),
-            status_events: if n.status_callback_event.is_empty() {
-                vec!["completed".into()]
-            } else {
-                n.status_callback_event.clone()
-            },
-        })
+        NumberBinding::of(n, app.as_ref())
     }
 
     /// A notification stored and logged but not published as an event: for failures of
@@ -357,10 +371,69 @@ fn seed(store: &Store, config: &Config) -> anyhow::Result<()> {
                 status_callback_event: n.status_callback_event.clone(),
                 voice_application_sid: None,
                 voice_wasm_app: None,
+                voice_transcoder: None,
                 date_created: now,
                 date_updated: now,
             })?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use switchyard_types::{ApplicationSid, PhoneNumberSid};
+
+    use super::*;
+
+    fn number(voice_url: Option<&str>, transcoder: Option<&str>) -> PhoneNumber {
+        PhoneNumber {
+            sid: PhoneNumberSid::random(),
+            account_sid: AccountSid::random(),
+            phone_number: "+15550001111".into(),
+            friendly_name: "main".into(),
+            voice_url: voice_url.map(str::to_owned),
+            voice_method: "GET".into(),
+            voice_fallback_url: None,
+            voice_fallback_method: "POST".into(),
+            status_callback: None,
+            status_callback_method: "POST".into(),
+            status_callback_event: Vec::new(),
+            voice_application_sid: None,
+            voice_wasm_app: None,
+            voice_transcoder: transcoder.map(str::to_owned),
+            date_created: 0,
+            date_updated: 0,
+        }
+    }
+
+    #[test]
+    fn the_numbers_transcoder_reaches_the_binding_with_its_own_urls_or_its_applications() {
+        let own = NumberBinding::of(&number(Some("http://a.test/v"), Some("agc")), None).unwrap();
+        assert_eq!(own.voice.url, "http://a.test/v");
+        assert_eq!(own.voice_transcoder.as_deref(), Some("agc"));
+
+        let n = number(None, Some("dtmf-mute"));
+        let app = Application {
+            sid: ApplicationSid::random(),
+            account_sid: n.account_sid,
+            friendly_name: "shared".into(),
+            voice_url: Some("http://app.test/v".into()),
+            voice_method: "POST".into(),
+            voice_fallback_url: None,
+            voice_fallback_method: "POST".into(),
+            status_callback: None,
+            status_callback_method: "POST".into(),
+            date_created: 0,
+            date_updated: 0,
+        };
+        let via_app = NumberBinding::of(&n, Some(&app)).unwrap();
+        assert_eq!(via_app.voice.url, "http://app.test/v");
+        assert_eq!(via_app.voice_transcoder.as_deref(), Some("dtmf-mute"));
+
+        let none = NumberBinding::of(&number(Some("http://a.test/v"), None), None).unwrap();
+        assert_eq!(none.voice_transcoder, None);
+        // Nothing answers a number without a URL: no binding, transcoder or not.
+        assert!(NumberBinding::of(&number(None, Some("agc")), None).is_none());
+    }
 }

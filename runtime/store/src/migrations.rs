@@ -5,7 +5,7 @@ use rusqlite::Connection;
 
 use crate::Error;
 
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: call records and notifications.
     "CREATE TABLE calls (
         sid TEXT PRIMARY KEY,
@@ -142,6 +142,8 @@ const MIGRATIONS: &[&str] = &[
     // 5: the legs a call's <Dial> placed are listed by their parent (`ParentCallSid`).
     "CREATE INDEX calls_by_parent
         ON calls (account_sid, parent_call_sid, date_created DESC, sid DESC);",
+    // 6: a number's transcoder app (`VoiceTranscoder=app:NAME`), by name.
+    "ALTER TABLE phone_numbers ADD COLUMN voice_transcoder TEXT;",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

@@ -11,7 +11,7 @@ use crate::Error;
 pub(crate) const SELECT: &str = "SELECT sid, account_sid, phone_number, friendly_name, \
      voice_url, voice_method, voice_fallback_url, voice_fallback_method, status_callback, \
      status_callback_method, status_callback_event, voice_application_sid, voice_wasm_app, \
-     date_created, date_updated FROM phone_numbers";
+     date_created, date_updated, voice_transcoder FROM phone_numbers";
 
 /// Insert or replace a number. Runs on the writer connection, so the ownership checks and
 /// the write cannot interleave with another writer's.
@@ -48,8 +48,9 @@ pub(crate) fn put(conn: &Connection, n: &PhoneNumber) -> Result<usize, Error> {
             "INSERT INTO phone_numbers (sid, account_sid, phone_number, friendly_name, \
              voice_url, voice_method, voice_fallback_url, voice_fallback_method, \
              status_callback, status_callback_method, status_callback_event, \
-             voice_application_sid, voice_wasm_app, date_created, date_updated) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+             voice_application_sid, voice_wasm_app, date_created, date_updated, \
+             voice_transcoder) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
              ON CONFLICT (sid) DO UPDATE SET phone_number = excluded.phone_number, \
              friendly_name = excluded.friendly_name, voice_url = excluded.voice_url, \
              voice_method = excluded.voice_method, \
@@ -60,7 +61,8 @@ pub(crate) fn put(conn: &Connection, n: &PhoneNumber) -> Result<usize, Error> {
              status_callback_event = excluded.status_callback_event, \
              voice_application_sid = excluded.voice_application_sid, \
              voice_wasm_app = excluded.voice_wasm_app, \
-             date_created = excluded.date_created, date_updated = excluded.date_updated",
+             date_created = excluded.date_created, date_updated = excluded.date_updated, \
+             voice_transcoder = excluded.voice_transcoder",
         )?
         .execute(params![
             sid,
@@ -79,6 +81,7 @@ pub(crate) fn put(conn: &Connection, n: &PhoneNumber) -> Result<usize, Error> {
             n.voice_wasm_app,
             n.date_created,
             n.date_updated,
+            n.voice_transcoder,
         ])?)
 }
 
@@ -106,6 +109,7 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<PhoneNumber> {
         voice_wasm_app: row.get(12)?,
         date_created: row.get(13)?,
         date_updated: row.get(14)?,
+        voice_transcoder: row.get(15)?,
     })
 }
 

@@ -106,6 +106,9 @@ pub struct PhoneNumber {
     pub voice_application_sid: Option<ApplicationSid>,
     /// A Wasm app answering the number (`app name`), for the Wasm issue.
     pub voice_wasm_app: Option<String>,
+    /// The tenant's transcoder app on the caller's leg, both directions: the NAME of
+    /// `VoiceTranscoder=app:NAME` (a Switchyard extension).
+    pub voice_transcoder: Option<String>,
     pub date_created: i64,
     pub date_updated: i64,
 }

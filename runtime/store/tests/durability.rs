@@ -87,6 +87,7 @@ fn number(seed: u64, i: u64) -> PhoneNumber {
         status_callback_event: vec!["ringing".into(), "completed".into()],
         voice_application_sid: Some(ApplicationSid::from_bytes(sid_bytes(seed, 3, i))),
         voice_wasm_app: None,
+        voice_transcoder: None,
         date_created: i as i64,
         date_updated: i as i64,
     }

@@ -7,6 +7,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+mod app;
+
+pub use app::{app_reference, is_app_name, APP_NAME_MAX};
+
 /// Why a string is not a SID of the expected kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SidError {

@@ -46,3 +46,30 @@ fn a_version_1_database_keeps_its_calls() {
     assert_eq!(got[0].date_updated, 170);
     assert_eq!(got[0].parent_call_sid, None);
 }
+
+#[test]
+fn a_version_5_database_keeps_its_numbers_without_a_transcoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = Connection::open(dir.path().join("switchyard.db")).unwrap();
+    for sql in &crate::migrations::MIGRATIONS[..5] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO phone_numbers (sid, account_sid, phone_number, friendly_name, voice_url,
+            voice_method, voice_fallback_method, status_callback_method,
+            status_callback_event, date_created, date_updated)
+         VALUES ('PN00000000000000000000000000000001', 'AC00000000000000000000000000000002',
+            '+15550001111', 'main', 'http://127.0.0.1:9/v', 'POST', 'POST', 'POST', '', 1, 1);
+         PRAGMA user_version = 5;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(dir.path()).unwrap();
+    let n = store.number_by_e164("+15550001111").unwrap().unwrap();
+    assert_eq!(n.voice_url.as_deref(), Some("http://127.0.0.1:9/v"));
+    assert_eq!(n.voice_transcoder, None);
+    let mut with = n.clone();
+    with.voice_transcoder = Some("agc".into());
+    store.put_number(&with).unwrap();
+    assert_eq!(store.number_by_e164("+15550001111").unwrap(), Some(with));
+}

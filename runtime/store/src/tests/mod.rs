@@ -78,6 +78,7 @@ fn number(account: AccountSid, e164: &str, created: i64) -> PhoneNumber {
         status_callback_event: vec!["initiated".into(), "completed".into()],
         voice_application_sid: Some(ApplicationSid::random()),
         voice_wasm_app: None,
+        voice_transcoder: None,
         date_created: created,
         date_updated: created,
     }

@@ -19,11 +19,20 @@ fn number_round_trip_lookup_and_replace() {
     changed.status_callback_event = vec![];
     changed.voice_application_sid = None;
     changed.voice_wasm_app = Some("ivr".into());
+    changed.voice_transcoder = Some("agc".into());
     changed.date_updated = 2;
     store.put_number(&changed).unwrap();
     assert_eq!(store.number(account, n.sid).unwrap(), Some(changed.clone()));
     assert_eq!(store.number_by_e164("+15550001111").unwrap(), None);
-    assert_eq!(store.number_by_e164("+15550002222").unwrap(), Some(changed));
+    assert_eq!(
+        store.number_by_e164("+15550002222").unwrap(),
+        Some(changed.clone())
+    );
+
+    // A cleared transcoder reads back as none.
+    changed.voice_transcoder = None;
+    store.put_number(&changed).unwrap();
+    assert_eq!(store.number(account, n.sid).unwrap(), Some(changed));
 }
 
 #[test]
