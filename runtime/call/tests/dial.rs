@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use switchyard_call::{
     Action, DialRequest, Document, EventKind, Executor, FetchRequest, LegId, LegTarget, MediaSource,
 };
-use switchyard_instructions::{Client, Dial, DialTarget, HttpMethod, LegCallbacks, Say, Sip, Verb};
+use switchyard_instructions::{
+    Client, Dial, DialTarget, HttpMethod, LegCallbacks, Number, Say, Sip, Verb,
+};
 use switchyard_types::{CallSid, CallStatus};
 
 const URL: &str = "http://127.0.0.1:9000/voice";
@@ -142,6 +144,29 @@ fn parallel_ring_bridges_the_first_to_answer_and_cancels_the_others() {
     assert_eq!(param(f, "DialCallSid"), Some(sids[1].to_string().as_str()));
     assert_eq!(param(f, "DialCallDuration"), Some("7"));
     assert_eq!(param(f, "DialBridged"), Some("true"));
+}
+
+#[test]
+fn each_leg_carries_its_nouns_transcoder_app() {
+    let t0 = Instant::now();
+    let (_exec, acts) = running(
+        t0,
+        vec![Verb::Dial(dial(vec![
+            DialTarget::Number(Number {
+                transcoder: Some("agc".into()),
+                ..Number::new("+15550001111")
+            }),
+            sip("sip:b@127.0.0.1:5072"),
+            DialTarget::Sip(Sip {
+                transcoder: Some("dtmf-mute".into()),
+                ..Sip::new("sip:c@127.0.0.1:5073")
+            }),
+        ]))],
+    );
+    let legs = &dial_request(&acts).legs;
+    let transcoders: Vec<Option<&str>> = legs.iter().map(|l| l.transcoder.as_deref()).collect();
+    assert_eq!(transcoders, [Some("agc"), None, Some("dtmf-mute")]);
+    assert_eq!(legs[0].target, LegTarget::Number("+15550001111".into()));
 }
 
 #[test]

@@ -423,6 +423,32 @@ fn bad_values_per_verb_and_noun() {
         "z",
         13242,
     );
+    // `transcoder` (a Switchyard extension) is exactly app:NAME; Twilio has no code for
+    // it, so a bad one is a schema warning.
+    for (body, element, value) in [
+        (
+            r#"<Dial><Number transcoder="agc">+1</Number></Dial>"#,
+            "Number",
+            "agc",
+        ),
+        (
+            r#"<Dial><Number transcoder="app:">+1</Number></Dial>"#,
+            "Number",
+            "app:",
+        ),
+        (
+            r#"<Dial><Sip transcoder="app:a/b">sip:a@b</Sip></Dial>"#,
+            "Sip",
+            "app:a/b",
+        ),
+        (
+            r#"<Dial><Client transcoder="app:bad name">c</Client></Dial>"#,
+            "Client",
+            "app:bad name",
+        ),
+    ] {
+        assert_bad_value(body, element, "transcoder", value, 12200);
+    }
     assert_bad_value(
         r#"<Dial><Conference muted="1">r</Conference></Dial>"#,
         "Conference",

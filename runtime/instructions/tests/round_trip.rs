@@ -118,6 +118,7 @@ fn everything() -> Vec<Verb> {
                     byoc: Some("BY".into()),
                     callbacks: callbacks.clone(),
                     amd: amd.clone(),
+                    transcoder: Some("agc".into()),
                 }),
                 DialTarget::Sip(Sip {
                     uri: "sip:a@b.test;transport=tls".into(),
@@ -126,11 +127,13 @@ fn everything() -> Vec<Verb> {
                     send_digits: Some("2".into()),
                     callbacks: callbacks.clone(),
                     amd,
+                    transcoder: Some("dtmf-mute".into()),
                 }),
                 DialTarget::Client(Client {
                     identity: "alice".into(),
                     parameters: vec![],
                     callbacks: callbacks.clone(),
+                    transcoder: Some("agc_2".into()),
                 }),
                 DialTarget::Client(Client {
                     identity: "bob".into(),
@@ -139,6 +142,7 @@ fn everything() -> Vec<Verb> {
                         value: "v\"".into(),
                     }],
                     callbacks,
+                    transcoder: None,
                 }),
                 DialTarget::Queue(Queue {
                     name: "q".into(),

@@ -290,7 +290,7 @@ fn number_all_attributes_and_defaults() {
              machineDetection="DetectMessageEnd" amdStatusCallback="/amd"
              amdStatusCallbackMethod="GET" machineDetectionTimeout="10"
              machineDetectionSpeechThreshold="1000" machineDetectionSpeechEndThreshold="500"
-             machineDetectionSilenceTimeout="3000">+15550001111</Number>"#,
+             machineDetectionSilenceTimeout="3000" transcoder="app:agc">+15550001111</Number>"#,
     );
     assert_eq!(
         target,
@@ -314,29 +314,37 @@ fn number_all_attributes_and_defaults() {
                 machine_detection_speech_end_threshold: 500,
                 machine_detection_silence_timeout: 3000,
             },
+            transcoder: Some("agc".into()),
         })
     );
+    assert_eq!(n.transcoder, None);
 }
 
 #[test]
 fn sip_client_queue_attributes() {
     assert_eq!(
-        dial_target(r#"<Sip username="u" password="p" sendDigits="9">sips:bob@b.test</Sip>"#),
+        dial_target(
+            r#"<Sip username="u" password="p" sendDigits="9" transcoder="app:dtmf-mute">sips:bob@b.test</Sip>"#
+        ),
         DialTarget::Sip(Sip {
             username: Some("u".into()),
             password: Some("p".into()),
             send_digits: Some("9".into()),
+            transcoder: Some("dtmf-mute".into()),
             ..Sip::new("sips:bob@b.test")
         })
     );
     assert_eq!(
-        dial_target(r#"<Client url="/c" statusCallbackEvent="answered completed">joey</Client>"#),
+        dial_target(
+            r#"<Client url="/c" statusCallbackEvent="answered completed" transcoder="app:agc">joey</Client>"#
+        ),
         DialTarget::Client(Client {
             callbacks: LegCallbacks {
                 url: Some("/c".into()),
                 status_callback_event: vec![CallEvent::Answered, CallEvent::Completed],
                 ..LegCallbacks::default()
             },
+            transcoder: Some("agc".into()),
             ..Client::new("joey")
         })
     );

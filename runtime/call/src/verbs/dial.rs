@@ -58,6 +58,9 @@ pub struct DialLeg {
     pub send_digits: Option<String>,
     /// The leg's whisper and status callbacks.
     pub callbacks: LegCallbacks,
+    /// The name of the tenant transcoder app applied to this leg's audio in both
+    /// directions (the noun's `transcoder="app:NAME"`, a Switchyard extension).
+    pub transcoder: Option<String>,
 }
 
 /// What [`Action::Dial`] asks the node to place.
@@ -134,8 +137,13 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
     }
     let mut legs = Vec::new();
     for target in dial.targets {
-        let (target, send_digits, callbacks) = match target {
-            DialTarget::Number(n) => (LegTarget::Number(n.number), n.send_digits, n.callbacks),
+        let (target, send_digits, callbacks, transcoder) = match target {
+            DialTarget::Number(n) => (
+                LegTarget::Number(n.number),
+                n.send_digits,
+                n.callbacks,
+                n.transcoder,
+            ),
             DialTarget::Sip(s) => (
                 LegTarget::Sip {
                     uri: s.uri,
@@ -144,6 +152,7 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
                 },
                 s.send_digits,
                 s.callbacks,
+                s.transcoder,
             ),
             other => {
                 let noun = match other {
@@ -172,6 +181,7 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
             target,
             send_digits,
             callbacks,
+            transcoder,
         });
     }
     if legs.is_empty() {

@@ -2,7 +2,7 @@
 
 use crate::attrs::Attrs;
 use crate::error::{Error, SCHEMA};
-use crate::nouns::common::{LegCallbacks, Parameter};
+use crate::nouns::common::{take_transcoder, write_transcoder, LegCallbacks, Parameter};
 use crate::print::Tag;
 use crate::xml::Element;
 
@@ -15,6 +15,8 @@ pub struct Client {
     pub parameters: Vec<Parameter>,
     /// `url`, `method`, `statusCallback*`.
     pub callbacks: LegCallbacks,
+    /// `transcoder="app:NAME"` (Switchyard extension): the transcoder app's name.
+    pub transcoder: Option<String>,
 }
 
 impl Client {
@@ -29,6 +31,7 @@ impl Client {
     pub(crate) fn from_element(el: &Element) -> Result<Self, Error> {
         let mut attrs = Attrs::new(el);
         let callbacks = LegCallbacks::take(&mut attrs, SCHEMA)?;
+        let transcoder = take_transcoder(&mut attrs)?;
         attrs.finish()?;
         let mut identity = el.raw_text().trim().to_owned();
         let mut parameters = Vec::new();
@@ -59,12 +62,14 @@ impl Client {
             identity,
             parameters,
             callbacks,
+            transcoder,
         })
     }
 
     pub(crate) fn write(&self, out: &mut String) {
         let mut tag = Tag::open(out, "Client");
         self.callbacks.write(&mut tag);
+        write_transcoder(&mut tag, self.transcoder.as_deref());
         if self.parameters.is_empty() {
             tag.text(&self.identity);
             return;

@@ -6,6 +6,27 @@ use crate::keywords::{keyword_enum, CallEvent, HttpMethod};
 use crate::print::Tag;
 use crate::xml::Element;
 
+/// `transcoder` on a dialled noun (`<Number>`, `<Sip>`, `<Client>`), a Switchyard
+/// extension: `app:NAME`, the tenant's transcoder app applied to that leg's audio in both
+/// directions. Kept as the app's name; whether it exists and is a transcoder is known only
+/// when the leg is placed. A value that is not `app:NAME` is a schema warning (12200).
+pub(crate) fn take_transcoder(attrs: &mut Attrs<'_>) -> Result<Option<String>, Error> {
+    attrs.parsed(
+        "transcoder",
+        SCHEMA,
+        "app:NAME (a transcoder app's name: 1-64 letters, digits, '-', '_')",
+        |v| switchyard_types::app_reference(v).map(str::to_owned),
+    )
+}
+
+/// Prints `transcoder` back in its `app:NAME` form.
+pub(crate) fn write_transcoder(tag: &mut Tag<'_>, transcoder: Option<&str>) {
+    tag.opt(
+        "transcoder",
+        transcoder.map(|name| format!("app:{name}")).as_deref(),
+    );
+}
+
 /// The callbacks of a dialed leg (`<Number>`, `<Sip>`, `<Client>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegCallbacks {

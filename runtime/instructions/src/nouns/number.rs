@@ -2,7 +2,9 @@
 
 use crate::attrs::{is_dtmf_sequence, Attrs};
 use crate::error::Error;
-use crate::nouns::common::{AnsweringMachineDetection, LegCallbacks};
+use crate::nouns::common::{
+    take_transcoder, write_transcoder, AnsweringMachineDetection, LegCallbacks,
+};
 use crate::print::Tag;
 use crate::xml::Element;
 
@@ -19,6 +21,8 @@ pub struct Number {
     pub callbacks: LegCallbacks,
     /// `machineDetection*`, `amdStatusCallback*`.
     pub amd: AnsweringMachineDetection,
+    /// `transcoder="app:NAME"` (Switchyard extension): the transcoder app's name.
+    pub transcoder: Option<String>,
 }
 
 impl Number {
@@ -42,6 +46,7 @@ impl Number {
             // 13221 "Dial->Number: Invalid method value".
             callbacks: LegCallbacks::take(&mut attrs, 13221)?,
             amd: AnsweringMachineDetection::take(&mut attrs)?,
+            transcoder: take_transcoder(&mut attrs)?,
         };
         attrs.finish()?;
         if number.number.is_empty() {
@@ -59,6 +64,7 @@ impl Number {
             .opt("byoc", self.byoc.as_deref());
         self.callbacks.write(&mut tag);
         self.amd.write(&mut tag);
+        write_transcoder(&mut tag, self.transcoder.as_deref());
         tag.text(&self.number);
     }
 }

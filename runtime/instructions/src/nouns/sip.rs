@@ -2,7 +2,9 @@
 
 use crate::attrs::{is_dtmf_sequence, Attrs};
 use crate::error::Error;
-use crate::nouns::common::{AnsweringMachineDetection, LegCallbacks};
+use crate::nouns::common::{
+    take_transcoder, write_transcoder, AnsweringMachineDetection, LegCallbacks,
+};
 use crate::print::Tag;
 use crate::xml::Element;
 
@@ -21,6 +23,8 @@ pub struct Sip {
     pub callbacks: LegCallbacks,
     /// `machineDetection*`, `amdStatusCallback*`.
     pub amd: AnsweringMachineDetection,
+    /// `transcoder="app:NAME"` (Switchyard extension): the transcoder app's name.
+    pub transcoder: Option<String>,
 }
 
 impl Sip {
@@ -45,6 +49,7 @@ impl Sip {
             // 13241 "Dial->SIP: Invalid method value".
             callbacks: LegCallbacks::take(&mut attrs, 13241)?,
             amd: AnsweringMachineDetection::take(&mut attrs)?,
+            transcoder: take_transcoder(&mut attrs)?,
         };
         attrs.finish()?;
         // 13243 "Dial->SIP: Invalid SIP URI"; RFC 3261 §19.1.1: "The "sip:" and
@@ -68,6 +73,7 @@ impl Sip {
             .opt("sendDigits", self.send_digits.as_deref());
         self.callbacks.write(&mut tag);
         self.amd.write(&mut tag);
+        write_transcoder(&mut tag, self.transcoder.as_deref());
         tag.text(&self.uri);
     }
 }
