@@ -104,15 +104,18 @@ impl From<DialTarget> for wit::DialTarget {
                 number: n.number,
                 send_digits: n.send_digits,
                 url: n.url,
+                transcoder: n.transcoder,
             }),
             DialTarget::Sip(s) => wit::DialTarget::Sip(wit::DialSip {
                 uri: s.uri,
                 username: s.username,
                 password: s.password,
+                transcoder: s.transcoder,
             }),
             DialTarget::Client(c) => wit::DialTarget::Client(wit::DialClient {
                 identity: c.identity,
                 parameters: c.parameters,
+                transcoder: c.transcoder,
             }),
             DialTarget::Conference(c) => wit::DialTarget::Conference(wit::DialConference {
                 name: c.name,
@@ -378,9 +381,9 @@ mod tests {
     #[test]
     fn dial_targets_convert_each_noun() {
         let d: wit::Dial = Dial::new()
-            .target(Number::new("+1555").send_digits("w1"))
+            .target(Number::new("+1555").send_digits("w1").transcoder("agc"))
             .target(Sip::new("sip:a@b").credentials("u", "p"))
-            .target(Client::new("agent").parameter("k", "v"))
+            .target(Client::new("agent").parameter("k", "v").transcoder("mute"))
             .target(Conference::new("room").beep("onEnter").max_participants(3))
             .target(Queue::new("q").url("/w"))
             .caller_id("+1777")
@@ -388,13 +391,13 @@ mod tests {
             .into();
         assert_eq!(d.targets.len(), 5);
         assert!(
-            matches!(&d.targets[0], wit::DialTarget::Number(n) if n.number == "+1555" && n.send_digits.as_deref() == Some("w1"))
+            matches!(&d.targets[0], wit::DialTarget::Number(n) if n.number == "+1555" && n.send_digits.as_deref() == Some("w1") && n.transcoder.as_deref() == Some("agc"))
         );
         assert!(
-            matches!(&d.targets[1], wit::DialTarget::Sip(s) if s.username.as_deref() == Some("u") && s.password.as_deref() == Some("p"))
+            matches!(&d.targets[1], wit::DialTarget::Sip(s) if s.username.as_deref() == Some("u") && s.password.as_deref() == Some("p") && s.transcoder.is_none())
         );
         assert!(
-            matches!(&d.targets[2], wit::DialTarget::Client(c) if c.parameters == vec![("k".to_owned(), "v".to_owned())])
+            matches!(&d.targets[2], wit::DialTarget::Client(c) if c.parameters == vec![("k".to_owned(), "v".to_owned())] && c.transcoder.as_deref() == Some("mute"))
         );
         assert!(
             matches!(&d.targets[3], wit::DialTarget::Conference(c) if c.beep == "onEnter" && c.max_participants == 3 && c.start_conference_on_enter)
