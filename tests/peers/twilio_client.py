@@ -156,7 +156,7 @@ def number_round_trip(client, args, c, out):
     c.equal([n.sid for n in listed], [created.sid], "numbers listed by phone_number")
 
     # VoiceTranscoder is a Switchyard extension the library has no argument for: it goes
-    # as a raw form parameter through the same client (README, "Tenant transcoders").
+    # as a raw form parameter through the same client (docs/EXTENSIONS.md).
     uri = f"{args.base_url}/2010-04-01/Accounts/{args.account}/IncomingPhoneNumbers/{created.sid}.json"
     raw = client.request("POST", uri, data={"VoiceTranscoder": "app:agc"})
     c.equal(raw.status_code, 200, "raw VoiceTranscoder update status")
