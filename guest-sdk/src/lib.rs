@@ -114,6 +114,40 @@
 //! for call handlers only (the node does not link them for a filter, so it refuses a
 //! filter that calls them when it is deployed). Deploy one with
 //! `switchyard wasm deploy FILE --name NAME --kind event-filter`.
+//!
+//! ## Transcoders
+//!
+//! The third kind sits in a call's media path: a [`Transcoder`] gets every 20 ms of a
+//! stream's audio as a [`Frame`] of 16-bit linear PCM and returns the frames to send
+//! instead, keeping its state for the life of the stream (one instance per stream
+//! direction). Each frame runs under a CPU budget (1 ms by default); a transcoder that
+//! panics, overruns, runs out of memory or returns oversized frames is bypassed for
+//! the rest of the stream, so the call goes on with untouched audio.
+//!
+//! ```
+//! use switchyard_sdk::{export_transcoder, Frame, StreamFormat, Transcoder};
+//!
+//! /// Mutes everything: e.g. while a caller reads out a card number.
+//! struct Mute;
+//!
+//! impl Transcoder for Mute {
+//!     fn new(_input: StreamFormat, _output: StreamFormat) -> Self {
+//!         Mute
+//!     }
+//!
+//!     fn process(&mut self, frame: Frame) -> Vec<Frame> {
+//!         let silence = vec![0; frame.samples.len()];
+//!         vec![frame.with_samples(silence)]
+//!     }
+//! }
+//!
+//! export_transcoder!(Mute);
+//! # fn main() {}
+//! ```
+//!
+//! Transcoders may use [`log`] (their world's one import). Deploy one with
+//! `switchyard wasm deploy FILE --name NAME --kind transcoder`; a number's
+//! `VoiceTranscoder=app:NAME` or a `<Dial>` noun's `transcoder="NAME"` attaches it.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -133,6 +167,11 @@ pub mod filter_bindings;
 mod host;
 mod request;
 mod response;
+mod transcoder;
+#[doc(hidden)]
+#[allow(unsafe_code, missing_docs, missing_debug_implementations)]
+#[allow(clippy::all)]
+pub mod transcoder_bindings;
 mod verbs;
 
 pub use error::AppError;
@@ -141,18 +180,21 @@ pub use filter::Decision;
 pub use host::{clock, http, log, session};
 pub use request::{CallStatus, Direction, Request};
 pub use response::Response;
+pub use transcoder::{Frame, StreamFormat, Transcoder};
 pub use verbs::{
     hangup, leave, refer, reject, reject_busy, Client, Conference, Dial, DialTarget, Enqueue,
     Gather, GatherChild, GatherInput, Message, Method, Number, Pause, Play, Queue, Record,
     Redirect, RejectReason, Say, Sip, Verb,
 };
 
-/// Not public API: what [`export_handler!`] and [`export_filter!`] expand to.
+/// Not public API: what [`export_handler!`], [`export_filter!`] and
+/// [`export_transcoder!`] expand to.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bindings;
-    pub use crate::convert::{dispatch, dispatch_filter};
+    pub use crate::convert::{dispatch, dispatch_filter, dispatch_transcoder};
     pub use crate::filter_bindings;
+    pub use crate::transcoder_bindings;
 }
 
 /// Exports `handler` as the app's `handle` function. The handler is any

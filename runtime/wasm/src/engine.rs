@@ -12,6 +12,8 @@ use crate::error::Error;
 use crate::filter::FilterCaller;
 use crate::filter_bindings::EventFilter;
 use crate::state::{Caller, StoreState};
+use crate::transcoder::TranscoderCaller;
+use crate::transcoder_bindings::Transcoder;
 
 /// How often the epoch advances; CPU budgets are checked at this granularity.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
@@ -63,6 +65,25 @@ pub(crate) fn build(config: &HostConfig) -> Result<Engine, Error> {
     Engine::new(&cfg).map_err(|e| Error::Engine(format!("{e:#}")))
 }
 
+/// Builds the engine of tenant transcoders, apart from the apps' engine for three
+/// reasons. Its guests run synchronously on the media worker thread, under a budget
+/// of about a millisecond per 20 ms frame: the apps' 1 ms epoch tick cannot enforce
+/// that (a loop would run for one to two ticks, longer when the ticker thread is
+/// descheduled), so guest code here counts fuel, which stops it on its own thread at
+/// the instruction its budget ends, whatever the scheduler does; the epoch stays as a
+/// wall-clock backstop for work fuel undercounts. Fuel changes the compiled code, so
+/// it cannot be switched on for the apps without slowing every step. And a transcoder
+/// instance lives as long as its stream (minutes, thousands at once), which would
+/// exhaust the apps' pool of per-step slots: transcoders allocate on demand instead
+/// (a copy-on-write image per instance, no slots reserved up front).
+pub(crate) fn build_transcoder() -> Result<Engine, Error> {
+    let mut cfg = Config::new();
+    cfg.consume_fuel(true)
+        .epoch_interruption(true)
+        .memory_init_cow(true);
+    Engine::new(&cfg).map_err(|e| Error::Engine(format!("{e:#}")))
+}
+
 /// The engine's compatibility hash as 16 hex digits, for artifact file names.
 pub(crate) fn compat_hash(engine: &Engine) -> String {
     // `DefaultHasher::new()` is SipHash with fixed keys: stable for one build of
@@ -86,6 +107,18 @@ pub(crate) fn filter_linker(engine: &Engine) -> Result<Linker<StoreState<FilterC
     linker_with(engine, |linker| {
         EventFilter::add_to_linker::<_, HasSelf<_>>(linker, |s| s)
     })
+}
+
+/// The linker every transcoder shares: WASI p2, synchronous, plus `log`.
+pub(crate) fn transcoder_linker(
+    engine: &Engine,
+) -> Result<Linker<StoreState<TranscoderCaller>>, Error> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+        .map_err(|e| Error::Engine(format!("linking WASI: {e:#}")))?;
+    Transcoder::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+        .map_err(|e| Error::Engine(format!("linking switchyard:telephony: {e:#}")))?;
+    Ok(linker)
 }
 
 fn linker_with<C: Caller>(

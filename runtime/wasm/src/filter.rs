@@ -19,7 +19,7 @@ use crate::config::AppLimits;
 use crate::context::{Level, LogSink};
 use crate::error::{Error, StepError};
 use crate::filter_bindings::EventFilterPre;
-use crate::host::{Loaded, WasmHost};
+use crate::host::{EngineOf, Loaded, WasmHost};
 use crate::state::{self, Caller, StoreState};
 use crate::step::{settle, Failure};
 use crate::validate::{self, EVENT_FILTER};
@@ -114,7 +114,7 @@ impl WasmHost {
     /// component must export `filter` with the world's signature and import nothing
     /// beyond WASI, `log` and `clock`.
     pub fn compile_filter(&self, wasm: &[u8], limits: AppLimits) -> Result<CompiledFilter, Error> {
-        self.compile_with(wasm, limits, Self::finish_filter)
+        self.compile_with(EngineOf::Apps, wasm, limits, Self::finish_filter)
     }
 
     /// Loads a filter at restart: from its cached artifact when this engine wrote
@@ -124,7 +124,7 @@ impl WasmHost {
         wasm: &[u8],
         limits: AppLimits,
     ) -> Result<(CompiledFilter, Loaded), Error> {
-        self.load_with(wasm, limits, Self::finish_filter)
+        self.load_with(EngineOf::Apps, wasm, limits, Self::finish_filter)
     }
 
     fn finish_filter(

@@ -1,4 +1,5 @@
-//! [`WasmHost`]: one engine, one linker, the artifact cache; and [`CompiledApp`].
+//! [`WasmHost`]: the apps' engine and linkers, the transcoders' engine and linker, the
+//! artifact cache; and [`CompiledApp`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::engine;
 use crate::error::Error;
 use crate::filter::FilterCaller;
 use crate::state::StoreState;
+use crate::transcoder::TranscoderCaller;
 use crate::validate::{self, CALL_HANDLER};
 
 /// Runs tenant call-handler components. Cheap to clone (shared inside).
@@ -27,6 +29,18 @@ pub(crate) struct Inner {
     linker: Linker<StoreState>,
     pub(crate) filter_linker: Linker<StoreState<FilterCaller>>,
     compat: String,
+    /// Transcoders' own engine (see [`engine::build_transcoder`]), its linker and hash.
+    pub(crate) transcoder_engine: Engine,
+    pub(crate) transcoder_linker: Linker<StoreState<TranscoderCaller>>,
+    transcoder_compat: String,
+}
+
+/// Which engine compiles a component: the apps' (call handlers and event filters) or
+/// the transcoders'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EngineOf {
+    Apps,
+    Transcoders,
 }
 
 impl fmt::Debug for WasmHost {
@@ -93,6 +107,10 @@ impl WasmHost {
         let filter_linker = engine::filter_linker(&engine)?;
         engine::start_ticker(&engine)?;
         let compat = engine::compat_hash(&engine);
+        let transcoder_engine = engine::build_transcoder()?;
+        let transcoder_linker = engine::transcoder_linker(&transcoder_engine)?;
+        engine::start_ticker(&transcoder_engine)?;
+        let transcoder_compat = engine::compat_hash(&transcoder_engine);
         Ok(WasmHost {
             inner: Arc::new(Inner {
                 config,
@@ -100,6 +118,9 @@ impl WasmHost {
                 linker,
                 filter_linker,
                 compat,
+                transcoder_engine,
+                transcoder_linker,
+                transcoder_compat,
             }),
         })
     }
@@ -111,19 +132,20 @@ impl WasmHost {
     /// `handle` export or with the wrong signature, or one importing interfaces
     /// beyond WASI and `switchyard:telephony`.
     pub fn compile(&self, wasm: &[u8], limits: AppLimits) -> Result<CompiledApp, Error> {
-        self.compile_with(wasm, limits, Self::finish)
+        self.compile_with(EngineOf::Apps, wasm, limits, Self::finish)
     }
 
     /// Loads an app at restart: from its cached artifact when this engine wrote
     /// one, else by compiling (and caching) it again.
     pub fn load(&self, wasm: &[u8], limits: AppLimits) -> Result<(CompiledApp, Loaded), Error> {
-        self.load_with(wasm, limits, Self::finish)
+        self.load_with(EngineOf::Apps, wasm, limits, Self::finish)
     }
 
     /// What `compile` of every world does: checks, compiles, lets `finish` validate
     /// the world, then caches the artifact.
     pub(crate) fn compile_with<X>(
         &self,
+        of: EngineOf,
         wasm: &[u8],
         limits: AppLimits,
         finish: impl FnOnce(&Self, String, Component, AppLimits) -> Result<X, Error>,
@@ -131,9 +153,10 @@ impl WasmHost {
         self.check_limits(&limits)?;
         validate::check_header(wasm)?;
         let sha256 = artifact::sha256_hex(wasm);
-        let component = Component::new(&self.inner.engine, wasm)
-            .map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
-        let path = artifact::path(&self.inner.config.artifact_dir, &sha256, &self.inner.compat);
+        let (engine, compat) = self.engine_of(of);
+        let component =
+            Component::new(engine, wasm).map_err(|e| Error::InvalidComponent(format!("{e:#}")))?;
+        let path = artifact::path(&self.inner.config.artifact_dir, &sha256, compat);
         // Validate before caching, so a refused upload leaves nothing on disk.
         let compiled = finish(self, sha256, component.clone(), limits)?;
         // `serialize` of a freshly compiled component is exactly what
@@ -150,6 +173,7 @@ impl WasmHost {
     /// one, else [`WasmHost::compile_with`].
     pub(crate) fn load_with<X>(
         &self,
+        of: EngineOf,
         wasm: &[u8],
         limits: AppLimits,
         finish: impl Fn(&Self, String, Component, AppLimits) -> Result<X, Error>,
@@ -157,11 +181,23 @@ impl WasmHost {
         self.check_limits(&limits)?;
         validate::check_header(wasm)?;
         let sha256 = artifact::sha256_hex(wasm);
-        let path = artifact::path(&self.inner.config.artifact_dir, &sha256, &self.inner.compat);
-        if let Some(component) = artifact::load(&self.inner.engine, &path) {
+        let (engine, compat) = self.engine_of(of);
+        let path = artifact::path(&self.inner.config.artifact_dir, &sha256, compat);
+        if let Some(component) = artifact::load(engine, &path) {
             return Ok((finish(self, sha256, component, limits)?, Loaded::FromCache));
         }
-        Ok((self.compile_with(wasm, limits, finish)?, Loaded::Compiled))
+        Ok((
+            self.compile_with(of, wasm, limits, finish)?,
+            Loaded::Compiled,
+        ))
+    }
+
+    /// The engine compiling `of`'s components and its compatibility hash.
+    fn engine_of(&self, of: EngineOf) -> (&Engine, &str) {
+        match of {
+            EngineOf::Apps => (&self.inner.engine, &self.inner.compat),
+            EngineOf::Transcoders => (&self.inner.transcoder_engine, &self.inner.transcoder_compat),
+        }
     }
 
     fn check_limits(&self, limits: &AppLimits) -> Result<(), Error> {

@@ -8,6 +8,9 @@
 //!
 //! Event filters (the `event-filter` world) run the same way:
 //! [`WasmHost::compile_filter`], then [`CompiledFilter::filter`] per event.
+//! Transcoders (the `transcoder` world) live with their media stream:
+//! [`WasmHost::compile_transcoder`], then one [`TranscoderStream`] per stream direction,
+//! [`TranscoderStream::process`] every 20 ms on the media thread.
 //!
 //! Isolation is the point: a guest that traps, spins or exhausts its memory is
 //! stopped and reported as a [`StepError`]; other calls on the same host never notice.
@@ -27,6 +30,8 @@ mod log_budget;
 mod request;
 mod state;
 mod step;
+mod transcoder;
+mod transcoder_bindings;
 mod validate;
 mod verbs;
 
@@ -39,3 +44,7 @@ pub use filter::{CompiledFilter, FilterContext, FilterDecision, FilterEvent};
 pub use host::{CompiledApp, Loaded, WasmHost};
 pub use log_budget::LogCaps;
 pub use request::CallRequest;
+pub use transcoder::{
+    Bypass, CompiledTranscoder, PcmFormat, TranscoderContext, TranscoderLimits, TranscoderStream,
+    FUEL_PER_MS,
+};

@@ -127,7 +127,7 @@ fn classify<C: Caller>(state: &StoreState<C>, failure: Failure) -> StepError {
 /// Guest stdout/stderr (a panic message, stray prints) go to the log as one warning,
 /// outside the log caps: the capture is bounded already, and a panic message after a
 /// flood of lines is the one line worth keeping.
-fn flush_stdio<C: Caller>(state: &StoreState<C>) {
+pub(crate) fn flush_stdio<C: Caller>(state: &StoreState<C>) {
     let out = state.stdio.contents();
     if !out.is_empty() {
         state.send_line(Level::Warn, String::from_utf8_lossy(&out).trim_end());

@@ -1,5 +1,5 @@
-//! Upload-time checks: is this a component of the expected world (call-handler or
-//! event-filter) that imports only what the host provides?
+//! Upload-time checks: is this a component of the expected world (call-handler,
+//! event-filter or transcoder) that imports only what the host provides?
 
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::Engine;
@@ -29,7 +29,8 @@ pub(crate) fn check_header(wasm: &[u8]) -> Result<(), Error> {
     }
 }
 
-/// A world a tenant's component may target: its name and its one exported function.
+/// A world a tenant's component may target: its name and its one export (a function,
+/// or for the transcoder world an interface).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct World {
     pub(crate) name: &'static str,
@@ -46,6 +47,13 @@ pub(crate) const CALL_HANDLER: World = World {
 pub(crate) const EVENT_FILTER: World = World {
     name: "event-filter",
     export: "filter",
+};
+
+/// Tenant transcoders: the `transcode` interface (its `media-stream` resource) per
+/// media stream.
+pub(crate) const TRANSCODER: World = World {
+    name: "transcoder",
+    export: "switchyard:telephony/transcode@0.1.0",
 };
 
 impl World {

@@ -37,15 +37,30 @@ pub fn guest(name: &str) -> Vec<u8> {
 
 /// Builds (once per test process) and returns the bytes of member `name` of the
 /// `tests/guests` workspace, the guests `scripts/build-wasm` builds for the node's
-/// tests (the event filters live there).
+/// tests (the event filters and transcoders live there).
 pub fn workspace_guest(name: &str) -> Vec<u8> {
+    workspace_member("tests/guests", "test-guests", name)
+}
+
+/// Builds (once per test process) and returns the bytes of member `name` of the
+/// `examples` workspace (the transcoder examples run in these tests).
+pub fn example(name: &str) -> Vec<u8> {
+    workspace_member("examples", "examples", name)
+}
+
+/// Builds member `name` of the workspace at `dir` (from the repository's root) into
+/// `target/<target_dir>` for wasm32-wasip2 and returns its component's bytes.
+fn workspace_member(dir: &str, target_dir: &str, name: &str) -> Vec<u8> {
     static BUILD: Mutex<()> = Mutex::new(());
     let _serial = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/guests/Cargo.toml");
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(dir)
+        .join("Cargo.toml");
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-        .join("test-guests");
+        .join(target_dir);
     let out = target.join(format!(
         "wasm32-wasip2/release/{}.wasm",
         name.replace('-', "_")
