@@ -1,7 +1,9 @@
 //! Tenant Wasm apps on this node: deploy (validate, compile once, store a version), load
 //! every version at start-up from the artifact cache, and hand a session the exact version
 //! its call started with. Event filters (the `event-filter` world) are deployed the same
-//! way, with `Kind=event-filter`; the event router runs their latest version.
+//! way, with `Kind=event-filter`; the event router runs their latest version. So are
+//! transcoders (`Kind=transcoder`): a call's media path instantiates the latest version
+//! per stream direction.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,7 +12,9 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use switchyard_store::{Repository, Store, WasmApp};
 use switchyard_types::AccountSid;
-use switchyard_wasm::{AppLimits, CompiledApp, CompiledFilter, HostConfig, Loaded, WasmHost};
+use switchyard_wasm::{
+    AppLimits, CompiledApp, CompiledFilter, CompiledTranscoder, HostConfig, Loaded, WasmHost,
+};
 
 /// Why an upload was refused.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +37,8 @@ pub enum Kind {
     CallHandler,
     /// `event-filter`: decides what an event subscriber sees.
     EventFilter,
+    /// `transcoder`: processes a call's audio, 20 ms at a time.
+    Transcoder,
 }
 
 impl Kind {
@@ -40,11 +46,12 @@ impl Kind {
         match self {
             Self::CallHandler => "call-handler",
             Self::EventFilter => "event-filter",
+            Self::Transcoder => "transcoder",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::CallHandler, Self::EventFilter]
+        [Self::CallHandler, Self::EventFilter, Self::Transcoder]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -70,11 +77,21 @@ impl Default for DeployOptions {
     }
 }
 
-/// A compiled component of either world.
+/// A compiled component of any world.
 #[derive(Debug, Clone)]
 enum Compiled {
     App(CompiledApp),
     Filter(CompiledFilter),
+    Transcoder(CompiledTranscoder),
+}
+
+/// Why a call's media cannot get the transcoder it names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranscoderError {
+    #[error("no app named {0:?} is deployed")]
+    NotDeployed(String),
+    #[error("app {name:?} is a {kind} app, not a transcoder (deploy it with Kind=transcoder)")]
+    NotTranscoder { name: String, kind: String },
 }
 
 type Key = (AccountSid, String, u32);
@@ -144,6 +161,10 @@ impl WasmApps {
                     .host
                     .load_filter(&bytes, limits(&app))
                     .map(|(c, how)| (Compiled::Filter(c), how)),
+                Some(Kind::Transcoder) => self
+                    .host
+                    .load_transcoder(&bytes, limits(&app))
+                    .map(|(c, how)| (Compiled::Transcoder(c), how)),
                 _ => self
                     .host
                     .load(&bytes, limits(&app))
@@ -214,6 +235,11 @@ impl WasmApps {
                     .compile_filter(bytes, limits(&meta))
                     .map_err(invalid)?,
             ),
+            Kind::Transcoder => Compiled::Transcoder(
+                self.host
+                    .compile_transcoder(bytes, limits(&meta))
+                    .map_err(invalid)?,
+            ),
         };
         let stored = self.store.put_wasm_app(&meta, bytes)?;
         self.lock()
@@ -258,6 +284,26 @@ impl WasmApps {
         match self.lock().get(&(account, name.to_owned(), app.version)) {
             Some(Compiled::Filter(f)) => Some(f.clone()),
             _ => None,
+        }
+    }
+
+    /// The latest version of transcoder `name`, for a stream to instantiate (with
+    /// [`CompiledTranscoder::stream_limits`], its deployed memory and CPU per frame).
+    pub fn transcoder(
+        &self,
+        account: AccountSid,
+        name: &str,
+    ) -> Result<CompiledTranscoder, TranscoderError> {
+        let app = self
+            .latest_version(account, name)
+            .ok_or_else(|| TranscoderError::NotDeployed(name.to_owned()))?;
+        match self.lock().get(&(account, name.to_owned(), app.version)) {
+            Some(Compiled::Transcoder(t)) => Ok(t.clone()),
+            Some(_) => Err(TranscoderError::NotTranscoder {
+                name: name.to_owned(),
+                kind: app.kind,
+            }),
+            None => Err(TranscoderError::NotDeployed(name.to_owned())),
         }
     }
 

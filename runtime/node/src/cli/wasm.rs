@@ -25,13 +25,14 @@ pub enum WasmCommand {
         /// Linear memory a step may use, in bytes (default 64 MiB).
         #[arg(long, value_name = "BYTES")]
         memory_limit: Option<u64>,
-        /// CPU budget of one step, in milliseconds (default 50).
+        /// CPU budget of one step, in milliseconds (default 50; for a transcoder, per
+        /// 20 ms frame: default 1, at most 10).
         #[arg(long, value_name = "MS")]
         cpu_ms: Option<u32>,
         /// Hosts the app may reach with outbound HTTP (repeatable).
         #[arg(long = "http-allow", value_name = "HOST")]
         http_allow: Vec<String>,
-        /// The world it targets: call-handler (default) or event-filter.
+        /// The world it targets: call-handler (default), event-filter or transcoder.
         #[arg(long, value_name = "KIND")]
         kind: Option<String>,
     },

@@ -3,7 +3,9 @@
 //! `POST …/Apps?Name=ivr` with the component's bytes as the body (`application/wasm`)
 //! deploys a new version; optional `MemoryLimit` (bytes), `CpuMs` (per step),
 //! `HttpAllow` (comma-separated hosts the app may fetch) and `Kind` (`call-handler`, the
-//! default, or `event-filter` for a subscription's `WasmFilter`). The upload is validated and
+//! default, `event-filter` for a subscription's `WasmFilter`, or `transcoder` for a
+//! number's `VoiceTranscoder` and a `<Dial>` noun's `transcoder`; a transcoder's `CpuMs`
+//! is per 20 ms frame, 1 by default and at most 10). The upload is validated and
 //! compiled before it is stored: a 400 names what is wrong.
 
 use std::collections::HashMap;
@@ -47,6 +49,11 @@ fn account(
     reach(shared.store.as_ref(), &caller, path_sid)
 }
 
+/// A transcoder's CPU budget per frame unless the upload says otherwise.
+const TRANSCODER_CPU_MS: u32 = 1;
+/// The most a transcoder may ask for per frame.
+const MAX_TRANSCODER_CPU_MS: u32 = 10;
+
 fn options(q: &HashMap<String, String>) -> Result<DeployOptions, ApiError> {
     let mut o = DeployOptions::default();
     if let Some(m) = q.get("MemoryLimit") {
@@ -65,7 +72,21 @@ fn options(q: &HashMap<String, String>) -> Result<DeployOptions, ApiError> {
     }
     if let Some(k) = q.get("Kind") {
         o.kind = Kind::parse(k)
-            .ok_or_else(|| ApiError::param("Kind", "call-handler or event-filter"))?;
+            .ok_or_else(|| ApiError::param("Kind", "call-handler, event-filter or transcoder"))?;
+    }
+    if o.kind == Kind::Transcoder {
+        // A transcoder's budget is per 20 ms frame: half a frame at most, so a media
+        // thread keeps time with a few streams' worst case.
+        match q.get("CpuMs") {
+            None => o.cpu_ms = TRANSCODER_CPU_MS,
+            Some(_) if o.cpu_ms > MAX_TRANSCODER_CPU_MS => {
+                return Err(ApiError::param(
+                    "CpuMs",
+                    "milliseconds per 20 ms frame, from 1 to 10, for a transcoder",
+                ))
+            }
+            Some(_) => {}
+        }
     }
     if let Some(h) = q.get("HttpAllow") {
         o.http_allow = h

@@ -119,7 +119,7 @@ fn paths_json() -> Value {
         query_param("HttpAllow", string()),
         query_param(
             "Kind",
-            json!({"type": "string", "enum": ["call-handler", "event-filter"]}),
+            json!({"type": "string", "enum": ["call-handler", "event-filter", "transcoder"]}),
         ),
     ];
     let stream_ok =
@@ -192,7 +192,7 @@ fn schemas_json() -> Value {
             "memory_limit": {"type": "integer"},
             "cpu_ms": {"type": "integer"},
             "http_allow": {"type": "array", "items": string()},
-            "kind": {"type": "string", "enum": ["call-handler", "event-filter"]},
+            "kind": {"type": "string", "enum": ["call-handler", "event-filter", "transcoder"]},
             "date_created": date,
             "uri": string(),
         })),
