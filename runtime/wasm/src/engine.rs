@@ -109,13 +109,29 @@ pub(crate) fn filter_linker(engine: &Engine) -> Result<Linker<StoreState<FilterC
     })
 }
 
-/// The linker every transcoder shares: WASI p2, synchronous, plus `log`.
+/// The WASI functions that wait (on a clock, or on a stream that is not ready): on the
+/// media thread a wait is time no budget counts, so for a transcoder they fail at once.
+const BLOCKING: (&str, [&str; 2]) = ("wasi:io/poll@0.2.12", ["poll", "[method]pollable.block"]);
+
+/// What a transcoder that tries to wait gets, as the error that stops it.
+pub(crate) const NO_WAITING: &str = "a transcoder may not wait (wasi:io/poll)";
+
+/// The linker every transcoder shares: WASI p2, synchronous, with its waits refused
+/// ([`BLOCKING`]), plus `log`.
 pub(crate) fn transcoder_linker(
     engine: &Engine,
 ) -> Result<Linker<StoreState<TranscoderCaller>>, Error> {
     let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-        .map_err(|e| Error::Engine(format!("linking WASI: {e:#}")))?;
+    let wasi = |e: wasmtime::Error| Error::Engine(format!("linking WASI: {e:#}"));
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(wasi)?;
+    linker.allow_shadowing(true);
+    let (interface, functions) = BLOCKING;
+    let mut poll = linker.instance(interface).map_err(wasi)?;
+    for name in functions {
+        poll.func_new(name, |_, _, _, _| Err(wasmtime::format_err!(NO_WAITING)))
+            .map_err(wasi)?;
+    }
+    linker.allow_shadowing(false);
     Transcoder::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
         .map_err(|e| Error::Engine(format!("linking switchyard:telephony: {e:#}")))?;
     Ok(linker)

@@ -38,11 +38,12 @@ const MAX_FRAMES_OUT: usize = 2;
 /// of integer arithmetic): the CPU budget is converted to fuel with it.
 pub const FUEL_PER_MS: u64 = 1_500_000;
 
-/// How many times its CPU budget a frame may take in wall-clock time before the epoch
-/// (ticking every millisecond) stops it: the backstop for time fuel does not count
-/// (a host call, a slow instruction), loose enough that a descheduled worker thread
-/// does not trip it.
-const WALL_FACTOR: u32 = 4;
+/// How many times its CPU budget a frame may spend, measured on the thread's CPU clock
+/// from the first epoch tick (every millisecond) while it runs, before the epoch stops
+/// it: the backstop for work fuel does not count (bulk memory instructions, host
+/// calls). CPU time, not wall time, so a media thread the OS descheduled is not blamed
+/// on its guest.
+const BACKSTOP_FACTOR: u32 = 2;
 
 /// Linear PCM, 16-bit, mono, at `rate` samples per second: what the host passes a
 /// transcoder and takes back (`L16`, RFC 3551 §4.5.11: big-endian samples in the
@@ -129,11 +130,37 @@ impl fmt::Debug for TranscoderContext {
 }
 
 /// The [`Caller`] of a transcoder instance: its context and the current frame's
-/// wall-clock deadline (the epoch backstop).
+/// backstop (see [`BACKSTOP_FACTOR`]).
 pub(crate) struct TranscoderCaller {
     ctx: TranscoderContext,
-    deadline: Instant,
+    /// CPU time the frame may spend after its first epoch tick.
+    backstop: Duration,
+    /// The thread's CPU clock at the frame's first tick.
+    first_tick: Option<Duration>,
     over_budget: bool,
+}
+
+impl TranscoderCaller {
+    /// At an epoch tick: whether the frame has spent its backstop.
+    fn tick(&mut self, cpu: Duration) -> bool {
+        match self.first_tick {
+            None => {
+                self.first_tick = Some(cpu);
+                false
+            }
+            Some(first) => cpu.saturating_sub(first) >= self.backstop,
+        }
+    }
+}
+
+/// The calling thread's CPU time (wall time since start-up where there is no such
+/// clock).
+fn thread_cpu() -> Duration {
+    use nix::time::{clock_gettime, ClockId};
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map(Duration::from)
+        .unwrap_or_else(|_| START.get_or_init(Instant::now).elapsed())
 }
 
 impl Caller for TranscoderCaller {
@@ -417,13 +444,14 @@ impl Running {
         let app_limits = AppLimits {
             memory: limits.memory,
             cpu: limits.cpu,
-            wall: limits.cpu * WALL_FACTOR,
+            wall: limits.cpu * BACKSTOP_FACTOR,
             http_allow: Vec::new(),
         };
         let now = Instant::now();
         let caller = TranscoderCaller {
             ctx,
-            deadline: now,
+            backstop: limits.cpu * BACKSTOP_FACTOR,
+            first_tick: None,
             over_budget: false,
         };
         let mut store = Store::new(
@@ -433,7 +461,7 @@ impl Running {
         store.limiter(|s| &mut s.limiter);
         store.epoch_deadline_callback(|mut cx| {
             let caller = &mut cx.data_mut().ctx;
-            if Instant::now() >= caller.deadline {
+            if caller.tick(thread_cpu()) {
                 caller.over_budget = true;
                 return Ok(UpdateDeadline::Interrupt);
             }
@@ -540,15 +568,16 @@ impl Running {
     }
 }
 
-/// Gives the guest one frame's budget: fuel for its instructions, and the wall-clock
-/// backstop checked at every epoch tick.
+/// Gives the guest one frame's budget: fuel for its instructions, and the CPU-time
+/// backstop checked at every epoch tick (nothing read here: most frames end before a
+/// tick, and pay no clock read at all).
 fn arm(
     store: &mut Store<StoreState<TranscoderCaller>>,
     limits: &TranscoderLimits,
 ) -> wasmtime::Result<()> {
     store.set_fuel(limits.fuel())?;
     let caller = &mut store.data_mut().ctx;
-    caller.deadline = Instant::now() + limits.cpu * WALL_FACTOR;
+    caller.first_tick = None;
     caller.over_budget = false;
     store.set_epoch_deadline(1);
     Ok(())
@@ -603,6 +632,32 @@ mod tests {
             ..limits
         };
         assert_eq!(half.fuel(), FUEL_PER_MS / 2);
+    }
+
+    #[test]
+    fn the_backstop_counts_cpu_from_the_first_tick() {
+        let log: Arc<dyn LogSink> = Arc::new(NoLog);
+        let mut caller = TranscoderCaller {
+            ctx: TranscoderContext {
+                app_name: "a".into(),
+                call_sid: "CA1".into(),
+                log,
+            },
+            backstop: Duration::from_millis(2),
+            first_tick: None,
+            over_budget: false,
+        };
+        let ms = Duration::from_millis;
+        // However long the thread ran before the first tick, counting starts there.
+        assert!(!caller.tick(ms(500)));
+        assert!(!caller.tick(ms(501)));
+        assert!(caller.tick(ms(502)));
+    }
+
+    struct NoLog;
+
+    impl LogSink for NoLog {
+        fn log(&self, _: &str, _: &str, _: Level, _: &str) {}
     }
 
     #[test]
