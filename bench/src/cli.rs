@@ -37,6 +37,9 @@ pub enum Cmd {
     /// Transcoding per core: the G.711⇄Opus bridge path of one call, both directions,
     /// next to raw libopus encode+decode of the same frames.
     Codec(CodecArgs),
+    /// A tenant Wasm transcoder's host overhead per 20 ms frame and memory per live
+    /// stream (1,000 at once).
+    Transcoder(TranscoderArgs),
     /// The child of `events`: a node (or the reference server) driven over stdin.
     #[command(hide = true)]
     EventsServer(EventsServerArgs),
@@ -274,6 +277,25 @@ pub struct WasmArgs {
     /// Compiles, and loads from the cache, of the cold start.
     #[arg(long, default_value_t = 5)]
     pub rounds: usize,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct TranscoderArgs {
+    /// Full runs of each guest; the table gives their median and spread.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Live streams at once (each a transcoder instance).
+    #[arg(long, default_value_t = 1000)]
+    pub streams: usize,
+    /// Timed frames through each stream.
+    #[arg(long, default_value_t = 50)]
+    pub rounds: usize,
+    /// Directory holding tc_null.wasm, tc_passthrough.wasm and agc.wasm; default: build
+    /// them with `scripts/build-wasm`.
+    #[arg(long)]
+    pub components: Option<PathBuf>,
     #[command(flatten)]
     pub out: Output,
 }

@@ -13,6 +13,8 @@
 //! `overload` measures the clean call rate with a Wasm app next to Kamailio's stateless
 //! responder, and the goodput when offered 1×, 2× and 3× that rate.
 //! `codec` measures G.711⇄Opus transcoding per core next to raw libopus.
+//! `transcoder` measures a tenant Wasm transcoder's host overhead per 20 ms frame and
+//! the memory of a live transcoder instance with 1,000 streams.
 
 mod api;
 mod bridge;
@@ -47,6 +49,7 @@ mod rxset;
 mod sseclient;
 mod stats;
 mod stepper;
+mod transcoder;
 mod uac;
 mod wasmapp;
 mod wasmbench;
@@ -56,7 +59,7 @@ use anyhow::Result;
 use clap::Parser;
 use cli::{
     ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, OverloadArgs,
-    WasmArgs,
+    TranscoderArgs, WasmArgs,
 };
 use std::time::Duration;
 
@@ -70,6 +73,7 @@ fn main() -> Result<()> {
         Cmd::Bridge(args) => bridge_bench(args.apply_quick()),
         Cmd::Overload(args) => overload_bench(args),
         Cmd::Codec(args) => codec_bench(args),
+        Cmd::Transcoder(args) => transcoder_bench(args),
         Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
 }
@@ -252,6 +256,43 @@ fn wasm_bench(args: WasmArgs) -> Result<()> {
         wasmreport::notes(args.steps, args.warmup, args.tput_secs)
     );
     args.out.write(wasmbench::HEADING, &body)
+}
+
+fn transcoder_bench(args: TranscoderArgs) -> Result<()> {
+    if args.runs == 0 || args.streams == 0 || args.rounds == 0 {
+        anyhow::bail!("--runs, --streams and --rounds must be positive");
+    }
+    let guests = ["tc-null", "tc-passthrough", "agc"]
+        .into_iter()
+        .map(|name| {
+            let file = name.replace('-', "_");
+            let path = match &args.components {
+                Some(dir) => {
+                    wasmbench::component_path(&file, Some(&dir.join(format!("{file}.wasm"))))
+                }
+                None => wasmbench::component_path(&file, None),
+            }?;
+            Ok((name.to_owned(), path))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let plan = transcoder::Plan {
+        runs: args.runs,
+        streams: args.streams,
+        rounds: args.rounds,
+        guests,
+    };
+    let samples = transcoder::run(&plan)?;
+    let table = transcoder::table(&plan, &samples);
+    println!("{table}");
+    let body = format!(
+        "{}\n{}\n{table}",
+        preamble_for(
+            "scripts/build-wasm && cargo run --release -p switchyard-bench --",
+            "one thread of the benchmark process, nothing else of Switchyard running"
+        ),
+        transcoder::notes(&plan)
+    );
+    args.out.write(transcoder::HEADING, &body)
 }
 
 fn api_bench(args: ApiArgs) -> Result<()> {

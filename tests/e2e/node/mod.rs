@@ -29,6 +29,7 @@ mod wasm_apps;
 mod wasm_containment;
 mod wasm_fallback;
 mod wasm_quotas;
+mod wasm_transcoders;
 
 use std::time::Duration;
 
