@@ -613,6 +613,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stream_can_move_to_the_media_thread() {
+        fn send<T: Send>() {}
+        fn shared<T: Send + Sync>() {}
+        send::<TranscoderStream>();
+        shared::<CompiledTranscoder>();
+    }
+
+    #[test]
     fn formats_count_a_frame_and_refuse_odd_rates() {
         assert_eq!(PcmFormat::mono(8000).frame_samples(), 160);
         assert_eq!(PcmFormat::mono(16000).frame_samples(), 320);
