@@ -70,8 +70,9 @@ pub(crate) fn build(config: &HostConfig) -> Result<Engine, Error> {
 /// of about a millisecond per 20 ms frame: the apps' 1 ms epoch tick cannot enforce
 /// that (a loop would run for one to two ticks, longer when the ticker thread is
 /// descheduled), so guest code here counts fuel, which stops it on its own thread at
-/// the instruction its budget ends, whatever the scheduler does; the epoch stays as a
-/// wall-clock backstop for work fuel undercounts. Fuel changes the compiled code, so
+/// the instruction its budget ends, whatever the scheduler does (bulk memory
+/// instructions pay per byte); the epoch stays as a backstop, on the thread's CPU
+/// clock, for what fuel does not count (time in host calls). Fuel changes the compiled code, so
 /// it cannot be switched on for the apps without slowing every step. And a transcoder
 /// instance lives as long as its stream (minutes, thousands at once), which would
 /// exhaust the apps' pool of per-step slots: transcoders allocate on demand instead
