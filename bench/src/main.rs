@@ -219,7 +219,7 @@ fn codec_bench(args: CodecArgs) -> Result<()> {
     let table = codec::table(&runs);
     println!("{table}");
     let body = format!(
-        "{}\n{}\n{table}",
+        "{}\n{}\n\n{table}",
         preamble_for(
             "cargo run --release -p switchyard-bench --",
             "one thread of the benchmark, no node"
