@@ -29,6 +29,9 @@ pub struct PhoneOptions {
     /// Offer only these codecs, in this order, e.g. `["PCMU"]` (`--codecs`); empty:
     /// PJSIP's own list (speex first, then GSM, PCMU, PCMA, G722, ...).
     pub codecs: Vec<String>,
+    /// Send this WAV file, looped, once the call is confirmed (`--play`; mono 16-bit,
+    /// at the codec's rate).
+    pub play: Option<PathBuf>,
 }
 
 impl Default for PhoneOptions {
@@ -40,6 +43,7 @@ impl Default for PhoneOptions {
             tone: None,
             hangup_after: None,
             codecs: Vec::new(),
+            play: None,
         }
     }
 }
@@ -242,6 +246,9 @@ impl Phone {
             args.extend(["--record".into(), path.to_string_lossy().into_owned()]);
         }
         push_media_args(&mut args, opts.tone, opts.hangup_after, &opts.codecs);
+        if let Some(path) = &opts.play {
+            args.extend(["--play".into(), path.to_string_lossy().into_owned()]);
+        }
         PhoneProcess::spawn(&args, opts.timeout)
     }
 

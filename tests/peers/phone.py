@@ -153,6 +153,8 @@ def parse_args():
     p.add_argument("--record", default=None, help="WAV file for what the phone hears")
     p.add_argument("--tone", type=float, default=None, metavar="HZ",
                    help="send a continuous sine of this frequency instead of silence")
+    p.add_argument("--play", default=None, metavar="WAV",
+                   help="send this WAV file (looped) instead of silence or --tone")
     p.add_argument("--hangup-after", type=float, default=None, metavar="SECONDS",
                    help="send BYE ourselves this long after the call is confirmed")
     p.add_argument("--answer-after", type=float, default=0.0, metavar="SECONDS",
@@ -260,6 +262,9 @@ def main():
         write_tone_wav(tone_wav, args.tone, clock_rate, args.timeout + 5.0)
         tone_player = pj.AudioMediaPlayer()
         tone_player.createPlayer(tone_wav, 0)  # 0: loop at the end of the file
+    elif args.play is not None:
+        tone_player = pj.AudioMediaPlayer()
+        tone_player.createPlayer(args.play, 0)
 
     acfg = pj.AccountConfig()
     user = args.user if callee else args.from_user

@@ -30,9 +30,14 @@ pub enum Relayed {
     Digit(char),
 }
 
-/// The codec a leg speaks now, where the leg bridged to it can read it.
+/// The codec a leg speaks now, and whether a tenant transcoder works on its audio
+/// (then its packets cannot be relayed untouched), where the leg bridged to it can read
+/// them.
 #[derive(Debug)]
 pub struct Speaks(AtomicU8);
+
+/// The bit of [`Speaks`] that says a tenant transcoder is attached.
+const TENANT: u8 = 0x80;
 
 impl Speaks {
     pub fn new(codec: Codec) -> Self {
@@ -44,11 +49,21 @@ impl Speaks {
     }
 
     pub fn set(&self, codec: Codec) {
-        self.0.store(Self::index(codec), Ordering::Relaxed);
+        let tenant = self.0.load(Ordering::Relaxed) & TENANT;
+        self.0.store(Self::index(codec) | tenant, Ordering::Relaxed);
     }
 
     pub fn get(&self) -> Codec {
-        Codec::ALL[usize::from(self.0.load(Ordering::Relaxed)) % Codec::ALL.len()]
+        let i = self.0.load(Ordering::Relaxed) & !TENANT;
+        Codec::ALL[usize::from(i) % Codec::ALL.len()]
+    }
+
+    pub fn set_tenant(&self) {
+        self.0.fetch_or(TENANT, Ordering::Relaxed);
+    }
+
+    pub fn tenant(&self) -> bool {
+        self.0.load(Ordering::Relaxed) & TENANT != 0
     }
 }
 

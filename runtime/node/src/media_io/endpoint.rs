@@ -14,6 +14,7 @@ use switchyard_rtp::{Codec, RtpEvent, RtpSession, SrtpKeys, SrtpTransform, Trans
 use tokio::sync::mpsc;
 
 use super::bridge::{relayable, Peer, Relayed, Speaks};
+use super::tenant::Tenant;
 use super::{MediaCommand, MediaEvent, MediaParams};
 use crate::metrics::StreamQuality;
 
@@ -33,6 +34,8 @@ pub(super) struct Endpoint {
     /// While bridged to a leg of another codec: our decoder of what we receive, and
     /// the other leg's audio on its way to our encoder.
     transcode: Option<Transcode>,
+    /// A tenant's Wasm transcoder on our audio.
+    tenant: Option<Tenant>,
     /// SRTP: every datagram in is unprotected before the session sees it, every one out
     /// protected after the session made it.
     srtp: Option<SrtpTransform>,
@@ -90,6 +93,7 @@ impl Endpoint {
             speaks,
             peer: None,
             transcode: None,
+            tenant: None,
             srtp: rekey(None, params.srtp),
         }
     }
@@ -144,6 +148,7 @@ impl Endpoint {
             player,
             events,
             transcode,
+            tenant,
             ..
         } = self;
         session.handle_timeout(now, &mut |out: &mut Vec<u8>| {
@@ -159,6 +164,9 @@ impl Endpoint {
                 if let Some(ev) = ended {
                     let _ = events.send(ev);
                 }
+            }
+            if let Some(t) = tenant.as_mut() {
+                t.outbound(pcm);
             }
             encoder.encode(pcm, out);
         });
@@ -178,6 +186,8 @@ impl Endpoint {
                         }
                         t.feed = Feed::new(self.encoder.rate());
                     }
+                    let rate = self.encoder.rate();
+                    self.tenant = self.tenant.take().map(|t| t.at_rate(rate));
                 }
                 self.codec = p.codec;
                 self.speaks.set(p.codec);
@@ -193,7 +203,8 @@ impl Endpoint {
             MediaCommand::Bridge(Some(link)) => {
                 self.player.stop();
                 self.peer = peer;
-                if relayable(self.codec, link.speaks.get()) {
+                let untouched = self.tenant.is_none() && !link.speaks.tenant();
+                if untouched && relayable(self.codec, link.speaks.get()) {
                     self.session.bridge();
                 } else {
                     // Both legs see the same pair of codecs, so both transcode.
@@ -203,6 +214,10 @@ impl Endpoint {
             }
             MediaCommand::Bridge(None) => self.unbridge(now),
             MediaCommand::Digits(digits) => self.session.send_digits(&digits),
+            MediaCommand::Transcoder(attached) => {
+                self.tenant = Some(Tenant::new(*attached, self.encoder.rate()));
+                self.speaks.set_tenant();
+            }
         }
     }
 
@@ -258,6 +273,9 @@ impl Endpoint {
                         t.decoder.conceal(next.as_deref(), &mut t.decoded);
                     } else {
                         t.decoder.decode(&frame.payload, &mut t.decoded);
+                    }
+                    if let Some(tenant) = self.tenant.as_mut() {
+                        tenant.inbound(&mut t.decoded);
                     }
                     to_peer(Relayed::Audio {
                         rate: t.decoder.rate(),

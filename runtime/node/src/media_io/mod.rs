@@ -6,6 +6,7 @@
 mod bridge;
 mod endpoint;
 mod recv;
+mod tenant;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -14,6 +15,7 @@ mod worker;
 
 pub use bridge::MediaLink;
 use bridge::Speaks;
+pub use tenant::TenantTranscoder;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +62,8 @@ pub enum MediaCommand {
     Bridge(Option<MediaLink>),
     /// Send DTMF as RFC 4733 events (`w`: half a second of pause).
     Digits(String),
+    /// Run a tenant's Wasm transcoder on the leg's audio, both directions.
+    Transcoder(Box<TenantTranscoder>),
 }
 
 /// What a leg's media reports to its session.

@@ -52,6 +52,9 @@ impl Session {
             None,
             move |port, quality| pool.media_ended(port, quality),
         ));
+        if let Some(name) = self.binding.voice_transcoder.clone() {
+            self.attach_transcoder(&name);
+        }
         self.sip_outputs();
         self.record_ringing();
         true

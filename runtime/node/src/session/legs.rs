@@ -38,6 +38,8 @@ pub struct Parent {
     pub reports: mpsc::UnboundedSender<(LegId, LegReport)>,
     /// The caller's media, beside which the leg's goes (a bridge on one worker).
     pub media: Option<MediaLink>,
+    /// The tenant transcoder the `<Dial>` noun names for this leg.
+    pub transcoder: Option<String>,
 }
 
 impl Parent {
@@ -143,6 +145,7 @@ impl Session {
                 leg: leg.id,
                 reports: self.legs.tx.clone(),
                 media: self.media.as_ref().map(|m| m.link()),
+                transcoder: leg.transcoder.clone(),
             };
             spawn_outbound(self.shared.clone(), call, Some(parent), || {});
         }

@@ -9,6 +9,7 @@ mod legs;
 mod lifecycle;
 mod outbound;
 mod prepare;
+mod transcoder;
 mod wasm_step;
 
 pub use outbound::{spawn_outbound, Destination, OutboundApp, OutboundCall};

@@ -373,6 +373,9 @@ impl Session {
             near,
             move |port, quality| pool.media_ended(port, quality),
         ));
+        if let Some(name) = self.parent.as_ref().and_then(|p| p.transcoder.clone()) {
+            self.attach_transcoder(&name);
+        }
     }
 
     fn local_host(&self) -> String {

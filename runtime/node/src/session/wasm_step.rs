@@ -16,7 +16,7 @@ use crate::wasm_glue::{NotifyingLog, StoreSessions};
 use crate::Shared;
 
 /// Twilio's "HTTP retrieval failure": the app a number names cannot be had.
-const APP_MISSING: u32 = 11200;
+pub(super) const APP_MISSING: u32 = 11200;
 
 /// What a step needs to know about its call.
 #[derive(Debug, Clone)]
