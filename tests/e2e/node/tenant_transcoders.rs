@@ -33,8 +33,17 @@ fn dbfs(samples: &[i16]) -> f64 {
 }
 
 /// A node whose number `TRANSCODED` dials a PCMU callee with `transcoder` on the
-/// caller's leg; the caller plays `play`; returns what the callee recorded.
+/// caller's leg; the caller plays `play`; returns what the callee recorded and the
+/// node's notifications after the call.
 fn call_through(transcoder: &str, play: &[i16], dir: &Path) -> Result<Wav> {
+    Ok(call_with_notes(transcoder, play, dir)?.0)
+}
+
+fn call_with_notes(
+    transcoder: &str,
+    play: &[i16],
+    dir: &Path,
+) -> Result<(Wav, Vec<serde_json::Value>)> {
     let callee_wav = dir.join("callee.wav");
     let callee = Phone::listen(&CalleeOptions {
         record: Some(callee_wav.clone()),
@@ -66,7 +75,7 @@ fn call_through(transcoder: &str, play: &[i16], dir: &Path) -> Result<Wav> {
     assert!(caller.completed(), "caller: {caller:?}");
     let callee = callee.wait()?;
     assert!(callee.completed(), "callee: {callee:?}");
-    Wav::read(&callee_wav)
+    Ok((Wav::read(&callee_wav)?, super::notifications(&node)?))
 }
 
 fn number(node: &Node, base: &str, transcoder: &str) -> Result<()> {
@@ -154,5 +163,43 @@ fn dtmf_mute_removes_in_band_keys_from_the_bridged_audio() -> Result<()> {
         key_frames * 10 <= sent_key_frames,
         "{key_frames} frames of DTMF heard of {sent_key_frames} sent"
     );
+    Ok(())
+}
+
+/// Acceptance 5, in calls: a transcoder that loops, traps, grows its memory or returns
+/// oversized frames is taken out of the stream on its first bad frame (each guest
+/// behaves for its first second), the account gets a notification naming the app, the
+/// call and the reason, and the call goes on with its audio passing unchanged.
+#[test]
+fn a_misbehaving_transcoder_is_bypassed_with_a_notice_and_the_call_goes_on() -> Result<()> {
+    let tone = sine(440.0, -20.0, 10.0);
+    for (guest, reason) in [
+        ("tc-looper", "CPU budget"),
+        ("tc-trapper", "trapped"),
+        ("tc-grower", "memory limit"),
+        ("tc-oversized", "samples for one frame"),
+    ] {
+        let dir = tempfile::tempdir()?;
+        let (heard, notes) = call_with_notes(guest, &tone, dir.path())?;
+        let note = notes
+            .iter()
+            .find(|n| {
+                n["message_text"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(reason))
+            })
+            .unwrap_or_else(|| panic!("{guest}: no notice of {reason:?} in {notes:#?}"));
+        let text = note["message_text"].as_str().unwrap_or_default();
+        assert!(text.contains(guest), "{guest}: {text}");
+        assert!(note["call_sid"].is_string(), "{guest}: {note}");
+        let window = wav_window(&heard, Duration::from_secs(3)..Duration::from_secs(5));
+        let level = dbfs(window);
+        assert!(
+            (level + 20.0).abs() < 2.0,
+            "{guest}: heard at {level:.1} dBFS"
+        );
+        let share = goertzel_power(window, 440.0, heard.rate) / (rms(window).powi(2) / 2.0);
+        assert!(share > 0.8, "{guest}: 440 Hz share {share:.2}");
+    }
     Ok(())
 }
