@@ -20,7 +20,7 @@ fn transcoders_deploy_with_their_kind_and_other_worlds_are_refused() -> Result<(
     let app = deploy_ok(
         &node,
         "dtmf-mute",
-        &component("dtmf_mute", None)?,
+        &component("dtmf-mute", None)?,
         &[("Kind", "transcoder"), ("CpuMs", "2")],
     )?;
     assert_eq!(app["cpu_ms"], 2, "{app}");
