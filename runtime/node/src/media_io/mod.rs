@@ -4,6 +4,8 @@
 //! [`MediaCommand`]s; the media answers with [`MediaEvent`]s.
 
 mod bridge;
+#[cfg(test)]
+mod containment_tests;
 mod endpoint;
 mod recv;
 mod tenant;
