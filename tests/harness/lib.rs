@@ -6,6 +6,7 @@
 //! handle is dropped, and everything binds 127.0.0.1 only. See `tests/README.md`.
 
 pub mod audio;
+pub mod baresip;
 pub mod capture;
 pub mod events;
 pub mod http;

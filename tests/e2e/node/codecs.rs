@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use switchyard_e2e::audio::{band_share, rms, Wav};
 use switchyard_e2e::phone::tone_report;
 use switchyard_e2e::{
-    free_port, free_udp_block, CalleeOptions, Capture, Node, NodeConfig, Phone, ACCOUNT_SID,
-    AUTH_TOKEN, NUMBER,
+    free_udp_block, CalleeOptions, Capture, Node, NodeConfig, Phone, ACCOUNT_SID, AUTH_TOKEN,
+    NUMBER,
 };
 
 use super::dial::{dial_app, one_request};
@@ -19,39 +19,17 @@ use super::raw_ua::{final_response, offer, tag_of, RawUa};
 
 const DEMO: &str = "+15550001111";
 
-/// baresip speaking Opus only (no G.711 module loaded), its audio from `source` (e.g.
-/// `ausine,600` for a tone, `aubridge,x` for silence), `sndfile` writing what it
-/// decodes into `rec`.
+/// baresip speaking Opus only (no G.711 module loaded), its audio from `source`,
+/// what it decodes written into `rec`.
 fn baresip(dir: &Path, rec: &Path, rtp_port: u16, source: &str) -> Result<()> {
-    let sip_port = free_port()?;
-    let module = source.split(',').next().unwrap_or("aubridge");
-    std::fs::write(
-        dir.join("config"),
-        format!(
-            "poll_method epoll\n\
-             net_interface 127.0.0.1\n\
-             sip_listen 127.0.0.1:{sip_port}\n\
-             audio_player aubridge,x\n\
-             audio_source {source}\n\
-             audio_alert aubridge,x\n\
-             rtp_ports {rtp_port}-{}\n\
-             module_path /usr/lib/baresip/modules\n\
-             module opus.so\n\
-             module aubridge.so\n\
-             module {module}.so\n\
-             module sndfile.so\n\
-             module_app account.so\n\
-             module_app menu.so\n\
-             snd_path {}\n",
-            rtp_port + 1,
-            rec.display()
-        ),
-    )?;
-    std::fs::write(
-        dir.join("accounts"),
-        "<sip:tester@127.0.0.1>;regint=0;audio_codecs=opus\n",
-    )?;
-    Ok(())
+    switchyard_e2e::baresip::configure(
+        dir,
+        rec,
+        rtp_port,
+        &["opus"],
+        source,
+        "<sip:tester@127.0.0.1>;regint=0;audio_codecs=opus",
+    )
 }
 
 /// baresip dials `uri` and stays `seconds` in the call.

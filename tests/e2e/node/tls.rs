@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use rustls::pki_types::{CertificateDer, ServerName};
 use switchyard_e2e::audio::{rms, Wav};
-use switchyard_e2e::{free_port, free_udp_block, Capture, Node, NodeConfig, ACCOUNT_SID};
+use switchyard_e2e::{free_udp_block, Capture, Node, NodeConfig, ACCOUNT_SID};
 
 use super::audible_packets;
 
@@ -57,34 +57,14 @@ fn entropy(bytes: &[u8]) -> f64 {
 /// baresip's config directory: TLS account with mandatory SRTP, PCMU only, audio
 /// through a virtual device, and `sndfile` writing what it decodes to `rec`.
 fn baresip_config(dir: &Path, rec: &Path, rtp_port: u16) -> Result<()> {
-    let sip_port = free_port()?;
-    std::fs::write(
-        dir.join("config"),
-        format!(
-            "poll_method epoll\n\
-             net_interface 127.0.0.1\n\
-             sip_listen 127.0.0.1:{sip_port}\n\
-             audio_player aubridge,x\n\
-             audio_source aubridge,x\n\
-             audio_alert aubridge,x\n\
-             rtp_ports {rtp_port}-{}\n\
-             module_path /usr/lib/baresip/modules\n\
-             module g711.so\n\
-             module aubridge.so\n\
-             module srtp.so\n\
-             module sndfile.so\n\
-             module_app account.so\n\
-             module_app menu.so\n\
-             snd_path {}\n",
-            rtp_port + 1,
-            rec.display()
-        ),
-    )?;
-    std::fs::write(
-        dir.join("accounts"),
-        "<sip:tester@127.0.0.1;transport=tls>;regint=0;mediaenc=srtp-mand;audio_codecs=PCMU\n",
-    )?;
-    Ok(())
+    switchyard_e2e::baresip::configure(
+        dir,
+        rec,
+        rtp_port,
+        &["g711", "srtp"],
+        "aubridge,x",
+        "<sip:tester@127.0.0.1;transport=tls>;regint=0;mediaenc=srtp-mand;audio_codecs=PCMU",
+    )
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! bypassed. Every one of the 50 callees keeps hearing its caller's tone, whole and at
 //! the AGC's level, and the bad legs' audio passes unchanged once bypassed.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,10 +13,9 @@ use switchyard_rtp::{parse_rtp, write_rtp, Codec, RtpHeader, Ssrc};
 use switchyard_wasm::{
     AppLimits, CompiledTranscoder, HostConfig, Level, LogSink, TranscoderContext, WasmHost,
 };
-use tokio::sync::mpsc;
 
-use super::{MediaCommand, MediaEngine, MediaHandle, MediaParams, TenantTranscoder};
-use crate::ports::MediaSockets;
+use super::transcode_tests::{phone, Phone};
+use super::{MediaCommand, MediaEngine, TenantTranscoder};
 
 const CLEAN_CALLS: usize = 50;
 const BAD: [&str; 4] = ["tc-looper", "tc-trapper", "tc-grower", "tc-oversized"];
@@ -32,46 +31,6 @@ impl LogSink for Notices {
             let mut lines = self.0.lock().unwrap();
             lines.push((app.to_owned(), format!("{call}: {message}")));
         }
-    }
-}
-
-struct End {
-    media: MediaHandle,
-    socket: UdpSocket,
-    port: u16,
-}
-
-fn end(engine: &MediaEngine, near: Option<&super::MediaLink>) -> End {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_millis(5)))
-        .unwrap();
-    let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let rtcp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    rtp.set_nonblocking(true).unwrap();
-    rtcp.set_nonblocking(true).unwrap();
-    let port = rtp.local_addr().unwrap().port();
-    let params = MediaParams {
-        remote: Some(socket.local_addr().unwrap()),
-        codec: Codec::Pcmu,
-        opus: None,
-        payload_type: 0,
-        telephone_event: Some(101),
-        sending: true,
-        srtp: None,
-    };
-    let (events, _) = mpsc::unbounded_channel();
-    let media = engine.spawn(
-        MediaSockets { rtp, rtcp, port },
-        params,
-        events,
-        near,
-        |_, _| {},
-    );
-    End {
-        media,
-        socket,
-        port,
     }
 }
 
@@ -100,9 +59,9 @@ fn call(
     app: &str,
     sid: usize,
     log: &Arc<Notices>,
-) -> (End, End) {
-    let caller = end(engine, None);
-    let callee = end(engine, Some(&caller.media.link()));
+) -> (Phone, Phone) {
+    let caller = phone(engine, Codec::Pcmu, None);
+    let callee = phone(engine, Codec::Pcmu, Some(&caller.media.link()));
     caller
         .media
         .send(MediaCommand::Transcoder(Box::new(TenantTranscoder {
@@ -146,7 +105,7 @@ fn fifty_calls_keep_clean_audio_while_bad_transcoders_beside_them_are_bypassed()
     let agc = compile(&host, "agc");
     let engine = MediaEngine::with_workers(2).unwrap();
     let log = Arc::new(Notices::default());
-    let mut calls: Vec<(End, End, &str)> = (0..CLEAN_CALLS)
+    let mut calls: Vec<(Phone, Phone, &str)> = (0..CLEAN_CALLS)
         .map(|i| {
             let (a, b) = call(&engine, &agc, "agc", i, &log);
             (a, b, "agc")

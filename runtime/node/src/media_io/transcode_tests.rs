@@ -16,15 +16,16 @@ use crate::ports::MediaSockets;
 const OPUS_PT: u8 = 111;
 const OPUS_EVENT_PT: u8 = 110;
 
-struct Phone {
-    media: MediaHandle,
-    socket: UdpSocket,
-    port: u16,
+pub(super) struct Phone {
+    pub media: MediaHandle,
+    pub socket: UdpSocket,
+    pub port: u16,
     payload: Payload,
     pt: u8,
 }
 
-fn phone(engine: &MediaEngine, codec: Codec, near: Option<&super::MediaLink>) -> Phone {
+/// A leg speaking `codec` whose far end is a socket of the test's.
+pub(super) fn phone(engine: &MediaEngine, codec: Codec, near: Option<&super::MediaLink>) -> Phone {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
         .set_read_timeout(Some(Duration::from_millis(20)))
