@@ -70,6 +70,8 @@ pub struct CalleeOptions {
     pub dtmf_after: Duration,
     /// Accept only these codecs, in this order (`--codecs`); empty: PJSIP's list.
     pub codecs: Vec<String>,
+    /// Send this WAV file, looped, once answered (`--play`).
+    pub play: Option<PathBuf>,
     /// The phone ends (hanging up if need be) after this long, call or not.
     pub timeout: Duration,
 }
@@ -86,6 +88,7 @@ impl Default for CalleeOptions {
             dtmf: String::new(),
             dtmf_after: Duration::from_secs(2),
             codecs: Vec::new(),
+            play: None,
             timeout: Duration::from_secs(60),
         }
     }
@@ -245,10 +248,13 @@ impl Phone {
         if let Some(path) = record {
             args.extend(["--record".into(), path.to_string_lossy().into_owned()]);
         }
-        push_media_args(&mut args, opts.tone, opts.hangup_after, &opts.codecs);
-        if let Some(path) = &opts.play {
-            args.extend(["--play".into(), path.to_string_lossy().into_owned()]);
-        }
+        push_media_args(
+            &mut args,
+            opts.tone,
+            opts.hangup_after,
+            &opts.codecs,
+            &opts.play,
+        );
         PhoneProcess::spawn(&args, opts.timeout)
     }
 
@@ -278,7 +284,13 @@ impl Phone {
                 opts.dtmf_after.as_secs_f64().to_string(),
             ]);
         }
-        push_media_args(&mut args, opts.tone, opts.hangup_after, &opts.codecs);
+        push_media_args(
+            &mut args,
+            opts.tone,
+            opts.hangup_after,
+            &opts.codecs,
+            &opts.play,
+        );
         let mut process = PhoneProcess::spawn(&args, opts.timeout)?;
         let port = process.wait_listening(Duration::from_secs(10))?;
         Ok(Callee {
@@ -294,7 +306,11 @@ fn push_media_args(
     tone: Option<f64>,
     hangup_after: Option<Duration>,
     codecs: &[String],
+    play: &Option<PathBuf>,
 ) {
+    if let Some(path) = play {
+        args.extend(["--play".into(), path.to_string_lossy().into_owned()]);
+    }
     if let Some(hz) = tone {
         args.extend(["--tone".into(), hz.to_string()]);
     }

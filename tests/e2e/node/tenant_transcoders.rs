@@ -203,3 +203,51 @@ fn a_misbehaving_transcoder_is_bypassed_with_a_notice_and_the_call_goes_on() -> 
     }
     Ok(())
 }
+
+/// The `<Dial>` noun's `transcoder` runs on the dialled leg: the callee's quiet tone
+/// reaches the caller at the AGC's target.
+#[test]
+fn agc_on_a_dialled_leg_raises_a_quiet_callee() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let wav = dir.path().join("quiet.wav");
+    std::fs::write(
+        &wav,
+        switchyard_media::wav_bytes(&sine(600.0, -30.0, 10.0), RATE),
+    )?;
+    let callee = Phone::listen(&CalleeOptions {
+        play: Some(wav),
+        codecs: vec!["PCMU".into()],
+        ..Default::default()
+    })?;
+    let voice = format!(
+        "<Response><Dial><Sip transcoder=\"app:agc\">{}</Sip></Dial></Response>",
+        callee.uri()
+    );
+    let (_docs, _hook, node) = dial_app(&[("voice", voice)], "")?;
+    deploy_ok(
+        &node,
+        "agc",
+        &component("agc", None)?,
+        &[("Kind", "transcoder")],
+    )?;
+    let caller_wav = dir.path().join("caller.wav");
+    let caller = Phone::call(
+        &node.sip_uri(switchyard_e2e::NUMBER),
+        "",
+        Some(&caller_wav),
+        &PhoneOptions {
+            codecs: vec!["PCMU".into()],
+            hangup_after: Some(Duration::from_secs(7)),
+            ..Default::default()
+        },
+    )?;
+    assert!(caller.completed(), "caller: {caller:?}");
+    let heard = Wav::read(&caller_wav)?;
+    let window = wav_window(&heard, Duration::from_secs(4)..Duration::from_secs(6));
+    let level = dbfs(window);
+    eprintln!("the caller hears the callee at {level:.1} dBFS");
+    assert!((level + 20.0).abs() < 3.0, "heard at {level:.1} dBFS");
+    let share = goertzel_power(window, 600.0, heard.rate) / (rms(window).powi(2) / 2.0);
+    assert!(share > 0.5, "600 Hz share {share:.2}");
+    Ok(())
+}
