@@ -104,18 +104,15 @@ impl From<DialTarget> for wit::DialTarget {
                 number: n.number,
                 send_digits: n.send_digits,
                 url: n.url,
-                transcoder: n.transcoder,
             }),
             DialTarget::Sip(s) => wit::DialTarget::Sip(wit::DialSip {
                 uri: s.uri,
                 username: s.username,
                 password: s.password,
-                transcoder: s.transcoder,
             }),
             DialTarget::Client(c) => wit::DialTarget::Client(wit::DialClient {
                 identity: c.identity,
                 parameters: c.parameters,
-                transcoder: c.transcoder,
             }),
             DialTarget::Conference(c) => wit::DialTarget::Conference(wit::DialConference {
                 name: c.name,
@@ -429,9 +426,9 @@ mod tests {
     #[test]
     fn dial_targets_convert_each_noun() {
         let d: wit::Dial = Dial::new()
-            .target(Number::new("+1555").send_digits("w1").transcoder("agc"))
+            .target(Number::new("+1555").send_digits("w1"))
             .target(Sip::new("sip:a@b").credentials("u", "p"))
-            .target(Client::new("agent").parameter("k", "v").transcoder("mute"))
+            .target(Client::new("agent").parameter("k", "v"))
             .target(Conference::new("room").beep("onEnter").max_participants(3))
             .target(Queue::new("q").url("/w"))
             .caller_id("+1777")
@@ -439,13 +436,13 @@ mod tests {
             .into();
         assert_eq!(d.targets.len(), 5);
         assert!(
-            matches!(&d.targets[0], wit::DialTarget::Number(n) if n.number == "+1555" && n.send_digits.as_deref() == Some("w1") && n.transcoder.as_deref() == Some("agc"))
+            matches!(&d.targets[0], wit::DialTarget::Number(n) if n.number == "+1555" && n.send_digits.as_deref() == Some("w1"))
         );
         assert!(
-            matches!(&d.targets[1], wit::DialTarget::Sip(s) if s.username.as_deref() == Some("u") && s.password.as_deref() == Some("p") && s.transcoder.is_none())
+            matches!(&d.targets[1], wit::DialTarget::Sip(s) if s.username.as_deref() == Some("u") && s.password.as_deref() == Some("p"))
         );
         assert!(
-            matches!(&d.targets[2], wit::DialTarget::Client(c) if c.parameters == vec![("k".to_owned(), "v".to_owned())] && c.transcoder.as_deref() == Some("mute"))
+            matches!(&d.targets[2], wit::DialTarget::Client(c) if c.parameters == vec![("k".to_owned(), "v".to_owned())])
         );
         assert!(
             matches!(&d.targets[3], wit::DialTarget::Conference(c) if c.beep == "onEnter" && c.max_participants == 3 && c.start_conference_on_enter)

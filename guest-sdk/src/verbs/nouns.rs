@@ -6,8 +6,6 @@
 /// use switchyard_sdk::{Dial, Number};
 /// let dial = Dial::new().target(Number::new("+15550001111").send_digits("ww42"));
 /// assert_eq!(dial.targets.len(), 1);
-/// let levelled = Number::new("+15550001111").transcoder("agc");
-/// assert_eq!(levelled.transcoder.as_deref(), Some("agc"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Number {
@@ -17,8 +15,6 @@ pub struct Number {
     pub send_digits: Option<String>,
     /// A document or app path run for the called party before bridging.
     pub url: Option<String>,
-    /// The tenant transcoder app on this leg, both directions (a Switchyard extension).
-    pub transcoder: Option<String>,
 }
 
 impl Number {
@@ -28,7 +24,6 @@ impl Number {
             number: number.into(),
             send_digits: None,
             url: None,
-            transcoder: None,
         }
     }
 
@@ -41,14 +36,6 @@ impl Number {
     /// Run this for the called party before bridging (a whisper).
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
-        self
-    }
-
-    /// Put the tenant's transcoder app `name` (deployed with `Kind=transcoder`) on this
-    /// leg's audio, both directions: TwiML's `transcoder="app:NAME"`, a Switchyard
-    /// extension. The node checks the app when it places the leg.
-    pub fn transcoder(mut self, name: impl Into<String>) -> Self {
-        self.transcoder = Some(name.into());
         self
     }
 }
@@ -68,8 +55,6 @@ pub struct Sip {
     pub username: Option<String>,
     /// Digest password.
     pub password: Option<String>,
-    /// The tenant transcoder app on this leg, both directions (a Switchyard extension).
-    pub transcoder: Option<String>,
 }
 
 impl Sip {
@@ -79,7 +64,6 @@ impl Sip {
             uri: uri.into(),
             username: None,
             password: None,
-            transcoder: None,
         }
     }
 
@@ -87,14 +71,6 @@ impl Sip {
     pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self.password = Some(password.into());
-        self
-    }
-
-    /// Put the tenant's transcoder app `name` (deployed with `Kind=transcoder`) on this
-    /// leg's audio, both directions: TwiML's `transcoder="app:NAME"`, a Switchyard
-    /// extension. The node checks the app when it places the leg.
-    pub fn transcoder(mut self, name: impl Into<String>) -> Self {
-        self.transcoder = Some(name.into());
         self
     }
 }
@@ -112,8 +88,6 @@ pub struct Client {
     pub identity: String,
     /// Custom parameters passed to the client.
     pub parameters: Vec<(String, String)>,
-    /// The tenant transcoder app on this leg, both directions (a Switchyard extension).
-    pub transcoder: Option<String>,
 }
 
 impl Client {
@@ -122,21 +96,12 @@ impl Client {
         Client {
             identity: identity.into(),
             parameters: Vec::new(),
-            transcoder: None,
         }
     }
 
     /// Adds a custom parameter.
     pub fn parameter(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.parameters.push((name.into(), value.into()));
-        self
-    }
-
-    /// Put the tenant's transcoder app `name` (deployed with `Kind=transcoder`) on this
-    /// leg's audio, both directions: TwiML's `transcoder="app:NAME"`, a Switchyard
-    /// extension. The node checks the app when it places the leg.
-    pub fn transcoder(mut self, name: impl Into<String>) -> Self {
-        self.transcoder = Some(name.into());
         self
     }
 }

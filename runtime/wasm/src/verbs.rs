@@ -81,11 +81,10 @@ fn target_size(t: &wit::DialTarget) -> usize {
     use wit::DialTarget as T;
     ITEM_OVERHEAD
         + match t {
-            T::Number(n) => n.number.len() + opt(&n.send_digits) + opt(&n.url) + opt(&n.transcoder),
-            T::Sip(s) => s.uri.len() + opt(&s.username) + opt(&s.password) + opt(&s.transcoder),
+            T::Number(n) => n.number.len() + opt(&n.send_digits) + opt(&n.url),
+            T::Sip(s) => s.uri.len() + opt(&s.username) + opt(&s.password),
             T::Client(c) => {
                 c.identity.len()
-                    + opt(&c.transcoder)
                     + c.parameters
                         .iter()
                         .map(|(k, v)| ITEM_OVERHEAD + k.len() + v.len())
@@ -258,14 +257,12 @@ fn target(t: wit::DialTarget) -> ins::DialTarget {
             let mut number = ins::Number::new(n.number);
             number.send_digits = n.send_digits;
             number.callbacks.url = n.url;
-            number.transcoder = n.transcoder;
             ins::DialTarget::Number(number)
         }
         T::Sip(s) => {
             let mut sip = ins::Sip::new(s.uri);
             sip.username = s.username;
             sip.password = s.password;
-            sip.transcoder = s.transcoder;
             ins::DialTarget::Sip(sip)
         }
         T::Client(c) => {
@@ -275,7 +272,6 @@ fn target(t: wit::DialTarget) -> ins::DialTarget {
                 .into_iter()
                 .map(|(name, value)| ins::Parameter { name, value })
                 .collect();
-            client.transcoder = c.transcoder;
             ins::DialTarget::Client(client)
         }
         T::Conference(c) => {
@@ -331,7 +327,6 @@ mod tests {
                     number: "+1666".into(),
                     send_digits: Some("ww1".into()),
                     url: Some("/whisper".into()),
-                    transcoder: Some("agc".into()),
                 }),
                 wit::DialTarget::Conference(wit::DialConference {
                     name: "room".into(),
@@ -345,7 +340,6 @@ mod tests {
                 wit::DialTarget::Client(wit::DialClient {
                     identity: "alice".into(),
                     parameters: vec![("k".into(), "v".into())],
-                    transcoder: None,
                 }),
             ],
         };
@@ -364,7 +358,6 @@ mod tests {
         };
         assert_eq!(n.callbacks.url.as_deref(), Some("/whisper"));
         assert_eq!(n.send_digits.as_deref(), Some("ww1"));
-        assert_eq!(n.transcoder.as_deref(), Some("agc"));
         let ins::DialTarget::Conference(c) = &d.targets[1] else {
             panic!()
         };
@@ -375,7 +368,6 @@ mod tests {
             panic!()
         };
         assert_eq!(cl.parameters[0].name, "k");
-        assert_eq!(cl.transcoder, None);
         assert!(matches!(&out[1], Verb::Refer(r) if r.target == "sip:x@y"));
     }
 
