@@ -15,7 +15,9 @@
 //! - [`tone`]: DTMF tones (ITU-T Q.23), ringback and silence, at 8 kHz;
 //! - [`cache`]: the persistent, content-addressed media cache whose entries are streamed
 //!   to calls while they are still being fetched;
-//! - [`Player`]: one sound at a time, frame by frame, at the rate the leg asks for.
+//! - [`Player`]: one sound at a time, frame by frame, at the rate the leg asks for;
+//! - [`leg`]: one leg's media endpoint, sans-IO: its RTP session, codec, player, side
+//!   of a bridge (relayed packets or decoded audio) and a transform on its audio path.
 
 #![warn(missing_docs)]
 
@@ -24,6 +26,7 @@ pub mod codec;
 pub mod decode;
 mod error;
 pub mod g711;
+pub mod leg;
 mod player;
 pub mod resample;
 pub mod tone;

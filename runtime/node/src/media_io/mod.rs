@@ -16,17 +16,14 @@ mod transcode_tests;
 mod worker;
 
 pub use bridge::MediaLink;
-use bridge::Speaks;
+use switchyard_media::leg::Speaks;
 pub use tenant::TenantTranscoder;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use switchyard_call::MediaToken;
-use switchyard_media::codec::{OpusParams, Payload};
 use switchyard_media::AudioStream;
-use switchyard_rtp::{Codec, OpusFmtp, PayloadTypes, RtpParams};
 use tokio::sync::mpsc;
 
 use crate::metrics::StreamQuality;
@@ -34,20 +31,7 @@ use crate::ports::MediaSockets;
 use worker::{Msg, Open, WorkerHandle};
 
 /// What the negotiation decided for the stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MediaParams {
-    /// The address the SDP names (None on hold with c=0.0.0.0).
-    pub remote: Option<SocketAddr>,
-    pub codec: Codec,
-    /// The peer's Opus parameters, when the codec is Opus.
-    pub opus: Option<OpusFmtp>,
-    pub payload_type: u8,
-    pub telephone_event: Option<u8>,
-    /// Whether we send media (false before answer and while the caller holds us).
-    pub sending: bool,
-    /// The SRTP keys when the stream is SRTP (SDES on a TLS leg).
-    pub srtp: Option<switchyard_rtp::SrtpKeys>,
-}
+pub type MediaParams = switchyard_media::leg::LegParams;
 
 #[derive(Debug)]
 pub enum MediaCommand {
@@ -69,42 +53,7 @@ pub enum MediaCommand {
 }
 
 /// What a leg's media reports to its session.
-#[derive(Debug)]
-pub enum MediaEvent {
-    Digit(char),
-    Done(MediaToken),
-    Failed(MediaToken, String),
-}
-
-impl MediaParams {
-    fn rtp(&self) -> RtpParams {
-        RtpParams {
-            remote: self.remote,
-            payload_types: PayloadTypes {
-                audio: self.payload_type,
-                event: self.telephone_event,
-            },
-            clock_rate: self.codec.clock_rate(),
-            sending: self.sending,
-        }
-    }
-
-    /// What the leg's encoder and decoder speak.
-    fn payload(&self) -> Payload {
-        match self.codec {
-            Codec::Pcmu => Payload::Pcmu,
-            Codec::Pcma => Payload::Pcma,
-            Codec::Opus => {
-                let f = self.opus.unwrap_or_default();
-                Payload::Opus(OpusParams {
-                    fec: f.use_inband_fec,
-                    max_average_bitrate: f.max_average_bitrate,
-                    stereo: f.stereo,
-                })
-            }
-        }
-    }
-}
+pub type MediaEvent = switchyard_media::leg::LegEvent<MediaToken>;
 
 /// The media workers, one per core.
 pub struct MediaEngine {

@@ -4,6 +4,7 @@
 //! overruns is bypassed by the host, which notifies the account; the leg's audio then
 //! passes unchanged, and the call goes on.
 
+use switchyard_media::leg::FrameTransform;
 use switchyard_wasm::{CompiledTranscoder, PcmFormat, TranscoderContext, TranscoderStream};
 
 /// What the call's session attaches to its leg.
@@ -20,18 +21,37 @@ impl std::fmt::Debug for TenantTranscoder {
     }
 }
 
-/// The two directions' instances at the leg's PCM rate.
+/// The two directions' instances at the leg's PCM rate, made when the rate is known.
 pub(super) struct Tenant {
     attached: TenantTranscoder,
-    rate: u32,
-    inbound: TranscoderStream,
-    outbound: TranscoderStream,
+    streams: Option<Streams>,
     out: Vec<i16>,
 }
 
+struct Streams {
+    rate: u32,
+    inbound: TranscoderStream,
+    outbound: TranscoderStream,
+}
+
 impl Tenant {
-    pub fn new(attached: TenantTranscoder, rate: u32) -> Self {
-        let stream = |t: &TenantTranscoder| {
+    pub fn new(attached: TenantTranscoder) -> Self {
+        Self {
+            attached,
+            streams: None,
+            out: Vec::new(),
+        }
+    }
+}
+
+impl FrameTransform for Tenant {
+    /// New instances when the leg's rate changed (a re-negotiation to another codec).
+    fn set_rate(&mut self, rate: u32) {
+        if self.streams.as_ref().is_some_and(|s| s.rate == rate) {
+            return;
+        }
+        let t = &self.attached;
+        let stream = || {
             let format = PcmFormat::mono(rate);
             TranscoderStream::new(
                 &t.compiled,
@@ -41,32 +61,23 @@ impl Tenant {
                 t.ctx.clone(),
             )
         };
-        Self {
-            inbound: stream(&attached),
-            outbound: stream(&attached),
-            attached,
+        self.streams = Some(Streams {
             rate,
-            out: Vec::new(),
+            inbound: stream(),
+            outbound: stream(),
+        });
+    }
+
+    fn inbound(&mut self, pcm: &mut Vec<i16>) {
+        if let Some(s) = self.streams.as_mut() {
+            run(&mut s.inbound, s.rate, pcm, &mut self.out);
         }
     }
 
-    /// New instances when the leg's rate changed (a re-negotiation to another codec).
-    pub fn at_rate(self, rate: u32) -> Self {
-        if rate == self.rate {
-            self
-        } else {
-            Self::new(self.attached, rate)
+    fn outbound(&mut self, pcm: &mut Vec<i16>) {
+        if let Some(s) = self.streams.as_mut() {
+            run(&mut s.outbound, s.rate, pcm, &mut self.out);
         }
-    }
-
-    /// What the leg received, through the inbound instance, in place.
-    pub fn inbound(&mut self, pcm: &mut Vec<i16>) {
-        run(&mut self.inbound, self.rate, pcm, &mut self.out);
-    }
-
-    /// What the leg sends, through the outbound instance, in place.
-    pub fn outbound(&mut self, pcm: &mut Vec<i16>) {
-        run(&mut self.outbound, self.rate, pcm, &mut self.out);
     }
 }
 

@@ -19,12 +19,13 @@ use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token, Waker};
 use tokio::sync::mpsc;
 
-use super::bridge::{MediaLink, Peer, Relayed, Speaks};
+use super::bridge::{MediaLink, Peer};
 use super::endpoint::Endpoint;
 use super::recv::{RecvBatch, BATCH};
 use super::{MediaCommand, MediaEvent, MediaParams};
 use crate::metrics::StreamQuality;
 use crate::ports::MediaSockets;
+use switchyard_media::leg::{Relayed, Speaks};
 
 const WAKER: Token = Token(usize::MAX);
 /// Batches read from one socket per readiness before the others get their turn.
