@@ -14,7 +14,7 @@ use switchyard_e2e::{
     NUMBER,
 };
 
-use super::dial::{dial_app, one_request};
+use super::dial::{dial_app, dial_callee, one_request};
 use super::raw_ua::{final_response, offer, tag_of, RawUa};
 
 const DEMO: &str = "+15550001111";
@@ -248,11 +248,7 @@ fn an_opus_caller_and_a_pcmu_callee_hear_each_others_tones() -> Result<()> {
         codecs: vec!["PCMU".into()],
         ..Default::default()
     })?;
-    let voice = format!(
-        "<Response><Dial><Sip>{}</Sip></Dial></Response>",
-        callee.uri()
-    );
-    let (_docs, _hook, node) = dial_app(&[("voice", voice)], "")?;
+    let (_docs, _hook, node) = dial_callee(&callee)?;
     let rec = dir.path().join("rec");
     std::fs::create_dir_all(&rec)?;
     let rtp_port = free_udp_block(2)?;

@@ -13,7 +13,7 @@ use switchyard_e2e::wasm::{component, deploy_ok};
 use switchyard_e2e::{CalleeOptions, Node, Phone, PhoneOptions, ACCOUNT_SID, AUTH_TOKEN};
 use switchyard_media::tone::goertzel_power;
 
-use super::dial::dial_app;
+use super::dial::{dial_app, dial_callee};
 
 const RATE: u32 = 8000;
 const TRANSCODED: &str = "+15550002222";
@@ -50,11 +50,7 @@ fn call_with_notes(
         codecs: vec!["PCMU".into()],
         ..Default::default()
     })?;
-    let voice = format!(
-        "<Response><Dial><Sip>{}</Sip></Dial></Response>",
-        callee.uri()
-    );
-    let (_docs, hook, node) = dial_app(&[("voice", voice)], "")?;
+    let (_docs, hook, node) = dial_callee(&callee)?;
     let kind = [("Kind", "transcoder")];
     deploy_ok(&node, transcoder, &component(transcoder, None)?, &kind)?;
     number(&node, &hook.base_url(), transcoder)?;

@@ -40,6 +40,15 @@ pub fn dial_app(
     Ok((dir, hook, node))
 }
 
+/// [`dial_app`] whose number `<Dial>`s `callee` and nothing else.
+pub fn dial_callee(callee: &switchyard_e2e::Callee) -> Result<(tempfile::TempDir, Webhook, Node)> {
+    let voice = format!(
+        "<Response><Dial><Sip>{}</Sip></Dial></Response>",
+        callee.uri()
+    );
+    dial_app(&[("voice", voice)], "")
+}
+
 /// The one request the app received at `path`, waited for.
 pub fn one_request(hook: &Webhook, path: &str) -> Result<switchyard_e2e::WebhookRequest> {
     eventually(Duration::from_secs(10), || {
