@@ -14,6 +14,17 @@ pub enum G711 {
     Alaw,
 }
 
+impl G711 {
+    /// The law of an RTP codec, if it is a G.711 one.
+    pub fn of(codec: switchyard_rtp::Codec) -> Option<G711> {
+        match codec {
+            switchyard_rtp::Codec::Pcmu => Some(G711::Ulaw),
+            switchyard_rtp::Codec::Pcma => Some(G711::Alaw),
+            switchyard_rtp::Codec::Opus => None,
+        }
+    }
+}
+
 /// Reference µ-law compression of one 16-bit sample (G.191 `ulaw_compress`).
 const fn ulaw_compress(lin: i32) -> u8 {
     // Negative values use the ones' complement so that -1..-4 map next to zero,

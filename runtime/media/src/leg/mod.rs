@@ -273,8 +273,8 @@ impl<T: Copy> LegMedia<T> {
                 payload_types,
                 codec,
             } => {
-                let converter = law(*codec)
-                    .zip(law(self.codec))
+                let converter = g711::G711::of(*codec)
+                    .zip(g711::G711::of(self.codec))
                     .and_then(|(from, to)| g711::converter(from, to));
                 self.session.relay_in(now, bytes, *payload_types, converter);
             }
@@ -358,15 +358,6 @@ impl<T: Copy> LegMedia<T> {
                 Err(e) => tracing::debug!(error = %e, "SRTP could not protect a packet"),
             }
         }
-    }
-}
-
-/// The G.711 law of a codec, if it is one.
-fn law(codec: Codec) -> Option<g711::G711> {
-    match codec {
-        Codec::Pcmu => Some(g711::G711::Ulaw),
-        Codec::Pcma => Some(g711::G711::Alaw),
-        Codec::Opus => None,
     }
 }
 

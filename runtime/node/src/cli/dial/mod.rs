@@ -16,7 +16,7 @@ use clap::Args;
 use switchyard_call::leg::{LegOutput, SipLeg, CODECS};
 use switchyard_media::G711;
 use switchyard_rtp::{
-    offer, parse_rtp, Codec, LocalMedia, Negotiated, PayloadTypes, RtpParams, RtpSession,
+    offer, parse_rtp, LocalMedia, Negotiated, PayloadTypes, RtpParams, RtpSession,
     SessionDescription, SrtpPolicy,
 };
 use switchyard_sip::{
@@ -430,10 +430,8 @@ impl Call {
                     .duration_since(UNIX_EPOCH)
                     .unwrap_or_default();
                 self.rtp = Some(RtpSession::new(params, now, unix));
-                let codec = match n.codec {
-                    Codec::Pcma => G711::Alaw,
-                    _ => G711::Ulaw,
-                };
+                // This caller offers only G.711.
+                let codec = G711::of(n.codec).unwrap_or(G711::Ulaw);
                 self.recording = Some(Recording::new(codec, self.record_limit));
             }
         }
