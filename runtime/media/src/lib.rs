@@ -12,6 +12,8 @@
 //! - [`decode`]: WAV and MP3 → 16 kHz mono, whole or streamed ([`StreamDecoder`]);
 //! - [`resample`]: anti-aliased rate conversion (rubato's FFT resampler);
 //! - [`tts`]: text-to-speech through the `espeak-ng` command-line tool;
+//! - [`record`] and [`wav`]: recordings written as they are made, with silence
+//!   detection and trimming, and the WAV header repaired after a crash;
 //! - [`tone`]: DTMF tones (ITU-T Q.23), ringback and silence, at 8 kHz;
 //! - [`cache`]: the persistent, content-addressed media cache whose entries are streamed
 //!   to calls while they are still being fetched;
@@ -28,6 +30,7 @@ mod error;
 pub mod g711;
 pub mod leg;
 mod player;
+pub mod record;
 pub mod resample;
 pub mod tone;
 pub mod tts;
