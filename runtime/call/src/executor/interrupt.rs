@@ -16,6 +16,8 @@ impl Executor {
             // A connected call is the people's, not the app's: a client event does not
             // cut it (Twilio's live updates do, through the REST API).
             Step::Done | Step::Failing { .. } | Step::Dial(_) => return,
+            // Nor does it cut a message being recorded (that would lose it).
+            Step::Record(_) => return,
             Step::Media { verb, .. } => Some(*verb),
             Step::Pause { .. } => Some("Pause"),
             Step::Gather(_) => Some("Gather"),

@@ -17,7 +17,8 @@ use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
 pub use crate::verbs::dial::{DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL};
-use crate::verbs::{self, dial::DialState, gather::GatherState};
+pub use crate::verbs::record::{RecordSpec, Recorded};
+use crate::verbs::{self, dial::DialState, gather::GatherState, record::RecordState};
 pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
@@ -45,6 +46,8 @@ pub(crate) enum Step {
         answer_after: bool,
     },
     Gather(Box<GatherState>),
+    /// A `<Record>` beeps, records, or waits for its recording to be finished.
+    Record(Box<RecordState>),
     /// A `<Dial>` rings, whispers or bridges.
     Dial(Box<DialState>),
     /// The application-error message is playing; hang up when it ends.
@@ -66,6 +69,8 @@ pub struct Executor {
     /// Verbs started from the running document: `Reject` and `Pause` act before the
     /// answer only as its first.
     pub(crate) verbs_started: usize,
+    /// The caller hung up while a `<Record>` recorded: its `action` is still requested.
+    hung_up: bool,
     /// Running a `<Dial>` noun's whisper: the end of its document hands the leg back.
     whisper: bool,
     /// When the call's application started (the pre-answer limit counts from here).
@@ -87,6 +92,7 @@ impl Executor {
             step: Step::Idle,
             answered: false,
             verbs_started: 0,
+            hung_up: false,
             whisper: false,
             started: None,
             limits: AppLimits::default(),
@@ -126,6 +132,7 @@ impl Executor {
             return;
         }
         self.push(Action::StopMedia);
+        self.end_recording();
         self.step = Step::Fetching;
         self.document(now, Ok(Document::Verbs(verbs)));
     }
@@ -199,6 +206,7 @@ impl Executor {
                 self.advance(now);
             }
             Step::Gather(_) => verbs::gather::media_done(self, now, token),
+            Step::Record(_) => verbs::record::media_done(self, token),
             Step::Failing { token: t } if *t == token => self.finish_hangup(),
             _ => {}
         }
@@ -209,6 +217,7 @@ impl Executor {
         let ours = match &self.step {
             Step::Media { token: t, .. } | Step::Failing { token: t } => *t == token,
             Step::Gather(g) => g.owns(token),
+            Step::Record(r) => verbs::record::owns(r, token),
             _ => false,
         };
         if ours {
@@ -222,6 +231,7 @@ impl Executor {
         match self.step {
             Step::Gather(_) => verbs::gather::digit(self, now, digit),
             Step::Dial(_) => verbs::dial::digit(self, now, digit),
+            Step::Record(_) => verbs::record::digit(self, digit),
             _ => {}
         }
     }
@@ -283,8 +293,47 @@ impl Executor {
         if matches!(self.step, Step::Dial(_)) {
             verbs::dial::caller_gone(self, now);
         }
-        self.step = Step::Done;
         self.verbs.clear();
+        if verbs::record::caller_gone(self) {
+            // The recording is still told to `action`, once the media has finished it.
+            self.hung_up = true;
+            return;
+        }
+        self.step = Step::Done;
+    }
+
+    /// The recording asked for with [`Action::Record`] started as `sid`.
+    pub fn record_started(&mut self, token: MediaToken, sid: &str) {
+        if let Step::Record(r) = &self.step {
+            if let Some(spec) = r.recording(token) {
+                verbs::record::in_progress_callback(self, &spec, sid);
+            }
+        }
+    }
+
+    /// The recording asked for with [`Action::Record`] is finished (stopped, silent for
+    /// its `timeout`, at its `maxLength`, or the leg gone).
+    pub fn record_done(&mut self, now: Instant, token: MediaToken, recorded: Recorded) {
+        let Some(outcome) = verbs::record::done(self, token, recorded) else {
+            return;
+        };
+        let hung_up = std::mem::take(&mut self.hung_up);
+        match outcome {
+            verbs::record::Outcome::Fetch {
+                url,
+                method,
+                params,
+            } => {
+                self.verbs.clear();
+                self.fetch(url, method, params, false);
+            }
+            verbs::record::Outcome::Next if !hung_up => self.advance(now),
+            verbs::record::Outcome::Next => {}
+        }
+        if hung_up {
+            // What `action` answers is not executed: the caller is gone.
+            self.step = Step::Done;
+        }
     }
 
     /// Replace the running document now (a live redirect from the REST API).
@@ -293,8 +342,19 @@ impl Executor {
             return;
         }
         self.push(Action::StopMedia);
+        self.end_recording();
         self.verbs.clear();
         self.fetch(url, method, Vec::new(), false);
+    }
+
+    /// A live update replaces a `<Record>`: its recording is finished (and kept), its
+    /// `action` not requested.
+    fn end_recording(&mut self) {
+        if let Step::Record(r) = &self.step {
+            if let Some(token) = r.token() {
+                self.push(Action::StopRecording(token));
+            }
+        }
     }
 
     /// The next thing the node must do.
@@ -430,9 +490,14 @@ impl Executor {
         }
     }
 
-    pub(crate) fn play(&mut self, source: MediaSource, repeat: u32) -> MediaToken {
+    /// A new token for a sound or a recording.
+    pub(crate) fn token(&mut self) -> MediaToken {
         self.next_token += 1;
-        let token = MediaToken(self.next_token);
+        MediaToken(self.next_token)
+    }
+
+    pub(crate) fn play(&mut self, source: MediaSource, repeat: u32) -> MediaToken {
+        let token = self.token();
         self.push(Action::Play {
             token,
             source,

@@ -30,6 +30,8 @@ pub enum MediaSource {
     },
     /// Silence for this many milliseconds (a Pause nested in Gather).
     Silence(u32),
+    /// The beep before a `<Record>`.
+    Beep,
     /// The ringback tone of a country (`ringTone`, ISO 3166 alpha-2; `us` by default)
     /// while a `<Dial>` rings.
     Ringback(String),
@@ -87,6 +89,22 @@ pub enum Action {
     },
     /// Stop whatever is playing, without reporting it done.
     StopMedia,
+    /// Record what the caller says (report its start with
+    /// [`super::Executor::record_started`] and its end, by itself or after
+    /// [`Action::StopRecording`], with [`super::Executor::record_done`]).
+    Record {
+        token: MediaToken,
+        spec: crate::verbs::record::RecordSpec,
+    },
+    /// Finish the recording with this token now.
+    StopRecording(MediaToken),
+    /// Request `url` and ignore its answer (a status callback); the node adds the
+    /// call's own parameters and signs it like every request.
+    Callback {
+        url: String,
+        method: HttpMethod,
+        params: Vec<(String, String)>,
+    },
     /// End the call (BYE).
     Hangup,
     /// Record a notification (an error or warning with Twilio's code).

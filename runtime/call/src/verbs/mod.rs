@@ -5,6 +5,7 @@ pub(crate) mod gather;
 mod hangup;
 mod pause;
 mod play;
+pub(crate) mod record;
 mod redirect;
 mod reject;
 mod say;
@@ -36,6 +37,7 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
         Verb::Say(s) => say::start(exec, s),
         Verb::Play(p) => play::start(exec, p),
         Verb::Gather(g) => gather::start(exec, now, g),
+        Verb::Record(r) => record::start(exec, r),
         other => {
             exec.notify(AppFailure {
                 code: NOT_EXECUTED,

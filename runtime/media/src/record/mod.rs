@@ -10,6 +10,10 @@
 //! voiced frame (keeping [`PRE_ROLL_MS`] of onset) and after the last one (keeping
 //! [`HANGOVER_MS`]).
 
+mod storage;
+
+pub use storage::{LocalRecordings, RecordingStorage, Sink, Source};
+
 use std::collections::VecDeque;
 use std::io::{self, Seek, Write};
 
