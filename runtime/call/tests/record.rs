@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use switchyard_call::{
     Action, Document, Executor, FetchRequest, MediaSource, MediaToken, RecordSpec, Recorded,
+    RecordingId,
 };
 use switchyard_instructions::{HttpMethod, Record, RecordingEvent, Say, Trim, Verb};
 
@@ -35,13 +36,24 @@ fn voicemail() -> Record {
     }
 }
 
+const REC_URL: &str = "http://127.0.0.1:9000/2010-04-01/Accounts/AC1/Recordings/RE0123";
+
 fn recorded(voiced: bool) -> Recorded {
     Recorded {
-        sid: "RE0123".into(),
-        url: "http://127.0.0.1:9000/2010-04-01/Accounts/AC1/Recordings/RE0123".into(),
         duration_secs: 7,
         voiced,
     }
+}
+
+/// The node starts the recording the executor asked for, as RE0123.
+fn started(exec: &mut Executor, token: MediaToken) {
+    exec.record_started(
+        token,
+        RecordingId {
+            sid: "RE0123".into(),
+            url: REC_URL.into(),
+        },
+    );
 }
 
 fn beep(acts: &[Action]) -> MediaToken {
@@ -127,6 +139,11 @@ fn a_finish_key_stops_it_and_action_gets_the_recording_and_the_key() {
     let (mut exec, acts) = running(t0, vec![Verb::Record(voicemail())]);
     exec.media_done(t0, beep(&acts));
     let (token, _) = record_token(&work(&mut exec));
+    started(&mut exec, token);
+    assert_eq!(
+        exec.recording(token).map(|r| r.sid.as_str()),
+        Some("RE0123")
+    );
     // Not a finish key: just sound in the recording.
     exec.digit(t0, '5');
     assert!(work(&mut exec).is_empty());
@@ -136,7 +153,7 @@ fn a_finish_key_stops_it_and_action_gets_the_recording_and_the_key() {
     let acts = work(&mut exec);
     let f = fetch(&acts);
     assert_eq!(f.url, "http://127.0.0.1:9000/recorded");
-    assert_eq!(param(f, "RecordingUrl"), Some(recorded(true).url.as_str()));
+    assert_eq!(param(f, "RecordingUrl"), Some(REC_URL));
     assert_eq!(param(f, "RecordingDuration"), Some("7"));
     assert_eq!(param(f, "RecordingSid"), Some("RE0123"));
     assert_eq!(param(f, "Digits"), Some("#"));
@@ -248,7 +265,7 @@ fn completed_and_in_progress_status_callbacks_carry_the_recording() {
         })],
     );
     let (token, _) = record_token(&acts);
-    exec.record_started(token, "RE0123");
+    started(&mut exec, token);
     let acts = work(&mut exec);
     assert!(matches!(
         &acts[..],

@@ -45,6 +45,11 @@ pub fn dtmf_tone(digit: char, duration_ms: u32) -> Option<Vec<i16>> {
     Some(tone_sum(&[low, high], duration_ms, TONE_AMPLITUDE))
 }
 
+/// The beep before a `<Record>`: half a second of 1 kHz at the ringback's level.
+pub fn beep() -> Vec<i16> {
+    tone_sum(&[1000.0], 500, RINGBACK_AMPLITUDE)
+}
+
 /// One cadence of the ringback tone of `country` (ISO 3166 alpha-2, Twilio's `ringTone`
 /// values; `uk` for `gb`), at 8 kHz, to be repeated while the far end rings; `None` for
 /// a country not in the table. Frequencies and cadences from ITU-T E.180 (03/1998)

@@ -120,6 +120,8 @@ pub struct Shared {
     pub metrics: crate::metrics::Metrics,
     /// The verdict on new INVITEs under load; the probe feeds it, the SIP task asks it.
     pub overload: Arc<Mutex<switchyard_sip::Admission>>,
+    /// Where recordings are written and read: `recordings/` under the data directory.
+    pub recordings: Arc<dyn switchyard_media::record::RecordingStorage>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -179,6 +181,9 @@ impl Shared {
             config.media.rtp_port_max,
         );
         let (shutdown, _) = watch::channel(false);
+        let recordings = Arc::new(switchyard_media::record::LocalRecordings::new(
+            config.node.data_dir.join("recordings"),
+        ));
         let metrics = crate::metrics::Metrics::new(events.router.clone());
         let overload = switchyard_sip::Admission::new(config.overload.to_core());
         let shared = Arc::new(Self {
@@ -195,6 +200,7 @@ impl Shared {
             media_engine: crate::media_io::MediaEngine::start()?,
             metrics,
             overload: Arc::new(Mutex::new(overload)),
+            recordings,
             shutdown,
         });
         Ok((shared, sip_rx))

@@ -21,6 +21,7 @@ mod operator;
 mod overload;
 mod phone;
 mod raw_ua;
+mod record;
 mod rfc4475;
 mod schemathesis;
 mod sip_features;

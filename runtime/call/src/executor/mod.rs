@@ -17,7 +17,7 @@ use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
 pub use crate::verbs::dial::{DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL};
-pub use crate::verbs::record::{RecordSpec, Recorded};
+pub use crate::verbs::record::{RecordSpec, Recorded, RecordingId};
 use crate::verbs::{self, dial::DialState, gather::GatherState, record::RecordState};
 pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
@@ -302,12 +302,22 @@ impl Executor {
         self.step = Step::Done;
     }
 
-    /// The recording asked for with [`Action::Record`] started as `sid`.
-    pub fn record_started(&mut self, token: MediaToken, sid: &str) {
-        if let Step::Record(r) = &self.step {
-            if let Some(spec) = r.recording(token) {
-                verbs::record::in_progress_callback(self, &spec, sid);
-            }
+    /// The recording asked for with [`Action::Record`] started as `id`.
+    pub fn record_started(&mut self, token: MediaToken, id: RecordingId) {
+        verbs::record::started(self, token, id);
+    }
+
+    /// The caller hung up during a `<Record>` whose recording the media is finishing:
+    /// the call's media must stay until [`Executor::record_done`].
+    pub fn finishing_recording(&self) -> bool {
+        self.hung_up
+    }
+
+    /// The recording with `token`, while its `<Record>` runs.
+    pub fn recording(&self, token: MediaToken) -> Option<&RecordingId> {
+        match &self.step {
+            Step::Record(r) => r.recording(token),
+            _ => None,
         }
     }
 

@@ -25,13 +25,18 @@ pub struct RecordSpec {
     pub trim_silence: bool,
 }
 
-/// A recording the media finished, as [`Executor::record_done`] reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
+/// A recording as the node started it ([`Executor::record_started`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordingId {
     /// The recording's `RE…` sid.
     pub sid: String,
     /// Where the REST API serves it (`RecordingUrl`).
     pub url: String,
+}
+
+/// A recording the media finished, as [`Executor::record_done`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
     /// Whole seconds of audio (`RecordingDuration`).
     pub duration_secs: u64,
     /// False when nothing but silence was heard: Twilio's `absent`.
@@ -42,6 +47,8 @@ pub struct Recorded {
 pub(crate) struct RecordState {
     spec: Record,
     phase: Phase,
+    /// Named by the node once it started.
+    id: RecordingId,
     /// The key that ended it, or `hangup`.
     ended_by: Option<String>,
 }
@@ -63,6 +70,7 @@ pub(super) fn start(exec: &mut Executor, spec: Record) {
     exec.step = Step::Record(Box::new(RecordState {
         spec,
         phase,
+        id: RecordingId::default(),
         ended_by: None,
     }));
 }
@@ -100,10 +108,9 @@ impl RecordState {
         }
     }
 
-    /// The verb, while the recording with `token` runs.
-    pub(crate) fn recording(&self, token: MediaToken) -> Option<Record> {
-        matches!(self.phase, Phase::Recording(t) | Phase::Stopping(t) if t == token)
-            .then(|| self.spec.clone())
+    /// The recording with `token`, while it runs.
+    pub(crate) fn recording(&self, token: MediaToken) -> Option<&RecordingId> {
+        (self.token() == Some(token)).then_some(&self.id)
     }
 }
 
@@ -172,11 +179,13 @@ pub(crate) fn done(exec: &mut Executor, token: MediaToken, recorded: Recorded) -
     let Step::Record(r) = std::mem::replace(&mut exec.step, Step::Idle) else {
         return None;
     };
-    let RecordState { spec, ended_by, .. } = *r;
-    status_callback(exec, &spec, &recorded);
+    let RecordState {
+        spec, ended_by, id, ..
+    } = *r;
+    status_callback(exec, &spec, &id, &recorded);
     let mut data = vec![
         ("Verb".to_owned(), "Record".to_owned()),
-        ("RecordingSid".to_owned(), recorded.sid.clone()),
+        ("RecordingSid".to_owned(), id.sid.clone()),
         (
             "RecordingDuration".to_owned(),
             recorded.duration_secs.to_string(),
@@ -192,12 +201,12 @@ pub(crate) fn done(exec: &mut Executor, token: MediaToken, recorded: Recorded) -
         return Some(Outcome::Next);
     }
     let mut params = vec![
-        ("RecordingUrl".to_owned(), recorded.url),
+        ("RecordingUrl".to_owned(), id.url),
         (
             "RecordingDuration".to_owned(),
             recorded.duration_secs.to_string(),
         ),
-        ("RecordingSid".to_owned(), recorded.sid),
+        ("RecordingSid".to_owned(), id.sid),
     ];
     if let Some(by) = ended_by {
         params.push(("Digits".to_owned(), by));
@@ -225,7 +234,7 @@ pub(crate) enum Outcome {
 
 /// `recordingStatusCallback`, for the events asked (`completed` by default; `absent`
 /// when nothing usable was recorded).
-fn status_callback(exec: &mut Executor, spec: &Record, recorded: &Recorded) {
+fn status_callback(exec: &mut Executor, spec: &Record, id: &RecordingId, recorded: &Recorded) {
     let Some(url) = spec.recording_status_callback.clone() else {
         return;
     };
@@ -239,8 +248,8 @@ fn status_callback(exec: &mut Executor, spec: &Record, recorded: &Recorded) {
     }
     let Ok(url) = exec.resolve(&url) else { return };
     let params = vec![
-        ("RecordingSid".to_owned(), recorded.sid.clone()),
-        ("RecordingUrl".to_owned(), recorded.url.clone()),
+        ("RecordingSid".to_owned(), id.sid.clone()),
+        ("RecordingUrl".to_owned(), id.url.clone()),
         ("RecordingStatus".to_owned(), status.to_owned()),
         (
             "RecordingDuration".to_owned(),
@@ -256,8 +265,14 @@ fn status_callback(exec: &mut Executor, spec: &Record, recorded: &Recorded) {
     });
 }
 
-/// `in-progress`, when asked for, as the recording starts.
-pub(crate) fn in_progress_callback(exec: &mut Executor, spec: &Record, sid: &str) {
+/// The node started the recording with `token` as `id`: `in-progress`, when asked for.
+pub(crate) fn started(exec: &mut Executor, token: MediaToken, id: RecordingId) {
+    let Some(r) = state(exec) else { return };
+    if r.token() != Some(token) {
+        return;
+    }
+    r.id = id.clone();
+    let spec = r.spec.clone();
     let Some(url) = spec.recording_status_callback.clone() else {
         return;
     };
@@ -272,7 +287,8 @@ pub(crate) fn in_progress_callback(exec: &mut Executor, spec: &Record, sid: &str
         url,
         method: spec.recording_status_callback_method,
         params: vec![
-            ("RecordingSid".to_owned(), sid.to_owned()),
+            ("RecordingSid".to_owned(), id.sid),
+            ("RecordingUrl".to_owned(), id.url),
             ("RecordingStatus".to_owned(), "in-progress".to_owned()),
             ("RecordingChannels".to_owned(), "1".to_owned()),
             ("RecordingSource".to_owned(), "RecordVerb".to_owned()),

@@ -7,9 +7,11 @@
 
 mod bridge;
 mod params;
+mod tap;
 
 pub use bridge::{relayable, Relayed, Speaks};
 pub use params::LegParams;
+pub use tap::{Tap, TapReport, Track};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,6 +33,9 @@ pub enum LegEvent<T> {
     Done(T),
     /// The sound played with this token failed.
     Failed(T, String),
+    /// The tap added with this token is off the leg (stopped, finished by itself, or
+    /// the leg is over).
+    TapClosed(T, TapReport),
 }
 
 /// A transform on a leg's audio path, both directions, at the leg's PCM rate (a
@@ -67,6 +72,12 @@ pub struct LegMedia<T> {
     /// SRTP: every datagram in is unprotected before the session sees it, every one out
     /// protected after the session made it.
     srtp: Option<SrtpTransform>,
+    /// What listens to our audio, and our decoder of what we receive for them when we
+    /// are not transcoding a bridge (which decodes it anyway).
+    taps: Vec<(T, Box<dyn Tap>)>,
+    tap_decoder: Option<Decoder>,
+    /// A decoded inbound frame, reused.
+    heard: Vec<i16>,
 }
 
 /// The two halves of a transcoded bridge on one leg.
@@ -130,6 +141,9 @@ impl<T: Copy> LegMedia<T> {
             transcode: None,
             transform: None,
             srtp: rekey(None, params.srtp),
+            taps: Vec::new(),
+            tap_decoder: None,
+            heard: Vec::new(),
         }
     }
 
@@ -176,8 +190,10 @@ impl<T: Copy> LegMedia<T> {
             events,
             transcode,
             transform,
+            taps,
             ..
         } = self;
+        let mut finished = Vec::new();
         session.handle_timeout(now, &mut |out: &mut Vec<u8>| {
             pcm.resize(encoder.frame_samples(), 0);
             if let Some(t) = transcode.as_mut() {
@@ -192,8 +208,10 @@ impl<T: Copy> LegMedia<T> {
             if let Some(t) = transform.as_mut() {
                 t.outbound(pcm);
             }
+            feed_taps(taps, Track::Outbound, encoder.rate(), pcm, &mut finished);
             encoder.encode(pcm, out);
         });
+        self.close_taps(finished);
     }
 
     /// A new negotiation: codec, payload types, where to send, SRTP keys.
@@ -255,11 +273,45 @@ impl<T: Copy> LegMedia<T> {
         self.speaks.set_transformed();
     }
 
+    /// Add a listener to our audio, named `token` in its [`LegEvent::TapClosed`].
+    pub fn add_tap(&mut self, token: T, tap: Box<dyn Tap>) {
+        if self.tap_decoder.is_none() {
+            self.tap_decoder = Decoder::new(&self.payload)
+                .map_err(|e| tracing::warn!(error = %e, "no decoder for a tap"))
+                .ok();
+        }
+        self.taps.push((token, tap));
+        self.session.set_playout(true);
+    }
+
+    /// Take the tap named `token` off (a recording stopped): it reports how it ended.
+    pub fn remove_tap(&mut self, token: T)
+    where
+        T: PartialEq,
+    {
+        if let Some(i) = self.taps.iter().position(|(t, _)| *t == token) {
+            self.close_taps(vec![i]);
+        }
+    }
+
+    /// Close the taps at these indices (ascending), reporting each to the call.
+    fn close_taps(&mut self, mut finished: Vec<usize>) {
+        finished.sort_unstable();
+        for i in finished.into_iter().rev() {
+            let (token, tap) = self.taps.remove(i);
+            self.events.push(LegEvent::TapClosed(token, tap.close()));
+        }
+        if self.taps.is_empty() {
+            self.tap_decoder = None;
+            self.session.set_playout(self.transcode.is_some());
+        }
+    }
+
     /// The bridged leg is gone (or we were told to stop): play on our own.
     pub fn unbridge(&mut self, now: Instant) {
         self.bridged = false;
         self.transcode = None;
-        self.session.set_playout(false);
+        self.session.set_playout(!self.taps.is_empty());
         self.session.unbridge(now);
     }
 
@@ -304,22 +356,37 @@ impl<T: Copy> LegMedia<T> {
                     }
                 }
                 RtpEvent::Playout { frame, next } => {
-                    let Some(t) = self.transcode.as_mut().filter(|_| self.bridged) else {
-                        continue;
+                    let relaying_audio = self.transcode.is_some() && self.bridged;
+                    let transcoding = self.transcode.as_mut().filter(|_| self.bridged);
+                    let (decoder, decoded) = match transcoding {
+                        Some(t) => (&mut t.decoder, &mut t.decoded),
+                        None => match self.tap_decoder.as_mut() {
+                            Some(d) => (d, &mut self.heard),
+                            None => continue,
+                        },
                     };
-                    t.decoded.clear();
+                    decoded.clear();
                     if frame.lost {
-                        t.decoder.conceal(next.as_deref(), &mut t.decoded);
+                        decoder.conceal(next.as_deref(), decoded);
                     } else {
-                        t.decoder.decode(&frame.payload, &mut t.decoded);
+                        decoder.decode(&frame.payload, decoded);
                     }
                     if let Some(transform) = self.transform.as_mut() {
-                        transform.inbound(&mut t.decoded);
+                        transform.inbound(decoded);
                     }
-                    to_peer(Relayed::Audio {
-                        rate: t.decoder.rate(),
-                        samples: t.decoded.clone(),
-                    });
+                    let rate = decoder.rate();
+                    let mut finished = Vec::new();
+                    feed_taps(&mut self.taps, Track::Inbound, rate, decoded, &mut finished);
+                    if relaying_audio {
+                        to_peer(Relayed::Audio {
+                            rate,
+                            samples: decoded.clone(),
+                        });
+                    }
+                    if !finished.is_empty() {
+                        self.close_taps(finished);
+                        self.events.drain(..).for_each(&mut to_call);
+                    }
                 }
                 RtpEvent::ToPeer {
                     packet,
@@ -357,6 +424,30 @@ impl<T: Copy> LegMedia<T> {
                 // Never plaintext instead: what cannot be protected is not sent.
                 Err(e) => tracing::debug!(error = %e, "SRTP could not protect a packet"),
             }
+        }
+    }
+}
+
+/// Hand a frame to every tap; the indices of those that finished go to `finished`.
+fn feed_taps<T>(
+    taps: &mut [(T, Box<dyn Tap>)],
+    track: Track,
+    rate: u32,
+    pcm: &[i16],
+    finished: &mut Vec<usize>,
+) {
+    for (i, (_, tap)) in taps.iter_mut().enumerate() {
+        if !tap.frame(track, rate, pcm) {
+            finished.push(i);
+        }
+    }
+}
+
+impl<T> Drop for LegMedia<T> {
+    /// A leg that ends closes its taps (a recording is finished with what it has).
+    fn drop(&mut self) {
+        for (_, tap) in self.taps.drain(..) {
+            tap.close();
         }
     }
 }

@@ -11,8 +11,10 @@
 //! [`HANGOVER_MS`]).
 
 mod storage;
+mod tap;
 
 pub use storage::{LocalRecordings, RecordingStorage, Sink, Source};
+pub use tap::RecordTap;
 
 use std::collections::VecDeque;
 use std::io::{self, Seek, Write};

@@ -26,7 +26,7 @@ impl Sink for File {
 impl Source for File {}
 
 /// The recordings of a node.
-pub trait RecordingStorage: Send + Sync {
+pub trait RecordingStorage: Send + Sync + std::fmt::Debug {
     /// A new, empty recording (an existing one of that name is replaced).
     fn create(&self, account: &str, sid: &str) -> io::Result<Box<dyn Sink>>;
     /// A recording, to read; `NotFound` when it does not exist.

@@ -87,6 +87,8 @@ impl Endpoint {
             MediaCommand::Transcoder(attached) => {
                 self.leg.transform(Box::new(Tenant::new(*attached)));
             }
+            MediaCommand::Tap { token, tap } => self.leg.add_tap(token, tap),
+            MediaCommand::Untap(token) => self.leg.remove_tap(token),
         }
     }
 

@@ -50,6 +50,13 @@ pub enum MediaCommand {
     Digits(String),
     /// Run a tenant's Wasm transcoder on the leg's audio, both directions.
     Transcoder(Box<TenantTranscoder>),
+    /// Listen to the leg's audio (a recording); its end comes back as `TapClosed`.
+    Tap {
+        token: MediaToken,
+        tap: Box<dyn switchyard_media::leg::Tap>,
+    },
+    /// Take the tap off (a recording stopped).
+    Untap(MediaToken),
 }
 
 /// What a leg's media reports to its session.

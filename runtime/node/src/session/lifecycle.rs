@@ -128,6 +128,28 @@ impl Session {
         );
     }
 
+    /// Request `url` with the call's parameters and `params` (a status callback), signed,
+    /// off the call's path; its answer is not used.
+    pub(super) fn callback(
+        &self,
+        url: String,
+        method: switchyard_instructions::HttpMethod,
+        params: Vec<(String, String)>,
+    ) {
+        let method = match method {
+            switchyard_instructions::HttpMethod::Get => "GET",
+            switchyard_instructions::HttpMethod::Post => "POST",
+        };
+        let target = crate::shared::target(&url, method);
+        let params = self.info.request_params(self.sip.status(), &params);
+        let (shared, signer) = (self.shared.clone(), self.account.signer.clone());
+        tokio::spawn(tracing::Instrument::in_current_span(async move {
+            if let Err(e) = shared.webhook.notify(&target, &params, &signer).await {
+                tracing::warn!(url = %target.url, error = %e, "callback failed");
+            }
+        }));
+    }
+
     /// Every call event carries the call's From and To, so subscribers can filter any of
     /// them by number (and redacting filters have something to redact).
     pub(super) fn publish(&self, kind: EventKind, mut data: Vec<(String, String)>) {

@@ -9,6 +9,7 @@ mod legs;
 mod lifecycle;
 mod outbound;
 mod prepare;
+mod record;
 mod transcoder;
 mod wasm_step;
 
@@ -121,6 +122,9 @@ pub fn spawn(
 
 /// A sound made ready to play: its token, its repeat count, and the stream or the failure.
 type Prepared = (MediaToken, u32, Result<AudioStream, AppFailure>);
+
+/// How long a call that is over waits for the media to finish a recording.
+const RECORDING_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 struct Session {
     shared: Arc<Shared>,
@@ -247,12 +251,22 @@ impl Session {
             return;
         };
         let mut shutdown = self.shared.shutting_down();
+        let mut over_at: Option<Instant> = None;
         loop {
             self.perform();
             if self.sip.phase() == Phase::Over {
-                break;
+                // A recording the caller hung up on is finished (and told to `action`)
+                // before the leg's media goes; a media that never answers is not waited
+                // for long.
+                let since = *over_at.get_or_insert_with(Instant::now);
+                if !self.exec.finishing_recording() || since.elapsed() > RECORDING_GRACE {
+                    break;
+                }
             }
-            let timer = self.exec.poll_timeout();
+            let timer = match over_at {
+                Some(at) => Some(at + RECORDING_GRACE),
+                None => self.exec.poll_timeout(),
+            };
             let sleep = async {
                 match timer {
                     Some(t) => tokio::time::sleep_until(t.into()).await,
@@ -381,6 +395,13 @@ impl Session {
                 }
                 Action::Bridge(leg) => self.bridge(leg),
                 Action::Unbridge(leg) => self.unbridge(leg),
+                Action::Record { token, spec } => self.start_recording(token, spec),
+                Action::StopRecording(token) => self.stop_recording(token),
+                Action::Callback {
+                    url,
+                    method,
+                    params,
+                } => self.callback(url, method, params),
             }
         }
     }
@@ -393,6 +414,7 @@ impl Session {
                 self.exec.digit(now, d);
             }
             MediaEvent::Done(token) => self.exec.media_done(now, token),
+            MediaEvent::TapClosed(token, report) => self.recording_closed(token, report),
             MediaEvent::Failed(token, message) => self.exec.media_failed(
                 now,
                 token,
