@@ -20,6 +20,7 @@ mod paging;
 mod params;
 mod recording_media;
 mod recordings;
+mod recordings_doc;
 mod tokens;
 mod validate;
 mod voice;
