@@ -37,7 +37,7 @@ pub use error::Error;
 pub use openapi::openapi;
 pub use params::Params;
 pub use recording_media::{range_ask, RangeAsk};
-pub use recordings::{RecordingUpdate, StartRecording};
+pub use recordings::{media_url, RecordingUpdate, StartRecording};
 
 /// The error type of the API, by the name the call control uses.
 pub type ApiError = Error;

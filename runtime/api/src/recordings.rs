@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use switchyard_store::{Account, RecordingFilter, RecordingRecord};
-use switchyard_types::{CallSid, CallStatus, ConferenceSid, RecordingSid, RecordingTrack};
+use switchyard_types::{
+    AccountSid, CallSid, CallStatus, ConferenceSid, RecordingSid, RecordingTrack,
+};
 
 use crate::auth::{authenticate, reach, strip_json};
 use crate::date::{next_day, parse_filter, rfc2822};
@@ -65,10 +67,18 @@ enum Scope {
     Call,
 }
 
-fn account_path(r: &RecordingRecord) -> String {
+fn account_path(account: AccountSid, sid: RecordingSid) -> String {
+    format!("/2010-04-01/Accounts/{account}/Recordings/{sid}")
+}
+
+/// Where the API serves a recording's media: absolute, on the node's public base URL,
+/// without an extension (WAV). It is the resource's `media_url`, and the `RecordingUrl`
+/// that `<Record>`'s action and the recording status callbacks are told.
+pub fn media_url(public_url: &str, account: AccountSid, sid: RecordingSid) -> String {
     format!(
-        "/2010-04-01/Accounts/{}/Recordings/{}",
-        r.account_sid, r.sid
+        "{}{}",
+        public_url.trim_end_matches('/'),
+        account_path(account, sid)
     )
 }
 
@@ -80,7 +90,7 @@ fn render(state: &ApiState, r: &RecordingRecord, scope: Scope) -> Value {
             "/2010-04-01/Accounts/{}/Calls/{call}/Recordings/{}.json",
             r.account_sid, r.sid
         ),
-        _ => format!("{}.json", account_path(r)),
+        _ => format!("{}.json", account_path(r.account_sid, r.sid)),
     };
     json!({
         "account_sid": r.account_sid,
@@ -103,7 +113,7 @@ fn render(state: &ApiState, r: &RecordingRecord, scope: Scope) -> Value {
         "encryption_details": Value::Null,
         // Transcriptions and add-on results are not offered, so no links to them.
         "subresource_uris": {},
-        "media_url": format!("{}{}", state.public_url.trim_end_matches('/'), account_path(r)),
+        "media_url": media_url(&state.public_url, r.account_sid, r.sid),
     })
 }
 
@@ -354,16 +364,27 @@ fn find_of_call(
     Ok(record)
 }
 
+/// The caller's account, the call and the recording a
+/// `…/Calls/{CallSid}/Recordings/{Sid}.json` path names.
+fn call_recording(
+    state: &ApiState,
+    headers: &HeaderMap,
+    (account, call, segment): (String, String, String),
+) -> Result<(Account, CallSid, RecordingRecord), Error> {
+    let caller = authenticate(state.repo.as_ref(), headers)?;
+    let account = reach(state.repo.as_ref(), &caller, &account)?;
+    let call = call_of(state, &account, &call)?;
+    let record = find_of_call(state, &account, call, &segment)?;
+    Ok((account, call, record))
+}
+
 /// `GET …/Calls/{CallSid}/Recordings/{Sid}.json`.
 pub async fn fetch_of_call(
     State(state): State<ApiState>,
     headers: HeaderMap,
-    Path((account, call, segment)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
-    let caller = authenticate(state.repo.as_ref(), &headers)?;
-    let account = reach(state.repo.as_ref(), &caller, &account)?;
-    let call = call_of(&state, &account, &call)?;
-    let record = find_of_call(&state, &account, call, &segment)?;
+    let (_, _, record) = call_recording(&state, &headers, path)?;
     Ok(Json(render(&state, &record, Scope::Call)).into_response())
 }
 
@@ -371,12 +392,9 @@ pub async fn fetch_of_call(
 pub async fn delete_of_call(
     State(state): State<ApiState>,
     headers: HeaderMap,
-    Path((account, call, segment)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
-    let caller = authenticate(state.repo.as_ref(), &headers)?;
-    let account = reach(state.repo.as_ref(), &caller, &account)?;
-    let call = call_of(&state, &account, &call)?;
-    let record = find_of_call(&state, &account, call, &segment)?;
+    let (_, _, record) = call_recording(&state, &headers, path)?;
     remove(&state, &record).await
 }
 
@@ -405,21 +423,8 @@ fn start_recording(params: &Params) -> Result<StartRecording, Error> {
             ))
         }
     };
-    let mut events = Vec::new();
-    // Twilio: "Separate multiple event values with a space"; the helpers also repeat it.
-    for event in params
-        .all("RecordingStatusCallbackEvent")
-        .iter()
-        .flat_map(|v| v.split_whitespace())
-    {
-        if !EVENTS.contains(&event) {
-            return Err(Error::param(
-                "RecordingStatusCallbackEvent",
-                format!("{event:?} is not one of in-progress, completed, absent"),
-            ));
-        }
-        events.push(event.to_owned());
-    }
+    // Twilio: "Separate multiple event values with a space"; the helpers repeat it.
+    let mut events = validate::events(params, "RecordingStatusCallbackEvent", &EVENTS)?;
     if events.is_empty() {
         events.push("completed".to_owned());
     }
@@ -492,14 +497,11 @@ fn recording_update(params: &Params) -> Result<RecordingUpdate, Error> {
 pub async fn update(
     State(state): State<ApiState>,
     headers: HeaderMap,
-    Path((account, call, segment)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let caller = authenticate(state.repo.as_ref(), &headers)?;
-    let account = reach(state.repo.as_ref(), &caller, &account)?;
-    let call = call_of(&state, &account, &call)?;
+    let (account, call, record) = call_recording(&state, &headers, path)?;
     let update = recording_update(&Params::parse(&body)?)?;
-    let record = find_of_call(&state, &account, call, &segment)?;
     if record.status.is_final() {
         return Err(Error::InvalidRecordingState {
             status: record.status.as_str(),
@@ -585,6 +587,14 @@ mod tests {
         for bad in ["Status=completed", "", "Status=paused&PauseBehavior=drop"] {
             assert!(recording_update(&p(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_media_url_is_absolute_without_an_extension() {
+        let (account, sid) = (AccountSid::random(), RecordingSid::random());
+        let want = format!("https://edge.test/2010-04-01/Accounts/{account}/Recordings/{sid}");
+        assert_eq!(media_url("https://edge.test", account, sid), want);
+        assert_eq!(media_url("https://edge.test/", account, sid), want);
     }
 
     #[test]
