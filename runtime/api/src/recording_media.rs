@@ -121,20 +121,22 @@ pub fn range_ask(value: Option<&str>, len: u64) -> RangeAsk {
     }
 }
 
-/// `RequestedChannels`: Twilio answers 400 when a recording lacks the channels asked
-/// for ("Attempting to download a dual-channel media file when the dual-channel format
-/// is not available results in a `400 Bad Request` error"). Only the recording's own
-/// channel count is offered: a dual recording is not downmixed.
-fn check_channels(params: &Params, record: &RecordingRecord) -> Result<(), Error> {
-    match params.get("RequestedChannels") {
-        None => Ok(()),
-        Some(v) if v == record.channels.to_string() => Ok(()),
-        Some(v) => Err(Error::param(
+/// `RequestedChannels`: whether to downmix. Twilio: without it, a two-party call
+/// recording comes "in the format specified when the Recording was created"; `1` downmixes
+/// it to one channel; "Attempting to download a dual-channel media file when the
+/// dual-channel format is not available results in a `400 Bad Request` error."
+fn downmix(params: &Params, record: &RecordingRecord) -> Result<bool, Error> {
+    match (params.get("RequestedChannels"), record.channels) {
+        (None, _) => Ok(false),
+        (Some("1"), channels) => Ok(channels > 1),
+        (Some("2"), 2) => Ok(false),
+        (Some("2"), _) => Err(Error::param(
             "RequestedChannels",
-            format!(
-                "{v:?}: the recording has {} channel(s) and is offered only so",
-                record.channels
-            ),
+            "the recording has one channel: no dual-channel media is available",
+        )),
+        (Some(other), _) => Err(Error::param(
+            "RequestedChannels",
+            format!("{other:?} is not 1 or 2"),
         )),
     }
 }
@@ -160,7 +162,7 @@ pub async fn serve(
     if record.status != RecordingStatus::Completed {
         return Err(not_found());
     }
-    check_channels(params, record)?;
+    let downmix = downmix(params, record)?;
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -175,34 +177,41 @@ pub async fn serve(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
         Err(e) => return Err(media_error("opening the recording", e)),
     };
-    match format {
-        Format::Wav => {
-            let (len, source) = tokio::task::spawn_blocking(move || {
-                source.seek(SeekFrom::End(0)).map(|len| (len, source))
-            })
-            .await
-            .map_err(|e| media_error("reading the recording", e))?
-            .map_err(|e| media_error("reading the recording", e))?;
-            let ask = range_ask(range.as_deref(), len);
-            Ok(answer(format, len, ask, |start, count| {
-                stream_file(source, start, count)
-            }))
-        }
-        Format::Mp3 => {
-            let mp3 = tokio::task::spawn_blocking(move || {
-                switchyard_media::mp3::encode_wav(std::io::BufReader::new(source))
-            })
-            .await
-            .map_err(|e| media_error("encoding the MP3", e))?
-            .map_err(|e| media_error("encoding the MP3", e))?;
-            let bytes = Bytes::from(mp3);
-            let len = bytes.len() as u64;
-            let ask = range_ask(range.as_deref(), len);
-            Ok(answer(format, len, ask, |start, count| {
-                Body::from(bytes.slice(start as usize..(start + count) as usize))
-            }))
-        }
+    if format == Format::Wav && !downmix {
+        let (len, source) = tokio::task::spawn_blocking(move || {
+            source.seek(SeekFrom::End(0)).map(|len| (len, source))
+        })
+        .await
+        .map_err(|e| media_error("reading the recording", e))?
+        .map_err(|e| media_error("reading the recording", e))?;
+        let ask = range_ask(range.as_deref(), len);
+        return Ok(answer(format, len, ask, |start, count| {
+            stream_file(source, start, count)
+        }));
     }
+    // A body made from the file: the mono downmix, the MP3, or the MP3 of the downmix.
+    let made = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        let reader = std::io::BufReader::new(source);
+        let text = |e: &dyn std::fmt::Display| e.to_string();
+        match (format, downmix) {
+            // A mono recording's downmix is itself; only a dual one is asked for here.
+            (Format::Wav, _) => switchyard_media::wav::downmix(reader).map_err(|e| text(&e)),
+            (Format::Mp3, true) => {
+                let wav = switchyard_media::wav::downmix(reader).map_err(|e| text(&e))?;
+                switchyard_media::mp3::encode_wav(wav.as_slice()).map_err(|e| text(&e))
+            }
+            (Format::Mp3, false) => switchyard_media::mp3::encode_wav(reader).map_err(|e| text(&e)),
+        }
+    })
+    .await
+    .map_err(|e| media_error("making the media", e))?
+    .map_err(|e| media_error("making the media", e))?;
+    let bytes = Bytes::from(made);
+    let len = bytes.len() as u64;
+    let ask = range_ask(range.as_deref(), len);
+    Ok(answer(format, len, ask, |start, count| {
+        Body::from(bytes.slice(start as usize..(start + count) as usize))
+    }))
 }
 
 /// The response for a body of `len` bytes, `body(start, count)` giving the bytes sent.

@@ -584,8 +584,9 @@ async fn media_is_served_only_for_a_completed_recording_whose_file_exists() {
         .error(404, 20404);
 }
 
-/// Frames and rate of an MP3, decoded gaplessly as players do with LAME's Info tag.
-fn mp3_frames(mp3: Vec<u8>) -> (u64, u32) {
+/// Frames, rate and channels of an MP3, decoded gaplessly as players do with LAME's
+/// Info tag.
+fn mp3_frames(mp3: Vec<u8>) -> (u64, u32, usize) {
     use symphonia::core::codecs::DecoderOptions;
     use symphonia::core::formats::FormatOptions;
     use symphonia::core::io::MediaSourceStream;
@@ -605,13 +606,14 @@ fn mp3_frames(mp3: Vec<u8>) -> (u64, u32) {
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
         .unwrap();
-    let (mut frames, mut rate) = (0, 0);
+    let (mut frames, mut rate, mut channels) = (0, 0, 0);
     while let Ok(packet) = format.next_packet() {
         let audio = decoder.decode(&packet).unwrap();
         frames += audio.frames() as u64;
         rate = audio.spec().rate;
+        channels = audio.spec().channels.count();
     }
-    (frames, rate)
+    (frames, rate, channels)
 }
 
 #[tokio::test]
@@ -627,8 +629,8 @@ async fn the_mp3_decodes_to_the_wavs_length_and_seeks_too() {
     assert_eq!(headers["accept-ranges"], "bytes");
     assert_eq!(headers["content-length"], body.len().to_string());
     let mp3 = body.to_vec();
-    let (frames, rate) = mp3_frames(mp3.clone());
-    assert_eq!(rate, 8000);
+    let (frames, rate, channels) = mp3_frames(mp3.clone());
+    assert_eq!((rate, channels), (8000, 1));
     let decoded_ms = frames * 1000 / 8000;
     assert!(
         decoded_ms.abs_diff(u64::from(ms)) <= 100,
@@ -648,6 +650,70 @@ async fn the_mp3_decodes_to_the_wavs_length_and_seeks_too() {
         format!("bytes 100-199/{}", mp3.len())
     );
     assert_eq!(part.to_vec(), mp3[100..200]);
+}
+
+#[tokio::test]
+async fn a_dual_recording_comes_as_recorded_or_downmixed_on_request() {
+    let h = Harness::new();
+    let mut r = recording(h.root.sid, None, DAY0);
+    r.channels = 2;
+    r.source = RecordingSource::DialVerb;
+    h.repo.put_recording_durable(&r).unwrap();
+    // One party on each channel: a tone on the left, its half on the right.
+    let left = tone(1_000);
+    let stereo: Vec<i16> = left.iter().flat_map(|s| [*s, s / 2]).collect();
+    let mut wav = switchyard_media::wav::header(8000, 2, (stereo.len() * 2) as u32).to_vec();
+    wav.extend(stereo.iter().flat_map(|s| s.to_le_bytes()));
+    h.recordings
+        .create(&r.account_sid.to_string(), &r.sid.to_string())
+        .unwrap()
+        .write_all(&wav)
+        .unwrap();
+    let get = |query: &'static str| {
+        let (h, uri) = (&h, h.path(&format!("/Recordings/{}{query}", r.sid)));
+        async move { raw(h, Method::GET, &uri, Some(&h.root), &[]).await }
+    };
+    for query in ["", "?RequestedChannels=2"] {
+        let (status, _, body) = get(query).await;
+        assert_eq!(
+            (status, body.to_vec()),
+            (StatusCode::OK, wav.clone()),
+            "{query}"
+        );
+    }
+    let mono: Vec<i16> = left
+        .iter()
+        .map(|s| ((i32::from(*s) + i32::from(s / 2)) / 2) as i16)
+        .collect();
+    let (status, headers, body) = get("?RequestedChannels=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "audio/x-wav");
+    assert_eq!(body.to_vec(), wav_bytes(&mono, 8000));
+    // Ranges apply to the downmix.
+    let uri = h.path(&format!("/Recordings/{}?RequestedChannels=1", r.sid));
+    let (status, headers, part) = raw(
+        &h,
+        Method::GET,
+        &uri,
+        Some(&h.root),
+        &[("range", "bytes=44-47")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        headers["content-range"],
+        format!("bytes 44-47/{}", 44 + mono.len() * 2)
+    );
+    assert_eq!(part.to_vec(), body[44..48]);
+
+    let (_, _, mp3) = get(".mp3").await;
+    let (frames, rate, channels) = mp3_frames(mp3.to_vec());
+    assert_eq!((frames, rate, channels), (8000, 8000, 2));
+    let (_, _, mp3) = get(".mp3?RequestedChannels=1").await;
+    let (frames, rate, channels) = mp3_frames(mp3.to_vec());
+    assert_eq!((frames, rate, channels), (8000, 8000, 1));
+    let (status, _, _) = get("?RequestedChannels=3").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

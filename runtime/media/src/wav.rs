@@ -77,6 +77,30 @@ pub fn wav_bytes(samples: &[i16], rate: u32) -> Vec<u8> {
     out
 }
 
+/// A mono WAV of a canonical 16-bit PCM one: each frame's channels averaged (a
+/// two-party recording's parties heard together). A mono WAV comes back as it was.
+pub fn downmix(mut wav: impl Read) -> io::Result<Vec<u8>> {
+    let not_canonical = || io::Error::new(io::ErrorKind::InvalidData, "not a canonical PCM WAV");
+    let mut h = [0u8; HEADER_LEN as usize];
+    wav.read_exact(&mut h).map_err(|_| not_canonical())?;
+    let format = parse_header(&h).ok_or_else(not_canonical)?;
+    let mut data = Vec::new();
+    wav.take(u64::from(format.data_len))
+        .read_to_end(&mut data)?;
+    let channels = usize::from(format.channels);
+    let mono: Vec<i16> = data
+        .chunks_exact(channels * 2)
+        .map(|frame| {
+            let sum: i32 = frame
+                .chunks_exact(2)
+                .map(|b| i32::from(i16::from_le_bytes([b[0], b[1]])))
+                .sum();
+            (sum / channels as i32) as i16
+        })
+        .collect();
+    Ok(wav_bytes(&mono, format.rate))
+}
+
 /// A WAV written as its samples arrive.
 #[derive(Debug)]
 pub struct WavWriter<W: Write + Seek> {
@@ -214,6 +238,20 @@ mod tests {
         let mut no_rate = h;
         no_rate[24..28].copy_from_slice(&[0; 4]);
         assert_eq!(parse_header(&no_rate), None);
+    }
+
+    #[test]
+    fn a_downmix_averages_each_frames_channels() {
+        let stereo = [100i16, 300, -200, 0, i16::MAX, i16::MAX, 7, 8];
+        let mut wav = header(16_000, 2, 16).to_vec();
+        wav.extend(stereo.iter().flat_map(|s| s.to_le_bytes()));
+        // A stray half frame after the data is not audio.
+        wav.push(1);
+        let mono = downmix(Cursor::new(wav)).unwrap();
+        assert_eq!(mono, wav_bytes(&[200, -100, i16::MAX, 7], 16_000));
+        let already = wav_bytes(&[1, 2, 3], 8000);
+        assert_eq!(downmix(Cursor::new(already.clone())).unwrap(), already);
+        assert!(downmix(Cursor::new(b"RIFF".to_vec())).is_err());
     }
 
     #[test]
