@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use switchyard_store::{Account, RecordingFilter, RecordingRecord};
+use switchyard_store::{Account, CallRecord, RecordingFilter, RecordingRecord};
 use switchyard_types::{
     AccountSid, CallSid, CallStatus, ConferenceSid, RecordingSid, RecordingTrack,
 };
@@ -282,6 +282,10 @@ pub async fn delete(
 
 /// The call a `…/Calls/{CallSid}/Recordings…` path names.
 fn call_of(state: &ApiState, account: &Account, segment: &str) -> Result<CallSid, Error> {
+    call_record(state, account, segment).map(|c| c.sid)
+}
+
+fn call_record(state: &ApiState, account: &Account, segment: &str) -> Result<CallRecord, Error> {
     let not_found = || {
         Error::NotFound(format!(
             "/2010-04-01/Accounts/{}/Calls/{segment}",
@@ -289,8 +293,7 @@ fn call_of(state: &ApiState, account: &Account, segment: &str) -> Result<CallSid
         ))
     };
     let sid: CallSid = segment.parse().map_err(|_| not_found())?;
-    state.repo.call(account.sid, sid)?.ok_or_else(not_found)?;
-    Ok(sid)
+    state.repo.call(account.sid, sid)?.ok_or_else(not_found)
 }
 
 /// `GET …/Calls/{CallSid}/Recordings.json`: the call's recordings, with the same
@@ -449,20 +452,15 @@ pub async fn create(
 ) -> Result<Response, Error> {
     let caller = authenticate(state.repo.as_ref(), &headers)?;
     let account = reach(state.repo.as_ref(), &caller, &account)?;
-    let call = call_of(&state, &account, &call)?;
+    let call = call_record(&state, &account, &call)?;
     let start = start_recording(&Params::parse(&body)?)?;
-    let status = state
-        .repo
-        .call(account.sid, call)?
-        .map(|c| c.status)
-        .unwrap_or(CallStatus::Completed);
-    if status != CallStatus::InProgress {
+    if call.status != CallStatus::InProgress {
         return Err(Error::InvalidCallState {
-            status: status.as_str().to_owned(),
+            status: call.status.as_str().to_owned(),
             action: "record",
         });
     }
-    let record = state.calls.start_recording(&account, call, start)?;
+    let record = state.calls.start_recording(&account, call.sid, start)?;
     Ok((
         StatusCode::CREATED,
         Json(render(&state, &record, Scope::Call)),
