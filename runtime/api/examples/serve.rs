@@ -88,6 +88,10 @@ async fn main() -> anyhow::Result<()> {
     let app = router(ApiState {
         repo: store.clone(),
         calls: Arc::new(Fake(store)),
+        recordings: Arc::new(switchyard_media::record::LocalRecordings::new(
+            dir.path().join("recordings"),
+        )),
+        public_url: format!("http://127.0.0.1:{port}"),
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     axum::serve(listener, app).await?;

@@ -169,21 +169,7 @@ fn new_call(params: &Params) -> Result<NewCall, Error> {
         (None, None) => return Err(Error::param("Url", "Url or Twiml is required")),
         _ => {}
     }
-    let mut events = Vec::new();
-    // The helper libraries repeat the parameter; curl users often space-separate.
-    for event in params
-        .all("StatusCallbackEvent")
-        .iter()
-        .flat_map(|v| v.split_whitespace())
-    {
-        if !EVENTS.contains(&event) {
-            return Err(Error::param(
-                "StatusCallbackEvent",
-                format!("{event:?} is not one of initiated, ringing, answered, completed"),
-            ));
-        }
-        events.push(event.to_owned());
-    }
+    let events = validate::events(params, "StatusCallbackEvent", &EVENTS)?;
     let timeout = match params.get("Timeout") {
         None => 60,
         Some(t) => t

@@ -79,6 +79,18 @@ pub enum Error {
     /// The call queue refused the call (Twilio 20429).
     #[error("{0}")]
     TooManyRequests(String),
+    /// The recording's status forbids this: only a finished one is deleted, only an
+    /// unfinished one is paused, resumed or stopped (HTTP 409, Twilio 20409).
+    #[error("Recording is {status}; {action} is not possible")]
+    InvalidRecordingState {
+        /// The recording's current status.
+        status: &'static str,
+        /// What was asked.
+        action: &'static str,
+    },
+    /// The node does not offer this (HTTP 501).
+    #[error("{0} is not implemented by this node")]
+    NotImplemented(&'static str),
     /// The store failed (Twilio 20500); details go to the log, not the client.
     #[error("store: {0}")]
     Store(#[from] switchyard_store::Error),
@@ -100,7 +112,8 @@ impl Error {
             Self::InvalidUrl { .. } => 21205,
             Self::InvalidTimeout(_) => 21208,
             Self::InvalidCallState { .. } => 21220,
-            Self::AccountClosed(_) => 20409,
+            Self::AccountClosed(_) | Self::InvalidRecordingState { .. } => 20409,
+            Self::NotImplemented(_) => 501,
             Self::AccountNotActive(_) => 10001,
             Self::InvalidPhoneNumber(_) => 21421,
             Self::PhoneNumberUnavailable(_) => 21422,
@@ -121,7 +134,9 @@ impl Error {
             // but the resource's current state forbids it (and clients retry neither).
             Self::InvalidCallState { .. }
             | Self::PhoneNumberUnavailable(_)
-            | Self::AccountClosed(_) => StatusCode::CONFLICT,
+            | Self::AccountClosed(_)
+            | Self::InvalidRecordingState { .. } => StatusCode::CONFLICT,
+            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,

@@ -18,6 +18,9 @@ mod numbers;
 pub mod openapi;
 mod paging;
 mod params;
+mod recording_media;
+mod recordings;
+mod recordings_doc;
 mod tokens;
 mod validate;
 mod voice;
@@ -26,12 +29,15 @@ use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
-use switchyard_store::{Account, CallRecord, Repository};
-use switchyard_types::CallSid;
+use switchyard_media::record::RecordingStorage;
+use switchyard_store::{Account, CallRecord, RecordingRecord, Repository};
+use switchyard_types::{CallSid, RecordingSid};
 
 pub use error::Error;
 pub use openapi::openapi;
 pub use params::Params;
+pub use recording_media::{range_ask, RangeAsk};
+pub use recordings::{media_url, RecordingUpdate, StartRecording};
 
 /// The error type of the API, by the name the call control uses.
 pub type ApiError = Error;
@@ -49,6 +55,36 @@ pub trait CallControl: Send + Sync + 'static {
         sid: CallSid,
         update: CallUpdate,
     ) -> Result<CallRecord, ApiError>;
+
+    /// Start recording one of `account`'s calls, in progress
+    /// (`POST …/Calls/{CallSid}/Recordings.json`); returns the new recording's record,
+    /// durable (status `in-progress`, source `StartCallRecordingAPI`).
+    fn start_recording(
+        &self,
+        account: &Account,
+        call: CallSid,
+        start: StartRecording,
+    ) -> Result<RecordingRecord, ApiError> {
+        let _ = (account, call, start);
+        Err(ApiError::NotImplemented(
+            "starting a recording on a live call",
+        ))
+    }
+
+    /// Pause, resume or stop one of a live call's unfinished recordings; returns its
+    /// updated record, durable.
+    fn update_recording(
+        &self,
+        account: &Account,
+        call: CallSid,
+        recording: RecordingSid,
+        update: RecordingUpdate,
+    ) -> Result<RecordingRecord, ApiError> {
+        let _ = (account, call, recording, update);
+        Err(ApiError::NotImplemented(
+            "pausing, resuming or stopping a recording",
+        ))
+    }
 }
 
 /// A validated `POST …/Calls.json`.
@@ -103,12 +139,18 @@ pub struct ApiState {
     pub repo: Arc<dyn Repository>,
     /// The node's call control.
     pub calls: Arc<dyn CallControl>,
+    /// Where recordings' media are kept.
+    pub recordings: Arc<dyn RecordingStorage>,
+    /// The base URL the node's HTTP server is reached at (`http://host:port`), for
+    /// absolute URLs such as a recording's `media_url`.
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for ApiState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiState")
             .field("repo", &self.repo)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -189,6 +231,21 @@ pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
         .route(
             &format!("{ACC}/Notifications/{{notification}}"),
             get(notifications::fetch),
+        )
+        .route(&format!("{ACC}/Recordings.json"), get(recordings::list))
+        .route(
+            &format!("{ACC}/Recordings/{{recording}}"),
+            get(recordings::fetch).delete(recordings::delete),
+        )
+        .route(
+            &format!("{ACC}/Calls/{{call}}/Recordings.json"),
+            get(recordings::list_of_call).post(recordings::create),
+        )
+        .route(
+            &format!("{ACC}/Calls/{{call}}/Recordings/{{recording}}"),
+            get(recordings::fetch_of_call)
+                .post(recordings::update)
+                .delete(recordings::delete_of_call),
         )
         .route(
             "/v1/AuthTokens/Secondary",

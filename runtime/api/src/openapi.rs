@@ -184,7 +184,7 @@ pub fn op(summary: &str, params: Vec<Value>, body: Option<Value>, responses: Val
     o
 }
 
-fn page_schema(key: &str, item: &str) -> Value {
+pub fn page_schema(key: &str, item: &str) -> Value {
     let uri = string();
     obj(
         &[
@@ -548,7 +548,7 @@ fn paths() -> Value {
 
 /// The OpenAPI 3.0 description of the API.
 pub fn openapi() -> Value {
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Switchyard REST API",
@@ -561,7 +561,9 @@ pub fn openapi() -> Value {
         },
         "security": [{"basicAuth": []}],
         "paths": paths(),
-    })
+    });
+    crate::recordings_doc::extend(&mut doc);
+    doc
 }
 
 #[cfg(test)]

@@ -155,6 +155,23 @@ pub fn friendly_name(value: &str) -> Result<String, Error> {
     Ok(value.to_owned())
 }
 
+/// The events of a repeatable, space-separable event list (`StatusCallbackEvent`,
+/// `RecordingStatusCallbackEvent`): the helper libraries repeat the parameter, curl users
+/// and Twilio's own examples space-separate. Each must be one of `allowed`.
+pub fn events(params: &Params, name: &'static str, allowed: &[&str]) -> Result<Vec<String>, Error> {
+    let mut events = Vec::new();
+    for event in params.all(name).iter().flat_map(|v| v.split_whitespace()) {
+        if !allowed.contains(&event) {
+            return Err(Error::param(
+                name,
+                format!("{event:?} is not one of {}", allowed.join(", ")),
+            ));
+        }
+        events.push(event.to_owned());
+    }
+    Ok(events)
+}
+
 /// A SID path or body parameter of type `T`.
 pub fn sid<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, Error>
 where

@@ -34,6 +34,22 @@ async fn served_document_lists_every_route_with_its_methods() {
             format!("{acc}/Notifications/{{NotificationSid}}.json"),
             &["get"],
         ),
+        (format!("{acc}/Recordings.json"), &["get"]),
+        (
+            format!("{acc}/Recordings/{{RecordingSid}}.json"),
+            &["get", "delete"],
+        ),
+        (format!("{acc}/Recordings/{{RecordingSid}}"), &["get"]),
+        (format!("{acc}/Recordings/{{RecordingSid}}.wav"), &["get"]),
+        (format!("{acc}/Recordings/{{RecordingSid}}.mp3"), &["get"]),
+        (
+            format!("{acc}/Calls/{{CallSid}}/Recordings.json"),
+            &["get", "post"],
+        ),
+        (
+            format!("{acc}/Calls/{{CallSid}}/Recordings/{{RecordingSid}}.json"),
+            &["get", "post", "delete"],
+        ),
         ("/v1/AuthTokens/Secondary".into(), &["post", "delete"]),
         ("/v1/AuthTokens/Promote".into(), &["post"]),
     ];
@@ -77,7 +93,8 @@ async fn documented_paths_are_served() {
             .replace("{CallSid}", "CA00000000000000000000000000000000")
             .replace("{PhoneNumberSid}", "PN00000000000000000000000000000000")
             .replace("{ApplicationSid}", "AP00000000000000000000000000000000")
-            .replace("{NotificationSid}", "NO00000000000000000000000000000000");
+            .replace("{NotificationSid}", "NO00000000000000000000000000000000")
+            .replace("{RecordingSid}", "RE00000000000000000000000000000000");
         for method in item.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = h.root(m, &concrete, "").await;

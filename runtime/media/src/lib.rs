@@ -14,6 +14,7 @@
 //! - [`tts`]: text-to-speech through the `espeak-ng` command-line tool;
 //! - [`record`] and [`wav`]: recordings written as they are made, with silence
 //!   detection and trimming, and the WAV header repaired after a crash;
+//! - [`mp3`]: a recording's WAV encoded as MP3 with LAME;
 //! - [`tone`]: DTMF tones (ITU-T Q.23), ringback and silence, at 8 kHz;
 //! - [`cache`]: the persistent, content-addressed media cache whose entries are streamed
 //!   to calls while they are still being fetched;
@@ -29,6 +30,7 @@ pub mod decode;
 mod error;
 pub mod g711;
 pub mod leg;
+pub mod mp3;
 mod player;
 pub mod record;
 pub mod resample;

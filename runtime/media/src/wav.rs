@@ -36,6 +36,35 @@ pub fn header(rate: u32, channels: u16, data_len: u32) -> [u8; HEADER_LEN as usi
     h
 }
 
+/// What a canonical header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WavFormat {
+    /// Samples per second.
+    pub rate: u32,
+    /// Interleaved channels.
+    pub channels: u16,
+    /// Bytes of samples the header accounts for.
+    pub data_len: u32,
+}
+
+/// The format of a canonical 44-byte 16-bit PCM header (what [`header`] writes);
+/// `None` when `h` is not one.
+pub fn parse_header(h: &[u8; HEADER_LEN as usize]) -> Option<WavFormat> {
+    let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+    let canonical = &h[0..4] == b"RIFF"
+        && &h[8..16] == b"WAVEfmt "
+        && &h[36..40] == b"data"
+        && u16_at(20) == 1
+        && u16_at(34) == 16;
+    let format = WavFormat {
+        rate: u32_at(24),
+        channels: u16_at(22),
+        data_len: u32_at(40),
+    };
+    (canonical && format.rate > 0 && format.channels > 0).then_some(format)
+}
+
 /// A canonical 44-byte-header WAV (RIFF/WAVE, PCM format 1) of 16-bit mono `samples`
 /// at `rate` Hz.
 pub fn wav_bytes(samples: &[i16], rate: u32) -> Vec<u8> {
@@ -46,6 +75,30 @@ pub fn wav_bytes(samples: &[i16], rate: u32) -> Vec<u8> {
         out.extend_from_slice(&s.to_le_bytes());
     }
     out
+}
+
+/// A mono WAV of a canonical 16-bit PCM one: each frame's channels averaged (a
+/// two-party recording's parties heard together). A mono WAV comes back as it was.
+pub fn downmix(mut wav: impl Read) -> io::Result<Vec<u8>> {
+    let not_canonical = || io::Error::new(io::ErrorKind::InvalidData, "not a canonical PCM WAV");
+    let mut h = [0u8; HEADER_LEN as usize];
+    wav.read_exact(&mut h).map_err(|_| not_canonical())?;
+    let format = parse_header(&h).ok_or_else(not_canonical)?;
+    let mut data = Vec::new();
+    wav.take(u64::from(format.data_len))
+        .read_to_end(&mut data)?;
+    let channels = usize::from(format.channels);
+    let mono: Vec<i16> = data
+        .chunks_exact(channels * 2)
+        .map(|frame| {
+            let sum: i32 = frame
+                .chunks_exact(2)
+                .map(|b| i32::from(i16::from_le_bytes([b[0], b[1]])))
+                .sum();
+            (sum / channels as i32) as i16
+        })
+        .collect();
+    Ok(wav_bytes(&mono, format.rate))
 }
 
 /// A WAV written as its samples arrive.
@@ -152,11 +205,8 @@ pub fn repair<F: Read + Write + Seek>(file: &mut F) -> Result<u64, RepairError> 
     file.seek(SeekFrom::Start(0))?;
     file.read_exact(&mut h)
         .map_err(|_| RepairError::NotCanonical)?;
-    if &h[0..4] != b"RIFF" || &h[8..16] != b"WAVEfmt " || &h[36..40] != b"data" {
-        return Err(RepairError::NotCanonical);
-    }
-    let channels = u64::from(u16::from_le_bytes([h[22], h[23]])).max(1);
-    let rate = u64::from(u32::from_le_bytes([h[24], h[25], h[26], h[27]])).max(1);
+    let format = parse_header(&h).ok_or(RepairError::NotCanonical)?;
+    let (channels, rate) = (u64::from(format.channels), u64::from(format.rate));
     let len = file.seek(SeekFrom::End(0))?;
     let frame_bytes = channels * 2;
     let data_len = (len - HEADER_LEN) / frame_bytes * frame_bytes;
@@ -170,6 +220,39 @@ mod tests {
     use std::io::Cursor;
 
     use super::*;
+
+    #[test]
+    fn a_written_header_parses_back_and_others_do_not() {
+        let h = header(16_000, 2, 640);
+        assert_eq!(
+            parse_header(&h),
+            Some(WavFormat {
+                rate: 16_000,
+                channels: 2,
+                data_len: 640
+            })
+        );
+        let mut float = h;
+        float[20] = 3; // IEEE float, not PCM
+        assert_eq!(parse_header(&float), None);
+        let mut no_rate = h;
+        no_rate[24..28].copy_from_slice(&[0; 4]);
+        assert_eq!(parse_header(&no_rate), None);
+    }
+
+    #[test]
+    fn a_downmix_averages_each_frames_channels() {
+        let stereo = [100i16, 300, -200, 0, i16::MAX, i16::MAX, 7, 8];
+        let mut wav = header(16_000, 2, 16).to_vec();
+        wav.extend(stereo.iter().flat_map(|s| s.to_le_bytes()));
+        // A stray half frame after the data is not audio.
+        wav.push(1);
+        let mono = downmix(Cursor::new(wav)).unwrap();
+        assert_eq!(mono, wav_bytes(&[200, -100, i16::MAX, 7], 16_000));
+        let already = wav_bytes(&[1, 2, 3], 8000);
+        assert_eq!(downmix(Cursor::new(already.clone())).unwrap(), already);
+        assert!(downmix(Cursor::new(b"RIFF".to_vec())).is_err());
+    }
 
     #[test]
     fn decodes_back_to_the_same_samples() {

@@ -68,6 +68,11 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
     let api = switchyard_api::ApiState {
         repo: shared.store.clone(),
         calls: outbound,
+        // The recorder writes `{data_dir}/recordings/{AC…}/{RE…}.wav`; the API serves them.
+        recordings: Arc::new(switchyard_media::record::LocalRecordings::new(
+            config.node.data_dir.join("recordings"),
+        )),
+        public_url: config.http_base_url(),
     };
     let app = http::router(shared.clone(), api);
     // Each connection gets a clone of the router (an Arc); event streams get a

@@ -15,6 +15,7 @@ mod notifications;
 mod numbers;
 mod query;
 mod rate;
+mod recordings;
 mod records;
 mod repository;
 mod sessions;
@@ -34,6 +35,7 @@ use rusqlite::Connection;
 pub use error::Error;
 pub use rate::NotificationRate;
 use rate::{Admission, Dropped, NotificationLimiter};
+pub use recordings::{RecordingFilter, RecordingRecord};
 pub use records::*;
 pub use repository::*;
 pub use sessions::SessionQuota;
@@ -116,6 +118,11 @@ impl Store {
     /// Record a call's current state (insert or replace). Returns at once.
     pub fn put_call(&self, record: CallRecord) {
         self.send(Write::Call(Box::new(record)));
+    }
+
+    /// Record a recording's current state (insert or replace). Returns at once.
+    pub fn put_recording(&self, record: RecordingRecord) {
+        self.send(Write::Recording(Box::new(record)));
     }
 
     /// Record a notification, within its account's rate limit. Returns at once.

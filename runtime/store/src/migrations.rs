@@ -144,6 +144,32 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         ON calls (account_sid, parent_call_sid, date_created DESC, sid DESC);",
     // 6: a number's transcoder app (`VoiceTranscoder=app:NAME`), by name.
     "ALTER TABLE phone_numbers ADD COLUMN voice_transcoder TEXT;",
+    // 7: recordings (the metadata; the media is a file beside the database), listed by
+    // account, call or conference like calls are; start-up finds the ones a dead
+    // process was still writing through a partial index.
+    "CREATE TABLE recordings (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
+        call_sid TEXT,
+        conference_sid TEXT,
+        status TEXT NOT NULL,
+        source TEXT NOT NULL,
+        channels INTEGER NOT NULL,
+        track TEXT NOT NULL,
+        duration INTEGER,
+        start_time INTEGER NOT NULL,
+        date_created INTEGER NOT NULL,
+        date_updated INTEGER NOT NULL,
+        error_code INTEGER
+    );
+    CREATE INDEX recordings_by_account
+        ON recordings (account_sid, date_created DESC, sid DESC);
+    CREATE INDEX recordings_by_call
+        ON recordings (account_sid, call_sid, date_created DESC, sid DESC);
+    CREATE INDEX recordings_by_conference
+        ON recordings (account_sid, conference_sid, date_created DESC, sid DESC);
+    CREATE INDEX recordings_live ON recordings (status)
+        WHERE status IN ('in-progress', 'paused', 'stopped', 'processing');",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

@@ -5,9 +5,11 @@
 //! million records costs the same as the first.
 
 use switchyard_types::{
-    AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid, SubscriptionSid,
+    AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid, RecordingSid,
+    SubscriptionSid,
 };
 
+use crate::recordings::{RecordingFilter, RecordingRecord};
 use crate::records::{
     Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, Subscription,
     WasmApp,
@@ -111,6 +113,31 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
         account: AccountSid,
         page: &Page,
     ) -> Result<Vec<NotificationRecord>, Error>;
+
+    // Recordings.
+    /// Record a recording's state from the media path: returns at once, written in the
+    /// background.
+    fn put_recording(&self, recording: RecordingRecord);
+    /// Record a recording and return only once it is durable (an API answer promises it).
+    fn put_recording_durable(&self, recording: &RecordingRecord) -> Result<(), Error>;
+    fn recording(
+        &self,
+        account: AccountSid,
+        sid: RecordingSid,
+    ) -> Result<Option<RecordingRecord>, Error>;
+    /// An account's recordings, newest first.
+    fn recordings(
+        &self,
+        account: AccountSid,
+        filter: &RecordingFilter,
+        page: &Page,
+    ) -> Result<Vec<RecordingRecord>, Error>;
+    /// Delete a recording's record (its media is the caller's to remove); false when
+    /// there was none.
+    fn delete_recording(&self, account: AccountSid, sid: RecordingSid) -> Result<bool, Error>;
+    /// At start-up: every recording of every account left unfinished (`in-progress`,
+    /// `paused`, `stopped` or `processing`) by a process that died, to repair and settle.
+    fn recordings_in_progress(&self) -> Result<Vec<RecordingRecord>, Error>;
 
     // Wasm apps.
     /// Store a new version of an app (`app.version` is ignored); returns it numbered.

@@ -2,9 +2,11 @@
 //! write on the writer thread.
 
 use switchyard_types::{
-    AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid, SubscriptionSid,
+    AccountSid, ApplicationSid, CallSid, NotificationSid, PhoneNumberSid, RecordingSid,
+    SubscriptionSid,
 };
 
+use crate::recordings::{self, RecordingFilter, RecordingRecord};
 use crate::records::{
     Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, Subscription,
     WasmApp,
@@ -165,6 +167,56 @@ impl Repository for Store {
     ) -> Result<Vec<NotificationRecord>, Error> {
         let q = notifications::listing(account, page);
         self.read(|c| Ok(q.run(c, notifications::from_row)?))
+    }
+
+    fn put_recording(&self, recording: RecordingRecord) {
+        Store::put_recording(self, recording);
+    }
+
+    fn put_recording_durable(&self, recording: &RecordingRecord) -> Result<(), Error> {
+        let r = recording.clone();
+        self.write(move |c| Ok(recordings::upsert(c, &r)?))
+            .map(drop)
+    }
+
+    fn recording(
+        &self,
+        account: AccountSid,
+        sid: RecordingSid,
+    ) -> Result<Option<RecordingRecord>, Error> {
+        self.one(
+            &format!("{} WHERE account_sid = ?1 AND sid = ?2", recordings::SELECT),
+            &[account.to_string(), sid.to_string()],
+            recordings::from_row,
+        )
+    }
+
+    fn recordings(
+        &self,
+        account: AccountSid,
+        filter: &RecordingFilter,
+        page: &Page,
+    ) -> Result<Vec<RecordingRecord>, Error> {
+        let q = recordings::listing(account, filter, page);
+        self.read(|c| Ok(q.run(c, recordings::from_row)?))
+    }
+
+    fn delete_recording(&self, account: AccountSid, sid: RecordingSid) -> Result<bool, Error> {
+        self.write(move |c| Ok(recordings::delete(c, account, sid)?))
+            .map(|n| n > 0)
+    }
+
+    fn recordings_in_progress(&self) -> Result<Vec<RecordingRecord>, Error> {
+        let sql = format!(
+            "{} WHERE {} ORDER BY date_created, sid",
+            recordings::SELECT,
+            recordings::UNFINISHED
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([], recordings::from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     fn put_wasm_app(&self, app: &WasmApp, bytes: &[u8]) -> Result<WasmApp, Error> {

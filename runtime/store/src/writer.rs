@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction};
 
+use crate::recordings::RecordingRecord;
 use crate::records::{CallRecord, NotificationRecord};
-use crate::{calls, notifications, Error};
+use crate::{calls, notifications, recordings, Error};
 
 /// A write that someone waits for: it runs on the writer's connection inside the batch's
 /// transaction and returns how many rows it changed.
@@ -23,6 +24,8 @@ pub(crate) enum Write {
     Call(Box<CallRecord>),
     /// A background notification.
     Notification(Box<NotificationRecord>),
+    /// A background recording update from the media path.
+    Recording(Box<RecordingRecord>),
     /// Answered once every earlier write is committed.
     Flush(mpsc::Sender<()>),
     /// A write whose caller waits for its commit.
@@ -42,7 +45,10 @@ const LINGER: Duration = Duration::from_millis(2);
 
 impl Write {
     fn is_background(&self) -> bool {
-        matches!(self, Write::Call(_) | Write::Notification(_))
+        matches!(
+            self,
+            Write::Call(_) | Write::Notification(_) | Write::Recording(_)
+        )
     }
 }
 
@@ -91,6 +97,9 @@ fn run_batch(conn: &mut Connection, batch: Vec<Write>) {
                 Write::Call(c) => background(&mut tx, "call", |t| calls::upsert(t, &c)),
                 Write::Notification(n) => {
                     background(&mut tx, "notification", |t| notifications::upsert(t, &n))
+                }
+                Write::Recording(r) => {
+                    background(&mut tx, "recording", |t| recordings::upsert(t, &r))
                 }
                 Write::Flush(done) => flushes.push(done),
                 Write::Job(job, reply) => {

@@ -8,8 +8,10 @@ use std::fmt;
 use std::str::FromStr;
 
 mod app;
+mod recording;
 
 pub use app::{app_reference, is_app_name, APP_NAME_MAX};
+pub use recording::{RecordingSource, RecordingStatus, RecordingTrack, UnknownValue};
 
 /// Why a string is not a SID of the expected kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,10 +10,18 @@ use axum::Router;
 use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::Value;
-use switchyard_api::{router, ApiError, ApiState, CallControl, CallUpdate, NewCall};
-use switchyard_store::{Account, AccountStatus, CallRecord, Repository, Store};
-use switchyard_types::{AccountSid, CallSid, CallStatus};
+use switchyard_api::{
+    router, ApiError, ApiState, CallControl, CallUpdate, NewCall, RecordingUpdate, StartRecording,
+};
+use switchyard_media::record::LocalRecordings;
+use switchyard_store::{Account, AccountStatus, CallRecord, RecordingRecord, Repository, Store};
+use switchyard_types::{
+    AccountSid, CallSid, CallStatus, RecordingSid, RecordingSource, RecordingStatus,
+};
 use tower::ServiceExt;
+
+/// The node's base URL the API is told (absolute `media_url`s start with it).
+pub const PUBLIC_URL: &str = "http://node.test:8080";
 
 /// Records what the API asked and persists the effect like the node does.
 #[derive(Debug)]
@@ -21,6 +29,8 @@ pub struct FakeControl {
     pub repo: Arc<Store>,
     pub created: Mutex<Vec<(AccountSid, NewCall)>>,
     pub updated: Mutex<Vec<(AccountSid, CallSid, CallUpdate)>>,
+    pub recording_starts: Mutex<Vec<(CallSid, StartRecording)>>,
+    pub recording_updates: Mutex<Vec<(CallSid, RecordingSid, RecordingUpdate)>>,
 }
 
 impl CallControl for FakeControl {
@@ -68,6 +78,57 @@ impl CallControl for FakeControl {
             .push((account.sid, sid, update));
         Ok(record)
     }
+
+    fn start_recording(
+        &self,
+        account: &Account,
+        call: CallSid,
+        start: StartRecording,
+    ) -> Result<RecordingRecord, ApiError> {
+        let now = 1_700_000_100_000;
+        let record = RecordingRecord {
+            sid: RecordingSid::random(),
+            account_sid: account.sid,
+            call_sid: Some(call),
+            conference_sid: None,
+            status: RecordingStatus::InProgress,
+            source: RecordingSource::StartCallRecordingApi,
+            channels: start.channels,
+            track: start.track,
+            duration_secs: None,
+            start_time: now,
+            date_created: now,
+            date_updated: now,
+            error_code: None,
+        };
+        self.repo.put_recording_durable(&record)?;
+        self.recording_starts.lock().unwrap().push((call, start));
+        Ok(record)
+    }
+
+    fn update_recording(
+        &self,
+        account: &Account,
+        call: CallSid,
+        sid: RecordingSid,
+        update: RecordingUpdate,
+    ) -> Result<RecordingRecord, ApiError> {
+        let mut record = self
+            .repo
+            .recording(account.sid, sid)?
+            .expect("the API checked it exists");
+        record.status = match update {
+            RecordingUpdate::Pause { .. } => RecordingStatus::Paused,
+            RecordingUpdate::Resume => RecordingStatus::InProgress,
+            RecordingUpdate::Stop => RecordingStatus::Stopped,
+        };
+        self.repo.put_recording_durable(&record)?;
+        self.recording_updates
+            .lock()
+            .unwrap()
+            .push((call, sid, update));
+        Ok(record)
+    }
 }
 
 /// One API over a fresh store.
@@ -75,6 +136,8 @@ pub struct Harness {
     pub _dir: tempfile::TempDir,
     pub repo: Arc<Store>,
     pub control: Arc<FakeControl>,
+    /// Where the API finds recordings' media.
+    pub recordings: Arc<LocalRecordings>,
     pub app: Router,
     /// A main account.
     pub root: Account,
@@ -104,17 +167,23 @@ impl Harness {
             repo: repo.clone(),
             created: Mutex::new(Vec::new()),
             updated: Mutex::new(Vec::new()),
+            recording_starts: Mutex::new(Vec::new()),
+            recording_updates: Mutex::new(Vec::new()),
         });
         let root = account(None, "roottoken", 1_000);
         repo.create_account(&root).unwrap();
+        let recordings = Arc::new(LocalRecordings::new(dir.path().join("recordings")));
         let app = router(ApiState {
             repo: repo.clone(),
             calls: control.clone(),
+            recordings: recordings.clone(),
+            public_url: PUBLIC_URL.into(),
         });
         Self {
             _dir: dir,
             repo,
             control,
+            recordings,
             app,
             root,
         }

@@ -14,6 +14,7 @@ mod notifications;
 mod numbers;
 mod paging;
 mod plans;
+mod recordings;
 mod sessions;
 mod subscriptions;
 mod wasm_apps;

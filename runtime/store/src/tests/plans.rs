@@ -125,3 +125,50 @@ fn the_start_up_sweep_uses_the_partial_index() {
         "{plan:?}"
     );
 }
+
+#[test]
+fn recording_listings_are_range_scans_on_the_right_index() {
+    let (_dir, store) = store();
+    let account = AccountSid::random();
+    let deep = Page {
+        size: 50,
+        after: Some((123, "RE".into())),
+    };
+    for (filter, index) in [
+        (RecordingFilter::default(), "recordings_by_account"),
+        (
+            RecordingFilter {
+                call_sid: Some(CallSid::random()),
+                ..Default::default()
+            },
+            "recordings_by_call",
+        ),
+        (
+            RecordingFilter {
+                conference_sid: Some(switchyard_types::ConferenceSid::random()),
+                ..Default::default()
+            },
+            "recordings_by_conference",
+        ),
+    ] {
+        let q = crate::recordings::listing(account, &filter, &deep);
+        assert_range_scan(&store, &q, index, true);
+    }
+    let sweep = store
+        .read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "EXPLAIN QUERY PLAN {} WHERE {}",
+                crate::recordings::SELECT,
+                crate::recordings::UNFINISHED
+            ))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(3))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap();
+    assert!(
+        sweep
+            .iter()
+            .any(|s| s.contains("USING INDEX recordings_live")),
+        "{sweep:?}"
+    );
+}
