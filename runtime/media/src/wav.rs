@@ -139,6 +139,11 @@ impl<W: Write + Seek> WavWriter<W> {
         Ok(())
     }
 
+    /// The output.
+    pub fn get_ref(&self) -> &W {
+        &self.out
+    }
+
     /// Milliseconds of audio written.
     pub fn duration_ms(&self) -> u64 {
         let frame_bytes = u64::from(self.channels) * 2;

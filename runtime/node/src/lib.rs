@@ -69,9 +69,7 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
         repo: shared.store.clone(),
         calls: outbound,
         // The recorder writes `{data_dir}/recordings/{AC…}/{RE…}.wav`; the API serves them.
-        recordings: Arc::new(switchyard_media::record::LocalRecordings::new(
-            config.node.data_dir.join("recordings"),
-        )),
+        recordings: shared.recordings.clone(),
         public_url: config.http_base_url(),
     };
     let app = http::router(shared.clone(), api);

@@ -163,6 +163,16 @@ impl Shared {
             );
         }
         seed(&store, &config)?;
+        let recordings = Arc::new(switchyard_media::record::LocalRecordings::new(
+            config.node.data_dir.join("recordings"),
+        ));
+        let recovered = crate::session::recover_interrupted(&store, recordings.as_ref())?;
+        if recovered > 0 {
+            tracing::warn!(
+                recovered,
+                "recordings left unfinished by the last run repaired"
+            );
+        }
         let webhook = WebhookClient::new(WebhookConfig {
             connect_timeout: Duration::from_millis(config.webhook.connect_timeout_ms),
             response_timeout: Duration::from_millis(config.webhook.response_timeout_ms),
@@ -181,9 +191,6 @@ impl Shared {
             config.media.rtp_port_max,
         );
         let (shutdown, _) = watch::channel(false);
-        let recordings = Arc::new(switchyard_media::record::LocalRecordings::new(
-            config.node.data_dir.join("recordings"),
-        ));
         let metrics = crate::metrics::Metrics::new(events.router.clone());
         let overload = switchyard_sip::Admission::new(config.overload.to_core());
         let shared = Arc::new(Self {

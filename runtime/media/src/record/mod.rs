@@ -129,6 +129,11 @@ impl<W: Write + Seek> Recorder<W> {
         Ok(None)
     }
 
+    #[cfg(test)]
+    fn writer_for_tests(&self) -> &W {
+        self.writer.get_ref()
+    }
+
     /// Milliseconds of audio fed so far.
     pub fn fed_ms(&self) -> u64 {
         self.fed_ms
@@ -161,6 +166,39 @@ impl<W: Write + Seek> Recorder<W> {
             voiced,
         })
     }
+}
+
+/// What a recording cut short by a crash turned out to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recovered {
+    /// Milliseconds of audio in the repaired file.
+    pub duration_ms: u64,
+    /// Whether any 20 ms frame of it held voice.
+    pub voiced: bool,
+}
+
+/// Repair a recording whose writer died between checkpoints ([`crate::wav::repair`])
+/// and measure what it holds, so that its record can say `completed` or `absent`.
+pub fn recover<F: io::Read + Write + Seek>(
+    file: &mut F,
+) -> Result<Recovered, crate::wav::RepairError> {
+    let duration_ms = crate::wav::repair(file)?;
+    file.seek(io::SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let mut header = [0u8; crate::wav::HEADER_LEN as usize];
+    header.copy_from_slice(&bytes[..crate::wav::HEADER_LEN as usize]);
+    let channels = crate::wav::parse_header(&header).map_or(1, |f| f.channels);
+    let samples: Vec<i16> = bytes[crate::wav::HEADER_LEN as usize..]
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let frame = 160 * usize::from(channels.max(1));
+    let voiced = samples.chunks(frame).any(|f| is_voiced(f, channels));
+    Ok(Recovered {
+        duration_ms,
+        voiced,
+    })
 }
 
 /// Whether any channel of the interleaved `frame` is above [`VOICE_RMS`].
@@ -287,6 +325,28 @@ mod tests {
         let first_voice = samples.iter().position(|&s| s != 0).unwrap();
         let pre_roll = (PRE_ROLL_MS as usize) * 8;
         assert!(first_voice.abs_diff(pre_roll) < 2, "voice at {first_voice}");
+    }
+
+    #[test]
+    fn a_recording_cut_by_a_crash_is_recovered_with_its_voice() {
+        let mut r = recorder(limits(None, false));
+        feed(&mut r, &vec![tone(); 50]);
+        r.checkpoint().unwrap();
+        feed(&mut r, &vec![vec![0i16; FRAME]; 25]);
+        // The process dies here: the header covers the first second only.
+        let mut file = Cursor::new(r.writer_for_tests().get_ref().clone());
+        let got = recover(&mut file).unwrap();
+        assert_eq!(
+            got,
+            Recovered {
+                duration_ms: 1500,
+                voiced: true
+            }
+        );
+        let mut silent = recorder(limits(None, false));
+        feed(&mut silent, &vec![vec![0i16; FRAME]; 25]);
+        let mut file = Cursor::new(silent.writer_for_tests().get_ref().clone());
+        assert!(!recover(&mut file).unwrap().voiced);
     }
 
     #[test]

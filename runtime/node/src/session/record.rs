@@ -7,19 +7,40 @@ use std::time::Instant;
 use switchyard_call::{AppFailure, MediaToken, RecordSpec, Recorded, RecordingId};
 use switchyard_media::leg::{TapReport, Track};
 use switchyard_media::record::{RecordLimits, RecordTap};
-use switchyard_types::RecordingSid;
+use switchyard_store::{RecordingRecord, Repository};
+use switchyard_types::{RecordingSid, RecordingSource, RecordingStatus, RecordingTrack};
 
 use crate::media_io::MediaCommand;
+use crate::shared::now_ms;
 
 use super::Session;
 
 /// Twilio's "Record: recording failed" class of errors.
 const RECORDING_FAILED: u32 = 16100;
+/// Twilio's 16102 "Recording was detected as silent and not stored".
+const RECORDING_SILENT: u32 = 16102;
 
 impl Session {
     /// Start recording the caller for the executor's `<Record>`.
     pub(super) fn start_recording(&mut self, token: MediaToken, spec: RecordSpec) {
         let sid = RecordingSid::random();
+        let now = now_ms();
+        let record = RecordingRecord {
+            sid,
+            account_sid: self.info.account_sid,
+            call_sid: Some(self.info.call_sid),
+            conference_sid: None,
+            status: RecordingStatus::InProgress,
+            source: RecordingSource::RecordVerb,
+            channels: 1,
+            track: RecordingTrack::Inbound,
+            duration_secs: None,
+            start_time: now,
+            date_created: now,
+            date_updated: now,
+            error_code: None,
+        };
+        self.save_recording(&record);
         let account = self.info.account_sid.to_string();
         let limits = RecordLimits {
             max_length_ms: spec.max_length_ms,
@@ -32,9 +53,10 @@ impl Session {
             .create(&account, &sid.to_string())
             .and_then(|sink| RecordTap::new(sink, Track::Inbound, limits));
         let id = RecordingId {
-            url: format!(
-                "{}/2010-04-01/Accounts/{account}/Recordings/{sid}",
-                self.shared.config.http_base_url()
+            url: switchyard_api::media_url(
+                &self.shared.config.http_base_url(),
+                self.info.account_sid,
+                sid,
             ),
             sid: sid.to_string(),
         };
@@ -52,8 +74,16 @@ impl Session {
         self.media_command(MediaCommand::Untap(token));
     }
 
-    /// The recording's tap is off the leg: the executor hears how it ended.
+    /// The recording's tap is off the leg: its record is final before the executor
+    /// hears how it ended (its `action` may fetch it at once).
     pub(super) fn recording_closed(&mut self, token: MediaToken, report: TapReport) {
+        let sid = self
+            .exec
+            .recording(token)
+            .and_then(|id| id.sid.parse::<RecordingSid>().ok());
+        if let Some(sid) = sid {
+            self.finish_record(sid, &report);
+        }
         let recorded = match report {
             TapReport::Recorded {
                 duration_ms,
@@ -76,4 +106,63 @@ impl Session {
         };
         self.exec.record_done(Instant::now(), token, recorded);
     }
+
+    fn finish_record(&self, sid: RecordingSid, report: &TapReport) {
+        let Ok(Some(mut record)) = self.shared.store.recording(self.info.account_sid, sid) else {
+            tracing::warn!(%sid, "the recording's record is gone");
+            return;
+        };
+        let (status, duration, error) = match report {
+            TapReport::Recorded {
+                duration_ms,
+                voiced: true,
+            } => (RecordingStatus::Completed, (duration_ms + 500) / 1000, None),
+            TapReport::Recorded { .. } => (RecordingStatus::Absent, 0, Some(RECORDING_SILENT)),
+            TapReport::Failed(_) | TapReport::Closed => {
+                (RecordingStatus::Failed, 0, Some(RECORDING_FAILED))
+            }
+        };
+        record.status = status;
+        record.duration_secs = Some(duration);
+        record.error_code = error;
+        record.date_updated = now_ms();
+        self.save_recording(&record);
+    }
+
+    fn save_recording(&self, record: &RecordingRecord) {
+        if let Err(e) = self.shared.store.put_recording_durable(record) {
+            tracing::error!(sid = %record.sid, error = %e, "recording not saved");
+        }
+    }
+}
+
+/// Recordings the last run left unfinished (killed mid-call): each file's header is
+/// repaired and its record says what it holds, `completed` with the audio up to the
+/// last checkpoint, `absent` if that was silence, `failed` if there is no usable file.
+pub(crate) fn recover_interrupted(
+    store: &switchyard_store::Store,
+    storage: &dyn switchyard_media::record::RecordingStorage,
+) -> anyhow::Result<usize> {
+    let unfinished = store.recordings_in_progress()?;
+    for mut record in unfinished.iter().cloned() {
+        let recovered = storage
+            .reopen(&record.account_sid.to_string(), &record.sid.to_string())
+            .map_err(|e| e.to_string())
+            .and_then(|mut f| switchyard_media::record::recover(&mut f).map_err(|e| e.to_string()));
+        (record.status, record.duration_secs, record.error_code) = match recovered {
+            Ok(r) if r.voiced => (
+                RecordingStatus::Completed,
+                Some((r.duration_ms + 500) / 1000),
+                None,
+            ),
+            Ok(_) => (RecordingStatus::Absent, Some(0), Some(RECORDING_SILENT)),
+            Err(e) => {
+                tracing::warn!(sid = %record.sid, error = %e, "interrupted recording unusable");
+                (RecordingStatus::Failed, Some(0), Some(RECORDING_FAILED))
+            }
+        };
+        record.date_updated = now_ms();
+        store.put_recording_durable(&record)?;
+    }
+    Ok(unfinished.len())
 }
