@@ -62,7 +62,12 @@ fn decode_source(
         .format(
             &hint,
             stream,
-            &FormatOptions::default(),
+            // An MP3's encoder delay and padding (LAME's Info tag) are trimmed, so a
+            // file plays from its first sample and no longer than it is.
+            &FormatOptions {
+                enable_gapless: true,
+                ..FormatOptions::default()
+            },
             &MetadataOptions::default(),
         )
         .map_err(|e| undecodable(&e))?;

@@ -157,7 +157,7 @@ fn voicemail_is_recorded_listed_served_as_wav_and_mp3_and_deleted() -> Result<()
     );
     // The MP3 decodes to the same length.
     let mp3 = get(&node, &format!("{url}.mp3"))?;
-    assert_eq!(mp3.status, 200);
+    assert_eq!(mp3.status, 200, "{}", mp3.text());
     let decoded = switchyard_media::decode_all(&mp3.body, Some("audio/mpeg"))?;
     let mp3_secs = decoded.len() as f64 / f64::from(switchyard_media::MEDIA_RATE);
     assert!(
