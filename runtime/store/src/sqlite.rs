@@ -323,7 +323,8 @@ impl Repository for Store {
     }
 
     fn sip_domain_by_name(&self, name: &str) -> Result<Option<crate::SipDomain>, Error> {
-        self.sip_domain_named(name)
+        // Host names are case-insensitive (RFC 4343); domains are stored in lower case.
+        self.sip_domain_named(&name.to_ascii_lowercase())
     }
 
     fn sip_registration_credential(
