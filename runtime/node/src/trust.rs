@@ -14,7 +14,9 @@ use switchyard_sip::trust::{
     InviteFacts, IpRange, TrustVerdict,
 };
 use switchyard_sip::{Request, Response};
-use switchyard_store::{MappingKind, Page, Repository, SipDomain, SipResources, SIP_REALM};
+use switchyard_store::{
+    MappingKind, Page, Repository, SipCredentialHash, SipDomain, SipResources, SIP_REALM,
+};
 
 use crate::config::{Config, InboundMode};
 use crate::shared::Shared;
@@ -90,7 +92,8 @@ impl InboundTrust {
         self.policy
     }
 
-    /// Decide on a new INVITE from `source`.
+    /// Decide on a new INVITE from `source`. The store is read before the guard's lock
+    /// is taken, so INVITEs never wait on each other's reads.
     pub fn check(&self, shared: &Shared, invite: &Request, source: SocketAddr) -> Decision {
         let ip = source.ip();
         let now = Instant::now();
@@ -103,36 +106,57 @@ impl InboundTrust {
                 None
             })
         });
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let blocked = state.guard.is_blocked(ip, now);
-        let domain_facts = match &domain {
-            Some(d) if !blocked => {
-                Some(self.domain_facts(shared, &mut state, d, invite, ip, now, unix))
-            }
-            Some(_) => Some(DomainFacts {
-                source_in_acl: false,
-                has_credentials: false,
-                digest: DigestOutcome::Absent,
-            }),
-            None => None,
+        let lookup = domain
+            .as_ref()
+            .map(|d| DomainLookup::of(shared, d, invite, ip));
+        let mut blocked_now = None;
+        let (verdict, challenge) = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let blocked = state.guard.is_blocked(ip, now);
+            let domain_facts = lookup.map(|l| {
+                let digest = if blocked {
+                    DigestOutcome::Absent
+                } else {
+                    l.verify(&mut state.verifier, invite, unix)
+                };
+                if matches!(digest, DigestOutcome::Failed { stale: false }) {
+                    blocked_now = state.guard.failed(ip, now);
+                }
+                DomainFacts {
+                    source_in_acl: l.source_in_acl,
+                    has_credentials: l.has_credentials,
+                    digest,
+                }
+            });
+            let facts = InviteFacts {
+                from_trunk: self.trunks.iter().any(|r| r.contains(ip)),
+                from_registered_phone: self
+                    .registered
+                    .as_ref()
+                    .is_some_and(|r| r.registered_from(ip)),
+                domain: domain_facts,
+                blocked,
+            };
+            let verdict = admit(self.policy, &facts);
+            let challenge = match verdict {
+                TrustVerdict::Challenge { stale } => {
+                    state.verifier.challenge(SIP_REALM, unix, stale)
+                }
+                _ => Vec::new(),
+            };
+            (verdict, challenge)
         };
-        let facts = InviteFacts {
-            from_trunk: self.trunks.iter().any(|r| r.contains(ip)),
-            from_registered_phone: self
-                .registered
-                .as_ref()
-                .is_some_and(|r| r.registered_from(ip)),
-            domain: domain_facts,
-            blocked,
-        };
-        match admit(self.policy, &facts) {
+        if let (Some(GuardEvent::Blocked { source, until }), Some(d)) = (blocked_now, &domain) {
+            self.notify_block(shared, d, source, until.duration_since(now));
+        }
+        match verdict {
             TrustVerdict::Admit(why) => {
                 tracing::debug!(?why, %source, "INVITE admitted");
                 Decision::Admit { domain }
             }
-            TrustVerdict::Challenge { stale } => {
+            TrustVerdict::Challenge { .. } => {
                 let mut r = Response::to_request(invite, 407, "Proxy Authentication Required");
-                for value in state.verifier.challenge(SIP_REALM, unix, stale) {
+                for value in challenge {
                     r.headers.push("Proxy-Authenticate", value);
                 }
                 Decision::Reply(r)
@@ -144,17 +168,48 @@ impl InboundTrust {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn domain_facts(
-        &self,
-        shared: &Shared,
-        state: &mut Guarded,
-        d: &SipDomain,
-        invite: &Request,
-        ip: IpAddr,
-        now: Instant,
-        unix: Duration,
-    ) -> DomainFacts {
+    /// The notification of a source blocked after failing digests to `d`.
+    fn notify_block(&self, shared: &Shared, d: &SipDomain, source: IpAddr, block: Duration) {
+        let config = *self
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .guard
+            .config();
+        shared.notify(
+            d.account_sid,
+            None,
+            DIGEST_BLOCK_CODE,
+            true,
+            format!(
+                "SIP source {source} is blocked for {} s after {} failed digest attempts \
+                 within {} s (calls to {})",
+                block.as_secs(),
+                config.max_failures,
+                config.window.as_secs(),
+                d.domain_name
+            ),
+            None,
+        );
+    }
+}
+
+/// What the store says about an INVITE to a SIP domain, read before any lock.
+struct DomainLookup {
+    /// The source is in an IP access control list mapped to the domain for calls.
+    source_in_acl: bool,
+    /// The domain maps a credential list for calls.
+    has_credentials: bool,
+    /// The `Proxy-Authorization` for our realm, when one parses.
+    credentials: Option<Credentials>,
+    /// A `Proxy-Authorization` was sent at all.
+    sent_credentials: bool,
+    /// The hashes of the named user, when the domain's lists have one.
+    stored: Option<SipCredentialHash>,
+}
+
+impl DomainLookup {
+    fn of(shared: &Shared, d: &SipDomain, invite: &Request, ip: IpAddr) -> Self {
         let store = &shared.store;
         let source_in_acl = store
             .sip_call_ip_addresses(&d.domain_name)
@@ -174,81 +229,53 @@ impl InboundTrust {
         let has_credentials = store
             .domain_mappings(d.account_sid, d.sid, MappingKind::CallCredentials, &one)
             .is_ok_and(|m| !m.is_empty());
-        let digest = if source_in_acl || !has_credentials {
-            DigestOutcome::Absent
-        } else {
-            verify(shared, state, d, invite, unix)
-        };
-        if matches!(digest, DigestOutcome::Failed { stale: false }) {
-            if let Some(GuardEvent::Blocked { source, until }) = state.guard.failed(ip, now) {
-                let config = state.guard.config();
-                shared.notify(
-                    d.account_sid,
-                    None,
-                    DIGEST_BLOCK_CODE,
-                    true,
-                    format!(
-                        "SIP source {source} is blocked for {} s after {} failed digest \
-                         attempts within {} s (calls to {})",
-                        until.duration_since(now).as_secs(),
-                        config.max_failures,
-                        config.window.as_secs(),
-                        d.domain_name
-                    ),
-                    None,
-                );
-            }
-        }
-        DomainFacts {
+        let credentials = invite
+            .headers
+            .get_all("Proxy-Authorization")
+            .filter_map(|v| Credentials::parse(v).ok())
+            .find(|c| c.realm == SIP_REALM);
+        let stored = credentials.as_ref().and_then(|c| {
+            store
+                .sip_call_credential(&d.domain_name, &c.username)
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "SIP credential lookup failed");
+                    None
+                })
+        });
+        Self {
             source_in_acl,
             has_credentials,
-            digest,
+            credentials,
+            sent_credentials: invite.headers.get("Proxy-Authorization").is_some(),
+            stored,
         }
     }
-}
 
-/// The digest check of an INVITE to `d`: its `Proxy-Authorization` for our realm, if any,
-/// against the credential lists mapped to the domain for calls.
-fn verify(
-    shared: &Shared,
-    state: &mut Guarded,
-    d: &SipDomain,
-    invite: &Request,
-    unix: Duration,
-) -> DigestOutcome {
-    let Some(creds) = invite
-        .headers
-        .get_all("Proxy-Authorization")
-        .filter_map(|v| Credentials::parse(v).ok())
-        .find(|c| c.realm == SIP_REALM)
-    else {
-        // No credentials: challenge. Credentials that do not parse or name another
-        // realm are a failed attempt like a wrong password (and counted as one).
-        return if invite.headers.get("Proxy-Authorization").is_some() {
-            DigestOutcome::Failed { stale: false }
-        } else {
-            DigestOutcome::Absent
+    /// The digest check, when the domain's credentials decide: an unknown user is
+    /// verified against nothing and fails exactly like a wrong password.
+    fn verify(&self, verifier: &mut Verifier, invite: &Request, unix: Duration) -> DigestOutcome {
+        if self.source_in_acl || !self.has_credentials {
+            return DigestOutcome::Absent;
+        }
+        let Some(creds) = &self.credentials else {
+            // No credentials: challenge. Credentials that do not parse or name another
+            // realm are a failed attempt like a wrong password (and counted as one).
+            return if self.sent_credentials {
+                DigestOutcome::Failed { stale: false }
+            } else {
+                DigestOutcome::Absent
+            };
         };
-    };
-    let stored = shared
-        .store
-        .sip_call_credential(&d.domain_name, &creds.username)
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "SIP credential lookup failed");
-            None
+        let ha1 = self.stored.as_ref().map(|s| StoredHa1 {
+            md5: &s.ha1_md5,
+            sha256: &s.ha1_sha256,
         });
-    let ha1 = stored.as_ref().map(|s| StoredHa1 {
-        md5: &s.ha1_md5,
-        sha256: &s.ha1_sha256,
-    });
-    match state
-        .verifier
-        .verify(&creds, SIP_REALM, "INVITE", &invite.uri, ha1, unix)
-    {
-        Ok(()) => DigestOutcome::Verified,
-        Err(e) => DigestOutcome::Failed {
-            stale: e.is_stale(),
-        },
+        match verifier.verify(creds, SIP_REALM, "INVITE", &invite.uri, ha1, unix) {
+            Ok(()) => DigestOutcome::Verified,
+            Err(e) => DigestOutcome::Failed {
+                stale: e.is_stale(),
+            },
+        }
     }
 }
 
