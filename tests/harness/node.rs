@@ -100,6 +100,8 @@ pub struct NodeConfig {
     /// Listen for SIP over TLS on a free port (else the node tries 5061 and goes
     /// without TLS when another node has it).
     pub sip_tls: bool,
+    /// `[sip] inbound` (`any` or `trunks`); `None`: the node's default.
+    pub sip_inbound: Option<String>,
 }
 
 impl NodeConfig {
@@ -121,6 +123,7 @@ impl NodeConfig {
             extra_toml: String::new(),
             demo: false,
             sip_tls: false,
+            sip_inbound: None,
         }
     }
 
@@ -180,6 +183,8 @@ struct TomlSip {
     listen: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     tls_listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inbound: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -272,6 +277,7 @@ impl Node {
             sip: TomlSip {
                 listen: format!("127.0.0.1:{sip_port}"),
                 tls_listen: tls_port.map(|p| format!("127.0.0.1:{p}")),
+                inbound: config.sip_inbound.clone(),
             },
             http: Listen {
                 listen: format!("127.0.0.1:{http_port}"),

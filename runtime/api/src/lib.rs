@@ -13,6 +13,7 @@ pub mod auth;
 mod calls;
 mod date;
 mod error;
+mod keys;
 mod notifications;
 mod numbers;
 pub mod openapi;
@@ -21,6 +22,7 @@ mod params;
 mod recording_media;
 mod recordings;
 mod recordings_doc;
+mod sip;
 mod tokens;
 mod validate;
 mod voice;
@@ -252,5 +254,14 @@ pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
             post(tokens::create_secondary).delete(tokens::delete_secondary),
         )
         .route("/v1/AuthTokens/Promote", post(tokens::promote))
+        .route(
+            &format!("{ACC}/Keys.json"),
+            get(keys::list).post(keys::create),
+        )
+        .route(
+            &format!("{ACC}/Keys/{{key}}"),
+            get(keys::fetch).post(keys::update).delete(keys::delete),
+        )
+        .merge(sip::routes())
         .with_state(state)
 }

@@ -84,6 +84,35 @@ pub struct SipSection {
     /// certificate here.
     #[serde(default)]
     pub tls_ca_file: Option<PathBuf>,
+    /// Who may call the node's numbers: `any` source address (the default, for a
+    /// loopback demo; the node warns at start-up), or only `trunks` (their
+    /// `inbound_addresses`) and registered phones. Calls to a SIP domain always need the
+    /// domain's IP access control list or a digest, whatever this says.
+    #[serde(default)]
+    pub inbound: InboundMode,
+    /// Failed digest attempts from one source within a minute that block it.
+    #[serde(default = "default_digest_block_failures")]
+    pub digest_block_failures: usize,
+    /// How long a blocked source gets 403 to every INVITE.
+    #[serde(default = "default_digest_block_seconds")]
+    pub digest_block_seconds: u64,
+}
+
+/// `[sip] inbound`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InboundMode {
+    #[default]
+    Any,
+    Trunks,
+}
+
+fn default_digest_block_failures() -> usize {
+    20
+}
+
+fn default_digest_block_seconds() -> u64 {
+    600
 }
 
 impl SipSection {
@@ -211,6 +240,36 @@ pub struct TrunkSection {
     /// The accounts that may use it; empty: every account.
     #[serde(default)]
     pub accounts: Vec<AccountSid>,
+    /// Address ranges (`a.b.c.d/n`, IPv6 too) the trunk's calls come from, trusted under
+    /// `[sip] inbound = "trunks"`; empty: `address`'s host when it is an IP address.
+    #[serde(default)]
+    pub inbound_addresses: Vec<String>,
+}
+
+impl TrunkSection {
+    /// The ranges the trunk's calls are accepted from.
+    pub fn inbound_ranges(&self) -> anyhow::Result<Vec<switchyard_sip::trust::IpRange>> {
+        use switchyard_sip::trust::IpRange;
+        if self.inbound_addresses.is_empty() {
+            let host = self
+                .address
+                .rsplit_once(':')
+                .map_or(self.address.as_str(), |(h, _)| h);
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            return Ok(host
+                .parse::<IpAddr>()
+                .map(|ip| IpRange::new(ip, 128))
+                .into_iter()
+                .collect());
+        }
+        self.inbound_addresses
+            .iter()
+            .map(|a| {
+                IpRange::parse(a)
+                    .map_err(|e| anyhow::anyhow!("trunk {:?}: inbound_addresses: {e}", self.name))
+            })
+            .collect()
+    }
 }
 
 fn default_trunk_name() -> String {
@@ -467,6 +526,12 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), String> {
+        for t in self.trunk.iter().chain(&self.trunks) {
+            t.inbound_ranges().map_err(|e| e.to_string())?;
+        }
+        if self.sip.digest_block_failures == 0 {
+            return Err("[sip] digest_block_failures must be at least 1".into());
+        }
         for a in &self.accounts {
             if !(a.calls_per_second.is_finite() && a.calls_per_second > 0.0) {
                 return Err(format!(
@@ -539,6 +604,9 @@ impl Default for SipSection {
             tls_cert: None,
             tls_key: None,
             tls_ca_file: None,
+            inbound: InboundMode::Any,
+            digest_block_failures: default_digest_block_failures(),
+            digest_block_seconds: default_digest_block_seconds(),
         }
     }
 }
@@ -614,6 +682,34 @@ mod tests {
             .contains("not in [[accounts]]"));
         let put = format!("{ok}voice_method = \"PUT\"\n");
         assert!(Config::parse(&put).unwrap_err().contains("PUT"));
+    }
+
+    #[test]
+    fn inbound_trust_is_any_by_default_and_trunks_name_their_ranges() {
+        use switchyard_sip::trust::IpRange;
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.sip.inbound, InboundMode::Any);
+        assert_eq!(c.sip.digest_block_failures, 20);
+        let trunk = "[[trunks]]\naddress = \"192.0.2.10:5060\"\n";
+        let c = Config::parse(&format!("[sip]\ninbound = \"trunks\"\n{trunk}")).unwrap();
+        assert_eq!(c.sip.inbound, InboundMode::Trunks);
+        // Without inbound_addresses, the trunk's own address is trusted.
+        assert_eq!(
+            c.trunks[0].inbound_ranges().unwrap(),
+            [IpRange::parse("192.0.2.10").unwrap()]
+        );
+        let c = Config::parse(&format!(
+            "{trunk}inbound_addresses = [\"198.51.100.0/24\", \"2001:db8::/32\"]\n"
+        ))
+        .unwrap();
+        let ranges = c.trunks[0].inbound_ranges().unwrap();
+        assert!(ranges[0].contains("198.51.100.200".parse().unwrap()));
+        assert!(!ranges[0].contains("192.0.2.10".parse().unwrap()));
+        assert!(ranges[1].contains("2001:db8::5".parse().unwrap()));
+        let err =
+            Config::parse(&format!("{trunk}inbound_addresses = [\"10.0.0.0/40\"]\n")).unwrap_err();
+        assert!(err.contains("inbound_addresses"), "{err}");
+        assert!(Config::parse("[sip]\ninbound = \"nobody\"\n").is_err());
     }
 
     #[test]

@@ -76,6 +76,44 @@ impl NumberBinding {
     }
 }
 
+impl NumberBinding {
+    /// What answers a call placed through the SIP domain `d` to `to` (`sip:user@domain`,
+    /// as Twilio reports a domain call's `To`). `None` when the domain has no voice URL.
+    pub fn of_domain(d: &switchyard_store::SipDomain, to: String) -> Option<Self> {
+        Some(NumberBinding {
+            number: to,
+            account_sid: d.account_sid,
+            voice: target(d.voice_url.as_deref()?, &d.voice_method),
+            fallback: d
+                .voice_fallback_url
+                .as_deref()
+                .map(|u| target(u, &d.voice_fallback_method)),
+            status_callback: d
+                .voice_status_callback_url
+                .as_deref()
+                .map(|u| target(u, &d.voice_status_callback_method)),
+            status_events: vec!["completed".into()],
+            voice_transcoder: None,
+        })
+    }
+
+    /// The caller as the app sees it (`From`): the user part of the From URI for a call
+    /// to a number; for a call to a SIP URI (a domain call), Twilio's `sip:user@host`.
+    pub fn caller(&self, from_uri: Option<&str>) -> String {
+        let Some(uri) = from_uri else {
+            return String::new();
+        };
+        match switchyard_sip::parse_uri(uri) {
+            Ok(u) if self.number.starts_with("sip:") => match u.user {
+                Some(user) => format!("sip:{user}@{}", u.host),
+                None => format!("sip:{}", u.host),
+            },
+            Ok(u) => u.user.unwrap_or_else(|| uri.to_owned()),
+            Err(_) => uri.to_owned(),
+        }
+    }
+}
+
 /// An account as the call path needs it.
 #[derive(Debug, Clone)]
 pub struct AccountEntry {
@@ -122,6 +160,8 @@ pub struct Shared {
     pub overload: Arc<Mutex<switchyard_sip::Admission>>,
     /// Where recordings are written and read: `recordings/` under the data directory.
     pub recordings: Arc<dyn switchyard_media::record::RecordingStorage>,
+    /// Who may send new INVITEs (`[sip] inbound`, trunks, SIP domains, the digest guard).
+    pub trust: crate::trust::InboundTrust,
     shutdown: watch::Sender<bool>,
 }
 
@@ -193,6 +233,13 @@ impl Shared {
         let (shutdown, _) = watch::channel(false);
         let metrics = crate::metrics::Metrics::new(events.router.clone());
         let overload = switchyard_sip::Admission::new(config.overload.to_core());
+        let trust = crate::trust::InboundTrust::from_config(&config)?;
+        if trust.policy() == switchyard_sip::trust::InboundPolicy::Any {
+            tracing::warn!(
+                "[sip] inbound = \"any\": calls to the node's numbers are accepted from any \
+                 address; set inbound = \"trunks\" on a node others can reach"
+            );
+        }
         let shared = Arc::new(Self {
             config,
             store,
@@ -208,6 +255,7 @@ impl Shared {
             metrics,
             overload: Arc::new(Mutex::new(overload)),
             recordings,
+            trust,
             shutdown,
         });
         Ok((shared, sip_rx))

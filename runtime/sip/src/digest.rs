@@ -6,6 +6,8 @@
 //! Credentials only ever go into the hash and the returned header value;
 //! nothing here logs them.
 
+pub mod server;
+
 use md5::Digest;
 
 use crate::syntax::{is_token_char, is_ws, split_commas, take_quoted};
@@ -90,6 +92,13 @@ impl Algorithm {
             Algorithm::Sha256 | Algorithm::Sha256Sess => hex_hash::<sha2::Sha256>(parts),
         }
     }
+}
+
+/// `HA1 = H(username ":" realm ":" password)` (RFC 7616 §3.4.2) in lower-case hex: what a
+/// server keeps in place of the password, and the A1 of a non-`-sess` algorithm. Only
+/// `Md5` and `Sha256` are meaningful here (a `-sess` A1 also needs the nonces).
+pub fn ha1(algorithm: Algorithm, username: &str, realm: &str, password: &str) -> String {
+    algorithm.hash(&[username, realm, password])
 }
 
 fn hex_hash<D: Digest>(parts: &[&str]) -> String {
@@ -433,6 +442,20 @@ mod tests {
         assert!(got.ends_with(
             r#"qop=auth, nc=00000001, opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#
         ));
+    }
+
+    #[test]
+    fn ha1_hashes_user_realm_and_password() {
+        // RFC 7616 §3.9.1's user, realm and password (hashes from an independent tool).
+        let (user, realm, password) = ("Mufasa", "http-auth@example.org", "Circle of Life");
+        assert_eq!(
+            ha1(Algorithm::Md5, user, realm, password),
+            "3d78807defe7de2157e2b0b6573a855f"
+        );
+        assert_eq!(
+            ha1(Algorithm::Sha256, user, realm, password),
+            "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod routing;
 mod syntax;
 mod timers;
 mod transaction;
+pub mod trust;
 mod uri;
 mod validate;
 mod via;

@@ -19,6 +19,9 @@ mod recordings;
 mod records;
 mod repository;
 mod sessions;
+mod sip;
+mod sip_records;
+mod sip_repository;
 mod sqlite;
 mod subscriptions;
 mod wasm_apps;
@@ -39,6 +42,8 @@ pub use recordings::{RecordingFilter, RecordingRecord};
 pub use records::*;
 pub use repository::*;
 pub use sessions::SessionQuota;
+pub use sip_records::*;
+pub use sip_repository::SipResources;
 use writer::Write;
 
 /// The node's store: one SQLite file, one writer thread, a few reader connections.

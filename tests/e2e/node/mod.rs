@@ -25,6 +25,8 @@ mod record;
 mod rfc4475;
 mod schemathesis;
 mod sip_features;
+mod sip_resources;
+mod sip_trust;
 mod tenant_transcoders;
 mod tls;
 mod wasm_apps;

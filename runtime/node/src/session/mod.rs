@@ -54,17 +54,23 @@ pub enum SessionInput {
     InviteResponse(Option<switchyard_sip::Response>),
 }
 
-/// Check that an INVITE can become a call: a known number of an active account.
+/// Check that an INVITE can become a call: a known number of an active account, or a
+/// call placed through a SIP domain (`domain`, admitted by [`crate::trust`]).
 fn admit(
     shared: &Shared,
     invite: &Request,
+    domain: Option<switchyard_store::SipDomain>,
 ) -> Result<(NumberBinding, AccountEntry), (u16, &'static str)> {
     if *shared.shutting_down().borrow() {
         return Err((503, "Service Unavailable"));
     }
     let uri = switchyard_sip::parse_uri(&invite.uri).map_err(|_| (400, "Bad Request-URI"))?;
     let user = uri.user.unwrap_or_default();
-    let binding = shared.number(&user).ok_or((404, "Not Found"))?;
+    let binding = match domain {
+        Some(d) => NumberBinding::of_domain(&d, format!("sip:{user}@{}", d.domain_name)),
+        None => shared.number(&user),
+    }
+    .ok_or((404, "Not Found"))?;
     let account = shared
         .account(binding.account_sid)
         .ok_or((404, "Not Found"))?;
@@ -87,7 +93,15 @@ pub fn spawn(
     let (tx, rx) = mpsc::unbounded_channel();
     shared.call_started();
     tokio::spawn(async move {
-        match admit(&shared, &invite) {
+        let verdict = match shared.trust.check(&shared, &invite, source) {
+            crate::trust::Decision::Admit { domain } => {
+                admit(&shared, &invite, domain).map_err(|(status, reason)| {
+                    switchyard_sip::Response::to_request(&invite, status, reason)
+                })
+            }
+            crate::trust::Decision::Reply(response) => Err(response),
+        };
+        match verdict {
             Ok((binding, account)) => {
                 let mut session = Session::new(
                     shared.clone(),
@@ -101,18 +115,20 @@ pub fn spawn(
                 let span = call_span(&session.info);
                 session.run(rx).instrument(span).await;
             }
-            Err((status, reason)) => {
-                if status == 503 {
+            Err(mut response) => {
+                if response.status == 503 {
                     shared.metrics.rejected(crate::metrics::reason::SHUTDOWN);
                 }
-                let mut response = switchyard_sip::Response::to_request(&invite, status, reason);
                 crate::sip_io::add_to_tag(&mut response);
+                // The route goes before the response: a caller answering a 407 retries
+                // with the same Call-ID as soon as it has it, and that retry is a new
+                // call, not input for this finished one.
+                let _ = shared.sip.send(SipCommand::Ended {
+                    call_id: invite.call_id().unwrap_or_default().to_owned(),
+                });
                 let _ = shared.sip.send(SipCommand::Respond {
                     tx: invite_tx,
                     response,
-                });
-                let _ = shared.sip.send(SipCommand::Ended {
-                    call_id: invite.call_id().unwrap_or_default().to_owned(),
                 });
             }
         }
@@ -174,7 +190,7 @@ impl Session {
         let info = CallInfo {
             call_sid: CallSid::random(),
             account_sid: binding.account_sid,
-            from: user_of(invite.from_hdr().ok().map(|a| a.uri)),
+            from: binding.caller(invite.from_hdr().ok().map(|a| a.uri).as_deref()),
             to: binding.number.clone(),
             direction: Direction::Inbound,
             parent_call_sid: None,
@@ -457,15 +473,4 @@ impl Session {
 /// tasks it starts (app requests, Wasm steps, media), names the call.
 fn call_span(info: &CallInfo) -> tracing::Span {
     tracing::info_span!("call", sid = %info.call_sid)
-}
-
-/// The user part of a SIP URI (`+14158675309` of `sip:+14158675309@host`), or the URI.
-fn user_of(uri: Option<String>) -> String {
-    let Some(uri) = uri else {
-        return String::new();
-    };
-    match switchyard_sip::parse_uri(&uri) {
-        Ok(u) => u.user.unwrap_or(uri),
-        Err(_) => uri,
-    }
 }

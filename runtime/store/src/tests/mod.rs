@@ -16,6 +16,7 @@ mod paging;
 mod plans;
 mod recordings;
 mod sessions;
+mod sip;
 mod subscriptions;
 mod wasm_apps;
 
