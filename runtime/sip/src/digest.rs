@@ -6,6 +6,8 @@
 //! Credentials only ever go into the hash and the returned header value;
 //! nothing here logs them.
 
+pub mod server;
+
 use md5::Digest;
 
 use crate::syntax::{is_token_char, is_ws, split_commas, take_quoted};
