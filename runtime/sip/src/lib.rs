@@ -20,6 +20,7 @@ mod method;
 mod outbound;
 pub mod overload;
 mod parse;
+pub mod registrar;
 mod routing;
 mod syntax;
 mod timers;
