@@ -94,6 +94,13 @@ impl Algorithm {
     }
 }
 
+/// `HA1 = H(username ":" realm ":" password)` (RFC 7616 §3.4.2) in lower-case hex: what a
+/// server keeps in place of the password, and the A1 of a non-`-sess` algorithm. Only
+/// `Md5` and `Sha256` are meaningful here (a `-sess` A1 also needs the nonces).
+pub fn ha1(algorithm: Algorithm, username: &str, realm: &str, password: &str) -> String {
+    algorithm.hash(&[username, realm, password])
+}
+
 fn hex_hash<D: Digest>(parts: &[&str]) -> String {
     let mut hasher = D::new();
     for (i, part) in parts.iter().enumerate() {
@@ -435,6 +442,20 @@ mod tests {
         assert!(got.ends_with(
             r#"qop=auth, nc=00000001, opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#
         ));
+    }
+
+    #[test]
+    fn ha1_hashes_user_realm_and_password() {
+        // RFC 7616 §3.9.1's user, realm and password (hashes from an independent tool).
+        let (user, realm, password) = ("Mufasa", "http-auth@example.org", "Circle of Life");
+        assert_eq!(
+            ha1(Algorithm::Md5, user, realm, password),
+            "3d78807defe7de2157e2b0b6573a855f"
+        );
+        assert_eq!(
+            ha1(Algorithm::Sha256, user, realm, password),
+            "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232"
+        );
     }
 
     #[test]

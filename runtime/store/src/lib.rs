@@ -18,6 +18,9 @@ mod rate;
 mod records;
 mod repository;
 mod sessions;
+mod sip;
+mod sip_records;
+mod sip_repository;
 mod sqlite;
 mod subscriptions;
 mod wasm_apps;
@@ -37,6 +40,8 @@ use rate::{Admission, Dropped, NotificationLimiter};
 pub use records::*;
 pub use repository::*;
 pub use sessions::SessionQuota;
+pub use sip_records::*;
+pub use sip_repository::SipResources;
 use writer::Write;
 
 /// The node's store: one SQLite file, one writer thread, a few reader connections.

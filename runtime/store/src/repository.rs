@@ -12,6 +12,8 @@ use crate::records::{
     Account, Application, CallRecord, NotificationRecord, PhoneNumber, SessionScope, Subscription,
     WasmApp,
 };
+use crate::sip_records::{ApiKey, IpAddress, SipCredentialHash, SipDomain};
+use crate::sip_repository::SipResources;
 use crate::Error;
 
 /// Where a listing starts and how much it returns.
@@ -44,8 +46,9 @@ pub struct NumberFilter {
     pub friendly_name: Option<String>,
 }
 
-/// Everything the node persists.
-pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
+/// Everything the node persists (the SIP and API key resources the API manages are in
+/// [`SipResources`]).
+pub trait Repository: SipResources + Send + Sync + std::fmt::Debug + 'static {
     // Accounts.
     fn create_account(&self, account: &Account) -> Result<(), Error>;
     fn account(&self, sid: AccountSid) -> Result<Option<Account>, Error>;
@@ -156,6 +159,29 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     fn webhook_subscriptions(&self) -> Result<Vec<Subscription>, Error>;
     fn delete_subscription(&self, account: AccountSid, sid: SubscriptionSid)
         -> Result<bool, Error>;
+
+    // What the SIP side looks up on the call path (digest realm: [`crate::SIP_REALM`]).
+    /// The domain that holds a host name (an INVITE's or REGISTER's Request-URI host).
+    fn sip_domain_by_name(&self, name: &str) -> Result<Option<SipDomain>, Error>;
+    /// The credential `username` of a list mapped to the domain for registrations
+    /// (`Auth/Registrations/CredentialListMappings`).
+    fn sip_registration_credential(
+        &self,
+        domain_name: &str,
+        username: &str,
+    ) -> Result<Option<SipCredentialHash>, Error>;
+    /// The credential `username` of a list mapped to the domain for calls
+    /// (`Auth/Calls/CredentialListMappings`).
+    fn sip_call_credential(
+        &self,
+        domain_name: &str,
+        username: &str,
+    ) -> Result<Option<SipCredentialHash>, Error>;
+    /// The address ranges of the IP access control lists mapped to the domain for calls
+    /// (`Auth/Calls/IpAccessControlListMappings`).
+    fn sip_call_ip_addresses(&self, domain_name: &str) -> Result<Vec<IpAddress>, Error>;
+    /// An API key by sid, with its secret (access tokens are verified with it).
+    fn api_key(&self, sid: &str) -> Result<Option<ApiKey>, Error>;
 
     /// Wait until every background write sent before this call is durable.
     fn flush(&self);

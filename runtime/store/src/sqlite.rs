@@ -322,6 +322,38 @@ impl Repository for Store {
             .map(drop)
     }
 
+    fn sip_domain_by_name(&self, name: &str) -> Result<Option<crate::SipDomain>, Error> {
+        self.sip_domain_named(name)
+    }
+
+    fn sip_registration_credential(
+        &self,
+        domain_name: &str,
+        username: &str,
+    ) -> Result<Option<crate::SipCredentialHash>, Error> {
+        self.domain_credential(
+            domain_name,
+            crate::MappingKind::RegistrationCredentials,
+            username,
+        )
+    }
+
+    fn sip_call_credential(
+        &self,
+        domain_name: &str,
+        username: &str,
+    ) -> Result<Option<crate::SipCredentialHash>, Error> {
+        self.domain_credential(domain_name, crate::MappingKind::CallCredentials, username)
+    }
+
+    fn sip_call_ip_addresses(&self, domain_name: &str) -> Result<Vec<crate::IpAddress>, Error> {
+        self.domain_call_addresses(domain_name)
+    }
+
+    fn api_key(&self, sid: &str) -> Result<Option<crate::ApiKey>, Error> {
+        self.api_key_by_sid(sid)
+    }
+
     fn flush(&self) {
         Store::flush(self);
     }

@@ -146,6 +146,30 @@ sid_type!(
     /// An event subscription (`ES…`).
     SubscriptionSid, "ES"
 );
+sid_type!(
+    /// A SIP domain (`SD…`).
+    SipDomainSid, "SD"
+);
+sid_type!(
+    /// A SIP credential list (`CL…`).
+    CredentialListSid, "CL"
+);
+sid_type!(
+    /// A SIP credential, one username and password of a credential list (`CR…`).
+    CredentialSid, "CR"
+);
+sid_type!(
+    /// A SIP IP access control list (`AL…`).
+    IpAccessControlListSid, "AL"
+);
+sid_type!(
+    /// An address range of an IP access control list (`IP…`).
+    IpAddressSid, "IP"
+);
+sid_type!(
+    /// An API key (`SK…`).
+    ApiKeySid, "SK"
+);
 
 /// Twilio's `CallStatus` values, with Twilio's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

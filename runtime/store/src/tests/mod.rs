@@ -15,6 +15,7 @@ mod numbers;
 mod paging;
 mod plans;
 mod sessions;
+mod sip;
 mod subscriptions;
 mod wasm_apps;
 
