@@ -228,6 +228,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         date_updated INTEGER NOT NULL
     );
     CREATE INDEX api_keys_by_account ON api_keys (account_sid, date_created, sid);",
+    // 8: the registrar's contact bindings, one row per contact of an identity.
+    "CREATE TABLE sip_bindings (
+        account_sid TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        source TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        call_id TEXT NOT NULL,
+        cseq INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        user_agent TEXT,
+        PRIMARY KEY (account_sid, identity, contact)
+    );",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

@@ -23,6 +23,8 @@ pub(crate) enum Write {
     Call(Box<CallRecord>),
     /// A background notification.
     Notification(Box<NotificationRecord>),
+    /// A background replacement of one identity's registrar bindings.
+    Bindings(Box<crate::bindings::BindingSet>),
     /// Answered once every earlier write is committed.
     Flush(mpsc::Sender<()>),
     /// A write whose caller waits for its commit.
@@ -42,7 +44,10 @@ const LINGER: Duration = Duration::from_millis(2);
 
 impl Write {
     fn is_background(&self) -> bool {
-        matches!(self, Write::Call(_) | Write::Notification(_))
+        matches!(
+            self,
+            Write::Call(_) | Write::Notification(_) | Write::Bindings(_)
+        )
     }
 }
 
@@ -91,6 +96,14 @@ fn run_batch(conn: &mut Connection, batch: Vec<Write>) {
                 Write::Call(c) => background(&mut tx, "call", |t| calls::upsert(t, &c)),
                 Write::Notification(n) => {
                     background(&mut tx, "notification", |t| notifications::upsert(t, &n))
+                }
+                Write::Bindings(set) => {
+                    // Several statements: undone together if one fails.
+                    if let Err(e) =
+                        in_savepoint(&mut tx, |t| Ok(crate::bindings::replace(t, &set)?))
+                    {
+                        tracing::error!(error = %e, "store background write of bindings failed");
+                    }
                 }
                 Write::Flush(done) => flushes.push(done),
                 Write::Job(job, reply) => {

@@ -114,17 +114,6 @@ pub struct StoredHa1<'a> {
     pub sha256: &'a str,
 }
 
-impl StoredHa1<'_> {
-    /// Computes the pair a credential store keeps for `username`/`password`
-    /// in `realm`: `(md5_hex, sha256_hex)`.
-    pub fn compute(username: &str, realm: &str, password: &str) -> (String, String) {
-        (
-            Algorithm::Md5.hash(&[username, realm, password]),
-            Algorithm::Sha256.hash(&[username, realm, password]),
-        )
-    }
-}
-
 /// A parsed `Authorization: Digest …` value (RFC 7616 §3.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {

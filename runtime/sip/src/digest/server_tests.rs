@@ -1,5 +1,5 @@
 use super::*;
-use crate::digest::{authorization, Challenge};
+use crate::digest::{authorization, ha1, Challenge};
 
 const SECRET: [u8; 32] = [7; 32];
 const REALM: &str = "acme.sip.example.com";
@@ -11,7 +11,10 @@ fn verifier() -> Verifier {
 }
 
 fn stored(user: &str, password: &str) -> (String, String) {
-    StoredHa1::compute(user, REALM, password)
+    (
+        ha1(Algorithm::Md5, user, REALM, password),
+        ha1(Algorithm::Sha256, user, REALM, password),
+    )
 }
 
 /// The challenge for `alg` out of a fresh 401's header values.
