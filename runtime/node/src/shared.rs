@@ -120,6 +120,8 @@ pub struct Shared {
     pub metrics: crate::metrics::Metrics,
     /// The verdict on new INVITEs under load; the probe feeds it, the SIP task asks it.
     pub overload: Arc<Mutex<switchyard_sip::Admission>>,
+    /// The registrar's bindings: who is reachable, where.
+    pub presence: crate::presence::Presence,
     shutdown: watch::Sender<bool>,
 }
 
@@ -181,6 +183,7 @@ impl Shared {
         let (shutdown, _) = watch::channel(false);
         let metrics = crate::metrics::Metrics::new(events.router.clone());
         let overload = switchyard_sip::Admission::new(config.overload.to_core());
+        let presence = crate::presence::Presence::load(&store)?;
         let shared = Arc::new(Self {
             config,
             store,
@@ -195,6 +198,7 @@ impl Shared {
             media_engine: crate::media_io::MediaEngine::start()?,
             metrics,
             overload: Arc::new(Mutex::new(overload)),
+            presence,
             shutdown,
         });
         Ok((shared, sip_rx))

@@ -39,6 +39,6 @@ pub use message::{default_reason, Message, Request, Response};
 pub use method::Method;
 pub use outbound::{add_to_tag, fresh_call_id, fresh_tag, new_invite};
 pub use overload::{Admission, Load, OverloadConfig, Verdict};
-pub use parse::{frame_len, parse_message};
+pub use parse::{frame_len, keepalive_pings, parse_message};
 pub use uri::{parse_uri, SipUri};
 pub use via::{CSeq, Via, MAGIC_COOKIE};
