@@ -20,6 +20,7 @@ mod first_verbs;
 mod operator;
 mod overload;
 mod phone;
+mod presence;
 mod raw_ua;
 mod rfc4475;
 mod schemathesis;

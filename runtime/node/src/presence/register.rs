@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use switchyard_sip::digest::server::{AuthError, Credentials, StoredHa1};
+use switchyard_sip::digest::DigestError;
 use switchyard_sip::registrar::{Aor, Registrar};
 use switchyard_sip::{parse_uri, Request, Response, ServerTxId, Transport};
 use switchyard_store::{Repository, SIP_REALM};
@@ -94,7 +95,15 @@ fn authenticate(shared: &Shared, request: &Request) -> Result<Aor, Refusal> {
     if let Some(token) = scheme_value(authorization, "Bearer") {
         return token_aor(shared, token.trim());
     }
-    let creds = Credentials::parse(authorization)?;
+    let creds = match Credentials::parse(authorization) {
+        Ok(c) => c,
+        // RFC 4475 §3.3.8: a REGISTER whose Authorization has an unknown scheme is
+        // well-formed; "a registrar or UAS will respond to this request with a 401".
+        Err(AuthError::Malformed(DigestError::UnsupportedScheme(_))) => {
+            return Err(Refusal::NoCredentials)
+        }
+        Err(e) => return Err(e.into()),
+    };
     // The Request-URI of a REGISTER names the domain (RFC 3261 §10.2: "the
     // Request-URI names the domain of the location service").
     let domain = parse_uri(&request.uri)
