@@ -265,6 +265,7 @@ fn every_contact_of_an_identity_rings_and_bindings_survive_a_restart() -> Result
     // A binding outlives a restart of the node.
     let kept = alice(&node, Duration::from_millis(500), None)?;
     until_contacts(&node, "alice", 1)?;
+    node.kill9()?;
     node.restart_same_data()?;
     assert_eq!(contact_count(&node, "alice")?, 1);
     let caller = Phone::call(

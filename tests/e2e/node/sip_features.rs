@@ -188,7 +188,7 @@ fn a_call_over_tcp_gathers_and_gets_bye() -> anyhow::Result<()> {
 }
 
 #[test]
-fn out_of_dialog_options_unknown_methods_register_and_unknown_numbers() -> anyhow::Result<()> {
+fn out_of_dialog_options_unknown_methods_subscribe_and_unknown_numbers() -> anyhow::Result<()> {
     let hook = Webhook::start(Scenario::SayHangup, AUTH_TOKEN, &[])?;
     let node = Node::start(NodeConfig::new().with_webhook(&hook.base_url()))?;
     let ua = RawUa::new()?;
