@@ -84,6 +84,33 @@ pub struct SipSection {
     /// certificate here.
     #[serde(default)]
     pub tls_ca_file: Option<PathBuf>,
+    /// The digest algorithms the registrar's 401 offers, most preferred first (RFC 8760
+    /// §2.4); default SHA-256 then MD5. `["MD5"]` serves phones (and sipp 3.6) that give
+    /// up on a challenge whose first algorithm they do not know.
+    #[serde(default = "default_digest_algorithms")]
+    pub digest_algorithms: Vec<DigestAlgorithm>,
+}
+
+/// A digest algorithm as the config names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DigestAlgorithm {
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    #[serde(rename = "MD5")]
+    Md5,
+}
+
+impl DigestAlgorithm {
+    pub fn to_core(self) -> switchyard_sip::digest::Algorithm {
+        match self {
+            Self::Sha256 => switchyard_sip::digest::Algorithm::Sha256,
+            Self::Md5 => switchyard_sip::digest::Algorithm::Md5,
+        }
+    }
+}
+
+fn default_digest_algorithms() -> Vec<DigestAlgorithm> {
+    vec![DigestAlgorithm::Sha256, DigestAlgorithm::Md5]
 }
 
 impl SipSection {
@@ -539,6 +566,7 @@ impl Default for SipSection {
             tls_cert: None,
             tls_key: None,
             tls_ca_file: None,
+            digest_algorithms: default_digest_algorithms(),
         }
     }
 }

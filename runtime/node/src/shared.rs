@@ -183,7 +183,7 @@ impl Shared {
         let (shutdown, _) = watch::channel(false);
         let metrics = crate::metrics::Metrics::new(events.router.clone());
         let overload = switchyard_sip::Admission::new(config.overload.to_core());
-        let presence = crate::presence::Presence::load(&store)?;
+        let presence = crate::presence::Presence::load(&store, &config.sip)?;
         let shared = Arc::new(Self {
             config,
             store,

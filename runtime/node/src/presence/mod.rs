@@ -44,7 +44,7 @@ pub(crate) fn wall_now() -> Duration {
 impl Presence {
     /// Loads the live bindings from the store. The digest nonce secret is new for each
     /// run: a phone holding a nonce from before a restart is challenged again.
-    pub fn load(store: &Store) -> anyhow::Result<Self> {
+    pub fn load(store: &Store, sip: &crate::config::SipSection) -> anyhow::Result<Self> {
         let mut registrar = Registrar::new(RegistrarConfig::default());
         let now = wall_now();
         let mut loaded = 0usize;
@@ -63,13 +63,13 @@ impl Presence {
         if loaded > 0 {
             tracing::info!(bindings = loaded, "registrar bindings restored");
         }
+        let algorithms: Vec<_> = sip.digest_algorithms.iter().map(|a| a.to_core()).collect();
         Ok(Presence {
             registrar: Mutex::new(registrar),
-            verifier: Mutex::new(Verifier::new(
-                rand::random(),
-                rand::random(),
-                VerifierConfig::default(),
-            )),
+            verifier: Mutex::new(
+                Verifier::new(rand::random(), rand::random(), VerifierConfig::default())
+                    .with_algorithms(&algorithms),
+            ),
             changed: tokio::sync::Notify::new(),
         })
     }

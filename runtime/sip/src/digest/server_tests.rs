@@ -222,3 +222,17 @@ fn a_full_table_drops_expired_then_oldest_counts() {
         Err(AuthError::Replay(1))
     );
 }
+
+#[test]
+fn the_offered_algorithms_can_be_chosen() {
+    let mut v = verifier().with_algorithms(&[Algorithm::Md5, Algorithm::Sha256Sess]);
+    let offered: Vec<Challenge> = v
+        .challenge(REALM, T0, false)
+        .iter()
+        .map(|h| Challenge::parse(h).unwrap())
+        .collect();
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].algorithm, Algorithm::Md5);
+    let creds = answer(&offered[0], "alice", "s3cret", 1);
+    assert_eq!(check(&mut v, &creds, T0), Ok(()));
+}
