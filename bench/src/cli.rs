@@ -40,9 +40,30 @@ pub enum Cmd {
     /// A tenant Wasm transcoder's host overhead per 20 ms frame and memory per live
     /// stream (1,000 at once).
     Transcoder(TranscoderArgs),
+    /// REGISTER transactions/s with digest auth (sipp `[authentication]`) and memory per
+    /// live binding.
+    Registrar(RegistrarArgs),
     /// The child of `events`: a node (or the reference server) driven over stdin.
     #[command(hide = true)]
     EventsServer(EventsServerArgs),
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RegistrarArgs {
+    /// Full runs, each on a fresh node.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Digest registrations per run.
+    #[arg(long, default_value_t = 60_000)]
+    pub registrations: usize,
+    /// Identities registered once each with a token per run (the live bindings).
+    #[arg(long, default_value_t = 100_000)]
+    pub users: usize,
+    /// Offered registrations per second.
+    #[arg(long, default_value_t = 6000)]
+    pub rate: u32,
+    #[command(flatten)]
+    pub out: Output,
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -15,6 +15,7 @@
 //! `codec` measures G.711⇄Opus transcoding per core next to raw libopus.
 //! `transcoder` measures a tenant Wasm transcoder's host overhead per 20 ms frame and
 //! the memory of a live transcoder instance with 1,000 streams.
+//! `registrar` measures REGISTER transactions/s with digest auth and memory per binding.
 
 mod api;
 mod bridge;
@@ -43,6 +44,7 @@ mod pacer;
 mod procs;
 mod qbench;
 mod rate;
+mod registrar;
 mod report;
 mod rtprx;
 mod rxset;
@@ -59,7 +61,7 @@ use anyhow::Result;
 use clap::Parser;
 use cli::{
     ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, OverloadArgs,
-    TranscoderArgs, WasmArgs,
+    RegistrarArgs, TranscoderArgs, WasmArgs,
 };
 use std::time::Duration;
 
@@ -74,6 +76,7 @@ fn main() -> Result<()> {
         Cmd::Overload(args) => overload_bench(args),
         Cmd::Codec(args) => codec_bench(args),
         Cmd::Transcoder(args) => transcoder_bench(args),
+        Cmd::Registrar(args) => registrar_bench(args),
         Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
 }
@@ -256,6 +259,22 @@ fn wasm_bench(args: WasmArgs) -> Result<()> {
         wasmreport::notes(args.steps, args.warmup, args.tput_secs)
     );
     args.out.write(wasmbench::HEADING, &body)
+}
+
+fn registrar_bench(args: RegistrarArgs) -> Result<()> {
+    if args.runs == 0 || args.users == 0 || args.rate == 0 || args.registrations == 0 {
+        anyhow::bail!("--runs, --registrations, --users and --rate must be positive");
+    }
+    let sipp_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sipp");
+    let mut runs = Vec::new();
+    for i in 0..args.runs {
+        let r = registrar::run(args.registrations, args.users, args.rate, &sipp_dir)?;
+        eprintln!("run {}: {r:?}", i + 1);
+        runs.push(r);
+    }
+    let body = registrar::report(args.registrations, args.users, args.rate, &runs);
+    print!("{body}");
+    args.out.write(registrar::HEADING, &body)
 }
 
 fn transcoder_bench(args: TranscoderArgs) -> Result<()> {

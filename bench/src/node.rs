@@ -56,13 +56,27 @@ impl Node {
     /// [`Node::start`] with `account_extra` (TOML lines such as `calls_per_second = 0.5`)
     /// added to the [`ACCOUNT_SID`] account.
     pub fn start_with(voice_url: &str, rtp: (u16, u16), account_extra: &str) -> Result<Node> {
+        Node::start_config(voice_url, rtp, account_extra, "")
+    }
+
+    /// [`Node::start`] with `sip_extra` (TOML lines) added to the `[sip]` section.
+    pub fn start_sip(voice_url: &str, rtp: (u16, u16), sip_extra: &str) -> Result<Node> {
+        Node::start_config(voice_url, rtp, "", sip_extra)
+    }
+
+    fn start_config(
+        voice_url: &str,
+        rtp: (u16, u16),
+        account_extra: &str,
+        sip_extra: &str,
+    ) -> Result<Node> {
         let dir = tempfile::tempdir()?;
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data)?;
         let sip_port = free_port()?;
         let http_port = free_port()?;
         let config = format!(
-            "[node]\ndata_dir = {data:?}\n\n[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n\n\
+            "[node]\ndata_dir = {data:?}\n\n[sip]\nlisten = \"127.0.0.1:{sip_port}\"\n{sip_extra}\n\n\
              [http]\nlisten = \"127.0.0.1:{http_port}\"\n\n[media]\nrtp_ip = \"127.0.0.1\"\n\
              rtp_port_min = {}\nrtp_port_max = {}\n\n[[accounts]]\nsid = \"{ACCOUNT_SID}\"\n\
              auth_token = \"{AUTH_TOKEN}\"\n{account_extra}\n\n[[numbers]]\nnumber = \"{NUMBER}\"\n\
@@ -116,6 +130,11 @@ impl Node {
     /// The node's HTTP (REST API) address.
     pub fn http(&self) -> SocketAddr {
         self.http
+    }
+
+    /// The node's data directory (its store).
+    pub fn data_dir(&self) -> PathBuf {
+        self._dir.path().join("data")
     }
 
     /// The node's process id.

@@ -29,7 +29,7 @@ pub use events::{EventStream, SseEvent};
 pub use node::{AccountConfig, Node, NodeConfig, NumberConfig};
 pub use phone::{
     Callee, CalleeOptions, HangUp, Phone, PhoneOptions, PhoneOutcome, PhoneProcess, PhoneSummary,
-    ToneReport,
+    Registration, ToneReport,
 };
 pub use ports::{free_port, free_udp_block};
 pub use prometheus::Prometheus;

@@ -74,6 +74,20 @@ pub struct CalleeOptions {
     pub play: Option<PathBuf>,
     /// The phone ends (hanging up if need be) after this long, call or not.
     pub timeout: Duration,
+    /// Register first (as `user`, digest password) and unregister on exit.
+    pub register: Option<Registration>,
+}
+
+/// Where and how a callee registers (`phone.py --register`).
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The registrar URI, `sip:<domain>`: the REGISTER's Request-URI, and the domain of
+    /// the phone's address-of-record.
+    pub registrar: String,
+    /// The outbound proxy the REGISTER goes through, e.g. `sip:127.0.0.1:5060;lr`.
+    pub proxy: String,
+    /// The digest password of `user`.
+    pub password: String,
 }
 
 impl Default for CalleeOptions {
@@ -90,6 +104,7 @@ impl Default for CalleeOptions {
             codecs: Vec::new(),
             play: None,
             timeout: Duration::from_secs(60),
+            register: None,
         }
     }
 }
@@ -259,7 +274,8 @@ impl Phone {
     }
 
     /// Starts a callee (`phone.py --listen`) and waits until it can take a call (at
-    /// most 10 s). It answers the first INVITE: 180, then 200 after
+    /// most 10 s; with [`CalleeOptions::register`], until it registered, or fails
+    /// with its log, which says `phone.py: registered <status>`). It answers the first INVITE: 180, then 200 after
     /// `opts.answer_after`; stays until the far end hangs up, `opts.hangup_after`, or
     /// `opts.timeout`. Killed on drop.
     pub fn listen(opts: &CalleeOptions) -> Result<Callee> {
@@ -275,6 +291,16 @@ impl Phone {
         ];
         if let Some(path) = &opts.record {
             args.extend(["--record".into(), path.to_string_lossy().into_owned()]);
+        }
+        if let Some(r) = &opts.register {
+            args.extend([
+                "--register".into(),
+                r.registrar.clone(),
+                "--proxy".into(),
+                r.proxy.clone(),
+                "--password".into(),
+                r.password.clone(),
+            ]);
         }
         if !opts.dtmf.is_empty() {
             args.extend([

@@ -17,6 +17,12 @@ Usage:
              [--timeout 30] [--from-user +15557770000] [--codecs PCMU]
     phone.py --listen 0 [--answer-after 1.5] [--tone 600] [--record out.wav]
              [--hangup-after 5] [--dtmf 2] [--timeout 60] [--user callee]
+             [--register sip:DOMAIN --proxy sip:127.0.0.1:5060;lr
+              --password SECRET]
+
+With --register the callee first registers as sip:USER@DOMAIN (digest user USER,
+its REGISTER sent through --proxy), prints "phone.py: registered <status>" to
+stderr and, unless the status is 200, exits 1 at once. On exit it unregisters.
 
 In callee mode the phone binds UDP 127.0.0.1:PORT (0: any free port), prints
 "phone.py: listening on 127.0.0.1:<port>" to stderr once it can take calls,
@@ -117,12 +123,19 @@ class PhoneAccount(pj.Account):
 
     def __init__(self, record_path, tone_player):
         pj.Account.__init__(self)
+        self.reg_status = None
         self.record_path = record_path
         self.tone_player = tone_player
         self.call = None
         self.invited_at = None
         self.invite = None
         self.rejected = []
+
+    def onRegState(self, prm):
+        # Provisional and in-progress states report 100 or below; 401 with credentials
+        # is retried by PJSIP itself, so the first other status is the outcome.
+        if prm.code >= 200:
+            self.reg_status = prm.code
 
     def onIncomingCall(self, prm):
         if self.call is not None:
@@ -165,6 +178,11 @@ def parse_args():
     p.add_argument("--from-user", default="+15557770000",
                    help="caller mode: user part of our From URI")
     p.add_argument("--user", default="callee", help="callee mode: user part of our URI")
+    p.add_argument("--register", default=None, metavar="URI",
+                   help="callee mode: register to this registrar URI first")
+    p.add_argument("--proxy", default=None, metavar="URI",
+                   help="outbound proxy the REGISTER (and nothing else) is sent through")
+    p.add_argument("--password", default=None, help="digest password for --register")
     p.add_argument("--codecs", default=None, metavar="LIST",
                    help="only these codecs, in this order, e.g. PCMU or PCMA,PCMU "
                         "(default: PJSIP's own list and order)")
@@ -269,6 +287,15 @@ def main():
     acfg = pj.AccountConfig()
     user = args.user if callee else args.from_user
     acfg.idUri = "sip:%s@127.0.0.1:%d" % (user, local_port)
+    if callee and args.register is not None:
+        domain = args.register.split(":", 1)[1]
+        acfg.idUri = "sip:%s@%s" % (user, domain)
+        acfg.regConfig.registrarUri = args.register
+        acfg.regConfig.timeoutSec = 300
+        if args.proxy is not None:
+            acfg.sipConfig.proxies.append(args.proxy)
+        cred = pj.AuthCredInfo("digest", "*", user, 0, args.password or "")
+        acfg.sipConfig.authCreds.append(cred)
     acfg.sipConfig.transportId = transport
     acfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
     acfg.mediaConfig.transportConfig.publicAddress = "127.0.0.1"
@@ -280,6 +307,17 @@ def main():
     started = time.monotonic()
     deadline = started + args.timeout
     summary = {"mode": "callee" if callee else "caller", "connected": False}
+    if callee and args.register is not None:
+        reg_deadline = time.monotonic() + 10.0
+        while account.reg_status is None and time.monotonic() < reg_deadline:
+            ep.libHandleEvents(20)
+        summary["registration"] = account.reg_status
+        print("phone.py: registered %s" % account.reg_status, file=sys.stderr, flush=True)
+        if account.reg_status != 200:
+            account.shutdown()
+            ep.libDestroy()
+            print(json.dumps(summary), file=summary_out, flush=True)
+            return 1
     if callee:
         summary["port"] = local_port
         print("phone.py: listening on 127.0.0.1:%d" % local_port, file=sys.stderr, flush=True)

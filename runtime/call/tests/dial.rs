@@ -7,7 +7,7 @@ use switchyard_call::{
     Action, DialRequest, Document, EventKind, Executor, FetchRequest, LegId, LegTarget, MediaSource,
 };
 use switchyard_instructions::{
-    Client, Dial, DialTarget, HttpMethod, LegCallbacks, Number, Say, Sip, Verb,
+    Conference, Dial, DialTarget, HttpMethod, LegCallbacks, Number, Say, Sip, Verb,
 };
 use switchyard_types::{CallSid, CallStatus};
 
@@ -484,7 +484,7 @@ fn nouns_not_executed_yet_are_warnings_not_silence() {
     let (mut exec, acts) = running(
         t0,
         vec![
-            Verb::Dial(dial(vec![DialTarget::Client(Client::new("alice"))])),
+            Verb::Dial(dial(vec![DialTarget::Conference(Conference::new("room"))])),
             say("after"),
         ],
     );
@@ -494,7 +494,11 @@ fn nouns_not_executed_yet_are_warnings_not_silence() {
     });
     let warning = warning.expect("a notification");
     assert_eq!(warning.code, 12200);
-    assert!(warning.message.contains("<Client>"), "{}", warning.message);
+    assert!(
+        warning.message.contains("<Conference>"),
+        "{}",
+        warning.message
+    );
     assert!(!acts.iter().any(|a| matches!(a, Action::Dial(_))));
     assert!(
         acts.iter().any(|a| matches!(a, Action::Play { .. })),

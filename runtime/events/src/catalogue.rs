@@ -27,6 +27,10 @@ const fn t(
 
 const CALL: &[&str] = &["From", "To", "Direction"];
 
+/// What a presence event carries: whose, how many contacts remain live, and the
+/// registering phone's `User-Agent`.
+const PRESENCE: &[&str] = &["Identity", "ContactCount", "UserAgent"];
+
 /// The verbs that publish `<verb>.started` and `<verb>.ended`.
 pub const VERBS: &[&str] = &[
     "say", "play", "pause", "gather", "record", "dial", "redirect", "hangup", "reject",
@@ -90,6 +94,26 @@ pub const CATALOGUE: &[EventType] = &[
         "client.event",
         "a client published an event to the call",
         &["EventName", "EventData"],
+    ),
+    t(
+        "presence.registered",
+        "a phone or client registered a new contact for an identity",
+        PRESENCE,
+    ),
+    t(
+        "presence.refreshed",
+        "an identity's registration was renewed",
+        PRESENCE,
+    ),
+    t(
+        "presence.unregistered",
+        "contacts of an identity were unregistered (ContactCount 0: unreachable)",
+        PRESENCE,
+    ),
+    t(
+        "presence.expired",
+        "contacts of an identity lapsed without a refresh (ContactCount 0: unreachable)",
+        PRESENCE,
     ),
     t(
         "stream.gap",

@@ -96,6 +96,11 @@ pub struct SipSection {
     /// How long a blocked source gets 403 to every INVITE.
     #[serde(default = "default_digest_block_seconds")]
     pub digest_block_seconds: u64,
+    /// The digest algorithms the registrar's 401 offers, most preferred first (RFC 8760
+    /// §2.4); default SHA-256 then MD5. `["MD5"]` serves phones (and sipp 3.6) that give
+    /// up on a challenge whose first algorithm they do not know.
+    #[serde(default = "default_digest_algorithms")]
+    pub digest_algorithms: Vec<DigestAlgorithm>,
 }
 
 /// `[sip] inbound`.
@@ -113,6 +118,28 @@ fn default_digest_block_failures() -> usize {
 
 fn default_digest_block_seconds() -> u64 {
     600
+}
+
+/// A digest algorithm as the config names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum DigestAlgorithm {
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    #[serde(rename = "MD5")]
+    Md5,
+}
+
+impl DigestAlgorithm {
+    pub fn to_core(self) -> switchyard_sip::digest::Algorithm {
+        match self {
+            Self::Sha256 => switchyard_sip::digest::Algorithm::Sha256,
+            Self::Md5 => switchyard_sip::digest::Algorithm::Md5,
+        }
+    }
+}
+
+fn default_digest_algorithms() -> Vec<DigestAlgorithm> {
+    vec![DigestAlgorithm::Sha256, DigestAlgorithm::Md5]
 }
 
 impl SipSection {
@@ -607,6 +634,7 @@ impl Default for SipSection {
             inbound: InboundMode::Any,
             digest_block_failures: default_digest_block_failures(),
             digest_block_seconds: default_digest_block_seconds(),
+            digest_algorithms: default_digest_algorithms(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod metrics;
 mod outbound;
 mod overload;
 mod ports;
+mod presence;
 mod routing;
 mod self_signed;
 mod session;
@@ -64,6 +65,7 @@ pub async fn start(config: Config) -> anyhow::Result<Arc<Shared>> {
         .await
         .with_context(|| format!("binding SIP on {}", config.sip.listen))?;
     overload::spawn_probe(shared.overload.clone());
+    presence::spawn_expiry(shared.clone());
     let outbound = outbound::Outbound::new(shared.clone());
     tokio::spawn(outbound.clone().dispatch());
     let api = switchyard_api::ApiState {

@@ -121,6 +121,7 @@ impl CallControl for Outbound {
             destination: route.destination,
             transport: route.transport,
             credentials: route.credentials,
+            headers: route.headers,
             app,
             fallback: call
                 .fallback_url

@@ -1,6 +1,7 @@
 //! Where a call to a `To` goes: a `sip:` URI directly, a phone number through the
 //! account's trunk. One rule for REST-created calls and `<Dial>` legs.
 
+use switchyard_call::ClientContact;
 use switchyard_sip::Transport;
 use switchyard_types::AccountSid;
 
@@ -19,6 +20,9 @@ pub struct Route {
     pub transport: Transport,
     /// Digest credentials for the far end's challenge, if any are known.
     pub credentials: Option<(String, String)>,
+    /// Headers the INVITE carries besides the usual: the `Route` set of a registration's
+    /// `Path`, a `<Client>`'s `X-` parameters.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Why a `To` cannot be called.
@@ -30,6 +34,29 @@ pub enum RouteError {
     Client,
     #[error("{number} is not routable: account {account} has no SIP trunk on this node")]
     NoTrunk { number: String, account: AccountSid },
+}
+
+/// The route to one registered contact of a `<Client>`: its Contact URI as the
+/// Request-URI, sent to the address and over the transport its REGISTER came from (a
+/// phone behind NAT is reached through the mapping its registration keeps open).
+/// RFC 3327 §5.3: the registrar "MUST" use a stored Path "as a preloaded Route set".
+pub fn client_route(contact: &ClientContact, headers: &[(String, String)]) -> Route {
+    let mut all: Vec<(String, String)> = contact
+        .path
+        .iter()
+        .map(|p| ("Route".to_owned(), p.clone()))
+        .collect();
+    all.extend(headers.iter().cloned());
+    Route {
+        request_uri: contact.uri.clone(),
+        destination: Destination::Host(
+            contact.destination.ip().to_string(),
+            contact.destination.port(),
+        ),
+        transport: contact.transport,
+        credentials: None,
+        headers: all,
+    }
 }
 
 /// The route to `to` for `account`. The host is resolved when the call is placed, not
@@ -52,6 +79,7 @@ pub fn route(config: &Config, account: AccountSid, to: &str) -> Result<Route, Ro
             destination: Destination::Host(host, port),
             transport,
             credentials: None,
+            headers: Vec::new(),
         });
     }
     if lower.starts_with("client:") {
@@ -81,6 +109,7 @@ pub fn route(config: &Config, account: AccountSid, to: &str) -> Result<Route, Ro
         destination: Destination::Host(host.trim_matches(['[', ']']).to_owned(), port),
         transport,
         credentials: trunk.username.clone().zip(trunk.password.clone()),
+        headers: Vec::new(),
     })
 }
 

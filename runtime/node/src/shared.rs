@@ -162,6 +162,8 @@ pub struct Shared {
     pub recordings: Arc<dyn switchyard_media::record::RecordingStorage>,
     /// Who may send new INVITEs (`[sip] inbound`, trunks, SIP domains, the digest guard).
     pub trust: crate::trust::InboundTrust,
+    /// The registrar's bindings: who is reachable, where.
+    pub presence: crate::presence::Presence,
     shutdown: watch::Sender<bool>,
 }
 
@@ -240,6 +242,7 @@ impl Shared {
                  address; set inbound = \"trunks\" on a node others can reach"
             );
         }
+        let presence = crate::presence::Presence::load(&store, &config.sip)?;
         let shared = Arc::new(Self {
             config,
             store,
@@ -256,6 +259,7 @@ impl Shared {
             overload: Arc::new(Mutex::new(overload)),
             recordings,
             trust,
+            presence,
             shutdown,
         });
         Ok((shared, sip_rx))

@@ -316,6 +316,16 @@ pub fn parse_message(datagram: &[u8]) -> Result<Message, Error> {
     }
 }
 
+/// RFC 5626 §3.5.1: on a stream "the client … sends a CRLF CRLF ("ping")" and "the
+/// server … responds with a single CRLF ("pong")". Returns how many pings the start of
+/// `stream_buf` holds, each four bytes: the caller drains them and answers each.
+pub fn keepalive_pings(stream_buf: &[u8]) -> usize {
+    stream_buf
+        .chunks_exact(4)
+        .take_while(|c| *c == b"\r\n\r\n")
+        .count()
+}
+
 /// TCP framing: `Ok(Some(n))` once the first `n` bytes of `stream_buf` hold
 /// a whole message (head and Content-Length body), `Ok(None)` when more
 /// bytes are needed. Leading CRLF keep-alives (RFC 5626 §4.4.1) are counted
@@ -354,6 +364,15 @@ pub fn frame_len(stream_buf: &[u8]) -> Result<Option<usize>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn double_crlf_pings_are_counted_and_a_lone_pong_is_not() {
+        assert_eq!(keepalive_pings(b"\r\n\r\n"), 1);
+        assert_eq!(keepalive_pings(b"\r\n\r\n\r\n\r\nOPTIONS"), 2);
+        assert_eq!(keepalive_pings(b"\r\n"), 0);
+        assert_eq!(keepalive_pings(b"\r\n\r"), 0);
+        assert_eq!(keepalive_pings(b"REGISTER sip:x SIP/2.0\r\n\r\n"), 0);
+    }
 
     const INVITE: &str = "INVITE sip:+15550001111@example.com SIP/2.0\r\n\
         Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKabc;rport\r\n\

@@ -5,7 +5,7 @@ use crate::uri::scheme_of;
 use crate::{Error, Method, Request};
 
 /// Methods this endpoint implements, for Allow headers.
-pub(crate) const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO";
+pub(crate) const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER";
 /// Body types this endpoint understands, for Accept headers.
 pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay";
 /// Option tags we implement (none yet): anything in Require is unsupported.
@@ -37,7 +37,9 @@ pub(crate) fn request(req: &Request) -> Result<(), Error> {
         | Method::Bye
         | Method::Cancel
         | Method::Options
-        | Method::Info => {}
+        | Method::Info
+        // The node is a registrar (RFC 3261 §10.3): its TU answers REGISTER.
+        | Method::Register => {}
         Method::Other(m) => return Err(Error::NotImplemented(m.clone())),
         m => return Err(Error::MethodNotAllowed(m.clone())),
     }
@@ -129,8 +131,8 @@ mod tests {
     #[test]
     fn rejections_in_order() {
         let mut r = invite();
-        r.method = Method::Register;
-        assert_eq!(request(&r), Err(Error::MethodNotAllowed(Method::Register)));
+        r.method = Method::Subscribe;
+        assert_eq!(request(&r), Err(Error::MethodNotAllowed(Method::Subscribe)));
         let mut r = invite();
         r.uri = "mailto:a@b".into();
         assert_eq!(

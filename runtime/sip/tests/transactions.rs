@@ -426,7 +426,7 @@ fn tcp_responses_go_back_to_the_source_without_retransmission() {
     assert_eq!(r.status, 200);
     assert_eq!(
         r.headers.get("Allow"),
-        Some("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO")
+        Some("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER")
     );
     assert_eq!(
         r.headers.get("Accept"),

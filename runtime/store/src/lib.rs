@@ -8,6 +8,7 @@
 
 mod accounts;
 mod applications;
+mod bindings;
 mod calls;
 mod error;
 mod migrations;
@@ -35,6 +36,7 @@ use std::time::Instant;
 
 use rusqlite::Connection;
 
+pub use bindings::{BindingRecord, BindingSet};
 pub use error::Error;
 pub use rate::NotificationRate;
 use rate::{Admission, Dropped, NotificationLimiter};

@@ -174,6 +174,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // mappings between them (deleting a list or a domain deletes its mappings), and API
     // keys.
     "CREATE TABLE sip_domains (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
         domain_name TEXT NOT NULL UNIQUE,
         friendly_name TEXT NOT NULL,
         voice_url TEXT,
@@ -183,49 +185,89 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         voice_status_callback_url TEXT,
         voice_status_callback_method TEXT NOT NULL,
         sip_registration INTEGER NOT NULL,
+        date_created INTEGER NOT NULL,
         date_updated INTEGER NOT NULL
+    );
     CREATE INDEX sip_domains_by_account ON sip_domains (account_sid, date_created, sid);
     CREATE TABLE sip_credential_lists (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
         friendly_name TEXT NOT NULL,
+        date_created INTEGER NOT NULL,
         date_updated INTEGER NOT NULL
+    );
     CREATE INDEX sip_credential_lists_by_account
         ON sip_credential_lists (account_sid, date_created, sid);
     CREATE TABLE sip_credentials (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
         credential_list_sid TEXT NOT NULL
             REFERENCES sip_credential_lists (sid) ON DELETE CASCADE,
         username TEXT NOT NULL,
         realm TEXT NOT NULL,
         ha1_md5 TEXT NOT NULL,
         ha1_sha256 TEXT NOT NULL,
+        date_created INTEGER NOT NULL,
+        date_updated INTEGER NOT NULL,
         UNIQUE (credential_list_sid, username)
+    );
     CREATE INDEX sip_credentials_by_list
         ON sip_credentials (credential_list_sid, date_created, sid);
     CREATE TABLE sip_ip_access_control_lists (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
         friendly_name TEXT NOT NULL,
+        date_created INTEGER NOT NULL,
         date_updated INTEGER NOT NULL
+    );
     CREATE INDEX sip_ip_acls_by_account
         ON sip_ip_access_control_lists (account_sid, date_created, sid);
     CREATE TABLE sip_ip_addresses (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
         ip_access_control_list_sid TEXT NOT NULL
             REFERENCES sip_ip_access_control_lists (sid) ON DELETE CASCADE,
         friendly_name TEXT NOT NULL,
         ip_address TEXT NOT NULL,
         cidr_prefix_length INTEGER NOT NULL,
+        date_created INTEGER NOT NULL,
         date_updated INTEGER NOT NULL
+    );
     CREATE INDEX sip_ip_addresses_by_list
         ON sip_ip_addresses (ip_access_control_list_sid, date_created, sid);
     CREATE TABLE sip_domain_mappings (
+        account_sid TEXT NOT NULL,
         domain_sid TEXT NOT NULL REFERENCES sip_domains (sid) ON DELETE CASCADE,
         kind TEXT NOT NULL,
         -- The mapped list's sid (Twilio gives a mapping the sid of its list).
         sid TEXT NOT NULL,
+        date_created INTEGER NOT NULL,
         PRIMARY KEY (domain_sid, kind, sid)
+    );
     CREATE INDEX sip_domain_mappings_by_list ON sip_domain_mappings (sid);
     CREATE TABLE api_keys (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
         friendly_name TEXT NOT NULL,
         secret TEXT NOT NULL,
+        date_created INTEGER NOT NULL,
         date_updated INTEGER NOT NULL
+    );
     CREATE INDEX api_keys_by_account ON api_keys (account_sid, date_created, sid);",
+    // 9: the registrar's contact bindings, one row per contact of an identity.
+    "CREATE TABLE sip_bindings (
+        account_sid TEXT NOT NULL,
+        identity TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        source TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        call_id TEXT NOT NULL,
+        cseq INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        user_agent TEXT,
+        PRIMARY KEY (account_sid, identity, contact)
+    );",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

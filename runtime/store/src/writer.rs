@@ -26,6 +26,8 @@ pub(crate) enum Write {
     Notification(Box<NotificationRecord>),
     /// A background recording update from the media path.
     Recording(Box<RecordingRecord>),
+    /// A background replacement of one identity's registrar bindings.
+    Bindings(Box<crate::bindings::BindingSet>),
     /// Answered once every earlier write is committed.
     Flush(mpsc::Sender<()>),
     /// A write whose caller waits for its commit.
@@ -47,7 +49,7 @@ impl Write {
     fn is_background(&self) -> bool {
         matches!(
             self,
-            Write::Call(_) | Write::Notification(_) | Write::Recording(_)
+            Write::Call(_) | Write::Notification(_) | Write::Recording(_) | Write::Bindings(_)
         )
     }
 }
@@ -100,6 +102,14 @@ fn run_batch(conn: &mut Connection, batch: Vec<Write>) {
                 }
                 Write::Recording(r) => {
                     background(&mut tx, "recording", |t| recordings::upsert(t, &r))
+                }
+                Write::Bindings(set) => {
+                    // Several statements: undone together if one fails.
+                    if let Err(e) =
+                        in_savepoint(&mut tx, |t| Ok(crate::bindings::replace(t, &set)?))
+                    {
+                        tracing::error!(error = %e, "store background write of bindings failed");
+                    }
                 }
                 Write::Flush(done) => flushes.push(done),
                 Write::Job(job, reply) => {

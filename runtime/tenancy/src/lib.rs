@@ -1,4 +1,4 @@
-//! Accounts' limits and the fair outbound call queue, sans-IO.
+//! Accounts' limits, the fair outbound call queue and access tokens, sans-IO.
 //!
 //! [`OutboundQueue`] holds the outbound calls that accounts asked for through the API and
 //! decides which one may start next. Each account has [`Limits`]: a throttle (calls started
@@ -10,6 +10,7 @@
 //! that depends on it, sleeps until [`OutboundQueue::poll_timeout`], and reports ended
 //! calls with [`OutboundQueue::finished`]. That keeps the queue testable in virtual time.
 
+mod access_token;
 mod account;
 mod bucket;
 mod error;
@@ -17,6 +18,7 @@ mod limits;
 mod queue;
 mod ticket;
 
+pub use access_token::{AccessToken, TokenError, Unverified};
 pub use error::Error;
 pub use limits::Limits;
 pub use queue::{OutboundQueue, Started};

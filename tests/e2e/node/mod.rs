@@ -20,6 +20,7 @@ mod first_verbs;
 mod operator;
 mod overload;
 mod phone;
+mod presence;
 mod raw_ua;
 mod record;
 mod rfc4475;

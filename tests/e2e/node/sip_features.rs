@@ -1,6 +1,6 @@
 //! SIP features beyond the basic call: caller hang-up, hold and unhold by re-INVITE,
 //! digits by SIP INFO, SIP over TCP, out-of-dialog requests (OPTIONS, unknown methods,
-//! REGISTER, unknown numbers), codec rejection and draining on Ctrl-C.
+//! SUBSCRIBE, unknown numbers), codec rejection and draining on Ctrl-C.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -188,7 +188,7 @@ fn a_call_over_tcp_gathers_and_gets_bye() -> anyhow::Result<()> {
 }
 
 #[test]
-fn out_of_dialog_options_unknown_methods_register_and_unknown_numbers() -> anyhow::Result<()> {
+fn out_of_dialog_options_unknown_methods_subscribe_and_unknown_numbers() -> anyhow::Result<()> {
     let hook = Webhook::start(Scenario::SayHangup, AUTH_TOKEN, &[])?;
     let node = Node::start(NodeConfig::new().with_webhook(&hook.base_url()))?;
     let ua = RawUa::new()?;
@@ -226,21 +226,21 @@ fn out_of_dialog_options_unknown_methods_register_and_unknown_numbers() -> anyho
     // it MUST generate a 405 (Method Not Allowed) response ... The UAS MUST also add an
     // Allow header field to the 405".
     let msg = ua.request(
-        "REGISTER",
+        "SUBSCRIBE",
         "sip:127.0.0.1",
-        "reg1",
-        "reg1",
+        "sub1",
+        "sub1",
         1,
         None,
         None,
         "",
     );
-    let r = ua.exchange(&node, &msg, "reg1")?;
+    let r = ua.exchange(&node, &msg, "sub1")?;
     let not_allowed = final_response(&r);
     assert_eq!(not_allowed.status, 405, "{r:?}");
     let allow = not_allowed.header("Allow").unwrap_or_default();
     assert!(
-        allow.contains("INVITE"),
+        allow.contains("INVITE") && allow.contains("REGISTER"),
         "405 without Allow: {}",
         not_allowed.text
     );

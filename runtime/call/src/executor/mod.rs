@@ -10,13 +10,16 @@ mod limits;
 mod types;
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Instant;
 
 use switchyard_instructions::{HttpMethod, Say, Verb};
 use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
-pub use crate::verbs::dial::{DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL};
+pub use crate::verbs::dial::{
+    ClientContact, ClientDirectory, DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL,
+};
 pub use crate::verbs::record::{RecordSpec, Recorded, RecordingId};
 use crate::verbs::{self, dial::DialState, gather::GatherState, record::RecordState};
 pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
@@ -80,6 +83,8 @@ pub struct Executor {
     requests_without_verb: u32,
     next_token: u64,
     actions: VecDeque<Action>,
+    /// Where `<Dial><Client>` finds an identity's registered contacts.
+    pub(crate) clients: Option<Arc<dyn ClientDirectory>>,
 }
 
 impl Executor {
@@ -99,7 +104,14 @@ impl Executor {
             requests_without_verb: 0,
             next_token: 0,
             actions: VecDeque::new(),
+            clients: None,
         }
+    }
+
+    /// The registrations `<Dial><Client>` rings (without them, every client is offline).
+    pub fn with_clients(mut self, clients: Arc<dyn ClientDirectory>) -> Self {
+        self.clients = Some(clients);
+        self
     }
 
     /// Ask for the first document (with the number's fallback URL if it fails).

@@ -1,5 +1,5 @@
-//! `<Dial>`: ring the parties of its `<Number>` and `<Sip>` nouns in parallel, bridge the
-//! first to answer, and report the outcome.
+//! `<Dial>`: ring the parties of its `<Number>`, `<Sip>` and `<Client>` nouns in parallel,
+//! bridge the first to answer, and report the outcome.
 //!
 //! Twilio's rules, each enforced below:
 //! - up to 10 nouns ring at once; the first to answer wins and the others are cancelled;
@@ -25,6 +25,13 @@ use crate::executor::{Action, AppFailure, Executor, MediaSource, Step};
 
 use super::NOT_EXECUTED;
 
+mod client;
+pub use client::{ClientContact, ClientDirectory};
+
+/// The code this node gives a `<Dial>` party it cannot route (the node's trunk routing
+/// uses it too): here, a `<Client>` identity with no live registration.
+const CLIENT_OFFLINE: u32 = 13224;
+
 /// Twilio: "Dial: Cannot Dial out from a Dial Call Segment" and friends share 13xxx; this is
 /// the one for a `<Dial>` that names more parties than it may ring at once.
 const TOO_MANY_NOUNS: u32 = 13201;
@@ -46,6 +53,13 @@ pub enum LegTarget {
         uri: String,
         username: Option<String>,
         password: Option<String>,
+    },
+    /// One registered contact of a `<Client>` identity, with the `<Parameter>`s as
+    /// `X-` headers of the INVITE.
+    Client {
+        identity: String,
+        contact: ClientContact,
+        headers: Vec<(String, String)>,
     },
 }
 
@@ -136,27 +150,68 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
         );
     }
     let mut legs = Vec::new();
+    let mut offline = 0usize;
+    let mut nouns = 0usize;
     for target in dial.targets {
-        let (target, send_digits, callbacks, transcoder) = match target {
+        let is_supported = matches!(
+            target,
+            DialTarget::Number(_) | DialTarget::Sip(_) | DialTarget::Client(_)
+        );
+        if is_supported && nouns == MAX_PARALLEL {
+            exec.notify(AppFailure {
+                code: TOO_MANY_NOUNS,
+                message: format!(
+                    "<Dial> rings at most {MAX_PARALLEL} parties; the rest are skipped"
+                ),
+            });
+            break;
+        }
+        let (targets, send_digits, callbacks, transcoder) = match target {
             DialTarget::Number(n) => (
-                LegTarget::Number(n.number),
+                vec![LegTarget::Number(n.number)],
                 n.send_digits,
                 n.callbacks,
                 n.transcoder,
             ),
             DialTarget::Sip(s) => (
-                LegTarget::Sip {
+                vec![LegTarget::Sip {
                     uri: s.uri,
                     username: s.username,
                     password: s.password,
-                },
+                }],
                 s.send_digits,
                 s.callbacks,
                 s.transcoder,
             ),
+            DialTarget::Client(c) => {
+                let contacts = exec
+                    .clients
+                    .as_ref()
+                    .map(|d| d.contacts(&c.identity))
+                    .unwrap_or_default();
+                if contacts.is_empty() {
+                    offline += 1;
+                    exec.notify(AppFailure {
+                        code: CLIENT_OFFLINE,
+                        message: format!(
+                            "<Dial><Client>{}: the client is not registered",
+                            c.identity
+                        ),
+                    });
+                }
+                let headers = client::headers(&c);
+                let targets = contacts
+                    .into_iter()
+                    .map(|contact| LegTarget::Client {
+                        identity: c.identity.clone(),
+                        contact,
+                        headers: headers.clone(),
+                    })
+                    .collect();
+                (targets, None, c.callbacks, c.transcoder)
+            }
             other => {
                 let noun = match other {
-                    DialTarget::Client(_) => "Client",
                     DialTarget::Conference(_) => "Conference",
                     _ => "Queue",
                 };
@@ -167,22 +222,37 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
                 continue;
             }
         };
-        if legs.len() == MAX_PARALLEL {
-            exec.notify(AppFailure {
-                code: TOO_MANY_NOUNS,
-                message: format!(
-                    "<Dial> rings at most {MAX_PARALLEL} parties; the rest are skipped"
-                ),
+        nouns += 1;
+        for target in targets {
+            legs.push(DialLeg {
+                id: LegId(legs.len() as u32),
+                target,
+                send_digits: send_digits.clone(),
+                callbacks: callbacks.clone(),
+                transcoder: transcoder.clone(),
             });
-            break;
         }
-        legs.push(DialLeg {
-            id: LegId(legs.len() as u32),
-            target,
-            send_digits,
-            callbacks,
-            transcoder,
-        });
+    }
+    if legs.is_empty() && offline > 0 {
+        // Twilio: dialling a client that is not connected ends at once with
+        // DialCallStatus=no-answer, reported to `action` like any unanswered Dial.
+        if !dial.answer_on_bridge {
+            exec.ensure_answered();
+        }
+        exec.step = Step::Dial(Box::new(DialState {
+            action: dial.action,
+            method: dial.method,
+            time_limit: Duration::ZERO,
+            hangup_on_star: false,
+            answer_on_bridge: dial.answer_on_bridge,
+            legs: Vec::new(),
+            ring_deadline: now,
+            ringback_sent: false,
+            early: None,
+            winner: None,
+            bridged_at: None,
+        }));
+        return finish(exec, now, CallStatus::NoAnswer, true);
     }
     if legs.is_empty() {
         // Nothing this node can ring: the verb ends at once, as a Dial whose parties all

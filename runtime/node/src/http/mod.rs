@@ -55,6 +55,14 @@ pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
             "/v1/Accounts/{account}/Apps/{name}",
             get(apps::fetch).delete(apps::delete),
         )
+        .route(
+            "/v1/Accounts/{account}/Presence",
+            get(crate::presence::presence_list),
+        )
+        .route(
+            "/v1/Accounts/{account}/Presence/{identity}",
+            get(crate::presence::presence_one),
+        )
         .route("/v1/EventTypes", get(subscriptions::catalogue))
         .route("/console/events", get(crate::console::events))
         .route(

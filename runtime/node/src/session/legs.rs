@@ -90,9 +90,15 @@ impl Session {
             let to = match &leg.target {
                 LegTarget::Number(n) => n.clone(),
                 LegTarget::Sip { uri, .. } => uri.clone(),
+                LegTarget::Client { identity, .. } => format!("client:{identity}"),
             };
-            let route = match crate::routing::route(&self.shared.config, self.info.account_sid, &to)
-            {
+            let routed = match &leg.target {
+                LegTarget::Client {
+                    contact, headers, ..
+                } => Ok(crate::routing::client_route(contact, headers)),
+                _ => crate::routing::route(&self.shared.config, self.info.account_sid, &to),
+            };
+            let route = match routed {
                 Ok(r) => r,
                 Err(e) => {
                     self.notify(AppFailure {
@@ -123,6 +129,7 @@ impl Session {
                 request_uri: route.request_uri,
                 destination: route.destination,
                 transport: route.transport,
+                headers: route.headers,
                 credentials,
                 app: OutboundApp::Leg,
                 fallback: None,

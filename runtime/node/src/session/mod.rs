@@ -205,7 +205,8 @@ impl Session {
                 switchyard_webhook::HttpMethod::Post => switchyard_instructions::HttpMethod::Post,
             },
         )
-        .with_limits(shared.config.webhook.app_limits());
+        .with_limits(shared.config.webhook.app_limits())
+        .with_clients(crate::presence::directory(&shared, binding.account_sid));
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,

@@ -67,6 +67,8 @@ pub struct OutboundCall {
     pub transport: Transport,
     /// Digest credentials for the far end's 401/407 challenge.
     pub credentials: Option<(String, String)>,
+    /// Extra INVITE headers (a Path's Route set, a client's `X-` parameters).
+    pub headers: Vec<(String, String)>,
     pub app: OutboundApp,
     pub fallback: Option<Target>,
     pub status_callback: Option<Target>,
@@ -145,7 +147,8 @@ impl Session {
                 switchyard_webhook::HttpMethod::Post => HttpMethod::Post,
             },
         )
-        .with_limits(shared.config.webhook.app_limits());
+        .with_limits(shared.config.webhook.app_limits())
+        .with_clients(crate::presence::directory(&shared, call.account.sid));
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
@@ -238,6 +241,10 @@ impl Session {
             ),
             Some(our_offer.to_string().into_bytes()),
         );
+        let mut invite = invite;
+        for (name, value) in &call.headers {
+            invite.headers.push(name, value.clone());
+        }
         self.sip.placed(invite.clone(), local.clone());
         let _ = self.shared.sip.send(SipCommand::Invite {
             call_id,

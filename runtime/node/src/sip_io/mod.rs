@@ -379,6 +379,15 @@ impl SipIo {
             .to_hdr()
             .ok()
             .and_then(|t| t.tag().map(str::to_owned));
+        if request.method == switchyard_sip::Method::Register {
+            // The registrar reads the store: it runs on the main runtime and answers
+            // through the command queue, so this thread never waits for the disk.
+            let shared = self.shared.clone();
+            self.main.spawn(async move {
+                crate::presence::register(shared, tx, request, source, transport)
+            });
+            return;
+        }
         let is_new_invite = request.method == switchyard_sip::Method::Invite && to_tag.is_none();
         if !is_new_invite {
             // RFC 3261 §12.2.2: "If the UAS receives a request that does not match any

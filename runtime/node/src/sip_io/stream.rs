@@ -84,6 +84,14 @@ impl Connections {
         tokio::spawn(async move { this.serve(stream, peer, out_rx).await });
     }
 
+    /// RFC 5626 §4.4.1: each CRLF CRLF ping gets a CRLF pong on the same connection.
+    fn pong(&self, peer: SocketAddr, pings: usize) {
+        let writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(w) = writers.get(&peer) {
+            let _ = w.send(b"\r\n".repeat(pings));
+        }
+    }
+
     fn forget(&self, peer: SocketAddr) {
         self.writers
             .lock()
@@ -117,6 +125,11 @@ impl Connections {
             };
             buf.extend_from_slice(&chunk[..n]);
             loop {
+                let pings = switchyard_sip::keepalive_pings(&buf);
+                if pings > 0 {
+                    buf.drain(..4 * pings);
+                    self.pong(peer, pings);
+                }
                 match switchyard_sip::frame_len(&buf) {
                     Ok(Some(len)) => {
                         let message: Vec<u8> = buf.drain(..len).collect();

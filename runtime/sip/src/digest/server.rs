@@ -114,17 +114,6 @@ pub struct StoredHa1<'a> {
     pub sha256: &'a str,
 }
 
-impl StoredHa1<'_> {
-    /// Computes the pair a credential store keeps for `username`/`password`
-    /// in `realm`: `(md5_hex, sha256_hex)`.
-    pub fn compute(username: &str, realm: &str, password: &str) -> (String, String) {
-        (
-            Algorithm::Md5.hash(&[username, realm, password]),
-            Algorithm::Sha256.hash(&[username, realm, password]),
-        )
-    }
-}
-
 /// A parsed `Authorization: Digest …` value (RFC 7616 §3.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -218,6 +207,8 @@ pub struct Verifier {
     serial: u64,
     /// Highest nonce count accepted per nonce, keyed by (issued, serial).
     counts: HashMap<(u64, u64), u32>,
+    /// The algorithms a challenge offers, most preferred first.
+    algorithms: Vec<Algorithm>,
 }
 
 const NONCE_LEN: usize = 2 * (8 + 8 + 16);
@@ -232,7 +223,22 @@ impl Verifier {
             config,
             serial: serial_seed,
             counts: HashMap::new(),
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
         }
+    }
+
+    /// Offers `algorithms` (most preferred first) instead of SHA-256 then MD5; `-sess`
+    /// variants and an empty list are ignored.
+    pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> Self {
+        let plain: Vec<Algorithm> = algorithms
+            .iter()
+            .copied()
+            .filter(|a| !a.is_sess())
+            .collect();
+        if !plain.is_empty() {
+            self.algorithms = plain;
+        }
+        self
     }
 
     /// How many nonces' counts are remembered now.
@@ -245,14 +251,15 @@ impl Verifier {
     /// RFC 8760 §2.4: "When a UAS … sends a challenge … it MUST add one
     /// WWW-Authenticate header field per supported algorithm … in order of
     /// preference, the most preferred first"; SHA-256 leads and MD5 follows
-    /// for phones that only know RFC 2617. Both carry one nonce.
+    /// for phones that only know RFC 2617 (unless [`Verifier::with_algorithms`] chose
+    /// otherwise). All carry one nonce.
     pub fn challenge(&mut self, realm: &str, now: Duration, stale: bool) -> Vec<String> {
         self.serial = self.serial.wrapping_add(1);
         let nonce = self.nonce(realm, now.as_secs(), self.serial);
         let opaque = self.opaque(realm);
-        [Algorithm::Sha256, Algorithm::Md5]
-            .into_iter()
-            .map(|alg| {
+        self.algorithms
+            .iter()
+            .map(|&alg| {
                 let mut v = format!(
                     "Digest realm={}, nonce=\"{nonce}\", opaque=\"{opaque}\", algorithm={}, qop=\"auth\"",
                     quote(realm),

@@ -1,5 +1,5 @@
 use super::*;
-use crate::digest::{authorization, Challenge};
+use crate::digest::{authorization, ha1, Challenge};
 
 const SECRET: [u8; 32] = [7; 32];
 const REALM: &str = "acme.sip.example.com";
@@ -11,7 +11,10 @@ fn verifier() -> Verifier {
 }
 
 fn stored(user: &str, password: &str) -> (String, String) {
-    StoredHa1::compute(user, REALM, password)
+    (
+        ha1(Algorithm::Md5, user, REALM, password),
+        ha1(Algorithm::Sha256, user, REALM, password),
+    )
 }
 
 /// The challenge for `alg` out of a fresh 401's header values.
@@ -218,4 +221,18 @@ fn a_full_table_drops_expired_then_oldest_counts() {
         check(&mut v, &answer(&a, "alice", "s3cret", 1), t2),
         Err(AuthError::Replay(1))
     );
+}
+
+#[test]
+fn the_offered_algorithms_can_be_chosen() {
+    let mut v = verifier().with_algorithms(&[Algorithm::Md5, Algorithm::Sha256Sess]);
+    let offered: Vec<Challenge> = v
+        .challenge(REALM, T0, false)
+        .iter()
+        .map(|h| Challenge::parse(h).unwrap())
+        .collect();
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].algorithm, Algorithm::Md5);
+    let creds = answer(&offered[0], "alice", "s3cret", 1);
+    assert_eq!(check(&mut v, &creds, T0), Ok(()));
 }

@@ -8,6 +8,7 @@ use crate::*;
 
 mod accounts;
 mod applications;
+mod bindings;
 mod calls;
 mod migrations;
 mod notifications;

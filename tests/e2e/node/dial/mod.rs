@@ -258,7 +258,7 @@ fn w_addr(
 
 /// The stretch `from..to` seconds of the recording at `path`, as heard at `freq` and at
 /// `other` Hz.
-fn heard(
+pub fn heard(
     path: &std::path::Path,
     freq: f64,
     other: f64,
