@@ -17,7 +17,6 @@ pub use error::Error;
 pub use events::{CallEvent, EventKind};
 pub use executor::{
     app_url, Action, AppFailure, AppLimits, ClientContact, ClientDirectory, DialLeg, DialRequest,
-    Document, Executor, FetchRequest, LegId, LegTarget, MediaSource, MediaToken, RecordSpec, Recorded, RecordingId,
-    DOCUMENT_LIMIT,
-    LOOP_STATUS, MAX_PARALLEL, PRE_ANSWER_STATUS,
+    Document, Executor, FetchRequest, LegId, LegTarget, MediaSource, MediaToken, RecordSpec,
+    Recorded, RecordingId, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, PRE_ANSWER_STATUS,
 };

@@ -163,7 +163,7 @@ pub struct Shared {
     /// Who may send new INVITEs (`[sip] inbound`, trunks, SIP domains, the digest guard).
     pub trust: crate::trust::InboundTrust,
     /// The registrar's bindings: who is reachable, where.
-    pub presence: crate::presence::Presence,
+    pub presence: Arc<crate::presence::Presence>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -235,14 +235,16 @@ impl Shared {
         let (shutdown, _) = watch::channel(false);
         let metrics = crate::metrics::Metrics::new(events.router.clone());
         let overload = switchyard_sip::Admission::new(config.overload.to_core());
-        let trust = crate::trust::InboundTrust::from_config(&config)?;
+        let presence = Arc::new(crate::presence::Presence::load(&store, &config.sip)?);
+        // Under `inbound = "trunks"`, a phone registered from an address may call from it.
+        let trust =
+            crate::trust::InboundTrust::from_config(&config)?.with_registered(presence.clone());
         if trust.policy() == switchyard_sip::trust::InboundPolicy::Any {
             tracing::warn!(
                 "[sip] inbound = \"any\": calls to the node's numbers are accepted from any \
                  address; set inbound = \"trunks\" on a node others can reach"
             );
         }
-        let presence = crate::presence::Presence::load(&store, &config.sip)?;
         let shared = Arc::new(Self {
             config,
             store,

@@ -13,7 +13,8 @@
 //! and the `Path` header values (RFC 3327) in order.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::net::IpAddr;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -171,6 +172,9 @@ pub struct Registrar {
     /// skipped when they come up.
     deadlines: BinaryHeap<Reverse<(u64, Aor)>>,
     count: usize,
+    /// Bindings per source address, so that "did a phone register from here?" (inbound
+    /// trust, on every INVITE from an unknown address) costs a lookup, not a scan.
+    sources: HashMap<IpAddr, usize>,
 }
 
 impl Registrar {
@@ -181,6 +185,7 @@ impl Registrar {
             aors: BTreeMap::new(),
             deadlines: BinaryHeap::new(),
             count: 0,
+            sources: HashMap::new(),
         }
     }
 
@@ -193,8 +198,15 @@ impl Registrar {
     pub fn restore(&mut self, aor: Aor, binding: Binding) {
         self.deadlines
             .push(Reverse((binding.expires_at, aor.clone())));
+        *self.sources.entry(binding.source.ip()).or_default() += 1;
         self.aors.entry(aor).or_default().push(binding);
         self.count += 1;
+    }
+
+    /// Whether a binding (live or not yet lapsed by [`Registrar::handle_timeout`]) was
+    /// registered from `ip`.
+    pub fn registered_from(&self, ip: IpAddr) -> bool {
+        self.sources.contains_key(&ip)
     }
 
     /// How many bindings are held.
@@ -450,8 +462,19 @@ impl Registrar {
     }
 
     fn replace(&mut self, aor: &Aor, bindings: Vec<Binding>) {
-        let old = self.aors.get(aor).map_or(0, Vec::len);
-        self.count = self.count - old + bindings.len();
+        let old = self.aors.get(aor).map_or(&[][..], Vec::as_slice);
+        self.count = self.count - old.len() + bindings.len();
+        for b in old {
+            if let Some(n) = self.sources.get_mut(&b.source.ip()) {
+                *n -= 1;
+                if *n == 0 {
+                    self.sources.remove(&b.source.ip());
+                }
+            }
+        }
+        for b in &bindings {
+            *self.sources.entry(b.source.ip()).or_default() += 1;
+        }
         if bindings.is_empty() {
             self.aors.remove(aor);
             return;

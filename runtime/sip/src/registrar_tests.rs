@@ -321,3 +321,36 @@ fn malformed_values_are_400() {
     let bad = register("c1", 1, &["Contact: <sip:a@h1>;expires=-1"]);
     assert_eq!(reg(&mut r, &bad, T0).unwrap_err().status(), 400);
 }
+
+#[test]
+fn the_source_addresses_of_bindings_are_known_until_they_go() {
+    let mut r = Registrar::new(RegistrarConfig::default());
+    let ip: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+    assert!(!r.registered_from(ip));
+    let req = register(
+        "c1",
+        1,
+        &["Contact: <sip:alice@10.0.0.2:5060>", "Expires: 600"],
+    );
+    reg(&mut r, &req, T0).unwrap();
+    assert!(r.registered_from(ip));
+    assert!(!r.registered_from("203.0.113.8".parse().unwrap()));
+    // Unregistered: the address is no longer a registered phone's.
+    let bye = register("c1", 2, &["Contact: *", "Expires: 0"]);
+    reg(&mut r, &bye, T0 + secs(1)).unwrap();
+    assert!(!r.registered_from(ip));
+    // Lapsed: likewise.
+    reg(
+        &mut r,
+        &register(
+            "c2",
+            1,
+            &["Contact: <sip:alice@10.0.0.2:5060>", "Expires: 60"],
+        ),
+        T0,
+    )
+    .unwrap();
+    assert!(r.registered_from(ip));
+    r.handle_timeout(T0 + secs(61));
+    assert!(!r.registered_from(ip));
+}

@@ -97,6 +97,12 @@ impl Presence {
     }
 }
 
+impl crate::trust::RegisteredSources for Presence {
+    fn registered_from(&self, ip: std::net::IpAddr) -> bool {
+        self.registrar().registered_from(ip)
+    }
+}
+
 /// The live contacts of one account's identities, for `<Dial><Client>`.
 #[derive(Debug)]
 struct AccountClients {
