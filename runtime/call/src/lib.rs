@@ -17,6 +17,6 @@ pub use error::Error;
 pub use events::{CallEvent, EventKind};
 pub use executor::{
     app_url, Action, AppFailure, AppLimits, DialLeg, DialRequest, Document, Executor, FetchRequest,
-    LegId, LegTarget, MediaSource, MediaToken, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL,
-    PRE_ANSWER_STATUS,
+    LegId, LegTarget, MediaSource, MediaToken, StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS,
+    MAX_PARALLEL, MAX_STREAMS, PRE_ANSWER_STATUS,
 };

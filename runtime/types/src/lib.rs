@@ -146,6 +146,10 @@ sid_type!(
     /// An event subscription (`ES…`).
     SubscriptionSid, "ES"
 );
+sid_type!(
+    /// A Media Stream (`MZ…`).
+    StreamSid, "MZ"
+);
 
 /// Twilio's `CallStatus` values, with Twilio's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -17,7 +17,10 @@ use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
 pub use crate::verbs::dial::{DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL};
-use crate::verbs::{self, dial::DialState, gather::GatherState};
+pub use crate::verbs::stream::{StreamRequest, MAX_STREAMS};
+use crate::verbs::{
+    self, dial::DialState, gather::GatherState, stream::ConnectState, stream::OpenStream,
+};
 pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
@@ -47,6 +50,8 @@ pub(crate) enum Step {
     Gather(Box<GatherState>),
     /// A `<Dial>` rings, whispers or bridges.
     Dial(Box<DialState>),
+    /// A `<Connect><Stream>` holds the call until its stream ends.
+    Connect(ConnectState),
     /// The application-error message is playing; hang up when it ends.
     Failing {
         token: MediaToken,
@@ -75,6 +80,8 @@ pub struct Executor {
     requests_without_verb: u32,
     next_token: u64,
     actions: VecDeque<Action>,
+    /// The call's Media Streams, open or opening, oldest first.
+    pub(crate) streams: Vec<OpenStream>,
 }
 
 impl Executor {
@@ -93,6 +100,7 @@ impl Executor {
             requests_without_verb: 0,
             next_token: 0,
             actions: VecDeque::new(),
+            streams: Vec::new(),
         }
     }
 
@@ -126,6 +134,7 @@ impl Executor {
             return;
         }
         self.push(Action::StopMedia);
+        self.leave_connect();
         self.step = Step::Fetching;
         self.document(now, Ok(Document::Verbs(verbs)));
     }
@@ -222,8 +231,49 @@ impl Executor {
         match self.step {
             Step::Gather(_) => verbs::gather::digit(self, now, digit),
             Step::Dial(_) => verbs::dial::digit(self, now, digit),
+            Step::Connect(_) => verbs::stream::digit(self, digit),
             _ => {}
         }
+    }
+
+    /// Start a Media Stream on the live call (the REST API's `Streams` resource), like
+    /// `<Start><Stream>`: its SID, or why it was refused.
+    pub fn start_stream(
+        &mut self,
+        stream: switchyard_instructions::Stream,
+    ) -> Result<switchyard_types::StreamSid, AppFailure> {
+        if matches!(self.step, Step::Done) {
+            return Err(AppFailure {
+                code: verbs::NOT_EXECUTED,
+                message: "the call is over".into(),
+            });
+        }
+        verbs::stream::open(self, stream, false)
+    }
+
+    /// Stop the stream with this name or SID (the REST API); false when the call has no
+    /// such stream. Stopping a `<Connect>`'s stream ends the `<Connect>`.
+    pub fn stop_stream(&mut self, now: Instant, name_or_sid: &str) -> bool {
+        let stopped = verbs::stream::stop_by(self, name_or_sid);
+        self.advance(now);
+        stopped
+    }
+
+    /// The node opened the stream asked for with [`Action::StartStream`].
+    pub fn stream_started(&mut self, sid: switchyard_types::StreamSid) {
+        verbs::stream::started(self, sid);
+    }
+
+    /// The stream ended on its own (its server closed it) or failed with `error`; a
+    /// `<Connect>` waiting on it goes on.
+    pub fn stream_ended(
+        &mut self,
+        now: Instant,
+        sid: switchyard_types::StreamSid,
+        error: Option<AppFailure>,
+    ) {
+        verbs::stream::ended(self, sid, error);
+        self.advance(now);
     }
 
     /// A leg placed for [`Action::Dial`] rings (180/183); `sid` is its call.
@@ -283,6 +333,7 @@ impl Executor {
         if matches!(self.step, Step::Dial(_)) {
             verbs::dial::caller_gone(self, now);
         }
+        verbs::stream::stop_all(self);
         self.step = Step::Done;
         self.verbs.clear();
     }
@@ -293,8 +344,16 @@ impl Executor {
             return;
         }
         self.push(Action::StopMedia);
+        self.leave_connect();
         self.verbs.clear();
         self.fetch(url, method, Vec::new(), false);
+    }
+
+    /// A new document replaces a `<Connect>`: its stream closes, without its `action`.
+    fn leave_connect(&mut self) {
+        if let Step::Connect(state) = std::mem::replace(&mut self.step, Step::Idle) {
+            verbs::stream::stop_by(self, &state.sid().to_string());
+        }
     }
 
     /// The next thing the node must do.
@@ -467,5 +526,7 @@ pub fn app_url(url: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

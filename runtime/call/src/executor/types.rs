@@ -126,6 +126,24 @@ pub enum Action {
     Bridge(crate::verbs::dial::LegId),
     /// Disconnect them again; the caller's media returns to the executor's verbs.
     Unbridge(crate::verbs::dial::LegId),
+    /// Open a Media Stream: connect to its server, send `connected` and `start`, then
+    /// report [`super::Executor::stream_started`]; report
+    /// [`super::Executor::stream_ended`] when it ends on its own or fails.
+    StartStream(crate::verbs::stream::StreamRequest),
+    /// Close a stream: send `stop` and close its socket (nothing to report back).
+    StopStream(switchyard_types::StreamSid),
+    /// Send a `dtmf` message on the `<Connect>` stream.
+    StreamDigit {
+        sid: switchyard_types::StreamSid,
+        digit: char,
+    },
+    /// Deliver a stream status callback; the node adds `AccountSid`, `CallSid` and
+    /// `Timestamp`.
+    StreamStatus {
+        url: String,
+        method: HttpMethod,
+        params: Vec<(String, String)>,
+    },
     /// Publish a call event.
     Event {
         kind: EventKind,

@@ -8,6 +8,7 @@ mod play;
 mod redirect;
 mod reject;
 mod say;
+pub(crate) mod stream;
 
 use std::time::Instant;
 
@@ -36,6 +37,9 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
         Verb::Say(s) => say::start(exec, s),
         Verb::Play(p) => play::start(exec, p),
         Verb::Gather(g) => gather::start(exec, now, g),
+        Verb::Start(s) => stream::start(exec, s),
+        Verb::Stop(s) => stream::stop(exec, s),
+        Verb::Connect(c) => stream::connect(exec, c),
         other => {
             exec.notify(AppFailure {
                 code: NOT_EXECUTED,
