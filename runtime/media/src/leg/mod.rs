@@ -7,9 +7,11 @@
 
 mod bridge;
 mod params;
+mod tap;
 
 pub use bridge::{relayable, Relayed, Speaks};
 pub use params::LegParams;
+pub use tap::{Source, Tap};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,13 +69,19 @@ pub struct LegMedia<T> {
     /// SRTP: every datagram in is unprotected before the session sees it, every one out
     /// protected after the session made it.
     srtp: Option<SrtpTransform>,
+    /// Who hears the leg (Media Streams, recorders), by their owner's id.
+    taps: Vec<(u64, Box<dyn Tap>)>,
+    /// What the leg sends instead of its player (a bidirectional Media Stream).
+    source: Option<Box<dyn Source>>,
+    /// Decodes what the leg receives for the taps when no bridge decodes it.
+    tap_decoder: Option<Decoder>,
+    /// The last frame decoded, reused.
+    decoded: Vec<i16>,
 }
 
 /// The two halves of a transcoded bridge on one leg.
 struct Transcode {
     decoder: Decoder,
-    /// Decoded frames, reused.
-    decoded: Vec<i16>,
     feed: Feed,
 }
 
@@ -84,7 +92,6 @@ impl Transcode {
             .ok()?;
         Some(Self {
             decoder,
-            decoded: Vec::new(),
             feed: Feed::new(rate),
         })
     }
@@ -106,6 +113,8 @@ impl<T> std::fmt::Debug for LegMedia<T> {
             .field("bridged", &self.bridged)
             .field("transcoding", &self.transcode.is_some())
             .field("transformed", &self.transform.is_some())
+            .field("taps", &self.taps.len())
+            .field("sourced", &self.source.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -130,6 +139,10 @@ impl<T: Copy> LegMedia<T> {
             transcode: None,
             transform: None,
             srtp: rekey(None, params.srtp),
+            taps: Vec::new(),
+            source: None,
+            tap_decoder: None,
+            decoded: Vec::new(),
         }
     }
 
@@ -176,12 +189,18 @@ impl<T: Copy> LegMedia<T> {
             events,
             transcode,
             transform,
+            taps,
+            source,
             ..
         } = self;
         session.handle_timeout(now, &mut |out: &mut Vec<u8>| {
             pcm.resize(encoder.frame_samples(), 0);
             if let Some(t) = transcode.as_mut() {
                 t.feed.next_frame(pcm);
+            } else if let Some(s) = source.as_mut() {
+                if !s.next_frame(encoder.rate(), pcm) {
+                    pcm.fill(0);
+                }
             } else {
                 match player.next_frame_at(encoder.rate(), pcm) {
                     Some(Played::Done(token)) => events.push(LegEvent::Done(token)),
@@ -191,6 +210,9 @@ impl<T: Copy> LegMedia<T> {
             }
             if let Some(t) = transform.as_mut() {
                 t.outbound(pcm);
+            }
+            for (_, tap) in taps.iter_mut() {
+                tap.outbound(encoder.rate(), pcm);
             }
             encoder.encode(pcm, out);
         });
@@ -210,6 +232,9 @@ impl<T: Copy> LegMedia<T> {
             }
             if let Some(t) = self.transform.as_mut() {
                 t.set_rate(self.encoder.rate());
+            }
+            if self.tap_decoder.is_some() {
+                self.tap_decoder = Decoder::new(&payload).ok();
             }
         }
         self.codec = p.codec;
@@ -259,8 +284,33 @@ impl<T: Copy> LegMedia<T> {
     pub fn unbridge(&mut self, now: Instant) {
         self.bridged = false;
         self.transcode = None;
-        self.session.set_playout(false);
+        self.session.set_playout(self.tap_decoder.is_some());
         self.session.unbridge(now);
+    }
+
+    /// Let `tap` hear the leg from the next frame on, under `id`.
+    pub fn add_tap(&mut self, id: u64, tap: Box<dyn Tap>) {
+        if tap.wants_inbound() && self.tap_decoder.is_none() {
+            self.tap_decoder = Decoder::new(&self.payload)
+                .map_err(|e| tracing::warn!(error = %e, "no decoder for a tap"))
+                .ok();
+            self.session.set_playout(true);
+        }
+        self.taps.push((id, tap));
+    }
+
+    /// The tap added under `id` hears no more.
+    pub fn remove_tap(&mut self, id: u64) {
+        self.taps.retain(|(i, _)| *i != id);
+        if !self.taps.iter().any(|(_, t)| t.wants_inbound()) {
+            self.tap_decoder = None;
+            self.session.set_playout(self.transcode.is_some());
+        }
+    }
+
+    /// Send `source`'s audio instead of the player's (`None`: the player again).
+    pub fn set_source(&mut self, source: Option<Box<dyn Source>>) {
+        self.source = source;
     }
 
     /// What the bridged leg handed us: a packet goes out through our socket in our
@@ -304,22 +354,33 @@ impl<T: Copy> LegMedia<T> {
                     }
                 }
                 RtpEvent::Playout { frame, next } => {
-                    let Some(t) = self.transcode.as_mut().filter(|_| self.bridged) else {
-                        continue;
+                    let to_bridge = self.bridged && self.transcode.is_some();
+                    let decoder = match self.transcode.as_mut().filter(|_| self.bridged) {
+                        Some(t) => &mut t.decoder,
+                        None => match self.tap_decoder.as_mut() {
+                            Some(d) => d,
+                            None => continue,
+                        },
                     };
-                    t.decoded.clear();
+                    self.decoded.clear();
                     if frame.lost {
-                        t.decoder.conceal(next.as_deref(), &mut t.decoded);
+                        decoder.conceal(next.as_deref(), &mut self.decoded);
                     } else {
-                        t.decoder.decode(&frame.payload, &mut t.decoded);
+                        decoder.decode(&frame.payload, &mut self.decoded);
                     }
+                    let rate = decoder.rate();
                     if let Some(transform) = self.transform.as_mut() {
-                        transform.inbound(&mut t.decoded);
+                        transform.inbound(&mut self.decoded);
                     }
-                    to_peer(Relayed::Audio {
-                        rate: t.decoder.rate(),
-                        samples: t.decoded.clone(),
-                    });
+                    for (_, tap) in self.taps.iter_mut().filter(|(_, t)| t.wants_inbound()) {
+                        tap.inbound(rate, &self.decoded);
+                    }
+                    if to_bridge {
+                        to_peer(Relayed::Audio {
+                            rate,
+                            samples: self.decoded.clone(),
+                        });
+                    }
                 }
                 RtpEvent::ToPeer {
                     packet,
