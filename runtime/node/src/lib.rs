@@ -18,6 +18,7 @@ mod session;
 mod shared;
 mod sip_io;
 mod status;
+mod streams;
 mod wasm_apps;
 mod wasm_glue;
 mod welcome;

@@ -40,3 +40,18 @@ pub const MULAW_SILENCE: u8 = 0xFF;
 /// Most streams one call may have at once (Twilio: "You can start up to four Media
 /// Streams per call").
 pub const MAX_STREAMS_PER_CALL: usize = 4;
+
+/// Twilio's error codes for what can go wrong with a stream.
+pub mod codes {
+    /// "Stream - WebSocket - Connection Timeout": no answer to the connection request.
+    pub const CONNECTION_TIMEOUT: u32 = 31901;
+    /// "Stream - WebSocket - Connection Broken Pipe": the connection broke mid-stream.
+    pub const BROKEN_PIPE: u32 = 31903;
+    /// "Stream - WebSocket - Handshake Error": the server did not upgrade (not 101).
+    pub const HANDSHAKE: u32 = 31920;
+    /// "Stream - Websocket - Protocol Error": a malformed or unsupported message.
+    pub const PROTOCOL: u32 = 31924;
+    /// "Stream - Media - Buffer Overflow" (a warning): the server fell behind and the
+    /// oldest audio was discarded; also the error when it stops reading altogether.
+    pub const BUFFER_OVERFLOW: u32 = 31930;
+}

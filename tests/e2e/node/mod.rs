@@ -24,6 +24,7 @@ mod raw_ua;
 mod rfc4475;
 mod schemathesis;
 mod sip_features;
+mod streams;
 mod tenant_transcoders;
 mod tls;
 mod wasm_apps;

@@ -11,7 +11,8 @@ use crate::shared::millis;
 use crate::sip_io::SipCommand;
 
 /// Twilio codes that are warnings (`log` = 1) rather than errors.
-const WARNINGS: &[u32] = &[12200, 13520];
+// 31930: a Media Stream's server fell behind and audio was dropped.
+const WARNINGS: &[u32] = &[12200, 13520, 31930];
 
 impl Session {
     fn call_record(&self) -> CallRecord {

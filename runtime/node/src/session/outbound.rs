@@ -178,6 +178,7 @@ impl Session {
             started_at: None,
             legs: super::legs::Legs::default(),
             parent: None,
+            streams: crate::streams::Streams::default(),
         }
     }
 
