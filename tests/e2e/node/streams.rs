@@ -318,3 +318,204 @@ fn connect_stream_echoes_marks_clears_and_requests_the_action() -> Result<()> {
     assert_eq!(events, ["stream-started", "stream-stopped"]);
     Ok(())
 }
+
+/// `POST` a form to the node's REST API as the account.
+fn api(node: &switchyard_e2e::Node, path: &str, form: &[(&str, &str)]) -> Result<(u16, Value)> {
+    let r = switchyard_e2e::http::request(
+        "POST",
+        &node.http_url(&format!("/2010-04-01/Accounts/{ACCOUNT_SID}{path}")),
+    )
+    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+    .send_form(form)?;
+    let body = r.json().unwrap_or(Value::Null);
+    Ok((r.status, body))
+}
+
+/// Acceptance 5: `Calls/{sid}/Streams` starts streams on a live call and stops them by
+/// name and by SID, answering with Twilio's Stream resource.
+#[test]
+fn rest_streams_start_on_a_live_call_and_stop_by_name_and_sid() -> Result<()> {
+    let server = MediaStreamServer::start("record", AUTH_TOKEN, &[])?;
+    let voice = "<Response><Say>Hello.</Say><Pause length=\"30\"/></Response>".to_owned();
+    let (_docs, hook, node) = dial_app(&[("voice", voice)], "")?;
+    let phone = Phone::spawn_call(&node.sip_uri(NUMBER), "", None, &caller(8))?;
+    let call = super::dial::one_request(&hook, "/voice")?
+        .param("CallSid")
+        .context("CallSid")?
+        .to_owned();
+    std::thread::sleep(Duration::from_secs(1));
+    let streams = format!("/Calls/{call}/Streams");
+    let (status, alpha) = api(
+        &node,
+        &format!("{streams}.json"),
+        &[
+            ("Url", &server.url("/alpha")),
+            ("Name", "alpha"),
+            ("Track", "both_tracks"),
+            ("Parameter1.Name", "k"),
+            ("Parameter1.Value", "v"),
+        ],
+    )?;
+    assert_eq!(status, 201, "{alpha}");
+    assert_eq!(alpha["name"], "alpha");
+    assert_eq!(alpha["status"], "in-progress");
+    assert_eq!(alpha["call_sid"], call.as_str());
+    let alpha_sid = alpha["sid"].as_str().context("sid")?.to_owned();
+    assert!(alpha_sid.starts_with("MZ"), "{alpha}");
+    let (status, beta) = api(
+        &node,
+        &format!("{streams}.json"),
+        &[("Url", &server.url("/beta"))],
+    )?;
+    assert_eq!(status, 201, "{beta}");
+    let beta_sid = beta["sid"].as_str().context("sid")?.to_owned();
+    assert_eq!(
+        beta["name"],
+        beta_sid.as_str(),
+        "an unnamed stream is named by its SID"
+    );
+
+    // Both stream media before they are stopped.
+    fn flowing(sid: &str) -> impl Fn(&[switchyard_e2e::media_stream::StreamLogEntry]) -> bool + '_ {
+        move |log| {
+            log.iter()
+                .filter(|e| {
+                    e.received()
+                        .is_some_and(|m| m["event"] == "media" && m["streamSid"] == sid)
+                })
+                .count()
+                >= 25
+        }
+    }
+    server.wait_for(Duration::from_secs(5), flowing(&alpha_sid))?;
+    server.wait_for(Duration::from_secs(5), flowing(&beta_sid))?;
+
+    let (status, stopped) = api(
+        &node,
+        &format!("{streams}/alpha.json"),
+        &[("Status", "stopped")],
+    )?;
+    assert_eq!(status, 200, "{stopped}");
+    assert_eq!(stopped["sid"], alpha_sid.as_str());
+    assert_eq!(stopped["status"], "stopped");
+    let (status, stopped) = api(
+        &node,
+        &format!("{streams}/{beta_sid}.json"),
+        &[("Status", "stopped")],
+    )?;
+    assert_eq!(status, 200, "{stopped}");
+    assert_eq!(stopped["status"], "stopped");
+    let (status, missing) = api(
+        &node,
+        &format!("{streams}/alpha.json"),
+        &[("Status", "stopped")],
+    )?;
+    assert_eq!(status, 404, "a stopped stream is gone: {missing}");
+
+    let log = server.wait_for(Duration::from_secs(5), |l| {
+        l.iter()
+            .filter(|e| e.received().is_some_and(|m| m["event"] == "stop"))
+            .count()
+            >= 2
+    })?;
+    let msgs: Vec<&Value> = log.iter().filter_map(|e| e.received()).collect();
+    for sid in [&alpha_sid, &beta_sid] {
+        let stop = msgs
+            .iter()
+            .position(|m| m["event"] == "stop" && m["streamSid"] == sid.as_str())
+            .with_context(|| format!("no stop for {sid}"))?;
+        assert!(
+            !msgs[stop + 1..]
+                .iter()
+                .any(|m| m["streamSid"] == sid.as_str()),
+            "nothing after stop"
+        );
+    }
+    let alpha_start = msgs
+        .iter()
+        .find(|m| m["event"] == "start" && m["streamSid"] == alpha_sid.as_str())
+        .context("alpha start")?;
+    assert_eq!(alpha_start["start"]["customParameters"], json!({"k": "v"}));
+    assert_eq!(
+        alpha_start["start"]["tracks"],
+        json!(["inbound", "outbound"])
+    );
+    let out = phone.wait()?;
+    assert!(out.completed(), "the call went on: {out:?}");
+    Ok(())
+}
+
+/// The call's notifications' error codes.
+fn notification_codes(node: &switchyard_e2e::Node) -> Result<Vec<String>> {
+    let r = switchyard_e2e::http::request(
+        "GET",
+        &node.http_url(&format!(
+            "/2010-04-01/Accounts/{ACCOUNT_SID}/Notifications.json"
+        )),
+    )
+    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+    .call()?;
+    Ok(r.json()?["notifications"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n["error_code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// A fork to `url` whose failure must leave the call going on to `/next`.
+fn fault(url: &str, code: &str, error_says: &str) -> Result<()> {
+    let voice = format!(
+        "<Response><Start><Stream url=\"{url}\" statusCallback=\"/stream-status\"/></Start>\
+         <Pause length=\"4\"/><Redirect>/next</Redirect></Response>"
+    );
+    let (_docs, hook, node) = dial_app(
+        &[
+            ("voice", voice),
+            ("next", "<Response><Hangup/></Response>".into()),
+        ],
+        "",
+    )?;
+    let out = Phone::call(&node.sip_uri(NUMBER), "", None, &caller(20))?;
+    assert!(out.success(), "the node hung up at /next: {out:?}");
+    assert_eq!(hook.requests_to("/next")?.len(), 1, "the document went on");
+    let statuses = stream_statuses(&hook.requests()?);
+    let events: Vec<&str> = statuses.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(events.last(), Some(&"stream-error"), "{events:?}");
+    let error = statuses
+        .last()
+        .and_then(|(_, r)| r.param("StreamError"))
+        .unwrap_or_default();
+    assert!(error.contains(error_says), "StreamError {error:?}");
+    let codes = notification_codes(&node)?;
+    assert!(codes.iter().any(|c| c == code), "notifications {codes:?}");
+    Ok(())
+}
+
+/// Acceptance 4: a server nobody listens on is a `stream-error` with a notification,
+/// and the document goes on.
+#[test]
+fn an_unreachable_stream_server_is_a_stream_error_and_the_call_goes_on() -> Result<()> {
+    let port = switchyard_e2e::free_port()?;
+    fault(
+        &format!("ws://127.0.0.1:{port}/gone"),
+        "31901",
+        "WebSocket to",
+    )
+}
+
+/// Acceptance 4: a server sending garbage (100 MiB of non-JSON) ends its stream with
+/// a protocol error; the call goes on.
+#[test]
+fn a_stream_server_sending_garbage_is_a_stream_error_and_the_call_goes_on() -> Result<()> {
+    let server = MediaStreamServer::start("garbage", AUTH_TOKEN, &["--garbage-mb", "100"])?;
+    fault(&server.url("/junk"), "31924", "not a JSON object")?;
+    let log = server.log()?;
+    assert!(
+        log.iter().any(|e| e.raw["closed"] == true),
+        "the node closed the socket"
+    );
+    Ok(())
+}

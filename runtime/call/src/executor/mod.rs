@@ -251,12 +251,20 @@ impl Executor {
         verbs::stream::open(self, stream, false)
     }
 
-    /// Stop the stream with this name or SID (the REST API); false when the call has no
-    /// such stream. Stopping a `<Connect>`'s stream ends the `<Connect>`.
-    pub fn stop_stream(&mut self, now: Instant, name_or_sid: &str) -> bool {
-        let stopped = verbs::stream::stop_by(self, name_or_sid);
-        self.advance(now);
-        stopped
+    /// Stop the stream with this name or SID (the REST API): its SID and name, or
+    /// `None` when the call has no such stream. Stopping a `<Connect>`'s stream ends
+    /// the `<Connect>`.
+    pub fn stop_stream(
+        &mut self,
+        now: Instant,
+        name_or_sid: &str,
+    ) -> Option<(switchyard_types::StreamSid, Option<String>)> {
+        let found = verbs::stream::find(self, name_or_sid);
+        if found.is_some() {
+            verbs::stream::stop_by(self, name_or_sid);
+            self.advance(now);
+        }
+        found
     }
 
     /// The node opened the stream asked for with [`Action::StartStream`].

@@ -242,12 +242,19 @@ fn rest_streams_start_and_stop_by_sid_and_hangup_stops_the_rest() {
     let a = exec.start_stream(stream("wss://a.test/", "a")).unwrap();
     let b = exec.start_stream(stream("wss://b.test/", "b")).unwrap();
     assert_eq!(opened(&work(&mut exec)).len(), 2);
-    assert!(exec.stop_stream(Instant::now(), &a.to_string()));
+    assert_eq!(
+        exec.stop_stream(Instant::now(), &a.to_string()),
+        Some((a, Some("a".into())))
+    );
     assert_eq!(work(&mut exec), vec![Action::StopStream(a)]);
-    assert!(!exec.stop_stream(Instant::now(), &a.to_string()));
-    assert!(!exec.stop_stream(Instant::now(), "nope"));
+    assert_eq!(exec.stop_stream(Instant::now(), &a.to_string()), None);
+    assert_eq!(exec.stop_stream(Instant::now(), "nope"), None);
+    assert_eq!(exec.stop_stream(Instant::now(), "b").map(|s| s.0), Some(b));
+    work(&mut exec);
+    let c = exec.start_stream(stream("wss://c.test/", "c")).unwrap();
+    work(&mut exec);
     exec.hangup(Instant::now());
-    assert_eq!(work(&mut exec), vec![Action::StopStream(b)]);
+    assert_eq!(work(&mut exec), vec![Action::StopStream(c)]);
     assert!(exec.start_stream(Stream::new("wss://c.test/")).is_err());
     let _: StreamSid = b;
 }

@@ -151,6 +151,14 @@ pub(crate) fn started(exec: &mut Executor, sid: StreamSid) {
     }
 }
 
+/// The SID and name of the stream named `name_or_sid` (or with that SID).
+pub(crate) fn find(exec: &Executor, name_or_sid: &str) -> Option<(StreamSid, Option<String>)> {
+    exec.streams
+        .iter()
+        .find(|s| s.name.as_deref() == Some(name_or_sid) || s.sid.to_string() == name_or_sid)
+        .map(|s| (s.sid, s.name.clone()))
+}
+
 /// Ask the node to close the stream named `name_or_sid`, and report it stopped.
 pub(crate) fn stop_by(exec: &mut Executor, name_or_sid: &str) -> bool {
     let Some(i) = exec

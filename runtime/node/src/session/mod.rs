@@ -319,6 +319,9 @@ impl Session {
                 }
             }
             Control::Whisper { url, method } => self.exec.whisper(url, method),
+            Control::Stream { control, reply } => {
+                let _ = reply.send(crate::streams::api(&mut self.exec, now, control));
+            }
             Control::Hold(on) => self.sip.hold(on),
             Control::ClientEvent { name, data } => {
                 self.publish(

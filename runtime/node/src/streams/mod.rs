@@ -243,3 +243,58 @@ impl Streams {
         let _ = queue.send((crate::shared::target(&url, method.as_str()), params));
     }
 }
+
+/// A REST API request on the call's streams, done by the executor.
+pub fn api(
+    exec: &mut switchyard_call::Executor,
+    now: std::time::Instant,
+    control: switchyard_api::StreamControl,
+) -> Result<switchyard_api::StreamAnswer, switchyard_api::ApiError> {
+    use switchyard_api::{ApiError, StreamAnswer, StreamControl};
+    match control {
+        StreamControl::Start {
+            url,
+            name,
+            track,
+            status_callback,
+            status_callback_method,
+            parameters,
+        } => {
+            let stream = switchyard_instructions::Stream {
+                url,
+                name: name.clone(),
+                track: match track.as_str() {
+                    "outbound_track" => switchyard_instructions::StreamTrack::Outbound,
+                    "both_tracks" => switchyard_instructions::StreamTrack::Both,
+                    _ => switchyard_instructions::StreamTrack::Inbound,
+                },
+                status_callback,
+                status_callback_method: HttpMethod::parse(&status_callback_method)
+                    .unwrap_or_default(),
+                parameters: parameters
+                    .into_iter()
+                    .map(|(name, value)| switchyard_instructions::Parameter { name, value })
+                    .collect(),
+            };
+            let sid = exec
+                .start_stream(stream)
+                .map_err(|f| ApiError::InvalidParameter {
+                    name: "Url",
+                    reason: f.message,
+                })?;
+            Ok(StreamAnswer {
+                sid: sid.to_string(),
+                name,
+                status: "in-progress",
+            })
+        }
+        StreamControl::Stop { sid_or_name } => match exec.stop_stream(now, &sid_or_name) {
+            Some((sid, name)) => Ok(StreamAnswer {
+                sid: sid.to_string(),
+                name,
+                status: "stopped",
+            }),
+            None => Err(ApiError::NotFound(format!("Stream {sid_or_name}"))),
+        },
+    }
+}
