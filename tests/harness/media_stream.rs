@@ -50,18 +50,29 @@ impl MediaStreamServer {
     /// Starts `media_stream.py --mode <mode>` plus `extra` arguments and waits for
     /// its port.
     pub fn start(mode: &str, auth_token: &str, extra: &[&str]) -> Result<Self> {
+        let mut args = vec!["--mode", mode, "--auth-token", auth_token];
+        args.extend_from_slice(extra);
+        Self::spawn("media_stream.py", &args)
+    }
+
+    /// Starts `pipecat_stream.py` (pipecat's TwilioFrameSerializer as the server).
+    pub fn pipecat(extra: &[&str]) -> Result<Self> {
+        Self::spawn("pipecat_stream.py", extra)
+    }
+
+    fn spawn(script: &str, args: &[&str]) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let log = dir.path().join("messages.jsonl");
         let stderr = dir.path().join("stderr.txt");
         let mut cmd = Command::new("python3");
-        cmd.arg(crate::peer_script("media_stream.py"))
-            .args(["--mode", mode, "--auth-token", auth_token, "--log"])
+        cmd.arg(crate::peer_script(script))
+            .args(args)
+            .arg("--log")
             .arg(&log)
-            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr)?);
-        let mut child = Guarded::spawn(cmd, "media_stream.py")?;
+        let mut child = Guarded::spawn(cmd, script)?;
         let stdout = child.child_mut().stdout.take().context("stdout")?;
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -73,7 +84,7 @@ impl MediaStreamServer {
         });
         let Ok(Ok(port)) = rx.recv_timeout(Duration::from_secs(15)) else {
             let said = std::fs::read_to_string(&stderr).unwrap_or_default();
-            bail!("media_stream.py did not report its port (pip install websockets):\n{said}");
+            bail!("{script} did not report its port (scripts/install-deps --test):\n{said}");
         };
         Ok(MediaStreamServer {
             port,

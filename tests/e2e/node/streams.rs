@@ -519,3 +519,82 @@ fn a_stream_server_sending_garbage_is_a_stream_error_and_the_call_goes_on() -> R
     );
     Ok(())
 }
+
+/// Acceptance 3: pipecat (PyPI `pipecat-ai`) serves a call through its
+/// TwilioFrameSerializer: every message the node sends deserializes (media into 16 kHz
+/// audio, digits into DTMF frames), and the tone pipecat sends back is what the caller
+/// is sent.
+#[test]
+fn pipecat_serves_a_call_through_its_twilio_serializer() -> Result<()> {
+    let server = MediaStreamServer::pipecat(&["--close-after", "4"])?;
+    let voice = format!(
+        "<Response><Connect><Stream url=\"{}\"/></Connect><Hangup/></Response>",
+        server.url("/pipecat")
+    );
+    let (_docs, _hook, node) = dial_app(&[("voice", voice)], "")?;
+    let node_port = node.rtp_range().0 + node.rtp_range().0 % 2;
+    let capture = Capture::start_from(node_port)?;
+    let opts = PhoneOptions {
+        dtmf_after: Duration::from_millis(1000),
+        hangup_after: None,
+        ..caller(0)
+    };
+    let out = Phone::call(&node.sip_uri(NUMBER), "7", None, &opts)?;
+    let packets: Vec<_> = capture
+        .stop()?
+        .into_iter()
+        .filter(|p| p.payload_type == 0)
+        .collect();
+    assert!(out.success(), "{out:?}\n{}", server.stderr());
+    let log = server.log()?;
+    assert!(
+        !log.iter().any(|e| e.raw.get("error").is_some()),
+        "pipecat refused a message: {log:?}"
+    );
+    let taken: Vec<&Value> = log
+        .iter()
+        .filter(|e| e.raw.get("frame").is_some())
+        .map(|e| &e.raw)
+        .collect();
+    let media: Vec<&&Value> = taken
+        .iter()
+        .filter(|e| e["message"]["event"] == "media")
+        .collect();
+    assert!(media.len() >= 100, "{} media messages", media.len());
+    // pipecat's streaming resampler hands audio out in its own blocks, so a message may
+    // give no frame yet; what comes out is all of it, at 16 kHz.
+    let frames = media
+        .iter()
+        .filter(|m| m["frame"] == "InputAudioRawFrame")
+        .count();
+    assert!(
+        frames * 10 >= media.len() * 9,
+        "{frames} frames of {} messages",
+        media.len()
+    );
+    let bytes: u64 = media.iter().filter_map(|m| m["audio_bytes"].as_u64()).sum();
+    let expected = 640 * media.len() as u64;
+    assert!(
+        bytes * 10 >= expected * 9 && bytes <= expected,
+        "{bytes} bytes of 16 kHz audio from {} messages",
+        media.len()
+    );
+    let dtmf: Vec<&&Value> = taken
+        .iter()
+        .filter(|e| e["message"]["event"] == "dtmf")
+        .collect();
+    assert_eq!(dtmf.len(), 1, "{dtmf:?}");
+    assert_eq!(dtmf[0]["frame"], "InputDTMFFrame");
+    let t0 = log
+        .iter()
+        .find(|e| e.raw["message"]["event"] == "start")
+        .map(|e| e.time)
+        .context("no start")?;
+    let tone = heard(&packets, t0 + 0.3, t0 + 1.8);
+    assert!(
+        tone_share(&tone, 8000, SERVER_HZ) > 0.6,
+        "the caller is sent pipecat's tone: share {:.2}",
+        tone_share(&tone, 8000, SERVER_HZ)
+    );
+    Ok(())
+}
