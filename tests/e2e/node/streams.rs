@@ -465,11 +465,12 @@ fn notification_codes(node: &switchyard_e2e::Node) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
-/// A fork to `url` whose failure must leave the call going on to `/next`.
-fn fault(url: &str, code: &str, error_says: &str) -> Result<()> {
+/// A fork to `url` whose failure within `seconds` must leave the call going on to
+/// `/next`.
+fn fault(url: &str, code: &str, error_says: &str, seconds: u32) -> Result<()> {
     let voice = format!(
         "<Response><Start><Stream url=\"{url}\" statusCallback=\"/stream-status\"/></Start>\
-         <Pause length=\"4\"/><Redirect>/next</Redirect></Response>"
+         <Pause length=\"{seconds}\"/><Redirect>/next</Redirect></Response>"
     );
     let (_docs, hook, node) = dial_app(
         &[
@@ -503,6 +504,7 @@ fn an_unreachable_stream_server_is_a_stream_error_and_the_call_goes_on() -> Resu
         &format!("ws://127.0.0.1:{port}/gone"),
         "31901",
         "WebSocket to",
+        4,
     )
 }
 
@@ -511,7 +513,7 @@ fn an_unreachable_stream_server_is_a_stream_error_and_the_call_goes_on() -> Resu
 #[test]
 fn a_stream_server_sending_garbage_is_a_stream_error_and_the_call_goes_on() -> Result<()> {
     let server = MediaStreamServer::start("garbage", AUTH_TOKEN, &["--garbage-mb", "100"])?;
-    fault(&server.url("/junk"), "31924", "not a JSON object")?;
+    fault(&server.url("/junk"), "31924", "not a JSON object", 4)?;
     let log = server.log()?;
     assert!(
         log.iter().any(|e| e.raw["closed"] == true),
@@ -596,5 +598,16 @@ fn pipecat_serves_a_call_through_its_twilio_serializer() -> Result<()> {
         "the caller is sent pipecat's tone: share {:.2}",
         tone_share(&tone, 8000, SERVER_HZ)
     );
+    Ok(())
+}
+
+/// Acceptance 4: a server that stops reading (for longer than the 5 s the node waits)
+/// ends its stream with a `stream-error` and a notification; the call goes on.
+#[test]
+fn a_stream_server_that_stops_reading_is_a_stream_error_and_the_call_goes_on() -> Result<()> {
+    let server = MediaStreamServer::start("stall", AUTH_TOKEN, &[])?;
+    fault(&server.url("/stall"), "31930", "stopped reading", 10)?;
+    let log = server.log()?;
+    assert!(log.iter().any(|e| e.raw["stalling"] == true), "{log:?}");
     Ok(())
 }

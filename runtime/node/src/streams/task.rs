@@ -19,8 +19,13 @@ use super::media::TapQueue;
 use super::socket::{connect, Socket};
 use super::{Command, Report, StreamSetup};
 
-/// A write the server does not take within this long ends the stream.
+/// A write the server does not take, or a ping it does not answer, within this long
+/// ends the stream.
 pub const STALL: Duration = Duration::from_secs(5);
+
+/// How often the server is pinged: a server that stops reading stops answering (its
+/// pongs are written by its reader), long before the socket's buffers fill up.
+const PING_EVERY: Duration = Duration::from_secs(1);
 
 /// Ends of the stream's queues the task reads or fills.
 pub struct Ends {
@@ -51,6 +56,9 @@ pub async fn run(setup: StreamSetup, mut ends: Ends) {
     report(Report::Started(sid));
     let bidirectional = setup.request.bidirectional;
     let mut warned = false;
+    let mut keepalive = tokio::time::interval(PING_EVERY);
+    keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_pong = Instant::now();
     let outcome: Result<Option<()>, AppFailure> = loop {
         tokio::select! {
             command = ends.commands.recv() => match command {
@@ -83,6 +91,17 @@ pub async fn run(setup: StreamSetup, mut ends: Ends) {
                 if let Some(f) = failed { break Err(f); }
                 if let Err(f) = flush(&mut socket).await { break Err(f); }
             },
+            _ = keepalive.tick() => {
+                if last_pong.elapsed() > STALL {
+                    break Err(stalled());
+                }
+                let ping = tokio::time::timeout(STALL, socket.send(Message::Ping(Default::default())));
+                match ping.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => break Err(broken(e)),
+                    Err(_) => break Err(stalled()),
+                }
+            },
             Some(name) = ends.marks.recv() => {
                 if let Err(f) = send(&mut socket, out.mark(&name)).await { break Err(f); }
             },
@@ -101,6 +120,7 @@ pub async fn run(setup: StreamSetup, mut ends: Ends) {
                 }
                 Some(Ok(Message::Binary(_))) => break Err(protocol(ProtocolError::Binary)),
                 Some(Ok(Message::Close(_))) | None => break Ok(Some(())),
+                Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break Err(broken(e)),
             },
@@ -175,7 +195,10 @@ fn broken(e: impl std::fmt::Display) -> AppFailure {
 fn stalled() -> AppFailure {
     AppFailure {
         code: codes::BUFFER_OVERFLOW,
-        message: format!("the server took no data for {} s", STALL.as_secs()),
+        message: format!(
+            "the server stopped reading: no data taken and no ping answered for {} s",
+            STALL.as_secs()
+        ),
     }
 }
 
