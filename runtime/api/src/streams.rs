@@ -27,7 +27,8 @@ pub async fn create(
 ) -> Result<Response, Error> {
     let caller = authenticate(state.repo.as_ref(), &headers)?;
     let account = reach(state.repo.as_ref(), &caller, &account)?;
-    let record = crate::calls::find(&state, &account, &call)?;
+    // The call is a path segment of its own here, without `.json`.
+    let record = crate::calls::find(&state, &account, &format!("{call}.json"))?;
     let control = start_form(&Params::parse(&body)?)?;
     let answer = state.calls.stream(&account, record.sid, control).await?;
     Ok((
@@ -46,7 +47,8 @@ pub async fn update(
 ) -> Result<Response, Error> {
     let caller = authenticate(state.repo.as_ref(), &headers)?;
     let account = reach(state.repo.as_ref(), &caller, &account)?;
-    let record = crate::calls::find(&state, &account, &call)?;
+    // The call is a path segment of its own here, without `.json`.
+    let record = crate::calls::find(&state, &account, &format!("{call}.json"))?;
     let params = Params::parse(&body)?;
     if params.get("Status") != Some("stopped") {
         return Err(Error::InvalidParameter {
