@@ -602,3 +602,14 @@ fn pipecat_serves_a_call_through_its_twilio_serializer() -> Result<()> {
     );
     Ok(())
 }
+
+/// Acceptance 4: a server that stops reading (for longer than the 5 s the node waits)
+/// ends its stream with a `stream-error` and a notification; the call goes on.
+#[test]
+fn a_stream_server_that_stops_reading_is_a_stream_error_and_the_call_goes_on() -> Result<()> {
+    let server = MediaStreamServer::start("stall", AUTH_TOKEN, &[])?;
+    fault(&server.url("/stall"), "31930", "stopped reading", 10)?;
+    let log = server.log()?;
+    assert!(log.iter().any(|e| e.raw["stalling"] == true), "{log:?}");
+    Ok(())
+}
