@@ -94,6 +94,8 @@ impl RtpPacket {
 #[derive(Debug)]
 pub struct Capture {
     port: u16,
+    /// Watching what `port` sends rather than what it receives.
+    from: bool,
     child: Guarded,
     pcap: PathBuf,
     stderr: Arc<Mutex<String>>,
@@ -110,6 +112,24 @@ impl Capture {
     /// this process dies without running destructors. Returns once tcpdump says it
     /// is listening, so no packet sent after this returns is missed.
     pub fn start_for(port: u16, lifetime: Duration) -> Result<Capture> {
+        Capture::start_filtered(
+            port,
+            &format!("udp and dst host 127.0.0.1 and dst port {port}"),
+            lifetime,
+        )
+    }
+
+    /// Captures what is sent from `port` on 127.0.0.1 (e.g. the node's first RTP port,
+    /// to see what its first call's caller is sent, whatever the caller's port).
+    pub fn start_from(port: u16) -> Result<Capture> {
+        Capture::start_filtered(
+            port,
+            &format!("udp and src host 127.0.0.1 and src port {port}"),
+            Duration::from_secs(120),
+        )
+    }
+
+    fn start_filtered(port: u16, filter: &str, lifetime: Duration) -> Result<Capture> {
         let dir = tempfile::tempdir()?;
         let pcap = dir.path().join("capture.pcap");
         let mut cmd = Command::new("timeout");
@@ -127,7 +147,7 @@ impl Capture {
         }
         cmd.arg("-w")
             .arg(&pcap)
-            .arg(format!("udp and dst host 127.0.0.1 and dst port {port}"))
+            .arg(filter)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -152,6 +172,7 @@ impl Capture {
         }
         Ok(Capture {
             port,
+            from: filter.contains("src port"),
             child,
             pcap,
             stderr: text,
@@ -192,10 +213,16 @@ impl Capture {
                 .clone();
             format!("reading {} (tcpdump said: {said})", self.pcap.display())
         })?;
-        let port = self.port;
+        let (port, from) = (self.port, self.from);
         Ok(udp_datagrams(&bytes)?
             .into_iter()
-            .filter(|d| d.dst.1 == port)
+            .filter(|d| {
+                if from {
+                    d.src.1 == port
+                } else {
+                    d.dst.1 == port
+                }
+            })
             .collect())
     }
 }

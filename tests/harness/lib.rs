@@ -10,6 +10,7 @@ pub mod baresip;
 pub mod capture;
 pub mod events;
 pub mod http;
+pub mod media_stream;
 pub mod nats;
 pub mod node;
 pub mod pcap;

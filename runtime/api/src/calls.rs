@@ -210,7 +210,11 @@ pub async fn create(
 }
 
 /// The call named in the path, when it belongs to the path's account.
-fn find(state: &ApiState, account: &Account, segment: &str) -> Result<CallRecord, Error> {
+pub(crate) fn find(
+    state: &ApiState,
+    account: &Account,
+    segment: &str,
+) -> Result<CallRecord, Error> {
     let not_found = || {
         Error::NotFound(format!(
             "/2010-04-01/Accounts/{}/Calls/{segment}",

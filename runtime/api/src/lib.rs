@@ -23,6 +23,7 @@ mod recording_media;
 mod recordings;
 mod recordings_doc;
 mod sip;
+mod streams;
 mod tokens;
 mod validate;
 mod voice;
@@ -87,6 +88,54 @@ pub trait CallControl: Send + Sync + 'static {
             "pausing, resuming or stopping a recording",
         ))
     }
+    /// Start or stop a Media Stream on one of `account`'s live calls.
+    fn stream(&self, account: &Account, call: CallSid, control: StreamControl) -> StreamFuture {
+        let _ = (account, call, control);
+        Box::pin(async {
+            Err(ApiError::Forbidden(
+                "Media Streams are not available on this node".into(),
+            ))
+        })
+    }
+}
+
+/// The answer of [`CallControl::stream`], once the call has acted.
+pub type StreamFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<StreamAnswer, ApiError>> + Send>>;
+
+/// A validated `POST …/Calls/{Sid}/Streams.json` or `…/Streams/{Sid}.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamControl {
+    /// Start a one-way stream, as `<Start><Stream>` does.
+    Start {
+        /// The WebSocket server.
+        url: String,
+        /// Unique on the call.
+        name: Option<String>,
+        /// `inbound_track`, `outbound_track` or `both_tracks`.
+        track: String,
+        /// Absolute http(s) URL.
+        status_callback: Option<String>,
+        /// `GET` or `POST`.
+        status_callback_method: String,
+        /// `ParameterN.Name`/`ParameterN.Value`, in order.
+        parameters: Vec<(String, String)>,
+    },
+    /// `Status=stopped` on the stream with this SID or name.
+    Stop {
+        /// `MZ…` or the stream's name.
+        sid_or_name: String,
+    },
+}
+
+/// A stream as the call reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamAnswer {
+    /// `MZ…`.
+    pub sid: String,
+    pub name: Option<String>,
+    /// `in-progress` or `stopped`.
+    pub status: &'static str,
 }
 
 /// A validated `POST …/Calls.json`.
@@ -205,6 +254,14 @@ pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
         .route(
             &format!("{ACC}/Calls/{{call}}"),
             get(calls::fetch).post(calls::update),
+        )
+        .route(
+            &format!("{ACC}/Calls/{{call}}/Streams.json"),
+            post(streams::create),
+        )
+        .route(
+            &format!("{ACC}/Calls/{{call}}/Streams/{{stream}}"),
+            post(streams::update),
         )
         .route(
             &format!("{ACC}/IncomingPhoneNumbers.json"),

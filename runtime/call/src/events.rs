@@ -21,6 +21,12 @@ pub enum EventKind {
     Notification,
     /// A client published an event to the call.
     ClientEvent,
+    /// A Media Stream's socket is open and its `start` sent.
+    StreamStarted,
+    /// A Media Stream ended.
+    StreamStopped,
+    /// A Media Stream failed (and ended).
+    StreamError,
 }
 
 impl EventKind {
@@ -38,6 +44,9 @@ impl EventKind {
             Self::WebhookFailed => "webhook.failed",
             Self::Notification => "notification",
             Self::ClientEvent => "client.event",
+            Self::StreamStarted => "stream.started",
+            Self::StreamStopped => "stream.stopped",
+            Self::StreamError => "stream.error",
         }
     }
 }

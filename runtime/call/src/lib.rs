@@ -18,5 +18,6 @@ pub use events::{CallEvent, EventKind};
 pub use executor::{
     app_url, Action, AppFailure, AppLimits, ClientContact, ClientDirectory, DialLeg, DialRequest,
     Document, Executor, FetchRequest, LegId, LegTarget, MediaSource, MediaToken, RecordSpec,
-    Recorded, RecordingId, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, PRE_ANSWER_STATUS,
+    Recorded, RecordingId, StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, MAX_STREAMS,
+    PRE_ANSWER_STATUS,
 };

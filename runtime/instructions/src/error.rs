@@ -39,6 +39,15 @@ pub enum Error {
         /// The verb's name.
         verb: String,
     },
+    /// A real TwiML noun of this verb that this model does not cover (`<Start><Siprec>`,
+    /// `<Connect><Room>`, …).
+    #[error("<{parent}><{noun}> is a TwiML noun Switchyard does not support")]
+    UnsupportedNoun {
+        /// The verb holding it.
+        parent: String,
+        /// The noun's name.
+        noun: String,
+    },
     /// An element appeared inside a parent that may not hold it.
     #[error("<{parent}> may not contain <{child}>")]
     InvalidNesting {
@@ -138,6 +147,7 @@ impl Error {
             Error::InvalidAttributeValue { code, .. } | Error::InvalidText { code, .. } => *code,
             Error::UnknownVerb { .. }
             | Error::UnsupportedVerb { .. }
+            | Error::UnsupportedNoun { .. }
             | Error::UnknownAttribute { .. }
             | Error::MissingAttribute { .. }
             | Error::MissingText { .. }

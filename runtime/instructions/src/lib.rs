@@ -32,10 +32,11 @@ pub use keywords::{CallEvent, HttpMethod, RecordingEvent, RecordingTrack, Trim};
 pub use nouns::{
     AnsweringMachineDetection, Client, Conference, ConferenceBeep, ConferenceEvent,
     ConferenceRecord, JitterBufferSize, LegCallbacks, MachineDetection, Number, Parameter, Queue,
-    Sip, MAX_PARTICIPANTS, MAX_QUEUE_NAME,
+    Sip, Stream, StreamTrack, MAX_PARTICIPANTS, MAX_QUEUE_NAME,
 };
 pub use verbs::{
-    Dial, DialRecord, DialTarget, Enqueue, Gather, GatherChild, GatherInput, Message, Pause, Play,
-    Record, Redirect, Refer, Reject, RejectReason, Say, SpeechTimeout, SsmlElement, SsmlNode,
-    SsmlTag, Task, Verb, DEFAULT_LANGUAGE, DEFAULT_VOICE, RECORD_FINISH_KEYS,
+    Connect, Dial, DialRecord, DialTarget, Enqueue, Gather, GatherChild, GatherInput, Message,
+    Pause, Play, Record, Redirect, Refer, Reject, RejectReason, Say, SpeechTimeout, SsmlElement,
+    SsmlNode, SsmlTag, Start, Stop, Task, Verb, DEFAULT_LANGUAGE, DEFAULT_VOICE,
+    RECORD_FINISH_KEYS,
 };

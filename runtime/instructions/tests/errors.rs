@@ -88,14 +88,90 @@ fn unknown_and_unsupported_verbs() {
         err("<say>hi</say>"),
         Error::UnknownVerb { verb: "say".into() }
     );
-    let e = err("<Connect><Stream url=\"wss://x\"/></Connect>");
+    let e = err("<Pay/>");
+    assert_eq!(e, Error::UnsupportedVerb { verb: "Pay".into() });
+    assert_eq!(e.twilio_code(), 12200);
+}
+
+#[test]
+fn stream_verbs_name_unsupported_nouns_and_bad_streams() {
+    // Twilio's other <Start>/<Connect> nouns are a 12200 warning, never silence.
+    for (body, parent, noun) in [
+        ("<Start><Siprec/></Start>", "Start", "Siprec"),
+        ("<Start><Transcription/></Start>", "Start", "Transcription"),
+        ("<Connect><Room>r</Room></Connect>", "Connect", "Room"),
+        (
+            "<Connect><VirtualAgent/></Connect>",
+            "Connect",
+            "VirtualAgent",
+        ),
+    ] {
+        let e = err(body);
+        assert_eq!(
+            e,
+            Error::UnsupportedNoun {
+                parent: parent.into(),
+                noun: noun.into()
+            },
+            "{body}"
+        );
+        assert_eq!(e.twilio_code(), 12200);
+    }
     assert_eq!(
-        e,
-        Error::UnsupportedVerb {
-            verb: "Connect".into()
+        err("<Start><Stream/></Start>"),
+        Error::MissingAttribute {
+            element: "Stream".into(),
+            attribute: "url"
         }
     );
-    assert_eq!(e.twilio_code(), 12200);
+    assert_eq!(
+        err("<Stop><Stream url=\"wss://x\"/></Stop>"),
+        Error::UnknownAttribute {
+            element: "Stream".into(),
+            attribute: "url".into()
+        }
+    );
+    assert_eq!(
+        err("<Stop><Stream/></Stop>"),
+        Error::MissingAttribute {
+            element: "Stream".into(),
+            attribute: "name"
+        }
+    );
+    assert!(matches!(
+        err("<Start></Start>"),
+        Error::MissingTarget { .. }
+    ));
+    assert!(matches!(
+        err("<Start><Stream url=\"wss://a\"/><Stream url=\"wss://b\"/></Start>"),
+        Error::InvalidNesting { .. }
+    ));
+    assert!(matches!(
+        err("<Start><Stream url=\"wss://a\" track=\"inbound\"/></Start>"),
+        Error::InvalidAttributeValue {
+            attribute: "track",
+            ..
+        }
+    ));
+    // A bidirectional stream carries the caller's audio only.
+    assert!(matches!(
+        err("<Connect><Stream url=\"wss://a\" track=\"both_tracks\"/></Connect>"),
+        Error::InvalidAttributeValue {
+            attribute: "track",
+            ..
+        }
+    ));
+    assert_eq!(
+        err("<Stream url=\"wss://a\"/>"),
+        Error::InvalidNesting {
+            parent: "Response".into(),
+            child: "Stream".into()
+        }
+    );
+    assert!(matches!(
+        err("<Start><Stream url=\"wss://a\"><Say>x</Say></Stream></Start>"),
+        Error::InvalidNesting { .. }
+    ));
 }
 
 #[test]

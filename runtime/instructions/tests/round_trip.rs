@@ -217,6 +217,39 @@ fn everything() -> Vec<Verb> {
             status_callback: Some("/s".into()),
         }),
         Verb::Sms(Message::new("old style")),
+        Verb::Start(Start {
+            action: Some("/started".into()),
+            method: HttpMethod::Get,
+            stream: Stream {
+                url: "wss://x.test/s?a=1&b=2".into(),
+                name: Some("fork \"one\"".into()),
+                track: StreamTrack::Both,
+                status_callback: Some("/stream-status".into()),
+                status_callback_method: HttpMethod::Get,
+                parameters: vec![
+                    Parameter {
+                        name: "agent".into(),
+                        value: "<a&b>".into(),
+                    },
+                    Parameter {
+                        name: "lang".into(),
+                        value: "en".into(),
+                    },
+                ],
+            },
+        }),
+        Verb::Start(Start::new(Stream {
+            track: StreamTrack::Outbound,
+            ..Stream::new("ws://127.0.0.1:9/")
+        })),
+        Verb::Stop(Stop {
+            name: "fork \"one\"".into(),
+        }),
+        Verb::Connect(Connect {
+            action: Some("/after".into()),
+            method: HttpMethod::Get,
+            stream: Stream::new("wss://bot.test/"),
+        }),
         Verb::Refer(Refer {
             action: Some("/r".into()),
             method: HttpMethod::Get,

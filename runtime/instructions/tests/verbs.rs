@@ -503,3 +503,48 @@ fn declaration_comments_and_stray_text_are_ignored() {
     assert_eq!(parse_twiml_bytes(doc.as_bytes()).unwrap(), [Verb::Hangup]);
     assert_eq!(parse_twiml("<Response/>").unwrap(), []);
 }
+
+#[test]
+fn start_stream_with_parameters_and_connect_defaults() {
+    let verbs = parse_twiml(
+        r#"<Response>
+            <Start><Stream name="Example Audio Stream" url="wss://example.com/audiostream"
+                           track="both_tracks" statusCallback="/s">
+                <Parameter name="FirstName" value="Jane"/>
+            </Stream></Start>
+            <Say>The stream has started.</Say>
+            <Stop><Stream name="Example Audio Stream"/></Stop>
+            <Connect action="/next"><Stream url="wss://bot.example.com/"/></Connect>
+        </Response>"#,
+    )
+    .unwrap();
+    let Verb::Start(start) = &verbs[0] else {
+        panic!("{verbs:?}")
+    };
+    assert_eq!(start.stream.url, "wss://example.com/audiostream");
+    assert_eq!(start.stream.name.as_deref(), Some("Example Audio Stream"));
+    assert_eq!(start.stream.track, StreamTrack::Both);
+    assert!(start.stream.track.inbound() && start.stream.track.outbound());
+    assert_eq!(start.stream.status_callback.as_deref(), Some("/s"));
+    assert_eq!(start.stream.status_callback_method, HttpMethod::Post);
+    assert_eq!(
+        start.stream.parameters,
+        vec![Parameter {
+            name: "FirstName".into(),
+            value: "Jane".into()
+        }]
+    );
+    assert_eq!(
+        verbs[2],
+        Verb::Stop(Stop {
+            name: "Example Audio Stream".into()
+        })
+    );
+    let Verb::Connect(connect) = &verbs[3] else {
+        panic!()
+    };
+    assert_eq!(connect.action.as_deref(), Some("/next"));
+    assert_eq!(connect.stream.track, StreamTrack::Inbound);
+    assert!(!connect.stream.track.outbound());
+    assert_eq!(verbs[3].name(), "Connect");
+}

@@ -19,6 +19,7 @@ mod session;
 mod shared;
 mod sip_io;
 mod status;
+mod streams;
 mod trust;
 mod wasm_apps;
 mod wasm_glue;

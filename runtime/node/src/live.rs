@@ -8,7 +8,7 @@ use switchyard_types::CallSid;
 use tokio::sync::mpsc;
 
 /// What the API asks of a live call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Control {
     /// Continue with the document at this URL, now.
     Redirect { url: String, method: HttpMethod },
@@ -27,6 +27,13 @@ pub enum Control {
     Whisper { url: String, method: HttpMethod },
     /// A client published an event to the call: the app is asked what next.
     ClientEvent { name: String, data: String },
+    /// Start or stop a Media Stream; the answer goes back on `reply`.
+    Stream {
+        control: switchyard_api::StreamControl,
+        reply: tokio::sync::oneshot::Sender<
+            Result<switchyard_api::StreamAnswer, switchyard_api::ApiError>,
+        >,
+    },
 }
 
 /// Why a control could not be delivered.

@@ -236,4 +236,25 @@ impl CallControl for Outbound {
         }
         Ok(record)
     }
+
+    fn stream(
+        &self,
+        _account: &Account,
+        call: CallSid,
+        control: switchyard_api::StreamControl,
+    ) -> switchyard_api::StreamFuture {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let sent = self
+            .shared
+            .live
+            .send(call, Control::Stream { control, reply });
+        Box::pin(async move {
+            let not_live = || ApiError::InvalidCallState {
+                status: "not in progress".into(),
+                action: "stream",
+            };
+            sent.map_err(|_| not_live())?;
+            answer.await.map_err(|_| not_live())?
+        })
+    }
 }

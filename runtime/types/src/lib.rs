@@ -172,6 +172,10 @@ sid_type!(
     /// An API key (`SK…`).
     ApiKeySid, "SK"
 );
+sid_type!(
+    /// A Media Stream (`MZ…`).
+    StreamSid, "MZ"
+);
 
 /// Twilio's `CallStatus` values, with Twilio's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -28,6 +28,7 @@ mod schemathesis;
 mod sip_features;
 mod sip_resources;
 mod sip_trust;
+mod streams;
 mod tenant_transcoders;
 mod tls;
 mod wasm_apps;

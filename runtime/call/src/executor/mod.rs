@@ -21,7 +21,11 @@ pub use crate::verbs::dial::{
     ClientContact, ClientDirectory, DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL,
 };
 pub use crate::verbs::record::{RecordSpec, Recorded, RecordingId};
-use crate::verbs::{self, dial::DialState, gather::GatherState, record::RecordState};
+pub use crate::verbs::stream::{StreamRequest, MAX_STREAMS};
+use crate::verbs::{
+    self, dial::DialState, gather::GatherState, record::RecordState, stream::ConnectState,
+    stream::OpenStream,
+};
 pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
@@ -53,6 +57,8 @@ pub(crate) enum Step {
     Record(Box<RecordState>),
     /// A `<Dial>` rings, whispers or bridges.
     Dial(Box<DialState>),
+    /// A `<Connect><Stream>` holds the call until its stream ends.
+    Connect(ConnectState),
     /// The application-error message is playing; hang up when it ends.
     Failing {
         token: MediaToken,
@@ -85,6 +91,8 @@ pub struct Executor {
     actions: VecDeque<Action>,
     /// Where `<Dial><Client>` finds an identity's registered contacts.
     pub(crate) clients: Option<Arc<dyn ClientDirectory>>,
+    /// The call's Media Streams, open or opening, oldest first.
+    pub(crate) streams: Vec<OpenStream>,
 }
 
 impl Executor {
@@ -105,6 +113,7 @@ impl Executor {
             next_token: 0,
             actions: VecDeque::new(),
             clients: None,
+            streams: Vec::new(),
         }
     }
 
@@ -145,6 +154,7 @@ impl Executor {
         }
         self.push(Action::StopMedia);
         self.end_recording();
+        self.leave_connect();
         self.step = Step::Fetching;
         self.document(now, Ok(Document::Verbs(verbs)));
     }
@@ -244,8 +254,57 @@ impl Executor {
             Step::Gather(_) => verbs::gather::digit(self, now, digit),
             Step::Dial(_) => verbs::dial::digit(self, now, digit),
             Step::Record(_) => verbs::record::digit(self, digit),
+            Step::Connect(_) => verbs::stream::digit(self, digit),
             _ => {}
         }
+    }
+
+    /// Start a Media Stream on the live call (the REST API's `Streams` resource), like
+    /// `<Start><Stream>`: its SID, or why it was refused.
+    pub fn start_stream(
+        &mut self,
+        stream: switchyard_instructions::Stream,
+    ) -> Result<switchyard_types::StreamSid, AppFailure> {
+        if matches!(self.step, Step::Done) {
+            return Err(AppFailure {
+                code: verbs::NOT_EXECUTED,
+                message: "the call is over".into(),
+            });
+        }
+        verbs::stream::open(self, stream, false)
+    }
+
+    /// Stop the stream with this name or SID (the REST API): its SID and name, or
+    /// `None` when the call has no such stream. Stopping a `<Connect>`'s stream ends
+    /// the `<Connect>`.
+    pub fn stop_stream(
+        &mut self,
+        now: Instant,
+        name_or_sid: &str,
+    ) -> Option<(switchyard_types::StreamSid, Option<String>)> {
+        let found = verbs::stream::find(self, name_or_sid);
+        if found.is_some() {
+            verbs::stream::stop_by(self, name_or_sid);
+            self.advance(now);
+        }
+        found
+    }
+
+    /// The node opened the stream asked for with [`Action::StartStream`].
+    pub fn stream_started(&mut self, sid: switchyard_types::StreamSid) {
+        verbs::stream::started(self, sid);
+    }
+
+    /// The stream ended on its own (its server closed it) or failed with `error`; a
+    /// `<Connect>` waiting on it goes on.
+    pub fn stream_ended(
+        &mut self,
+        now: Instant,
+        sid: switchyard_types::StreamSid,
+        error: Option<AppFailure>,
+    ) {
+        verbs::stream::ended(self, sid, error);
+        self.advance(now);
     }
 
     /// A leg placed for [`Action::Dial`] rings (180/183); `sid` is its call.
@@ -306,6 +365,7 @@ impl Executor {
             verbs::dial::caller_gone(self, now);
         }
         self.verbs.clear();
+        verbs::stream::stop_all(self);
         if verbs::record::caller_gone(self) {
             // The recording is still told to `action`, once the media has finished it.
             self.hung_up = true;
@@ -365,6 +425,7 @@ impl Executor {
         }
         self.push(Action::StopMedia);
         self.end_recording();
+        self.leave_connect();
         self.verbs.clear();
         self.fetch(url, method, Vec::new(), false);
     }
@@ -376,6 +437,13 @@ impl Executor {
             if let Some(token) = r.token() {
                 self.push(Action::StopRecording(token));
             }
+        }
+    }
+
+    /// A new document replaces a `<Connect>`: its stream closes, without its `action`.
+    fn leave_connect(&mut self) {
+        if let Step::Connect(state) = std::mem::replace(&mut self.step, Step::Idle) {
+            verbs::stream::stop_by(self, &state.sid().to_string());
         }
     }
 
@@ -554,5 +622,7 @@ pub fn app_url(url: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

@@ -98,8 +98,9 @@ pub enum Action {
     },
     /// Finish the recording with this token now.
     StopRecording(MediaToken),
-    /// Request `url` and ignore its answer (a status callback); the node adds the
-    /// call's own parameters and signs it like every request.
+    /// Deliver a status callback (a recording's, a stream's): request `url` and ignore
+    /// its answer. The node adds `AccountSid`, `CallSid` and `Timestamp`, signs it like
+    /// every request and delivers a call's callbacks in order.
     Callback {
         url: String,
         method: HttpMethod,
@@ -144,6 +145,17 @@ pub enum Action {
     Bridge(crate::verbs::dial::LegId),
     /// Disconnect them again; the caller's media returns to the executor's verbs.
     Unbridge(crate::verbs::dial::LegId),
+    /// Open a Media Stream: connect to its server, send `connected` and `start`, then
+    /// report [`super::Executor::stream_started`]; report
+    /// [`super::Executor::stream_ended`] when it ends on its own or fails.
+    StartStream(crate::verbs::stream::StreamRequest),
+    /// Close a stream: send `stop` and close its socket (nothing to report back).
+    StopStream(switchyard_types::StreamSid),
+    /// Send a `dtmf` message on the `<Connect>` stream.
+    StreamDigit {
+        sid: switchyard_types::StreamSid,
+        digit: char,
+    },
     /// Publish a call event.
     Event {
         kind: EventKind,

@@ -9,6 +9,7 @@ pub(crate) mod record;
 mod redirect;
 mod reject;
 mod say;
+pub(crate) mod stream;
 
 use std::time::Instant;
 
@@ -38,6 +39,9 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
         Verb::Play(p) => play::start(exec, p),
         Verb::Gather(g) => gather::start(exec, now, g),
         Verb::Record(r) => record::start(exec, r),
+        Verb::Start(s) => stream::start(exec, s),
+        Verb::Stop(s) => stream::stop(exec, s),
+        Verb::Connect(c) => stream::connect(exec, c),
         other => {
             exec.notify(AppFailure {
                 code: NOT_EXECUTED,

@@ -1,4 +1,4 @@
-//! The nouns `<Dial>` connects to.
+//! The nouns `<Dial>` connects to, and `<Stream>` of `<Start>`/`<Connect>`.
 
 mod client;
 mod common;
@@ -6,6 +6,7 @@ mod conference;
 mod number;
 mod queue;
 mod sip;
+mod stream;
 
 pub use client::Client;
 pub use common::{AnsweringMachineDetection, LegCallbacks, MachineDetection, Parameter};
@@ -17,3 +18,4 @@ pub use number::Number;
 pub(crate) use queue::check_queue_name;
 pub use queue::{Queue, MAX_QUEUE_NAME};
 pub use sip::Sip;
+pub use stream::{Stream, StreamTrack};

@@ -12,6 +12,7 @@ mod refer;
 mod reject;
 mod say;
 mod ssml;
+mod streams;
 
 pub use dial::{Dial, DialRecord, DialTarget};
 pub use enqueue::{Enqueue, Task};
@@ -25,6 +26,7 @@ pub use refer::Refer;
 pub use reject::{Reject, RejectReason};
 pub use say::{Say, DEFAULT_LANGUAGE, DEFAULT_VOICE};
 pub use ssml::{SsmlElement, SsmlNode, SsmlTag};
+pub use streams::{Connect, Start, Stop};
 
 use crate::error::Error;
 use crate::print::Tag;
@@ -61,11 +63,17 @@ pub enum Verb {
     Sms(Message),
     /// `<Refer>`.
     Refer(Refer),
+    /// `<Start>`: fork the call's audio to a stream.
+    Start(Start),
+    /// `<Stop>`: end a fork.
+    Stop(Stop),
+    /// `<Connect>`: hand the call to a stream.
+    Connect(Connect),
 }
 
 /// Real TwiML voice verbs outside this model; named apart from typos so the
 /// error says "not supported" rather than "unknown".
-const UNSUPPORTED: &[&str] = &["Connect", "Start", "Stop", "Pay", "Prompt", "Echo"];
+const UNSUPPORTED: &[&str] = &["Pay", "Prompt", "Echo"];
 
 impl Verb {
     /// The TwiML element name (`"Say"`, `"Gather"`, …), for events and logs.
@@ -85,6 +93,9 @@ impl Verb {
             Verb::Message(_) => "Message",
             Verb::Sms(_) => "Sms",
             Verb::Refer(_) => "Refer",
+            Verb::Start(_) => "Start",
+            Verb::Stop(_) => "Stop",
+            Verb::Connect(_) => "Connect",
         }
     }
 
@@ -111,8 +122,12 @@ impl Verb {
             "Message" => Verb::Message(Message::from_element(el)?),
             "Sms" => Verb::Sms(Message::from_element(el)?),
             "Refer" => Verb::Refer(Refer::from_element(el)?),
+            "Start" => Verb::Start(Start::from_element(el)?),
+            "Stop" => Verb::Stop(Stop::from_element(el)?),
+            "Connect" => Verb::Connect(Connect::from_element(el)?),
             // Nouns are verbs' children, never the document's.
-            "Number" | "Sip" | "Client" | "Conference" | "Queue" | "Task" | "Parameter" => {
+            "Number" | "Sip" | "Client" | "Conference" | "Queue" | "Task" | "Parameter"
+            | "Stream" => {
                 return Err(Error::InvalidNesting {
                     parent: "Response".into(),
                     child: el.name.clone(),
@@ -147,6 +162,9 @@ impl Verb {
             Verb::Message(v) => v.write(out, "Message"),
             Verb::Sms(v) => v.write(out, "Sms"),
             Verb::Refer(v) => v.write(out),
+            Verb::Start(v) => v.write(out),
+            Verb::Stop(v) => v.write(out),
+            Verb::Connect(v) => v.write(out),
         }
     }
 }

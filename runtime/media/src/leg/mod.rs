@@ -11,7 +11,7 @@ mod tap;
 
 pub use bridge::{relayable, Relayed, Speaks};
 pub use params::LegParams;
-pub use tap::{Tap, TapReport, Track};
+pub use tap::{Source, Tap, TapReport};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,9 +33,8 @@ pub enum LegEvent<T> {
     Done(T),
     /// The sound played with this token failed.
     Failed(T, String),
-    /// The tap added with this token is off the leg (stopped, finished by itself, or
-    /// the leg is over).
-    TapClosed(T, TapReport),
+    /// The tap added under this id is off the leg (removed, or finished by itself).
+    TapClosed(u64, TapReport),
 }
 
 /// A transform on a leg's audio path, both directions, at the leg's PCM rate (a
@@ -72,19 +71,19 @@ pub struct LegMedia<T> {
     /// SRTP: every datagram in is unprotected before the session sees it, every one out
     /// protected after the session made it.
     srtp: Option<SrtpTransform>,
-    /// What listens to our audio, and our decoder of what we receive for them when we
-    /// are not transcoding a bridge (which decodes it anyway).
-    taps: Vec<(T, Box<dyn Tap>)>,
+    /// Who hears the leg (Media Streams, recorders), by their owner's id.
+    taps: Vec<(u64, Box<dyn Tap>)>,
+    /// What the leg sends instead of its player (a bidirectional Media Stream).
+    source: Option<Box<dyn Source>>,
+    /// Decodes what the leg receives for the taps when no bridge decodes it.
     tap_decoder: Option<Decoder>,
-    /// A decoded inbound frame, reused.
-    heard: Vec<i16>,
+    /// The last frame decoded, reused.
+    decoded: Vec<i16>,
 }
 
 /// The two halves of a transcoded bridge on one leg.
 struct Transcode {
     decoder: Decoder,
-    /// Decoded frames, reused.
-    decoded: Vec<i16>,
     feed: Feed,
 }
 
@@ -95,7 +94,6 @@ impl Transcode {
             .ok()?;
         Some(Self {
             decoder,
-            decoded: Vec::new(),
             feed: Feed::new(rate),
         })
     }
@@ -117,6 +115,8 @@ impl<T> std::fmt::Debug for LegMedia<T> {
             .field("bridged", &self.bridged)
             .field("transcoding", &self.transcode.is_some())
             .field("transformed", &self.transform.is_some())
+            .field("taps", &self.taps.len())
+            .field("sourced", &self.source.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -142,8 +142,9 @@ impl<T: Copy> LegMedia<T> {
             transform: None,
             srtp: rekey(None, params.srtp),
             taps: Vec::new(),
+            source: None,
             tap_decoder: None,
-            heard: Vec::new(),
+            decoded: Vec::new(),
         }
     }
 
@@ -191,13 +192,17 @@ impl<T: Copy> LegMedia<T> {
             transcode,
             transform,
             taps,
+            source,
             ..
         } = self;
-        let mut finished = Vec::new();
         session.handle_timeout(now, &mut |out: &mut Vec<u8>| {
             pcm.resize(encoder.frame_samples(), 0);
             if let Some(t) = transcode.as_mut() {
                 t.feed.next_frame(pcm);
+            } else if let Some(s) = source.as_mut() {
+                if !s.next_frame(encoder.rate(), pcm) {
+                    pcm.fill(0);
+                }
             } else {
                 match player.next_frame_at(encoder.rate(), pcm) {
                     Some(Played::Done(token)) => events.push(LegEvent::Done(token)),
@@ -208,10 +213,14 @@ impl<T: Copy> LegMedia<T> {
             if let Some(t) = transform.as_mut() {
                 t.outbound(pcm);
             }
-            feed_taps(taps, Track::Outbound, encoder.rate(), pcm, &mut finished);
+            for (_, tap) in taps.iter_mut() {
+                tap.outbound(encoder.rate(), pcm);
+            }
             encoder.encode(pcm, out);
         });
-        self.close_taps(finished);
+        if self.taps.iter().any(|(_, t)| t.finished()) {
+            self.close_taps(|_, t| t.finished());
+        }
     }
 
     /// A new negotiation: codec, payload types, where to send, SRTP keys.
@@ -228,6 +237,9 @@ impl<T: Copy> LegMedia<T> {
             }
             if let Some(t) = self.transform.as_mut() {
                 t.set_rate(self.encoder.rate());
+            }
+            if self.tap_decoder.is_some() {
+                self.tap_decoder = Decoder::new(&payload).ok();
             }
         }
         self.codec = p.codec;
@@ -273,46 +285,48 @@ impl<T: Copy> LegMedia<T> {
         self.speaks.set_transformed();
     }
 
-    /// Add a listener to our audio, named `token` in its [`LegEvent::TapClosed`].
-    pub fn add_tap(&mut self, token: T, tap: Box<dyn Tap>) {
-        if self.tap_decoder.is_none() {
+    /// The bridged leg is gone (or we were told to stop): play on our own.
+    pub fn unbridge(&mut self, now: Instant) {
+        self.bridged = false;
+        self.transcode = None;
+        self.session.set_playout(self.tap_decoder.is_some());
+        self.session.unbridge(now);
+    }
+
+    /// Let `tap` hear the leg from the next frame on, under `id`.
+    pub fn add_tap(&mut self, id: u64, tap: Box<dyn Tap>) {
+        if tap.wants_inbound() && self.tap_decoder.is_none() {
             self.tap_decoder = Decoder::new(&self.payload)
                 .map_err(|e| tracing::warn!(error = %e, "no decoder for a tap"))
                 .ok();
+            self.session.set_playout(true);
         }
-        self.taps.push((token, tap));
-        self.session.set_playout(true);
+        self.taps.push((id, tap));
     }
 
-    /// Take the tap named `token` off (a recording stopped): it reports how it ended.
-    pub fn remove_tap(&mut self, token: T)
-    where
-        T: PartialEq,
-    {
-        if let Some(i) = self.taps.iter().position(|(t, _)| *t == token) {
-            self.close_taps(vec![i]);
-        }
+    /// The tap added under `id` hears no more.
+    pub fn remove_tap(&mut self, id: u64) {
+        self.close_taps(|i, _| i == id);
     }
 
-    /// Close the taps at these indices (ascending), reporting each to the call.
-    fn close_taps(&mut self, mut finished: Vec<usize>) {
-        finished.sort_unstable();
-        for i in finished.into_iter().rev() {
-            let (token, tap) = self.taps.remove(i);
-            self.events.push(LegEvent::TapClosed(token, tap.close()));
+    /// Take off the taps `which` names, each reporting how it ended to the call.
+    fn close_taps(&mut self, which: impl Fn(u64, &dyn Tap) -> bool) {
+        let (closing, keep) = std::mem::take(&mut self.taps)
+            .into_iter()
+            .partition(|(i, t)| which(*i, t.as_ref()));
+        self.taps = keep;
+        for (id, tap) in closing {
+            self.events.push(LegEvent::TapClosed(id, tap.close()));
         }
-        if self.taps.is_empty() {
+        if !self.taps.iter().any(|(_, t)| t.wants_inbound()) {
             self.tap_decoder = None;
             self.session.set_playout(self.transcode.is_some());
         }
     }
 
-    /// The bridged leg is gone (or we were told to stop): play on our own.
-    pub fn unbridge(&mut self, now: Instant) {
-        self.bridged = false;
-        self.transcode = None;
-        self.session.set_playout(!self.taps.is_empty());
-        self.session.unbridge(now);
+    /// Send `source`'s audio instead of the player's (`None`: the player again).
+    pub fn set_source(&mut self, source: Option<Box<dyn Source>>) {
+        self.source = source;
     }
 
     /// What the bridged leg handed us: a packet goes out through our socket in our
@@ -356,36 +370,36 @@ impl<T: Copy> LegMedia<T> {
                     }
                 }
                 RtpEvent::Playout { frame, next } => {
-                    let relaying_audio = self.transcode.is_some() && self.bridged;
-                    let transcoding = self.transcode.as_mut().filter(|_| self.bridged);
-                    let (decoder, decoded) = match transcoding {
-                        Some(t) => (&mut t.decoder, &mut t.decoded),
+                    let to_bridge = self.bridged && self.transcode.is_some();
+                    let decoder = match self.transcode.as_mut().filter(|_| self.bridged) {
+                        Some(t) => &mut t.decoder,
                         None => match self.tap_decoder.as_mut() {
-                            Some(d) => (d, &mut self.heard),
+                            Some(d) => d,
                             None => continue,
                         },
                     };
-                    decoded.clear();
+                    self.decoded.clear();
                     if frame.lost {
-                        decoder.conceal(next.as_deref(), decoded);
+                        decoder.conceal(next.as_deref(), &mut self.decoded);
                     } else {
-                        decoder.decode(&frame.payload, decoded);
-                    }
-                    if let Some(transform) = self.transform.as_mut() {
-                        transform.inbound(decoded);
+                        decoder.decode(&frame.payload, &mut self.decoded);
                     }
                     let rate = decoder.rate();
-                    let mut finished = Vec::new();
-                    feed_taps(&mut self.taps, Track::Inbound, rate, decoded, &mut finished);
-                    if relaying_audio {
+                    if let Some(transform) = self.transform.as_mut() {
+                        transform.inbound(&mut self.decoded);
+                    }
+                    for (_, tap) in self.taps.iter_mut().filter(|(_, t)| t.wants_inbound()) {
+                        tap.inbound(rate, &self.decoded);
+                    }
+                    if self.taps.iter().any(|(_, t)| t.finished()) {
+                        self.close_taps(|_, t| t.finished());
+                        self.events.drain(..).for_each(&mut to_call);
+                    }
+                    if to_bridge {
                         to_peer(Relayed::Audio {
                             rate,
-                            samples: decoded.clone(),
+                            samples: self.decoded.clone(),
                         });
-                    }
-                    if !finished.is_empty() {
-                        self.close_taps(finished);
-                        self.events.drain(..).for_each(&mut to_call);
                     }
                 }
                 RtpEvent::ToPeer {
@@ -428,23 +442,8 @@ impl<T: Copy> LegMedia<T> {
     }
 }
 
-/// Hand a frame to every tap; the indices of those that finished go to `finished`.
-fn feed_taps<T>(
-    taps: &mut [(T, Box<dyn Tap>)],
-    track: Track,
-    rate: u32,
-    pcm: &[i16],
-    finished: &mut Vec<usize>,
-) {
-    for (i, (_, tap)) in taps.iter_mut().enumerate() {
-        if !tap.frame(track, rate, pcm) {
-            finished.push(i);
-        }
-    }
-}
-
 impl<T> Drop for LegMedia<T> {
-    /// A leg that ends closes its taps (a recording is finished with what it has).
+    /// A leg that ends closes its taps: a recording is finished with what it has.
     fn drop(&mut self) {
         for (_, tap) in self.taps.drain(..) {
             tap.close();

@@ -1,18 +1,31 @@
-//! Taps: what listens to a leg's audio without changing it (a recorder, a media
-//! stream's fork). A tap is a node of the media graph like a bridge or a transform:
-//! the leg hands it each 20 ms frame it receives (decoded, after its jitter buffer,
-//! with loss concealed) and each frame it sends (before encoding).
+//! Taps and sources: how other parts of the media graph hear a leg and speak to it.
+//!
+//! A [`Tap`] receives each 20 ms frame of what the leg received (inbound) and of what it
+//! sends (outbound), as PCM at the leg's rate; a Media Stream and a recorder are taps.
+//! A [`Source`] supplies what the leg sends in place of its player (the audio a
+//! bidirectional Media Stream's server sends back). Both are called on the leg's tick,
+//! on the media thread, so they must only copy or queue, never wait.
 
-/// Which way a frame goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Track {
-    /// What the leg's far end says.
-    Inbound,
-    /// What the leg sends to its far end.
-    Outbound,
+/// A consumer of a leg's audio.
+pub trait Tap: Send {
+    /// Whether it wants what the leg receives (the leg then decodes it).
+    fn wants_inbound(&self) -> bool;
+    /// One frame the leg received, decoded, at `rate` Hz.
+    fn inbound(&mut self, rate: u32, pcm: &[i16]);
+    /// One frame the leg sends, before encoding, at `rate` Hz.
+    fn outbound(&mut self, rate: u32, pcm: &[i16]);
+    /// Whether it has ended by itself (a recording's silence or maximum length): the
+    /// leg then takes it off and reports [`Tap::close`].
+    fn finished(&self) -> bool {
+        false
+    }
+    /// It is taken off the leg (removed, finished, or the leg is over): how it ended.
+    fn close(self: Box<Self>) -> TapReport {
+        TapReport::Closed
+    }
 }
 
-/// How a tap ended, for the call.
+/// How a tap ended, for the call ([`super::LegEvent::TapClosed`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TapReport {
     /// A recording was written: this many milliseconds, and whether any voice.
@@ -22,17 +35,15 @@ pub enum TapReport {
         /// Whether any frame held voice.
         voiced: bool,
     },
-    /// The tap failed (a write error, a full disk): what went wrong.
+    /// It failed (a write error, a full disk): what went wrong.
     Failed(String),
-    /// Nothing to say.
+    /// Nothing to report.
     Closed,
 }
 
-/// One listener to a leg's audio.
-pub trait Tap: Send + std::fmt::Debug {
-    /// One frame of the leg's audio at `rate` Hz. False when the tap has finished by
-    /// itself (a recording's silence or maximum length): the leg then closes it.
-    fn frame(&mut self, track: Track, rate: u32, pcm: &[i16]) -> bool;
-    /// The tap is taken off the leg: stopped, finished by itself, or the leg is over.
-    fn close(self: Box<Self>) -> TapReport;
+/// What the leg sends instead of its player's sound.
+pub trait Source: Send {
+    /// Fills `pcm` (one frame at `rate` Hz) and returns true, or returns false when it
+    /// has nothing this tick (the leg then sends silence).
+    fn next_frame(&mut self, rate: u32, pcm: &mut [i16]) -> bool;
 }

@@ -14,7 +14,7 @@ mod storage;
 mod tap;
 
 pub use storage::{LocalRecordings, RecordingStorage, Sink, Source};
-pub use tap::RecordTap;
+pub use tap::{RecordTap, Track};
 
 use std::collections::VecDeque;
 use std::io::{self, Seek, Write};

@@ -3,10 +3,19 @@
 //! and finished when the tap closes.
 
 use crate::codec::Feed;
-use crate::leg::{Tap, TapReport, Track};
+use crate::leg::{Tap, TapReport};
 use crate::{FRAME_SAMPLES, SAMPLE_RATE};
 
 use super::{RecordLimits, Recorder, Sink};
+
+/// Which way of a leg a recording hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Track {
+    /// What the leg's far end says.
+    Inbound,
+    /// What the leg sends to its far end.
+    Outbound,
+}
 
 /// Frames between two checkpoints: a crash loses at most a second.
 const CHECKPOINT_FRAMES: u32 = 50;
@@ -18,6 +27,8 @@ pub struct RecordTap {
     feed: Feed,
     frame: Vec<i16>,
     since_checkpoint: u32,
+    /// Ended by itself (silence, maximum length, an error).
+    done: bool,
     /// The first write error; the recording is `failed` with it.
     error: Option<String>,
 }
@@ -40,6 +51,7 @@ impl RecordTap {
             feed: Feed::new(SAMPLE_RATE),
             frame: vec![0; FRAME_SAMPLES],
             since_checkpoint: 0,
+            done: false,
             error: None,
         })
     }
@@ -50,11 +62,9 @@ impl RecordTap {
     }
 }
 
-impl Tap for RecordTap {
-    fn frame(&mut self, track: Track, rate: u32, pcm: &[i16]) -> bool {
-        if track != self.track {
-            return true;
-        }
+impl RecordTap {
+    /// One frame of the recorded track; false once the recording has ended.
+    fn record(&mut self, rate: u32, pcm: &[i16]) -> bool {
         let Some(recorder) = self.recorder.as_mut() else {
             return false;
         };
@@ -75,6 +85,30 @@ impl Tap for RecordTap {
             }
         }
         true
+    }
+
+    fn hear(&mut self, track: Track, rate: u32, pcm: &[i16]) {
+        if track == self.track && !self.done {
+            self.done = !self.record(rate, pcm);
+        }
+    }
+}
+
+impl Tap for RecordTap {
+    fn wants_inbound(&self) -> bool {
+        self.track == Track::Inbound
+    }
+
+    fn inbound(&mut self, rate: u32, pcm: &[i16]) {
+        self.hear(Track::Inbound, rate, pcm);
+    }
+
+    fn outbound(&mut self, rate: u32, pcm: &[i16]) {
+        self.hear(Track::Outbound, rate, pcm);
+    }
+
+    fn finished(&self) -> bool {
+        self.done
     }
 
     fn close(mut self: Box<Self>) -> TapReport {
@@ -126,15 +160,20 @@ mod tests {
         let mut tap: Box<dyn Tap> = Box::new(RecordTap::new(sink, Track::Inbound, limits).unwrap());
         // One second of a 440 Hz tone at 16 kHz (an Opus leg), with outbound frames that
         // must not be recorded, then silence until the tap ends itself.
+        assert!(tap.wants_inbound());
         for i in 0..50 {
-            assert!(tap.frame(Track::Inbound, 16_000, &tone(16_000, 320, i * 320)));
-            assert!(tap.frame(Track::Outbound, 16_000, &[9000; 320]));
+            tap.inbound(16_000, &tone(16_000, 320, i * 320));
+            tap.outbound(16_000, &[9000; 320]);
+            assert!(!tap.finished());
         }
         let mut frames = 0;
-        while tap.frame(Track::Inbound, 16_000, &[0; 320]) {
+        while !tap.finished() {
+            tap.inbound(16_000, &[0; 320]);
             frames += 1;
             assert!(frames < 100, "silence never ended the recording");
         }
+        // The frame that ended it counts: 1 s of silence at 20 ms a frame.
+        frames -= 1;
         // 1 s of silence at 20 ms a frame, give or take the resampler's delay.
         assert!((48..=51).contains(&frames), "{frames}");
         let TapReport::Recorded {

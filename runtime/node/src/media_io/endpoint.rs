@@ -87,8 +87,9 @@ impl Endpoint {
             MediaCommand::Transcoder(attached) => {
                 self.leg.transform(Box::new(Tenant::new(*attached)));
             }
-            MediaCommand::Tap { token, tap } => self.leg.add_tap(token, tap),
-            MediaCommand::Untap(token) => self.leg.remove_tap(token),
+            MediaCommand::AddTap(id, tap) => self.leg.add_tap(id, tap.0),
+            MediaCommand::RemoveTap(id) => self.leg.remove_tap(id),
+            MediaCommand::Source(source) => self.leg.set_source(source.map(|s| s.0)),
         }
     }
 

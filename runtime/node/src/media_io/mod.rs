@@ -16,7 +16,7 @@ mod transcode_tests;
 mod worker;
 
 pub use bridge::MediaLink;
-use switchyard_media::leg::Speaks;
+use switchyard_media::leg::{Source, Speaks, Tap};
 pub use tenant::TenantTranscoder;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,13 +50,21 @@ pub enum MediaCommand {
     Digits(String),
     /// Run a tenant's Wasm transcoder on the leg's audio, both directions.
     Transcoder(Box<TenantTranscoder>),
-    /// Listen to the leg's audio (a recording); its end comes back as `TapClosed`.
-    Tap {
-        token: MediaToken,
-        tap: Box<dyn switchyard_media::leg::Tap>,
-    },
-    /// Take the tap off (a recording stopped).
-    Untap(MediaToken),
+    /// Let a tap (a Media Stream, a recorder) hear the leg, under this id.
+    AddTap(u64, Boxed<dyn Tap>),
+    /// The tap added under this id hears no more.
+    RemoveTap(u64),
+    /// Play a source's audio instead of the player's (`None`: the player again).
+    Source(Option<Boxed<dyn Source>>),
+}
+
+/// A tap or source on its way to a leg.
+pub struct Boxed<T: ?Sized>(pub Box<T>);
+
+impl<T: ?Sized> std::fmt::Debug for Boxed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Boxed(..)")
+    }
 }
 
 /// What a leg's media reports to its session.

@@ -11,7 +11,8 @@ use crate::shared::millis;
 use crate::sip_io::SipCommand;
 
 /// Twilio codes that are warnings (`log` = 1) rather than errors.
-const WARNINGS: &[u32] = &[12200, 13520];
+// 31930: a Media Stream's server fell behind and audio was dropped.
+const WARNINGS: &[u32] = &[12200, 13520, 31930];
 
 impl Session {
     fn call_record(&self) -> CallRecord {
@@ -126,28 +127,6 @@ impl Session {
                 ("Message".into(), failure.message),
             ],
         );
-    }
-
-    /// Request `url` with the call's parameters and `params` (a status callback), signed,
-    /// off the call's path; its answer is not used.
-    pub(super) fn callback(
-        &self,
-        url: String,
-        method: switchyard_instructions::HttpMethod,
-        params: Vec<(String, String)>,
-    ) {
-        let method = match method {
-            switchyard_instructions::HttpMethod::Get => "GET",
-            switchyard_instructions::HttpMethod::Post => "POST",
-        };
-        let target = crate::shared::target(&url, method);
-        let params = self.info.request_params(self.sip.status(), &params);
-        let (shared, signer) = (self.shared.clone(), self.account.signer.clone());
-        tokio::spawn(tracing::Instrument::in_current_span(async move {
-            if let Err(e) = shared.webhook.notify(&target, &params, &signer).await {
-                tracing::warn!(url = %target.url, error = %e, "callback failed");
-            }
-        }));
     }
 
     /// Every call event carries the call's From and To, so subscribers can filter any of

@@ -175,6 +175,8 @@ struct Session {
     legs: legs::Legs,
     /// The call that placed this one, when it is a `<Dial>` leg.
     parent: Option<legs::Parent>,
+    /// The call's Media Streams.
+    streams: crate::streams::Streams,
 }
 
 impl Session {
@@ -239,6 +241,7 @@ impl Session {
             started_at: None,
             legs: legs::Legs::default(),
             parent: None,
+            streams: crate::streams::Streams::default(),
         }
     }
 
@@ -258,12 +261,14 @@ impl Session {
             Some(mut prepared),
             Some(mut controls),
             Some(mut legs),
+            Some(mut streams),
         ) = (
             self.media_rx.take(),
             self.documents_rx.take(),
             self.prepared_rx.take(),
             self.controls.take(),
             self.legs.rx.take(),
+            self.streams.rx.take(),
         )
         else {
             return;
@@ -302,6 +307,7 @@ impl Session {
                 _ = sleep => self.exec.timeout(Instant::now()),
                 Some(control) = controls.recv() => self.control(control),
                 Some((leg, report)) = legs.recv() => self.leg_report(leg, report),
+                Some(report) = streams.recv() => self.stream_report(report),
                 Ok(()) = shutdown.changed() => {
                     tracing::info!(call = %self.info.call_sid, "hanging up for shutdown");
                     self.exec.hangup(Instant::now());
@@ -345,6 +351,9 @@ impl Session {
                 }
             }
             Control::Whisper { url, method } => self.exec.whisper(url, method),
+            Control::Stream { control, reply } => {
+                let _ = reply.send(crate::streams::api(&mut self.exec, now, control));
+            }
             Control::Hold(on) => self.sip.hold(on),
             Control::ClientEvent { name, data } => {
                 self.publish(
@@ -415,12 +424,44 @@ impl Session {
                 Action::Unbridge(leg) => self.unbridge(leg),
                 Action::Record { token, spec } => self.start_recording(token, spec),
                 Action::StopRecording(token) => self.stop_recording(token),
+                Action::StartStream(req) => self.streams.start(
+                    req,
+                    self.info.account_sid,
+                    self.info.call_sid,
+                    self.account.signer.clone(),
+                ),
+                Action::StopStream(sid) => self.streams.stop(sid, self.media.as_ref()),
+                Action::StreamDigit { sid, digit } => self.streams.digit(sid, digit),
                 Action::Callback {
                     url,
                     method,
                     params,
-                } => self.callback(url, method, params),
+                } => self.streams.status_callback(
+                    &self.shared,
+                    &self.account.signer,
+                    self.info.account_sid,
+                    self.info.call_sid,
+                    url,
+                    method,
+                    params,
+                ),
             }
+        }
+    }
+
+    /// What a Media Stream's task reports.
+    fn stream_report(&mut self, report: crate::streams::Report) {
+        use crate::streams::Report;
+        match report {
+            Report::Started(sid) => {
+                self.streams.started(sid, self.media.as_ref());
+                self.exec.stream_started(sid);
+            }
+            Report::Ended(sid, error) => {
+                self.streams.ended(sid, self.media.as_ref());
+                self.exec.stream_ended(Instant::now(), sid, error);
+            }
+            Report::Warning(failure) => self.notify(failure),
         }
     }
 
@@ -432,7 +473,7 @@ impl Session {
                 self.exec.digit(now, d);
             }
             MediaEvent::Done(token) => self.exec.media_done(now, token),
-            MediaEvent::TapClosed(token, report) => self.recording_closed(token, report),
+            MediaEvent::TapClosed(id, report) => self.tap_closed(id, report),
             MediaEvent::Failed(token, message) => self.exec.media_failed(
                 now,
                 token,

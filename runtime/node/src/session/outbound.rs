@@ -181,6 +181,7 @@ impl Session {
             started_at: None,
             legs: super::legs::Legs::default(),
             parent: None,
+            streams: crate::streams::Streams::default(),
         }
     }
 

@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use switchyard_call::{AppFailure, MediaToken, RecordSpec, Recorded, RecordingId};
-use switchyard_media::leg::{TapReport, Track};
-use switchyard_media::record::{RecordLimits, RecordTap};
+use switchyard_media::leg::TapReport;
+use switchyard_media::record::{RecordLimits, RecordTap, Track};
 use switchyard_store::{RecordingRecord, Repository};
 use switchyard_types::{RecordingSid, RecordingSource, RecordingStatus, RecordingTrack};
 
@@ -14,6 +14,10 @@ use crate::media_io::MediaCommand;
 use crate::shared::now_ms;
 
 use super::Session;
+
+/// Tap ids of recordings: a recording's token with this bit, apart from the Media
+/// Streams' tap ids, which count from 1.
+const RECORDING_TAP: u64 = 1 << 62;
 
 /// Twilio's "Record: recording failed" class of errors.
 const RECORDING_FAILED: u32 = 16100;
@@ -62,21 +66,27 @@ impl Session {
         };
         self.exec.record_started(token, id);
         match tap {
-            Ok(tap) => self.media_command(MediaCommand::Tap {
-                token,
-                tap: Box::new(tap),
-            }),
+            Ok(tap) => self.media_command(MediaCommand::AddTap(
+                RECORDING_TAP | token.0,
+                crate::media_io::Boxed(Box::new(tap)),
+            )),
             Err(e) => self.recording_closed(token, TapReport::Failed(e.to_string())),
         }
     }
 
     pub(super) fn stop_recording(&mut self, token: MediaToken) {
-        self.media_command(MediaCommand::Untap(token));
+        self.media_command(MediaCommand::RemoveTap(RECORDING_TAP | token.0));
     }
 
-    /// The recording's tap is off the leg: its record is final before the executor
-    /// hears how it ended (its `action` may fetch it at once).
-    pub(super) fn recording_closed(&mut self, token: MediaToken, report: TapReport) {
+    /// A tap is off the leg: a recording's record is final before the executor hears
+    /// how it ended (its `action` may fetch it at once).
+    pub(super) fn tap_closed(&mut self, id: u64, report: TapReport) {
+        if id & RECORDING_TAP != 0 {
+            self.recording_closed(MediaToken(id & !RECORDING_TAP), report);
+        }
+    }
+
+    fn recording_closed(&mut self, token: MediaToken, report: TapReport) {
         let sid = self
             .exec
             .recording(token)
