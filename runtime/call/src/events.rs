@@ -21,6 +21,10 @@ pub enum EventKind {
     Notification,
     /// A client published an event to the call.
     ClientEvent,
+    /// A module (Wasm app, webhook application, built-ins) took control of the call.
+    ModuleEntered,
+    /// A module handed the call on (or the call ended), with what it used.
+    ModuleLeft,
 }
 
 impl EventKind {
@@ -38,6 +42,8 @@ impl EventKind {
             Self::WebhookFailed => "webhook.failed",
             Self::Notification => "notification",
             Self::ClientEvent => "client.event",
+            Self::ModuleEntered => "call.module.entered",
+            Self::ModuleLeft => "call.module.left",
         }
     }
 }

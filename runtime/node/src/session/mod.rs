@@ -184,7 +184,8 @@ impl Session {
                 switchyard_webhook::HttpMethod::Post => switchyard_instructions::HttpMethod::Post,
             },
         )
-        .with_limits(shared.config.webhook.app_limits());
+        .with_limits(shared.config.webhook.app_limits())
+        .with_call(info.clone());
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
@@ -294,7 +295,7 @@ impl Session {
     fn control(&mut self, control: Control) {
         let now = Instant::now();
         match control {
-            Control::Redirect { url, method } => self.exec.redirect(url, method),
+            Control::Redirect { url, method } => self.exec.redirect(Instant::now(), url, method),
             Control::Twiml(text) => match switchyard_instructions::parse_twiml(&text) {
                 Ok(verbs) => self.exec.replace(now, verbs),
                 // The API validated it before accepting the update.
@@ -312,7 +313,7 @@ impl Session {
                     self.cancel_early();
                 }
             }
-            Control::Whisper { url, method } => self.exec.whisper(url, method),
+            Control::Whisper { url, method } => self.exec.whisper(Instant::now(), url, method),
             Control::Hold(on) => self.sip.hold(on),
             Control::ClientEvent { name, data } => {
                 self.publish(

@@ -145,7 +145,8 @@ impl Session {
                 switchyard_webhook::HttpMethod::Post => HttpMethod::Post,
             },
         )
-        .with_limits(shared.config.webhook.app_limits());
+        .with_limits(shared.config.webhook.app_limits())
+        .with_call(info.clone());
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
