@@ -26,6 +26,7 @@ mod schemathesis;
 mod sip_features;
 mod tenant_transcoders;
 mod tls;
+mod uri_templates;
 mod wasm_apps;
 mod wasm_containment;
 mod wasm_fallback;
