@@ -19,6 +19,7 @@ pub mod openapi;
 mod paging;
 mod params;
 mod tokens;
+pub mod usage;
 mod validate;
 mod voice;
 
@@ -189,6 +190,11 @@ pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
         .route(
             &format!("{ACC}/Notifications/{{notification}}"),
             get(notifications::fetch),
+        )
+        .route(&format!("{ACC}/Usage/Records.json"), get(usage::list))
+        .route(
+            &format!("{ACC}/Usage/Records/{{period}}"),
+            get(usage::list_period),
         )
         .route(
             "/v1/AuthTokens/Secondary",

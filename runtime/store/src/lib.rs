@@ -11,6 +11,7 @@ mod applications;
 mod calls;
 mod error;
 mod migrations;
+mod modules;
 mod notifications;
 mod numbers;
 mod query;
@@ -32,6 +33,7 @@ use std::time::Instant;
 use rusqlite::Connection;
 
 pub use error::Error;
+pub use modules::{CallSums, CallUsage, ModuleSpanRecord, ModuleUsage, SpanMeter};
 pub use rate::NotificationRate;
 use rate::{Admission, Dropped, NotificationLimiter};
 pub use records::*;

@@ -144,6 +144,28 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         ON calls (account_sid, parent_call_sid, date_created DESC, sid DESC);",
     // 6: a number's transcoder app (`VoiceTranscoder=app:NAME`), by name.
     "ALTER TABLE phone_numbers ADD COLUMN voice_transcoder TEXT;",
+    // 7: each call's module spans and their meters (Usage records are sums over them).
+    "CREATE TABLE call_modules (
+        call_sid TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        account_sid TEXT NOT NULL,
+        module TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        version INTEGER,
+        started INTEGER NOT NULL,
+        ended INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        steps INTEGER NOT NULL,
+        wasm_cpu_us INTEGER NOT NULL,
+        webhook_requests INTEGER NOT NULL,
+        webhook_latency_ms INTEGER NOT NULL,
+        tts_characters INTEGER NOT NULL,
+        media_ms INTEGER NOT NULL,
+        bridged_ms INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        PRIMARY KEY (call_sid, seq)
+    );
+    CREATE INDEX call_modules_by_account ON call_modules (account_sid, started);",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

@@ -157,6 +157,33 @@ pub trait Repository: Send + Sync + std::fmt::Debug + 'static {
     fn delete_subscription(&self, account: AccountSid, sid: SubscriptionSid)
         -> Result<bool, Error>;
 
+    // Module spans and usage (see `modules.rs`).
+    /// Record a call's module spans: returns at once, written in the background.
+    fn put_call_modules(&self, spans: Vec<crate::ModuleSpanRecord>);
+    /// One call's module spans, in order.
+    fn call_modules(
+        &self,
+        account: AccountSid,
+        call: CallSid,
+    ) -> Result<Vec<crate::ModuleSpanRecord>, Error>;
+    /// Each module's sums over the spans of `accounts` started in `[from, to)` (Unix ms),
+    /// or only `module`'s.
+    fn module_usage(
+        &self,
+        accounts: &[AccountSid],
+        from: i64,
+        to: i64,
+        module: Option<&str>,
+    ) -> Result<Vec<crate::ModuleUsage>, Error>;
+    /// Answered calls of `accounts` started in `[from, to)`, by direction, and the speech
+    /// they synthesized.
+    fn call_usage(
+        &self,
+        accounts: &[AccountSid],
+        from: i64,
+        to: i64,
+    ) -> Result<crate::CallUsage, Error>;
+
     /// Wait until every background write sent before this call is durable.
     fn flush(&self);
 }

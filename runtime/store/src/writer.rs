@@ -23,6 +23,8 @@ pub(crate) enum Write {
     Call(Box<CallRecord>),
     /// A background notification.
     Notification(Box<NotificationRecord>),
+    /// A call's module spans, written when it ends.
+    Modules(Vec<crate::ModuleSpanRecord>),
     /// Answered once every earlier write is committed.
     Flush(mpsc::Sender<()>),
     /// A write whose caller waits for its commit.
@@ -42,7 +44,10 @@ const LINGER: Duration = Duration::from_millis(2);
 
 impl Write {
     fn is_background(&self) -> bool {
-        matches!(self, Write::Call(_) | Write::Notification(_))
+        matches!(
+            self,
+            Write::Call(_) | Write::Notification(_) | Write::Modules(_)
+        )
     }
 }
 
@@ -91,6 +96,11 @@ fn run_batch(conn: &mut Connection, batch: Vec<Write>) {
                 Write::Call(c) => background(&mut tx, "call", |t| calls::upsert(t, &c)),
                 Write::Notification(n) => {
                     background(&mut tx, "notification", |t| notifications::upsert(t, &n))
+                }
+                Write::Modules(spans) => {
+                    for s in &spans {
+                        background(&mut tx, "module span", |t| crate::modules::insert(t, s));
+                    }
                 }
                 Write::Flush(done) => flushes.push(done),
                 Write::Job(job, reply) => {

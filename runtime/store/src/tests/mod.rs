@@ -10,6 +10,7 @@ mod accounts;
 mod applications;
 mod calls;
 mod migrations;
+mod modules;
 mod notifications;
 mod numbers;
 mod paging;
