@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use switchyard_call::leg::{Phase, SipLeg};
+use switchyard_call::modules::StepCost;
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Action, AppFailure, Document, Executor, MediaToken};
 use switchyard_media::AudioStream;
@@ -138,8 +139,9 @@ struct Session {
     media: Option<MediaHandle>,
     media_events: mpsc::UnboundedSender<MediaEvent>,
     media_rx: Option<mpsc::UnboundedReceiver<MediaEvent>>,
-    documents: mpsc::UnboundedSender<Result<Document, AppFailure>>,
-    documents_rx: Option<mpsc::UnboundedReceiver<Result<Document, AppFailure>>>,
+    /// Documents fetched, with what fetching each cost.
+    documents: mpsc::UnboundedSender<(Result<Document, AppFailure>, StepCost)>,
+    documents_rx: Option<mpsc::UnboundedReceiver<(Result<Document, AppFailure>, StepCost)>>,
     prepared: mpsc::UnboundedSender<Prepared>,
     prepared_rx: Option<mpsc::UnboundedReceiver<Prepared>>,
     /// The Play the executor waits for; preparations finishing for any other are stale.
@@ -185,7 +187,8 @@ impl Session {
             },
         )
         .with_limits(shared.config.webhook.app_limits())
-        .with_call(info.clone());
+        .with_call(info.clone())
+        .with_metering(shared.config.metering.enabled);
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
@@ -266,7 +269,10 @@ impl Session {
                     None => self.sip.lost(),
                 },
                 Some(ev) = media_rx.recv() => self.media_event(ev),
-                Some(doc) = documents.recv() => self.exec.document(Instant::now(), doc),
+                Some((doc, cost)) = documents.recv() => {
+                    self.exec.charge(&cost);
+                    self.exec.document(Instant::now(), doc);
+                }
                 Some((token, repeat, stream)) = prepared.recv() => self.prepared(token, repeat, stream),
                 _ = sleep => self.exec.timeout(Instant::now()),
                 Some(control) = controls.recv() => self.control(control),

@@ -146,7 +146,8 @@ impl Session {
             },
         )
         .with_limits(shared.config.webhook.app_limits())
-        .with_call(info.clone());
+        .with_call(info.clone())
+        .with_metering(shared.config.metering.enabled);
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
