@@ -17,6 +17,7 @@ mod events_nats;
 mod fairness;
 mod faults;
 mod first_verbs;
+mod metering;
 mod operator;
 mod overload;
 mod phone;
