@@ -145,7 +145,8 @@ class App:
 
     def route(self, method, path, params, headers):
         """Returns (status, content type, body, extra headers)."""
-        if self.args.scenario == "docs" and path not in ("/status", "/audio/tone.wav"):
+        audio = path.startswith("/audio/") and path.endswith(".wav")
+        if self.args.scenario == "docs" and path != "/status" and not audio:
             # Each path is a TwiML file of the test's: /voice -> DOCS_DIR/voice.xml.
             name = path.strip("/").replace("/", "_") or "index"
             file = os.path.join(self.args.docs_dir, name + ".xml")
@@ -175,7 +176,8 @@ class App:
                 self.flaky_seen.add(key)
                 return 503, "text/plain", b"try again", {}
             return 200, "text/plain", b"", {}
-        if path == "/audio/tone.wav":
+        if audio:
+            # Every /audio/NAME.wav is the tone (a URL template picks NAME per call).
             extra = {"ETag": self.wav_etag, "Cache-Control": "max-age=60"}
             if headers.get("If-None-Match") == self.wav_etag:
                 return 304, None, b"", extra

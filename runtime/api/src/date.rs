@@ -114,6 +114,34 @@ fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
+/// The start (Unix ms) of the UTC day `y-m-d`; days past a month's end roll over.
+pub fn day_start(y: i64, m: i64, d: i64) -> i64 {
+    days_from_civil(y, m, d) * DAY_MS
+}
+
+/// The (year, month, day) of the UTC day holding `ms`.
+pub fn ymd(ms: i64) -> (i64, i64, i64) {
+    civil_from_days(ms.div_euclid(DAY_MS))
+}
+
+/// `YYYY-MM-DD` of the UTC day holding `ms` (Twilio's `start_date`, `end_date`).
+pub fn iso_day(ms: i64) -> String {
+    let (y, m, d) = ymd(ms);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM-DDTHH:MM:SS+00:00` (Twilio's `as_of`).
+pub fn iso_time(ms: i64) -> String {
+    let secs = ms.rem_euclid(DAY_MS) / 1000;
+    format!(
+        "{}T{:02}:{:02}:{:02}+00:00",
+        iso_day(ms),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// The next whole day after a day's start.
 pub fn next_day(day_start: i64) -> i64 {
     day_start + DAY_MS

@@ -25,6 +25,7 @@ mod recordings_doc;
 mod sip;
 mod streams;
 mod tokens;
+pub mod usage;
 mod validate;
 mod voice;
 
@@ -305,6 +306,11 @@ pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
             get(recordings::fetch_of_call)
                 .post(recordings::update)
                 .delete(recordings::delete_of_call),
+        )
+        .route(&format!("{ACC}/Usage/Records.json"), get(usage::list))
+        .route(
+            &format!("{ACC}/Usage/Records/{{period}}"),
+            get(usage::list_period),
         )
         .route(
             "/v1/AuthTokens/Secondary",

@@ -384,6 +384,8 @@ fn schemas() -> Value {
         "ApplicationPage": page_schema("applications", "Application"),
         "Notification": notification,
         "NotificationPage": page_schema("notifications", "Notification"),
+        "UsageRecord": usage_record_schema(),
+        "UsageRecordPage": page_schema("usage_records", "UsageRecord"),
         "SecondaryAuthToken": obj(&["account_sid", "secondary_auth_token", "date_created", "date_updated", "url"], json!({
             "account_sid": sid_schema("AC"), "secondary_auth_token": string(),
             "date_created": string(), "date_updated": string(), "url": string(),
@@ -530,6 +532,17 @@ fn paths() -> Value {
             "post": op("Update an application", vec![acc(), path_param("ApplicationSid", "AP")], Some(form(json!({"type": "object", "properties": voice_form()}))), responses((200, json_response("Updated", "Application")), &std)),
             "delete": op("Delete an application", vec![acc(), path_param("ApplicationSid", "AP")], None, responses((204, json!({"description": "Deleted"})), &std)),
         },
+        format!("{base}/Usage/Records.json"): {
+            "get": op("Usage by category over a window (all time by default)", usage_params(), None, responses((200, json_response("The records", "UsageRecordPage")), &std)),
+        },
+        format!("{base}/Usage/Records/AllTime.json"): usage_period("all time"),
+        format!("{base}/Usage/Records/Daily.json"): usage_period("one record per UTC day"),
+        format!("{base}/Usage/Records/Monthly.json"): usage_period("one record per month"),
+        format!("{base}/Usage/Records/Yearly.json"): usage_period("one record per year"),
+        format!("{base}/Usage/Records/Today.json"): usage_period("today"),
+        format!("{base}/Usage/Records/Yesterday.json"): usage_period("yesterday"),
+        format!("{base}/Usage/Records/ThisMonth.json"): usage_period("this month"),
+        format!("{base}/Usage/Records/LastMonth.json"): usage_period("last month"),
         format!("{base}/Notifications.json"): {
             "get": op("List notifications", listed(), None, responses((200, json_response("A page", "NotificationPage")), &std)),
         },
@@ -544,6 +557,58 @@ fn paths() -> Value {
             "post": op("Make the secondary token the primary one", vec![], None, responses((200, json_response("Promoted", "AuthTokenPromotion")), &[401, 404])),
         },
     })
+}
+
+/// `StartDate`, `EndDate` (a day or `±Ndays`), `Category`, `IncludeSubaccounts`.
+pub fn usage_params() -> Vec<Value> {
+    let day =
+        json!({"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2}|[+-][0-9]{1,3}days)$"});
+    vec![
+        path_param("AccountSid", "AC"),
+        query_param(
+            "Category",
+            json!({"type": "string", "enum": ["calls", "calls-inbound", "calls-outbound", "recordings", "tts"]}),
+        ),
+        query_param("StartDate", day.clone()),
+        query_param("EndDate", day),
+        query_param(
+            "IncludeSubaccounts",
+            json!({"type": "string", "enum": ["true", "false"]}),
+        ),
+    ]
+}
+
+fn usage_period(what: &str) -> Value {
+    json!({"get": op(&format!("Usage by category: {what}"), usage_params(), None, responses((200, json_response("The records", "UsageRecordPage")), &[400, 401, 403, 404, 409]))})
+}
+
+fn usage_record_schema() -> Value {
+    let s = string();
+    obj(
+        &[
+            "account_sid",
+            "api_version",
+            "as_of",
+            "category",
+            "description",
+            "start_date",
+            "end_date",
+            "count",
+            "count_unit",
+            "usage",
+            "usage_unit",
+            "price",
+            "price_unit",
+            "uri",
+            "subresource_uris",
+        ],
+        json!({
+            "account_sid": sid_schema("AC"), "api_version": s, "as_of": s, "category": s,
+            "description": s, "start_date": s, "end_date": s, "count": s, "count_unit": s,
+            "usage": s, "usage_unit": s, "price": s, "price_unit": s, "uri": s,
+            "subresource_uris": {"type": "object"},
+        }),
+    )
 }
 
 /// The OpenAPI 3.0 description of the API.

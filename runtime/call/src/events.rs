@@ -27,6 +27,10 @@ pub enum EventKind {
     StreamStopped,
     /// A Media Stream failed (and ended).
     StreamError,
+    /// A module (Wasm app, webhook application, built-ins) took control of the call.
+    ModuleEntered,
+    /// A module handed the call on (or the call ended), with what it used.
+    ModuleLeft,
 }
 
 impl EventKind {
@@ -47,6 +51,8 @@ impl EventKind {
             Self::StreamStarted => "stream.started",
             Self::StreamStopped => "stream.stopped",
             Self::StreamError => "stream.error",
+            Self::ModuleEntered => "call.module.entered",
+            Self::ModuleLeft => "call.module.left",
         }
     }
 }

@@ -4,13 +4,17 @@
 //!   the node feeds it documents, media completions, digits and the time, and polls the
 //!   [`Action`]s it wants performed (fetch the next document, play a sound, answer, hang up).
 //! - [`CallEvent`]: what every call transition and verb start/end publishes.
+//! - [`modules`]: which module controls the call, span by span, and what each used.
 //! - [`params`]: Twilio's call request parameters, with Twilio's names.
+//! - [`template`]: `{Name}` in next-step URLs expanded from the request's parameters.
 
 mod error;
 pub mod events;
 mod executor;
 pub mod leg;
+pub mod modules;
 pub mod params;
+pub mod template;
 mod verbs;
 
 pub use error::Error;

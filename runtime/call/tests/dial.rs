@@ -543,7 +543,11 @@ fn a_whisper_document_ends_in_a_hand_back_or_a_hangup() {
         (vec![say("Not now"), Verb::Hangup], false),
     ] {
         let mut exec = Executor::new("", HttpMethod::Post);
-        exec.whisper("http://127.0.0.1:9000/whisper".into(), HttpMethod::Post);
+        exec.whisper(
+            Instant::now(),
+            "http://127.0.0.1:9000/whisper".into(),
+            HttpMethod::Post,
+        );
         let acts = work(&mut exec);
         assert_eq!(fetched(&acts).url, "http://127.0.0.1:9000/whisper");
         assert!(

@@ -56,6 +56,31 @@ pub const CATALOGUE: &[EventType] = &[
         &["CallStatus", "CallDuration"],
     ),
     t(
+        "call.module.entered",
+        "a module took control of the call: a Wasm app, a webhook application (by \
+         origin) or the node's built-ins",
+        &["Module", "ModuleKind"],
+    ),
+    t(
+        "call.module.left",
+        "a module handed the call on, or the call ended, with what it used while in \
+         control",
+        &[
+            "Module",
+            "ModuleKind",
+            "Version",
+            "DurationMs",
+            "Steps",
+            "WasmCpuUs",
+            "WebhookRequests",
+            "WebhookLatencyMs",
+            "TtsCharacters",
+            "MediaMs",
+            "BridgedMs",
+            "Errors",
+        ],
+    ),
+    t(
         "verb.started",
         "a verb started (`say.started`, `gather.started`, …)",
         &["Verb"],

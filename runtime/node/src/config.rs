@@ -36,6 +36,9 @@ pub struct Config {
     /// When new calls are refused with 503 (overload control).
     #[serde(default)]
     pub overload: crate::overload::OverloadSection,
+    /// Per-module metering of calls (spans, meters, Usage records).
+    #[serde(default)]
+    pub metering: MeteringSection,
     /// One trunk for every account (kept for older files; `[[trunks]]` says more).
     #[serde(default)]
     pub trunk: Option<TrunkSection>,
@@ -47,6 +50,26 @@ pub struct Config {
     pub accounts: Vec<Account>,
     #[serde(default)]
     pub numbers: Vec<Number>,
+}
+
+/// `[metering]`: whether each call's modules are recorded and metered.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeteringSection {
+    /// On by default; off, calls record no module spans (Usage records still count
+    /// calls and minutes, the per-module breakdown is empty).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl Default for MeteringSection {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,6 +8,7 @@ pub mod events;
 mod http;
 mod live;
 mod media_io;
+mod metering;
 pub mod metrics;
 mod outbound;
 mod overload;

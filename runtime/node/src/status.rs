@@ -75,6 +75,11 @@ async fn deliver(
     mut rx: mpsc::UnboundedReceiver<Vec<(String, String)>>,
 ) {
     while let Some(params) = rx.recv().await {
+        // `{Name}` in the callback URL expands from this callback's own parameters.
+        let target = Target {
+            url: switchyard_call::template::expand(&target.url, &params),
+            method: target.method,
+        };
         if let Err(e) = shared.webhook.notify(&target, &params, &signer).await {
             tracing::warn!(url = %target.url, error = %e, "status callback failed");
         }

@@ -12,6 +12,7 @@ mod bindings;
 mod calls;
 mod error;
 mod migrations;
+mod modules;
 mod notifications;
 mod numbers;
 mod query;
@@ -38,6 +39,7 @@ use rusqlite::Connection;
 
 pub use bindings::{BindingRecord, BindingSet};
 pub use error::Error;
+pub use modules::{CallSums, CallUsage, ModuleSpanRecord, ModuleUsage, SpanMeter};
 pub use rate::NotificationRate;
 use rate::{Admission, Dropped, NotificationLimiter};
 pub use recordings::{RecordingFilter, RecordingRecord};

@@ -268,6 +268,28 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         user_agent TEXT,
         PRIMARY KEY (account_sid, identity, contact)
     );",
+    // 10: each call's module spans and their meters (Usage records are sums over them).
+    "CREATE TABLE call_modules (
+        call_sid TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        account_sid TEXT NOT NULL,
+        module TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        version INTEGER,
+        started INTEGER NOT NULL,
+        ended INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        steps INTEGER NOT NULL,
+        wasm_cpu_us INTEGER NOT NULL,
+        webhook_requests INTEGER NOT NULL,
+        webhook_latency_ms INTEGER NOT NULL,
+        tts_characters INTEGER NOT NULL,
+        media_ms INTEGER NOT NULL,
+        bridged_ms INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        PRIMARY KEY (call_sid, seq)
+    );
+    CREATE INDEX call_modules_by_account ON call_modules (account_sid, started);",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

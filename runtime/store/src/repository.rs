@@ -209,6 +209,32 @@ pub trait Repository: SipResources + Send + Sync + std::fmt::Debug + 'static {
     fn sip_call_ip_addresses(&self, domain_name: &str) -> Result<Vec<IpAddress>, Error>;
     /// An API key by sid, with its secret (access tokens are verified with it).
     fn api_key(&self, sid: &str) -> Result<Option<ApiKey>, Error>;
+    // Module spans and usage (see `modules.rs`).
+    /// Record a call's module spans: returns at once, written in the background.
+    fn put_call_modules(&self, spans: Vec<crate::ModuleSpanRecord>);
+    /// One call's module spans, in order.
+    fn call_modules(
+        &self,
+        account: AccountSid,
+        call: CallSid,
+    ) -> Result<Vec<crate::ModuleSpanRecord>, Error>;
+    /// Each module's sums over the spans of `accounts` started in `[from, to)` (Unix ms),
+    /// or only `module`'s.
+    fn module_usage(
+        &self,
+        accounts: &[AccountSid],
+        from: i64,
+        to: i64,
+        module: Option<&str>,
+    ) -> Result<Vec<crate::ModuleUsage>, Error>;
+    /// Answered calls of `accounts` started in `[from, to)`, by direction, and the speech
+    /// they synthesized.
+    fn call_usage(
+        &self,
+        accounts: &[AccountSid],
+        from: i64,
+        to: i64,
+    ) -> Result<crate::CallUsage, Error>;
 
     /// Wait until every background write sent before this call is durable.
     fn flush(&self);

@@ -136,6 +136,39 @@ impl Repository for Store {
         self.read(|c| Ok(q.run(c, calls::from_row)?))
     }
 
+    fn put_call_modules(&self, spans: Vec<crate::ModuleSpanRecord>) {
+        if !spans.is_empty() {
+            self.send(crate::writer::Write::Modules(spans));
+        }
+    }
+
+    fn call_modules(
+        &self,
+        account: AccountSid,
+        call: CallSid,
+    ) -> Result<Vec<crate::ModuleSpanRecord>, Error> {
+        self.read(|c| Ok(crate::modules::of_call(c, account, call)?))
+    }
+
+    fn module_usage(
+        &self,
+        accounts: &[AccountSid],
+        from: i64,
+        to: i64,
+        module: Option<&str>,
+    ) -> Result<Vec<crate::ModuleUsage>, Error> {
+        self.read(|c| Ok(crate::modules::usage(c, accounts, from, to, module)?))
+    }
+
+    fn call_usage(
+        &self,
+        accounts: &[AccountSid],
+        from: i64,
+        to: i64,
+    ) -> Result<crate::CallUsage, Error> {
+        self.read(|c| Ok(crate::modules::call_usage(c, accounts, from, to)?))
+    }
+
     fn fail_interrupted_calls(&self, now: i64) -> Result<usize, Error> {
         // One job, so one transaction: a crash part-way leaves every call as it was.
         self.write(move |c| Ok(calls::fail_interrupted(c, now)?))

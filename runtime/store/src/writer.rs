@@ -28,6 +28,8 @@ pub(crate) enum Write {
     Recording(Box<RecordingRecord>),
     /// A background replacement of one identity's registrar bindings.
     Bindings(Box<crate::bindings::BindingSet>),
+    /// A call's module spans, written when it ends.
+    Modules(Vec<crate::ModuleSpanRecord>),
     /// Answered once every earlier write is committed.
     Flush(mpsc::Sender<()>),
     /// A write whose caller waits for its commit.
@@ -49,7 +51,11 @@ impl Write {
     fn is_background(&self) -> bool {
         matches!(
             self,
-            Write::Call(_) | Write::Notification(_) | Write::Recording(_) | Write::Bindings(_)
+            Write::Call(_)
+                | Write::Notification(_)
+                | Write::Recording(_)
+                | Write::Bindings(_)
+                | Write::Modules(_)
         )
     }
 }
@@ -109,6 +115,11 @@ fn run_batch(conn: &mut Connection, batch: Vec<Write>) {
                         in_savepoint(&mut tx, |t| Ok(crate::bindings::replace(t, &set)?))
                     {
                         tracing::error!(error = %e, "store background write of bindings failed");
+                    }
+                }
+                Write::Modules(spans) => {
+                    for s in &spans {
+                        background(&mut tx, "module span", |t| crate::modules::insert(t, s));
                     }
                 }
                 Write::Flush(done) => flushes.push(done),

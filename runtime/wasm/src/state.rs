@@ -155,6 +155,12 @@ impl GuestClock {
         self.running_since = now;
     }
 
+    /// The guest returned (or was stopped) at `now`: its time charged in all.
+    pub(crate) fn stop(&mut self, now: Instant) -> Duration {
+        self.charge(now);
+        self.used
+    }
+
     /// Guest time charged so far.
     #[cfg(test)]
     fn used(&self) -> Duration {

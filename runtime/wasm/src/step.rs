@@ -1,6 +1,6 @@
 //! One call step: a fresh store and instance, budgets armed, `handle` called.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use switchyard_instructions::Verb;
 use tokio::time::error::Elapsed;
@@ -25,7 +25,21 @@ impl WasmHost {
         request: CallRequest,
         ctx: StepContext,
     ) -> Result<Vec<Verb>, StepError> {
-        let request = request.to_wit()?;
+        self.handle_measured(app, request, ctx).await.0
+    }
+
+    /// [`WasmHost::handle`], with the guest execution time the step was charged (the
+    /// CPU budget's clock: instantiation and the guest's run, not its waits on the host).
+    pub async fn handle_measured(
+        &self,
+        app: &CompiledApp,
+        request: CallRequest,
+        ctx: StepContext,
+    ) -> (Result<Vec<Verb>, StepError>, Duration) {
+        let request = match request.to_wit() {
+            Ok(r) => r,
+            Err(e) => return (Err(e), Duration::ZERO),
+        };
         let limits = &app.inner.limits;
         let mut store = Store::new(
             &self.inner.engine,
@@ -46,14 +60,18 @@ impl WasmHost {
                 .map_err(Failure::Call)
         };
         let outcome = tokio::time::timeout(limits.wall, run).await;
-        let wit_verbs = settle(store.data_mut(), outcome)?.map_err(|e| StepError::App {
-            code: e.code,
-            message: e.message,
-        })?;
-        if verbs::size(&wit_verbs) > self.inner.config.max_verbs_bytes {
-            return Err(StepError::TooLarge);
-        }
-        Ok(verbs::convert(wit_verbs))
+        let used = store.data_mut().clock.stop(Instant::now());
+        let verbs = settle(store.data_mut(), outcome).and_then(|r| {
+            let wit_verbs = r.map_err(|e| StepError::App {
+                code: e.code,
+                message: e.message,
+            })?;
+            if verbs::size(&wit_verbs) > self.inner.config.max_verbs_bytes {
+                return Err(StepError::TooLarge);
+            }
+            Ok(verbs::convert(wit_verbs))
+        });
+        (verbs, used)
     }
 }
 

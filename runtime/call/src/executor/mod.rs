@@ -7,6 +7,7 @@
 
 mod interrupt;
 mod limits;
+mod metering;
 mod types;
 
 use std::collections::VecDeque;
@@ -17,6 +18,7 @@ use switchyard_instructions::{HttpMethod, Say, Verb};
 use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
+use crate::params::CallInfo;
 pub use crate::verbs::dial::{
     ClientContact, ClientDirectory, DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL,
 };
@@ -93,6 +95,19 @@ pub struct Executor {
     pub(crate) clients: Option<Arc<dyn ClientDirectory>>,
     /// The call's Media Streams, open or opening, oldest first.
     pub(crate) streams: Vec<OpenStream>,
+    /// The call's own request parameters (URI templates expand from them).
+    call: Option<CallInfo>,
+    /// The modules that controlled the call, span by span, and what each used.
+    pub(crate) modules: crate::modules::Modules,
+    /// Whether hand-offs and use are metered (`[metering] enabled`).
+    pub(crate) metering: bool,
+    /// The time of the latest input: what an action taken without one is dated.
+    pub(crate) clock: Option<Instant>,
+    /// The sound playing and since when (media time is metered).
+    pub(crate) playing: Option<(MediaToken, Instant)>,
+    /// What the last verb produced for the request that brought the running document
+    /// (`Digits`, …): a `<Play>` URL's templates expand from them.
+    pub(crate) document_params: Vec<(String, String)>,
 }
 
 impl Executor {
@@ -114,6 +129,36 @@ impl Executor {
             actions: VecDeque::new(),
             clients: None,
             streams: Vec::new(),
+            call: None,
+            document_params: Vec::new(),
+            modules: crate::modules::Modules::default(),
+            metering: true,
+            clock: None,
+            playing: None,
+        }
+    }
+
+    /// The call this executor runs, whose parameters fill the URI templates of next-step
+    /// URLs (`{CallSid}`, `{From}`, …).
+    pub fn with_call(mut self, info: CallInfo) -> Self {
+        self.call = Some(info);
+        self
+    }
+
+    /// The parameters a request made now carries, `extra` last: what URI templates see.
+    /// The status is the executor's own view (answered or not); the node sends the SIP
+    /// leg's, which only differs after the call ended.
+    pub(crate) fn request_params(&self, extra: &[(String, String)]) -> Vec<(String, String)> {
+        match &self.call {
+            Some(info) => {
+                let status = if self.answered {
+                    CallStatus::InProgress
+                } else {
+                    CallStatus::Ringing
+                };
+                info.request_params(status, extra)
+            }
+            None => extra.to_vec(),
         }
     }
 
@@ -125,6 +170,7 @@ impl Executor {
 
     /// Ask for the first document (with the number's fallback URL if it fails).
     pub fn start(&mut self, now: Instant) {
+        self.tick(now);
         self.started = Some(now);
         let url = self.document_url.clone();
         let method = self.document_method;
@@ -133,15 +179,18 @@ impl Executor {
 
     /// Start with a document already in hand (an outbound call created with `Twiml`).
     pub fn start_with(&mut self, now: Instant, document: Result<Document, AppFailure>) {
+        self.tick(now);
         self.started = Some(now);
         self.step = Step::Fetching;
+        self.hand_off(crate::modules::ModuleId::built_in());
         self.document(now, document);
     }
 
     /// Run the whisper at `url` on this (answered) leg of a `<Dial>`: when its document
     /// runs out of verbs, [`Action::WhisperEnded`] hands the leg back to be bridged; a
     /// `<Hangup>` in it hangs the leg up instead.
-    pub fn whisper(&mut self, url: String, method: HttpMethod) {
+    pub fn whisper(&mut self, now: Instant, url: String, method: HttpMethod) {
+        self.tick(now);
         self.whisper = true;
         self.answered = true;
         self.fetch(url, method, Vec::new(), false);
@@ -149,6 +198,7 @@ impl Executor {
 
     /// Replace the running document with `verbs` now (a live TwiML update from the API).
     pub fn replace(&mut self, now: Instant, verbs: Vec<Verb>) {
+        self.tick(now);
         if matches!(self.step, Step::Done) {
             return;
         }
@@ -181,6 +231,7 @@ impl Executor {
 
     /// The document requested last arrived (or could not be had).
     pub fn document(&mut self, now: Instant, result: Result<Document, AppFailure>) {
+        self.tick(now);
         if !matches!(self.step, Step::Fetching) {
             return;
         }
@@ -220,6 +271,8 @@ impl Executor {
 
     /// A sound asked for with [`Action::Play`] finished playing (all its repeats).
     pub fn media_done(&mut self, now: Instant, token: MediaToken) {
+        self.tick(now);
+        self.meter_media_end(Some(token));
         match &mut self.step {
             Step::Media { token: t, verb } if *t == token => {
                 let verb = *verb;
@@ -236,6 +289,7 @@ impl Executor {
 
     /// A sound could not be played. Twilio logs it and goes on with the next verb.
     pub fn media_failed(&mut self, now: Instant, token: MediaToken, failure: AppFailure) {
+        self.tick(now);
         let ours = match &self.step {
             Step::Media { token: t, .. } | Step::Failing { token: t } => *t == token,
             Step::Gather(g) => g.owns(token),
@@ -250,6 +304,7 @@ impl Executor {
 
     /// The caller pressed a key (RFC 4733 or SIP INFO).
     pub fn digit(&mut self, now: Instant, digit: char) {
+        self.tick(now);
         match self.step {
             Step::Gather(_) => verbs::gather::digit(self, now, digit),
             Step::Dial(_) => verbs::dial::digit(self, now, digit),
@@ -319,22 +374,26 @@ impl Executor {
 
     /// A leg placed for [`Action::Dial`] was answered.
     pub fn leg_answered(&mut self, now: Instant, leg: LegId, sid: CallSid) {
+        self.tick(now);
         verbs::dial::answered(self, now, leg, sid);
     }
 
     /// A leg's call is over with `status` (before an answer: why it failed).
     pub fn leg_ended(&mut self, now: Instant, leg: LegId, sid: CallSid, status: CallStatus) {
+        self.tick(now);
         verbs::dial::leg_ended(self, now, leg, sid, status);
     }
 
     /// The whisper asked for with [`Action::Whisper`] is over; `bridge` is false when it
     /// hung up the called party.
     pub fn whisper_done(&mut self, now: Instant, leg: LegId, bridge: bool) {
+        self.tick(now);
         verbs::dial::whisper_done(self, now, leg, bridge);
     }
 
     /// The time given by [`Executor::poll_timeout`] has come.
     pub fn timeout(&mut self, now: Instant) {
+        self.tick(now);
         if self.pre_answer_expired(now) {
             return;
         }
@@ -361,11 +420,13 @@ impl Executor {
     /// The caller hung up (or the call was cancelled): nothing more is done, except
     /// ending the legs a `<Dial>` placed and telling its `action` the outcome.
     pub fn hangup(&mut self, now: Instant) {
+        self.tick(now);
         if matches!(self.step, Step::Dial(_)) {
             verbs::dial::caller_gone(self, now);
         }
         self.verbs.clear();
         verbs::stream::stop_all(self);
+        self.end_modules();
         if verbs::record::caller_gone(self) {
             // The recording is still told to `action`, once the media has finished it.
             self.hung_up = true;
@@ -419,7 +480,8 @@ impl Executor {
     }
 
     /// Replace the running document now (a live redirect from the REST API).
-    pub fn redirect(&mut self, url: String, method: HttpMethod) {
+    pub fn redirect(&mut self, now: Instant, url: String, method: HttpMethod) {
+        self.tick(now);
         if matches!(self.step, Step::Done) {
             return;
         }
@@ -532,9 +594,11 @@ impl Executor {
     pub(crate) fn finish_hangup(&mut self) {
         self.push(Action::Hangup);
         self.step = Step::Done;
+        self.end_modules();
     }
 
-    /// Request the next document; relative URLs resolve against the current one.
+    /// Request the next document: `{Name}` templates in `url` expand from the request's
+    /// parameters, then relative URLs resolve against the current one.
     pub(crate) fn fetch(
         &mut self,
         url: String,
@@ -545,9 +609,13 @@ impl Executor {
         if !self.count_request() {
             return;
         }
+        let url = crate::template::expand(&url, &self.request_params(&params));
         match self.resolve(&url) {
             Ok(url) => {
                 self.document_url = url.clone();
+                self.document_params = params.clone();
+                self.hand_off(crate::modules::ModuleId::of_url(&url));
+                self.meter_step();
                 self.document_method = method;
                 self.step = Step::Fetching;
                 self.push(Action::Fetch(FetchRequest {
@@ -588,6 +656,7 @@ impl Executor {
 
     pub(crate) fn play(&mut self, source: MediaSource, repeat: u32) -> MediaToken {
         let token = self.token();
+        self.meter_play(token, &source);
         self.push(Action::Play {
             token,
             source,
@@ -597,6 +666,7 @@ impl Executor {
     }
 
     pub(crate) fn notify(&mut self, failure: AppFailure) {
+        self.meter_error();
         self.push(Action::Notify(failure));
     }
 
@@ -605,6 +675,9 @@ impl Executor {
     }
 
     pub(crate) fn push(&mut self, action: Action) {
+        if action == Action::StopMedia {
+            self.meter_media_end(None);
+        }
         self.actions.push_back(action);
     }
 }
@@ -623,6 +696,10 @@ pub fn app_url(url: &str) -> String {
 }
 
 #[cfg(test)]
+mod metering_tests;
+#[cfg(test)]
 mod stream_tests;
+#[cfg(test)]
+mod template_tests;
 #[cfg(test)]
 mod tests;

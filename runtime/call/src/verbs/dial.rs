@@ -567,10 +567,12 @@ fn finish(exec: &mut Executor, now: Instant, status: CallStatus, caller_here: bo
         .and_then(|w| d.legs.iter().find(|l| l.spec.id == w))
         .or_else(|| d.legs.iter().rev().find(|l| l.sid.is_some()))
         .and_then(|l| l.sid);
-    let duration = d
+    let bridged = d
         .bridged_at
-        .map(|at| now.saturating_duration_since(at).as_secs_f64().round() as u64)
-        .unwrap_or(0);
+        .map(|at| now.saturating_duration_since(at))
+        .unwrap_or_default();
+    exec.meter_bridged(bridged);
+    let duration = bridged.as_secs_f64().round() as u64;
     let mut params = vec![("DialCallStatus".to_owned(), status.as_str().to_owned())];
     if let Some(sid) = sid {
         params.push(("DialCallSid".to_owned(), sid.to_string()));

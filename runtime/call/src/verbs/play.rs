@@ -21,7 +21,8 @@ pub(super) fn start(exec: &mut Executor, play: Play) {
     }
 }
 
-/// The sound of a `<Play>`, its URL resolved against the document's.
+/// The sound of a `<Play>`: `{Name}` templates in its URL expand from the parameters of
+/// the request that brought the document, then it resolves against the document's URL.
 pub(crate) fn source(exec: &Executor, play: Play) -> Result<MediaSource, AppFailure> {
     if let Some(digits) = play.digits {
         return Ok(MediaSource::Digits(digits));
@@ -32,7 +33,8 @@ pub(crate) fn source(exec: &Executor, play: Play) -> Result<MediaSource, AppFail
             message: "<Play> has neither a URL nor digits".into(),
         });
     };
-    exec.resolve(url.trim())
+    let url = crate::template::expand(url.trim(), &exec.request_params(&exec.document_params));
+    exec.resolve(&url)
         .map(MediaSource::Url)
         .map_err(|message| AppFailure {
             code: 11100,

@@ -12,6 +12,7 @@ mod openapi;
 mod serve;
 mod stream_conn;
 pub(crate) mod subscriptions;
+mod usage;
 
 pub use serve::serve;
 pub(crate) use subscriptions::console_link;
@@ -64,6 +65,11 @@ pub fn router(shared: Arc<Shared>, api: switchyard_api::ApiState) -> Router {
             get(crate::presence::presence_one),
         )
         .route("/v1/EventTypes", get(subscriptions::catalogue))
+        .route("/v1/Accounts/{account}/Usage/Modules", get(usage::modules))
+        .route(
+            "/v1/Accounts/{account}/Calls/{call}/Modules",
+            get(usage::call_modules),
+        )
         .route("/console/events", get(crate::console::events))
         .route(
             "/v1/Accounts/{account}/Subscriptions",

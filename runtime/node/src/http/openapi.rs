@@ -168,10 +168,29 @@ fn paths_json() -> Value {
                 "Data": {"description": "A JSON document of at most 16 KiB", "type": "string", "enum": ["{}", "{\"choice\":\"1\"}"]},
             })))), responses((202, json_response("Handed to the call", "ClientEventAccepted")), &[400, 401, 404, 409])),
         },
+        format!("{ACC}/Usage/Modules"): {
+            "get": op("Each module's use of the account's calls (and its subaccounts') over a window", {
+                let mut p = switchyard_api::openapi::usage_params();
+                p.retain(|q| q["name"] != "Category");
+                p.push(query_param("Module", string()));
+                p
+            }, None, responses((200, json_response("Per-module sums", "ModuleUsage")), &[400, 401, 404])),
+        },
+        format!("{ACC}/Calls/{{CallSid}}/Modules"): {
+            "get": op("The modules that controlled a call, in order, with their meters", vec![acc(), path_param("CallSid", "CA")], None, responses((200, json_response("The spans", "CallModules")), &[401, 404])),
+        },
         "/console/events": {
             "get": {"summary": "The live events page (give it a signed URL as `stream`)", "security": [], "parameters": [query_param("stream", string())], "responses": {"200": {"description": "HTML", "content": {"text/html": {"schema": string()}}}}},
         },
     })
+}
+
+fn int() -> Value {
+    json!({"type": "integer"})
+}
+
+fn module_kind() -> Value {
+    json!({"type": "string", "enum": ["wasm", "webhook", "builtin"]})
 }
 
 fn schemas_json() -> Value {
@@ -215,6 +234,25 @@ fn schemas_json() -> Value {
         "SignedUrl": obj(&["url", "console_url", "expires_at"], json!({
             "url": string(), "console_url": string(), "expires_at": {"type": "integer"},
         })),
+        "ModuleMeters": obj(&["duration_ms", "steps", "wasm_cpu_us", "webhook_requests", "webhook_latency_ms", "tts_characters", "media_ms", "bridged_ms", "errors"], json!({
+            "duration_ms": int(), "steps": int(), "wasm_cpu_us": int(), "webhook_requests": int(),
+            "webhook_latency_ms": int(), "tts_characters": int(), "media_ms": int(),
+            "bridged_ms": int(), "errors": int(),
+        })),
+        "ModuleUsage": obj(&["account_sid", "start_ms", "end_ms", "modules"], json!({
+            "account_sid": sid_schema("AC"), "start_ms": int(), "end_ms": int(),
+            "modules": {"type": "array", "items": obj(&["module", "kind", "calls", "spans", "meters"], json!({
+                "module": string(), "kind": module_kind(), "calls": int(), "spans": int(), "meters": reference("ModuleMeters"),
+            }))},
+        })),
+        "CallModules": obj(&["account_sid", "call_sid", "start_ms", "end_ms", "modules"], json!({
+            "account_sid": sid_schema("AC"), "call_sid": sid_schema("CA"),
+            "start_ms": nullable(int()), "end_ms": nullable(int()),
+            "modules": {"type": "array", "items": obj(&["seq", "module", "kind", "version", "start_ms", "end_ms", "meters"], json!({
+                "seq": int(), "module": string(), "kind": module_kind(), "version": nullable(int()),
+                "start_ms": int(), "end_ms": int(), "meters": reference("ModuleMeters"),
+            }))},
+        })),
         "ClientEventAccepted": obj(&["call_sid", "name"], json!({"call_sid": sid_schema("CA"), "name": string()})),
     })
 }
@@ -246,6 +284,11 @@ mod tests {
             (
                 "/v1/Accounts/{AccountSid}/Calls/{CallSid}/Events",
                 &["post"],
+            ),
+            ("/v1/Accounts/{AccountSid}/Usage/Modules", &["get"]),
+            (
+                "/v1/Accounts/{AccountSid}/Calls/{CallSid}/Modules",
+                &["get"],
             ),
             ("/console/events", &["get"]),
             // One of the API's own, still there.

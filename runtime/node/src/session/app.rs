@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use switchyard_call::modules::StepCost;
 use switchyard_call::{AppFailure, Document, FetchRequest};
 use switchyard_instructions::{parse_twiml, HttpMethod};
 use switchyard_webhook::{
@@ -49,6 +50,7 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
             call: &app_call,
             signer: &signer,
             jar: &mut jar,
+            cost: StepCost::default(),
         };
         let result = match run_with_fallback(&mut app, &primary, fallback.as_ref(), &params).await {
             Ok(fetched) => {
@@ -80,7 +82,7 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
                 })
             }
         };
-        let _ = documents.send(result);
+        let _ = documents.send((result, app.cost));
     };
     tokio::spawn(tracing::Instrument::in_current_span(fetching));
 }
@@ -107,6 +109,8 @@ struct App<'a> {
     call: &'a super::wasm_step::AppCall,
     signer: &'a switchyard_webhook::Signer,
     jar: &'a mut switchyard_webhook::CookieJar,
+    /// What the requests made so far cost (charged to the module in control).
+    cost: StepCost,
 }
 
 impl Attempt for App<'_> {
@@ -124,6 +128,7 @@ impl Attempt for App<'_> {
             params,
             self.signer,
             self.jar,
+            &mut self.cost,
         )
         .await
         .map_err(Failure)
@@ -139,21 +144,25 @@ async fn attempt(
     params: &[(String, String)],
     signer: &switchyard_webhook::Signer,
     jar: &mut switchyard_webhook::CookieJar,
+    cost: &mut StepCost,
 ) -> Result<Document, AppFailure> {
     let url = switchyard_call::app_url(&target.url);
     if url.starts_with("app://") {
-        return super::wasm_step::step(shared, app_call, &url, params).await;
+        return super::wasm_step::step(shared, app_call, &url, params, cost).await;
     }
     let shown = redact_url(&target.url);
     let request = shared.webhook.fetch(target, params, signer, jar);
     let span = tracing::info_span!("webhook", url = %shown);
+    let sent = std::time::Instant::now();
     let response = Metrics::timed(&shared.metrics.webhook_seconds, request)
         .instrument(span)
-        .await
-        .map_err(|e| AppFailure {
-            code: e.twilio_code(),
-            message: format!("{} {shown}: {e}", method_name(target)),
-        })?;
+        .await;
+    cost.webhook_requests += 1;
+    cost.webhook_latency += sent.elapsed();
+    let response = response.map_err(|e| AppFailure {
+        code: e.twilio_code(),
+        message: format!("{} {shown}: {e}", method_name(target)),
+    })?;
     match response {
         AppResponse::Twiml(text) => {
             parse_twiml(&text)

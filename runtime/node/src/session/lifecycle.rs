@@ -82,6 +82,14 @@ impl Session {
         let record = self.call_record();
         let duration = record.duration.unwrap_or(0);
         self.shared.store.put_call(record);
+        let spans = crate::metering::records(
+            self.info.account_sid,
+            self.info.call_sid,
+            self.exec.modules(),
+            std::time::Instant::now(),
+            SystemTime::now(),
+        );
+        switchyard_store::Repository::put_call_modules(&*self.shared.store, spans);
         let kind = match status {
             CallStatus::Failed => EventKind::CallFailed,
             _ => EventKind::CallCompleted,

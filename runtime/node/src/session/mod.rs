@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use switchyard_call::leg::{Phase, SipLeg};
+use switchyard_call::modules::StepCost;
 use switchyard_call::params::{CallInfo, Direction};
 use switchyard_call::{Action, AppFailure, Document, Executor, MediaToken};
 use switchyard_media::AudioStream;
@@ -159,8 +160,9 @@ struct Session {
     media: Option<MediaHandle>,
     media_events: mpsc::UnboundedSender<MediaEvent>,
     media_rx: Option<mpsc::UnboundedReceiver<MediaEvent>>,
-    documents: mpsc::UnboundedSender<Result<Document, AppFailure>>,
-    documents_rx: Option<mpsc::UnboundedReceiver<Result<Document, AppFailure>>>,
+    /// Documents fetched, with what fetching each cost.
+    documents: mpsc::UnboundedSender<(Result<Document, AppFailure>, StepCost)>,
+    documents_rx: Option<mpsc::UnboundedReceiver<(Result<Document, AppFailure>, StepCost)>>,
     prepared: mpsc::UnboundedSender<Prepared>,
     prepared_rx: Option<mpsc::UnboundedReceiver<Prepared>>,
     /// The Play the executor waits for; preparations finishing for any other are stale.
@@ -208,7 +210,9 @@ impl Session {
             },
         )
         .with_limits(shared.config.webhook.app_limits())
-        .with_clients(crate::presence::directory(&shared, binding.account_sid));
+        .with_clients(crate::presence::directory(&shared, binding.account_sid))
+        .with_call(info.clone())
+        .with_metering(shared.config.metering.enabled);
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
@@ -302,7 +306,10 @@ impl Session {
                     None => self.sip.lost(),
                 },
                 Some(ev) = media_rx.recv() => self.media_event(ev),
-                Some(doc) = documents.recv() => self.exec.document(Instant::now(), doc),
+                Some((doc, cost)) = documents.recv() => {
+                    self.exec.charge(&cost);
+                    self.exec.document(Instant::now(), doc);
+                }
                 Some((token, repeat, stream)) = prepared.recv() => self.prepared(token, repeat, stream),
                 _ = sleep => self.exec.timeout(Instant::now()),
                 Some(control) = controls.recv() => self.control(control),
@@ -332,7 +339,7 @@ impl Session {
     fn control(&mut self, control: Control) {
         let now = Instant::now();
         match control {
-            Control::Redirect { url, method } => self.exec.redirect(url, method),
+            Control::Redirect { url, method } => self.exec.redirect(Instant::now(), url, method),
             Control::Twiml(text) => match switchyard_instructions::parse_twiml(&text) {
                 Ok(verbs) => self.exec.replace(now, verbs),
                 // The API validated it before accepting the update.
@@ -350,7 +357,7 @@ impl Session {
                     self.cancel_early();
                 }
             }
-            Control::Whisper { url, method } => self.exec.whisper(url, method),
+            Control::Whisper { url, method } => self.exec.whisper(Instant::now(), url, method),
             Control::Stream { control, reply } => {
                 let _ = reply.send(crate::streams::api(&mut self.exec, now, control));
             }

@@ -148,7 +148,9 @@ impl Session {
             },
         )
         .with_limits(shared.config.webhook.app_limits())
-        .with_clients(crate::presence::directory(&shared, call.account.sid));
+        .with_clients(crate::presence::directory(&shared, call.account.sid))
+        .with_call(info.clone())
+        .with_metering(shared.config.metering.enabled);
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,

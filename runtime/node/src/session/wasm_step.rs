@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use switchyard_call::modules::StepCost;
 use switchyard_call::{AppFailure, Document};
 use switchyard_types::{AccountSid, CallSid};
 use switchyard_wasm::{CallRequest, SessionScope, StepContext};
@@ -53,6 +54,7 @@ pub(super) async fn step(
     call: &AppCall,
     url: &str,
     params: &[(String, String)],
+    cost: &mut StepCost,
 ) -> Result<Document, AppFailure> {
     let missing = |message: String| AppFailure {
         code: APP_MISSING,
@@ -110,16 +112,17 @@ pub(super) async fn step(
         }),
         http: shared.webhook.http(),
     };
-    let step = shared.wasm.host.handle(&compiled, request, ctx);
+    let step = shared.wasm.host.handle_measured(&compiled, request, ctx);
     let span = tracing::info_span!("wasm_step", app = name, version = meta.version);
-    Metrics::timed(&shared.metrics.wasm_step_seconds, step)
+    let (verbs, cpu) = Metrics::timed(&shared.metrics.wasm_step_seconds, step)
         .instrument(span)
-        .await
-        .map(Document::Verbs)
-        .map_err(|e| AppFailure {
-            code: e.code(),
-            message: format!("app {name} v{}: {}", meta.version, e.reason()),
-        })
+        .await;
+    cost.wasm_cpu += cpu;
+    cost.version = Some(meta.version);
+    verbs.map(Document::Verbs).map_err(|e| AppFailure {
+        code: e.code(),
+        message: format!("app {name} v{}: {}", meta.version, e.reason()),
+    })
 }
 
 #[cfg(test)]

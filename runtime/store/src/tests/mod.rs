@@ -11,6 +11,7 @@ mod applications;
 mod bindings;
 mod calls;
 mod migrations;
+mod modules;
 mod notifications;
 mod numbers;
 mod paging;
