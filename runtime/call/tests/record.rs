@@ -295,7 +295,7 @@ fn a_live_redirect_finishes_the_recording_without_requesting_action() {
         })],
     );
     let (token, _) = record_token(&acts);
-    exec.redirect("/elsewhere".into(), HttpMethod::Post);
+    exec.redirect(t0, "/elsewhere".into(), HttpMethod::Post);
     let acts = work(&mut exec);
     assert!(acts.contains(&Action::StopRecording(token)));
     assert_eq!(fetch(&acts).url, "http://127.0.0.1:9000/elsewhere");
