@@ -102,6 +102,8 @@ pub struct NodeConfig {
     pub sip_tls: bool,
     /// `[sip] inbound` (`any` or `trunks`); `None`: the node's default.
     pub sip_inbound: Option<String>,
+    /// `[sip] digest_algorithms` (e.g. `["MD5"]`); empty: the node's default.
+    pub sip_digest_algorithms: Vec<String>,
 }
 
 impl NodeConfig {
@@ -124,6 +126,7 @@ impl NodeConfig {
             demo: false,
             sip_tls: false,
             sip_inbound: None,
+            sip_digest_algorithms: Vec::new(),
         }
     }
 
@@ -185,6 +188,8 @@ struct TomlSip {
     tls_listen: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     inbound: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    digest_algorithms: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -278,6 +283,7 @@ impl Node {
                 listen: format!("127.0.0.1:{sip_port}"),
                 tls_listen: tls_port.map(|p| format!("127.0.0.1:{p}")),
                 inbound: config.sip_inbound.clone(),
+                digest_algorithms: config.sip_digest_algorithms.clone(),
             },
             http: Listen {
                 listen: format!("127.0.0.1:{http_port}"),

@@ -114,6 +114,37 @@ fn udp_of(ip: &[u8], time_us: u64) -> Option<UdpDatagram> {
     })
 }
 
+/// A little-endian microsecond pcap file with Ethernet framing holding `datagrams`, as
+/// sipp's `play_pcap_audio` replays them (only their timing and UDP payloads count).
+pub fn write_udp(datagrams: &[UdpDatagram]) -> Vec<u8> {
+    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    f.extend([0; 8]);
+    f.extend(65535u32.to_le_bytes());
+    f.extend(LINKTYPE_ETHERNET.to_le_bytes());
+    for d in datagrams {
+        let udp_len = 8 + d.payload.len();
+        let total = 20 + udp_len;
+        let frame_len = (14 + total) as u32;
+        f.extend(((d.time_us / 1_000_000) as u32).to_le_bytes());
+        f.extend(((d.time_us % 1_000_000) as u32).to_le_bytes());
+        f.extend(frame_len.to_le_bytes());
+        f.extend(frame_len.to_le_bytes());
+        f.extend([0; 12]);
+        f.extend([0x08, 0x00]);
+        f.extend([0x45, 0]);
+        f.extend((total as u16).to_be_bytes());
+        f.extend([0, 0, 0, 0, 64, 17, 0, 0]);
+        f.extend(d.src.0);
+        f.extend(d.dst.0);
+        f.extend(d.src.1.to_be_bytes());
+        f.extend(d.dst.1.to_be_bytes());
+        f.extend((udp_len as u16).to_be_bytes());
+        f.extend([0, 0]);
+        f.extend(&d.payload);
+    }
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +209,19 @@ mod tests {
         assert_eq!(d[0].payload, b"hello");
         assert_eq!(d[1].dst.1, 5001);
         assert!(d[1].payload.is_empty());
+    }
+
+    #[test]
+    fn a_written_file_reads_back() {
+        let written: Vec<UdpDatagram> = (0..3u8)
+            .map(|n| UdpDatagram {
+                time_us: 1_000_000 + u64::from(n) * 20_000,
+                src: ([127, 0, 0, 1], 4000),
+                dst: ([127, 0, 0, 2], 5000 + u16::from(n)),
+                payload: vec![n; 12 + usize::from(n)],
+            })
+            .collect();
+        assert_eq!(udp_datagrams(&write_udp(&written)).unwrap(), written);
     }
 
     #[test]

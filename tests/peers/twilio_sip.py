@@ -8,6 +8,9 @@ returns. Passwords must never come back (not in the library's objects, not in th
 JSON); a weak password must be refused with a 400; a key's secret is shown at creation
 only. Prints one JSON object (`failures` lists every check that did not hold) and exits
 1 if any check failed, 2 if the library raised unexpectedly.
+
+With `--provision DOMAIN --username U --password P` it only sets up a domain for one
+phone user (see `provision`), as the presence tests need.
 """
 
 import argparse
@@ -245,14 +248,46 @@ def teardown(client, c, d, cl, acl):
     c.equal(client.sip.domains.list(), [], "domains after delete")
 
 
+def provision(client, args):
+    """What a phone needs to register as `--username`: a domain taking registrations, a
+    credential list with that one credential, and the domain's registration mapping.
+    Prints their sids as one JSON object."""
+    d = client.sip.domains.create(
+        domain_name=args.provision, friendly_name="phones", sip_registration=True
+    )
+    cl = client.sip.credential_lists.create(friendly_name="phones")
+    cr = client.sip.credential_lists(cl.sid).credentials.create(
+        username=args.username, password=args.password
+    )
+    m = client.sip.domains(d.sid).auth.registrations.credential_list_mappings.create(
+        credential_list_sid=cl.sid
+    )
+    print(
+        json.dumps(
+            {
+                "domain_sid": d.sid,
+                "credential_list_sid": cl.sid,
+                "credential_sid": cr.sid,
+                "mapping_sid": m.sid,
+            }
+        )
+    )
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--base-url", required=True)
     p.add_argument("--account", required=True)
     p.add_argument("--token", required=True)
+    p.add_argument("--provision", metavar="DOMAIN", help="only provision DOMAIN for one user")
+    p.add_argument("--username")
+    p.add_argument("--password")
     args = p.parse_args()
     client = Client(args.account, args.token)
     client.api.base_url = args.base_url
+    if args.provision:
+        provision(client, args)
+        return
     c = Checks()
     out = {}
     try:

@@ -42,6 +42,7 @@ mod wasm_transcoders;
 use std::time::Duration;
 
 use anyhow::Result;
+use switchyard_e2e::pcap::UdpDatagram;
 use switchyard_e2e::{Capture, Node, RtpPacket, SippCommand, SippOutcome, NUMBER};
 
 /// Decoded audio of the packets the node sent (PCMU or PCMA by payload type).
@@ -56,6 +57,33 @@ pub fn decode(packets: &[RtpPacket]) -> Vec<i16> {
         switchyard_media::g711::decode_frame(codec, &p.payload, &mut out);
     }
     out
+}
+
+/// A pcap of `seconds` of a `freq` Hz tone as PCMU RTP (payload type 0, 20 ms packets,
+/// amplitude 8000), for sipp's `play_pcap_audio`.
+pub fn ulaw_tone_pcap(freq: f64, seconds: f64) -> Vec<u8> {
+    const SAMPLES: usize = 160;
+    let packets = (seconds * 50.0) as usize;
+    let datagrams: Vec<UdpDatagram> = (0..packets)
+        .map(|n| {
+            let mut payload = vec![0x80, 0];
+            payload.extend((n as u16).to_be_bytes());
+            payload.extend(((n * SAMPLES) as u32).to_be_bytes());
+            payload.extend(0x5157_4954u32.to_be_bytes());
+            payload.extend((0..SAMPLES).map(|i| {
+                let t = (n * SAMPLES + i) as f64 / 8000.0;
+                let s = 8000.0 * (2.0 * std::f64::consts::PI * freq * t).sin();
+                switchyard_media::g711::ulaw_encode(s as i16)
+            }));
+            UdpDatagram {
+                time_us: 1_000_000 + n as u64 * 20_000,
+                src: ([127, 0, 0, 1], 4000),
+                dst: ([127, 0, 0, 1], 5000),
+                payload,
+            }
+        })
+        .collect();
+    switchyard_e2e::pcap::write_udp(&datagrams)
 }
 
 /// Packets whose 20 ms of audio is mostly the 440 Hz test tone.

@@ -1,14 +1,17 @@
 //! Inbound trust through a real node: `[sip] inbound = "trunks"` refuses INVITEs from
 //! outside every trunk's addresses, a SIP domain's users authenticate with a digest
-//! (407) and their calls run the domain's voice URL, and a source that fails 20 digests
-//! is blocked with a notification.
+//! (407) and their calls run the domain's voice URL, a phone registered from an address
+//! may call from it, and a source that fails 20 digests is blocked with a notification.
 
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use serde_json::Value;
 use switchyard_e2e::http::request;
-use switchyard_e2e::{Node, NodeConfig, Scenario, Webhook, ACCOUNT_SID, AUTH_TOKEN, NUMBER};
+use switchyard_e2e::{
+    CalleeOptions, Node, NodeConfig, Phone, PhoneOptions, PhoneOutcome, Registration, Scenario,
+    Webhook, ACCOUNT_SID, AUTH_TOKEN, NUMBER,
+};
 use switchyard_sip::digest::{authorization, Challenge};
 
 use super::raw_ua::{final_response, offer, tag_of, RawUa, Response};
@@ -302,6 +305,97 @@ fn a_domain_users_call_runs_the_domain_voice_url_with_sip_from_and_to() -> Resul
     assert!(
         req.signature_valid,
         "X-Twilio-Signature did not verify: {req:?}"
+    );
+    Ok(())
+}
+
+/// The domain taking registrations, `alice` allowed to register.
+fn domain_taking_alices_registrations(node: &Node) -> Result<()> {
+    let d = api(
+        node,
+        "POST",
+        "/SIP/Domains.json",
+        &[("DomainName", DOMAIN), ("SipRegistration", "true")],
+    )?;
+    let cl = api(
+        node,
+        "POST",
+        "/SIP/CredentialLists.json",
+        &[("FriendlyName", "phones")],
+    )?;
+    let cl_sid = cl["sid"].as_str().context("list sid")?;
+    api(
+        node,
+        "POST",
+        &format!("/SIP/CredentialLists/{cl_sid}/Credentials.json"),
+        &[("Username", "alice"), ("Password", PASSWORD)],
+    )?;
+    let d_sid = d["sid"].as_str().context("domain sid")?;
+    api(
+        node,
+        "POST",
+        &format!("/SIP/Domains/{d_sid}/Auth/Registrations/CredentialListMappings.json"),
+        &[("CredentialListSid", cl_sid)],
+    )?;
+    Ok(())
+}
+
+/// A pjsua2 call of the number from 127.0.0.1 (outside every trunk's range).
+fn call_from_loopback(node: &Node) -> Result<PhoneOutcome> {
+    Phone::call(
+        &node.sip_uri(NUMBER),
+        "",
+        None,
+        &PhoneOptions {
+            timeout: Duration::from_secs(15),
+            ..Default::default()
+        },
+    )
+}
+
+/// Under `inbound = "trunks"` a registered phone's address is trusted: a call from
+/// 127.0.0.1 is refused (403, no app) while no phone is registered from there, admitted
+/// (the number's app runs) while pjsua2 is registered as alice from there, and refused
+/// again once that phone has unregistered.
+#[test]
+fn a_phone_registered_from_an_address_may_call_from_it() -> Result<()> {
+    let hook = Webhook::start(Scenario::SayHangup, AUTH_TOKEN, &[])?;
+    let node = trunks_only(&hook, "192.0.2.0/24")?;
+    domain_taking_alices_registrations(&node)?;
+    let refused = call_from_loopback(&node)?;
+    let summary = refused.summary.context("refused caller's summary")?;
+    assert!(!summary.connected, "{summary:?}");
+    assert_eq!(summary.last_status, Some(403), "{summary:?}");
+    assert!(hook.requests()?.is_empty(), "{:?}", hook.requests()?);
+
+    let phone = Phone::listen(&CalleeOptions {
+        user: "alice".into(),
+        register: Some(Registration {
+            registrar: format!("sip:{DOMAIN}"),
+            proxy: format!("sip:{};lr", node.sip_target()),
+            password: PASSWORD.into(),
+        }),
+        timeout: Duration::from_secs(40),
+        ..Default::default()
+    })?;
+    let admitted = call_from_loopback(&node)?;
+    assert!(admitted.success(), "registered address: {admitted:?}");
+    voice_requests(&hook)?;
+
+    let left = phone.stop()?;
+    assert!(!left.summary.context("phone summary")?.connected);
+    let before = hook.requests()?.len();
+    let refused = call_from_loopback(&node)?;
+    let summary = refused.summary.context("caller's summary")?;
+    assert_eq!(
+        summary.last_status,
+        Some(403),
+        "after unregistering: {summary:?}"
+    );
+    assert_eq!(
+        hook.requests()?.len(),
+        before,
+        "an app ran for a refused call"
     );
     Ok(())
 }

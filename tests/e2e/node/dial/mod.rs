@@ -22,6 +22,16 @@ pub fn dial_app(
     docs: &[(&str, String)],
     extra_toml: &str,
 ) -> Result<(tempfile::TempDir, Webhook, Node)> {
+    let mut config = NodeConfig::new();
+    config.extra_toml = extra_toml.to_owned();
+    dial_app_with(docs, config)
+}
+
+/// [`dial_app`] on a node configured as `config` (its number added).
+pub fn dial_app_with(
+    docs: &[(&str, String)],
+    mut config: NodeConfig,
+) -> Result<(tempfile::TempDir, Webhook, Node)> {
     let dir = tempfile::tempdir()?;
     for (name, twiml) in docs {
         std::fs::write(dir.path().join(format!("{name}.xml")), twiml)?;
@@ -31,11 +41,9 @@ pub fn dial_app(
         AUTH_TOKEN,
         &["--docs-dir", &dir.path().to_string_lossy()],
     )?;
-    let mut config = NodeConfig::new();
     config
         .numbers
         .push(NumberConfig::webhook(NUMBER, ACCOUNT_SID, &hook.base_url()));
-    config.extra_toml = extra_toml.to_owned();
     let node = Node::start(config)?;
     Ok((dir, hook, node))
 }
