@@ -177,3 +177,79 @@ fn voicemail_is_recorded_listed_served_as_wav_and_mp3_and_deleted() -> Result<()
     assert_eq!(get(&node, &format!("{url}.wav"))?.status, 404);
     Ok(())
 }
+
+/// The call's recordings as the REST API lists them.
+fn recordings_of(node: &Node) -> Result<Vec<Value>> {
+    let r = request(
+        "GET",
+        &node.http_url(&format!(
+            "/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings.json"
+        )),
+    )
+    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+    .call()?;
+    Ok(r.json()?["recordings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// A node killed with SIGKILL mid-recording: after the restart the recording is
+/// `completed` with everything up to its last checkpoint (a second at most is lost), and
+/// its WAV plays: the caller's tone throughout.
+#[test]
+fn a_recording_survives_kill_9_up_to_its_last_second() -> Result<()> {
+    const TONE_HZ: f64 = 700.0;
+    let voice = r#"<Response><Record playBeep="false" timeout="0" maxLength="60" trim="do-not-trim" action="/recorded"/></Response>"#;
+    let (_docs, _hook, mut node) = dial_app(&[("voice", voice.to_owned())], "")?;
+    let caller = Phone::spawn_call(
+        &node.sip_uri(NUMBER),
+        "",
+        None,
+        &PhoneOptions {
+            tone: Some(TONE_HZ),
+            codecs: vec!["PCMU".into()],
+            timeout: Duration::from_secs(20),
+            ..Default::default()
+        },
+    )?;
+    // Recording, then killed 4.5 s in.
+    let started = super::eventually(Duration::from_secs(10), || {
+        Ok(recordings_of(&node)?
+            .into_iter()
+            .find(|r| r["status"] == "in-progress"))
+    })?;
+    std::thread::sleep(Duration::from_millis(4500));
+    node.kill9()?;
+    let _ = caller.wait();
+    node.restart_same_data()?;
+
+    let sid = started["sid"].as_str().context("a sid")?;
+    let after = recordings_of(&node)?;
+    let record = after
+        .iter()
+        .find(|r| r["sid"] == sid)
+        .with_context(|| format!("{sid} lost: {after:#?}"))?;
+    assert_eq!(record["status"], "completed", "{record:#}");
+    let duration: f64 = record["duration"].as_str().context("a duration")?.parse()?;
+    let media_url = record["media_url"].as_str().context("media_url")?;
+    let wav = get(&node, &format!("{media_url}.wav"))?;
+    assert_eq!(wav.status, 200, "{}", wav.text());
+    let got = Wav::parse(&wav.body)?;
+    // Recorded for about 4.5 s; checkpoints are a second apart.
+    assert!(
+        (3.0..=5.0).contains(&got.seconds()),
+        "{:.2} s survived of about 4.5 s",
+        got.seconds()
+    );
+    assert!(
+        (duration - got.seconds()).abs() <= 1.0,
+        "duration {duration}"
+    );
+    let share = switchyard_e2e::audio::tone_share(&got.samples[800..], RATE, TONE_HZ);
+    assert!(
+        share > 0.8,
+        "the caller's tone is {share:.2} of the recording"
+    );
+    Ok(())
+}
