@@ -111,7 +111,7 @@ impl InboundTrust {
             .map(|d| DomainLookup::of(shared, d, invite, ip));
         let mut blocked_now = None;
         let (verdict, challenge) = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self.guard();
             let blocked = state.guard.is_blocked(ip, now);
             let domain_facts = lookup.map(|l| {
                 let digest = if blocked {
@@ -168,14 +168,34 @@ impl InboundTrust {
         }
     }
 
+    /// Whether `ip` is blocked after repeated failed digests: its REGISTERs get 403 too.
+    pub fn is_blocked(&self, ip: IpAddr) -> bool {
+        self.guard().guard.is_blocked(ip, Instant::now())
+    }
+
+    /// A REGISTER from `ip` failed its credentials: it counts toward the same block as a
+    /// failed INVITE digest, so passwords cannot be guessed through the registrar either.
+    /// The account of the Request-URI's domain is notified of a block.
+    pub fn register_failed(&self, shared: &Shared, register: &Request, ip: IpAddr) {
+        let now = Instant::now();
+        let event = self.guard().guard.failed(ip, now);
+        let Some(GuardEvent::Blocked { source, until }) = event else {
+            return;
+        };
+        let domain = request_host(register)
+            .and_then(|host| shared.store.sip_domain_by_name(&host).ok().flatten());
+        if let Some(d) = domain {
+            self.notify_block(shared, &d, source, until.duration_since(now));
+        }
+    }
+
+    fn guard(&self) -> std::sync::MutexGuard<'_, Guarded> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The notification of a source blocked after failing digests to `d`.
     fn notify_block(&self, shared: &Shared, d: &SipDomain, source: IpAddr, block: Duration) {
-        let config = *self
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .guard
-            .config();
+        let config = *self.guard().guard.config();
         shared.notify(
             d.account_sid,
             None,
@@ -280,6 +300,7 @@ impl DomainLookup {
 }
 
 /// The Request-URI's host in lower case (a domain name is matched case-insensitively).
+/// The Request-URI's host, lower case: the SIP domain a request is for.
 fn request_host(invite: &Request) -> Option<String> {
     let uri = switchyard_sip::parse_uri(&invite.uri).ok()?;
     Some(uri.host.to_ascii_lowercase())

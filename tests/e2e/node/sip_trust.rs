@@ -455,3 +455,106 @@ fn svwar_lists_no_extension_on_a_trunks_node() -> Result<()> {
     );
     Ok(())
 }
+
+/// Passwords cannot be guessed through the registrar either: 20 REGISTERs with a wrong
+/// digest from one source block it like 20 INVITEs would, its next REGISTER (and INVITE)
+/// gets 403 without a challenge, and the domain's account is notified.
+#[test]
+fn twenty_wrong_register_digests_block_the_source_too() -> Result<()> {
+    let hook = Webhook::start(Scenario::SayHangup, AUTH_TOKEN, &[])?;
+    let node = trunks_only(&hook, "192.0.2.0/24")?;
+    domain_taking_alices_registrations(&node)?;
+    let ua = RawUa::new()?;
+    let uri = format!("sip:{DOMAIN}");
+    let aor = format!("sip:alice@{DOMAIN}");
+    let register = |id: &str, cseq: u32, auth: Option<&str>| {
+        let port = ua.port;
+        let mut msg = ua
+            .request(
+                "REGISTER",
+                &uri,
+                id,
+                &format!("{id}-{cseq}"),
+                cseq,
+                None,
+                None,
+                "",
+            )
+            .replace(&format!("To: <{uri}>"), &format!("To: <{aor}>"))
+            .replace(
+                &format!("From: <sip:+15557770000@127.0.0.1:{port}>"),
+                &format!("From: <{aor}>"),
+            );
+        if let Some(h) = auth {
+            msg = msg.replacen(
+                "Max-Forwards: 70\r\n",
+                &format!("Max-Forwards: 70\r\n{h}\r\n"),
+                1,
+            );
+        }
+        msg
+    };
+    let last = |msg: &str, id: &str| -> Result<Response> {
+        ua.exchange(&node, msg, id)?
+            .into_iter()
+            .last()
+            .with_context(|| format!("no answer to {id}"))
+    };
+    for i in 0..20 {
+        let id = format!("reg{i}");
+        let challenge = last(&register(&id, 1, None), &id)?;
+        assert_eq!(challenge.status, 401, "{}", challenge.text);
+        let value = challenge
+            .header("WWW-Authenticate")
+            .context("401 without a challenge")?;
+        let auth = authorization(
+            &Challenge::parse(value)?,
+            "alice",
+            "WrongPassword123",
+            "REGISTER",
+            &uri,
+            "0a4f113b",
+            1,
+        );
+        let refused = last(
+            &register(&id, 2, Some(&format!("Authorization: {auth}"))),
+            &id,
+        )?;
+        assert_eq!(refused.status, 401, "wrong digest {i}: {}", refused.text);
+    }
+    // Blocked: no challenge any more, for REGISTER or INVITE.
+    let r = last(&register("after", 1, None), "after")?;
+    assert_eq!(r.status, 403, "a blocked source was challenged: {}", r.text);
+    let invite_uri = format!("sip:bob@{DOMAIN}");
+    let r = final_of(
+        &ua,
+        &node,
+        &invite(&ua, &invite_uri, "after-invite", 1, &aor, &[]),
+        &invite_uri,
+        "after-invite",
+        1,
+    )?;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // The notification is written in the background.
+    let blocks = super::eventually(Duration::from_secs(5), || {
+        let notes: Value = request(
+            "GET",
+            &node.http_url(&format!(
+                "/2010-04-01/Accounts/{ACCOUNT_SID}/Notifications.json"
+            )),
+        )
+        .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+        .call()?
+        .json()?;
+        let blocks: Vec<Value> = notes["notifications"]
+            .as_array()
+            .context("no notifications")?
+            .iter()
+            .filter(|n| n["error_code"] == "32202")
+            .cloned()
+            .collect();
+        Ok((!blocks.is_empty()).then_some(blocks))
+    })?;
+    assert_eq!(blocks.len(), 1, "{blocks:#?}");
+    Ok(())
+}

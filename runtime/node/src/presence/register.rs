@@ -47,6 +47,10 @@ fn answer(
     transport: Transport,
 ) -> Response {
     let now = wall_now();
+    // A source blocked for failed digests (INVITEs' or REGISTERs') is refused outright.
+    if shared.trust.is_blocked(source.ip()) {
+        return plain(request, 403);
+    }
     let aor = match authenticate(shared, request) {
         Ok(aor) => aor,
         Err(Refusal::Store(e)) => {
@@ -55,6 +59,7 @@ fn answer(
         }
         Err(Refusal::Token(e)) => {
             tracing::debug!(error = %e, %source, "REGISTER refused");
+            shared.trust.register_failed(shared, request, source.ip());
             return bearer_challenge(request);
         }
         Err(Refusal::Digest(e)) if e.status() == 400 => {
@@ -65,6 +70,9 @@ fn answer(
             let stale = matches!(&e, Refusal::Digest(d) if d.is_stale());
             if !matches!(e, Refusal::NoCredentials) {
                 tracing::debug!(error = %e, %source, "REGISTER refused");
+            }
+            if !stale && !matches!(e, Refusal::NoCredentials) {
+                shared.trust.register_failed(shared, request, source.ip());
             }
             return digest_challenge(shared, request, stale);
         }
