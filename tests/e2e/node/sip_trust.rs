@@ -39,15 +39,12 @@ fn api(node: &Node, method: &str, path: &str, form: &[(&str, &str)]) -> Result<V
     r.json()
 }
 
-/// The domain, answered by the webhook's `/voice`, with `alice` allowed to place calls.
-fn domain_with_alice(node: &Node, hook: &Webhook) -> Result<()> {
-    let voice = hook.url("/voice");
-    let d = api(
-        node,
-        "POST",
-        "/SIP/Domains.json",
-        &[("DomainName", DOMAIN), ("VoiceUrl", &voice)],
-    )?;
+/// The domain (created with `domain`'s fields) with a credential list holding `alice`,
+/// mapped to it for `mapping` (`Calls` or `Registrations`).
+fn domain_with_alice_for(node: &Node, domain: &[(&str, &str)], mapping: &str) -> Result<()> {
+    let mut form = vec![("DomainName", DOMAIN)];
+    form.extend_from_slice(domain);
+    let d = api(node, "POST", "/SIP/Domains.json", &form)?;
     let cl = api(
         node,
         "POST",
@@ -65,10 +62,15 @@ fn domain_with_alice(node: &Node, hook: &Webhook) -> Result<()> {
     api(
         node,
         "POST",
-        &format!("/SIP/Domains/{d_sid}/Auth/Calls/CredentialListMappings.json"),
+        &format!("/SIP/Domains/{d_sid}/Auth/{mapping}/CredentialListMappings.json"),
         &[("CredentialListSid", cl_sid)],
     )?;
     Ok(())
+}
+
+/// The domain, answered by the webhook's `/voice`, with `alice` allowed to place calls.
+fn domain_with_alice(node: &Node, hook: &Webhook) -> Result<()> {
+    domain_with_alice_for(node, &[("VoiceUrl", &hook.url("/voice"))], "Calls")
 }
 
 /// An INVITE as the raw UA writes it, from `from` (a SIP URI), with extra headers.
@@ -311,33 +313,7 @@ fn a_domain_users_call_runs_the_domain_voice_url_with_sip_from_and_to() -> Resul
 
 /// The domain taking registrations, `alice` allowed to register.
 fn domain_taking_alices_registrations(node: &Node) -> Result<()> {
-    let d = api(
-        node,
-        "POST",
-        "/SIP/Domains.json",
-        &[("DomainName", DOMAIN), ("SipRegistration", "true")],
-    )?;
-    let cl = api(
-        node,
-        "POST",
-        "/SIP/CredentialLists.json",
-        &[("FriendlyName", "phones")],
-    )?;
-    let cl_sid = cl["sid"].as_str().context("list sid")?;
-    api(
-        node,
-        "POST",
-        &format!("/SIP/CredentialLists/{cl_sid}/Credentials.json"),
-        &[("Username", "alice"), ("Password", PASSWORD)],
-    )?;
-    let d_sid = d["sid"].as_str().context("domain sid")?;
-    api(
-        node,
-        "POST",
-        &format!("/SIP/Domains/{d_sid}/Auth/Registrations/CredentialListMappings.json"),
-        &[("CredentialListSid", cl_sid)],
-    )?;
-    Ok(())
+    domain_with_alice_for(node, &[("SipRegistration", "true")], "Registrations")
 }
 
 /// A pjsua2 call of the number from 127.0.0.1 (outside every trunk's range).
