@@ -180,16 +180,28 @@ async fn write_stream(
         };
         let Some(Ok(first)) = first else { break };
         // Frames already waiting go out in the same write; a lone frame (the usual case)
-        // is written from where it lies, with no copy.
-        match frames.next().now_or_never() {
-            Some(Some(Ok(second))) => {
-                let mut batch = vec![first, second];
-                while let Some(Some(Ok(more))) = frames.next().now_or_never() {
-                    batch.push(more);
+        // is written from where it lies, with no copy. A stream that ended is not polled
+        // again (futures' streams may panic if they are).
+        let mut ended = false;
+        let mut batch = Vec::new();
+        loop {
+            match frames.next().now_or_never() {
+                Some(Some(Ok(more))) => batch.push(more),
+                Some(_) => {
+                    ended = true;
+                    break;
                 }
-                write_all(stream, &encode(&batch, chunked)).await?;
+                None => break,
             }
-            _ => write_one(stream, first, chunked).await?,
+        }
+        if batch.is_empty() {
+            write_one(stream, first, chunked).await?;
+        } else {
+            batch.insert(0, first);
+            write_all(stream, &encode(&batch, chunked)).await?;
+        }
+        if ended {
+            break;
         }
     }
     if chunked {
