@@ -561,8 +561,11 @@ fn paths() -> Value {
 
 /// `StartDate`, `EndDate` (a day or `±Ndays`), `Category`, `IncludeSubaccounts`.
 pub fn usage_params() -> Vec<Value> {
-    let day =
-        json!({"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2}|[+-][0-9]{1,3}days)$"});
+    // A calendar date, or a day count relative to today (`-30days`).
+    let day = json!({"anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "pattern": "^[+-][0-9]{1,3}days$"},
+    ]});
     vec![
         path_param("AccountSid", "AC"),
         query_param(

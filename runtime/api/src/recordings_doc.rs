@@ -139,6 +139,8 @@ pub(crate) fn extend(doc: &mut Value) {
     ] {
         paths[format!("{base}/Recordings/{{RecordingSid}}{suffix}")] = json!({
             "get": op("A completed recording's media", vec![acc(), rec(), channels()], None, responses((200, media(content_type)), &[400, 401, 403, 404, 416])),
+            // The media's path is the recording's too (as on Twilio, without `.json`).
+            "delete": op("Delete a finished recording and its media", vec![acc(), rec()], None, responses((204, deleted()), &std)),
         });
     }
     paths[format!("{base}/Calls/{{CallSid}}/Recordings.json")] = json!({

@@ -39,9 +39,18 @@ async fn served_document_lists_every_route_with_its_methods() {
             format!("{acc}/Recordings/{{RecordingSid}}.json"),
             &["get", "delete"],
         ),
-        (format!("{acc}/Recordings/{{RecordingSid}}"), &["get"]),
-        (format!("{acc}/Recordings/{{RecordingSid}}.wav"), &["get"]),
-        (format!("{acc}/Recordings/{{RecordingSid}}.mp3"), &["get"]),
+        (
+            format!("{acc}/Recordings/{{RecordingSid}}"),
+            &["get", "delete"],
+        ),
+        (
+            format!("{acc}/Recordings/{{RecordingSid}}.wav"),
+            &["get", "delete"],
+        ),
+        (
+            format!("{acc}/Recordings/{{RecordingSid}}.mp3"),
+            &["get", "delete"],
+        ),
         (
             format!("{acc}/Calls/{{CallSid}}/Recordings.json"),
             &["get", "post"],
