@@ -133,7 +133,7 @@ const FIGURES: [Figure; 4] = [
 /// spread.
 pub fn table(pairs: &[Pair]) -> String {
     let mut out = String::from(
-        "| pair | sipp ok / failed, Wasm steps (on; off) | sipp INVITE→200 p50 / p99 ms (on; off) |",
+        "| pair | sipp ok / refused (503) / failed, Wasm steps (on; off) | sipp INVITE→200 p50 / p99 ms (on; off) |",
     );
     let mut rule = String::from("| ---: | ---: | ---: |");
     for (name, _, _) in FIGURES {
@@ -146,12 +146,14 @@ pub fn table(pairs: &[Pair]) -> String {
     let ms = |v: Option<u32>| v.map_or("–".into(), |v| v.to_string());
     for (i, (on, off)) in pairs.iter().enumerate() {
         out.push_str(&format!(
-            "| {} | {} / {}, {}; {} / {}, {} | {} / {}; {} / {} |",
+            "| {} | {} / {} / {}, {}; {} / {} / {}, {} | {} / {}; {} / {} |",
             i + 1,
-            on.step.successful,
+            on.step.successful.saturating_sub(on.step.refused),
+            on.step.refused,
             on.step.failed,
             on.wasm_steps,
-            off.step.successful,
+            off.step.successful.saturating_sub(off.step.refused),
+            off.step.refused,
             off.step.failed,
             off.wasm_steps,
             ms(on.step.p50_ms),
@@ -184,7 +186,8 @@ pub fn notes(plan: &Plan) -> String {
         "{} pairs of fresh nodes, `[metering] enabled = true` then `false`, alternating in \
          one invocation. Each node's number runs the Wasm hello app (`examples/hello`: Say, \
          Hangup), deployed through the REST API and warmed by one call; then sipp \
-         (`tests/sipp/uac_shed.xml`) offers {} calls/s for {} s ({} calls). calls/s = \
+         (`tests/sipp/uac_shed.xml`) offers {} calls/s for {} s ({} calls). ok = calls \
+         the app answered and hung up, refused = 503 from overload control. calls/s = \
          answered calls per second between sipp's first and last 200. The node's own \
          INVITE→200 and Wasm step (request → verbs ready, the node's \
          `WasmHost::handle_measured`) are the means of its `/metrics` histograms \
