@@ -43,6 +43,9 @@ pub enum Cmd {
     /// REGISTER transactions/s with digest auth (sipp `[authentication]`) and memory per
     /// live binding.
     Registrar(RegistrarArgs),
+    /// Per-module metering's cost: call rate, setup and Wasm step time and CPU per call
+    /// of nodes with metering on and off, alternating in one run.
+    Metering(MeteringArgs),
     /// The child of `events`: a node (or the reference server) driven over stdin.
     #[command(hide = true)]
     EventsServer(EventsServerArgs),
@@ -62,6 +65,24 @@ pub struct RegistrarArgs {
     /// Offered registrations per second.
     #[arg(long, default_value_t = 6000)]
     pub rate: u32,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct MeteringArgs {
+    /// On/off pairs of nodes (on, off, on, off …).
+    #[arg(long, default_value_t = 5)]
+    pub pairs: usize,
+    /// Offered calls/s per node (below the clean capacity on a shared machine).
+    #[arg(long, default_value_t = 300)]
+    pub rate: u32,
+    /// Seconds of calls per node.
+    #[arg(long, default_value_t = 10)]
+    pub secs: u32,
+    /// The hello component; default: `hello.wasm` of `scripts/build-wasm`.
+    #[arg(long)]
+    pub app: Option<PathBuf>,
     #[command(flatten)]
     pub out: Output,
 }

@@ -16,6 +16,8 @@
 //! `transcoder` measures a tenant Wasm transcoder's host overhead per 20 ms frame and
 //! the memory of a live transcoder instance with 1,000 streams.
 //! `registrar` measures REGISTER transactions/s with digest auth and memory per binding.
+//! `metering` measures what per-module metering costs: nodes with it on and off alternate
+//! under the same call load.
 
 mod api;
 mod bridge;
@@ -37,6 +39,7 @@ mod ivrhook;
 mod kamailio;
 mod kstamp;
 mod media;
+mod metering;
 mod node;
 mod overload;
 mod overload_report;
@@ -60,8 +63,8 @@ mod wasmreport;
 use anyhow::Result;
 use clap::Parser;
 use cli::{
-    ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, OverloadArgs,
-    RegistrarArgs, TranscoderArgs, WasmArgs,
+    ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, MeteringArgs,
+    OverloadArgs, RegistrarArgs, TranscoderArgs, WasmArgs,
 };
 use std::time::Duration;
 
@@ -74,6 +77,7 @@ fn main() -> Result<()> {
         Cmd::Events(args) => events_bench(args),
         Cmd::Bridge(args) => bridge_bench(args.apply_quick()),
         Cmd::Overload(args) => overload_bench(args),
+        Cmd::Metering(args) => metering_bench(args),
         Cmd::Codec(args) => codec_bench(args),
         Cmd::Transcoder(args) => transcoder_bench(args),
         Cmd::Registrar(args) => registrar_bench(args),
@@ -120,6 +124,23 @@ fn bridge_bench(args: BridgeArgs) -> Result<()> {
     println!("{table}");
     let body = format!("{}\n{}\n{table}", preamble(), bridge_report::notes(&plan));
     args.out.write(bridge::HEADING, &body)
+}
+
+fn metering_bench(args: MeteringArgs) -> Result<()> {
+    raise_fd_limit();
+    let work = tempfile::tempdir()?;
+    let plan = metering::Plan {
+        pairs: args.pairs,
+        rate: args.rate,
+        secs: args.secs,
+        app: wasmbench::component_path("hello", args.app.as_deref())?,
+        work: work.path().to_path_buf(),
+    };
+    let pairs = metering::run(&plan)?;
+    let table = metering::table(&pairs);
+    println!("{table}");
+    let body = format!("{}\n{}\n{table}", preamble(), metering::notes(&plan));
+    args.out.write(metering::HEADING, &body)
 }
 
 fn overload_bench(args: OverloadArgs) -> Result<()> {

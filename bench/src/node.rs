@@ -56,12 +56,18 @@ impl Node {
     /// [`Node::start`] with `account_extra` (TOML lines such as `calls_per_second = 0.5`)
     /// added to the [`ACCOUNT_SID`] account.
     pub fn start_with(voice_url: &str, rtp: (u16, u16), account_extra: &str) -> Result<Node> {
-        Node::start_config(voice_url, rtp, account_extra, "")
+        Node::start_config(voice_url, rtp, account_extra, "", "")
     }
 
     /// [`Node::start`] with `sip_extra` (TOML lines) added to the `[sip]` section.
     pub fn start_sip(voice_url: &str, rtp: (u16, u16), sip_extra: &str) -> Result<Node> {
-        Node::start_config(voice_url, rtp, "", sip_extra)
+        Node::start_config(voice_url, rtp, "", sip_extra, "")
+    }
+
+    /// [`Node::start`] with `tables` (whole TOML tables such as `[metering]`) at the end
+    /// of the config.
+    pub fn start_tables(voice_url: &str, rtp: (u16, u16), tables: &str) -> Result<Node> {
+        Node::start_config(voice_url, rtp, "", "", tables)
     }
 
     fn start_config(
@@ -69,6 +75,7 @@ impl Node {
         rtp: (u16, u16),
         account_extra: &str,
         sip_extra: &str,
+        tables: &str,
     ) -> Result<Node> {
         let dir = tempfile::tempdir()?;
         let data = dir.path().join("data");
@@ -80,7 +87,7 @@ impl Node {
              [http]\nlisten = \"127.0.0.1:{http_port}\"\n\n[media]\nrtp_ip = \"127.0.0.1\"\n\
              rtp_port_min = {}\nrtp_port_max = {}\n\n[[accounts]]\nsid = \"{ACCOUNT_SID}\"\n\
              auth_token = \"{AUTH_TOKEN}\"\n{account_extra}\n\n[[numbers]]\nnumber = \"{NUMBER}\"\n\
-             account_sid = \"{ACCOUNT_SID}\"\nvoice_url = \"{voice_url}\"\nvoice_method = \"POST\"\n",
+             account_sid = \"{ACCOUNT_SID}\"\nvoice_url = \"{voice_url}\"\nvoice_method = \"POST\"\n\n{tables}\n",
             rtp.0, rtp.1
         );
         let config_path = dir.path().join("switchyard.toml");
@@ -169,17 +176,27 @@ impl Node {
     }
 }
 
-/// One `GET /healthz` over a raw TCP connection: true on `200` with body `ok`.
+/// One `GET /healthz`: true on `200` with body `ok`.
 fn healthz(port: u16) -> Result<bool> {
+    let reply = get(port, "/healthz")?;
+    Ok(reply.starts_with("HTTP/1.1 200") && reply.trim_end().ends_with("ok"))
+}
+
+/// One `GET path` of the node's HTTP port over a raw TCP connection: the whole reply,
+/// status line and headers included.
+pub fn get(port: u16, path: &str) -> Result<String> {
     let mut s = TcpStream::connect_timeout(
         &SocketAddr::from(([127, 0, 0, 1], port)),
         Duration::from_millis(500),
     )?;
-    s.set_read_timeout(Some(Duration::from_millis(500)))?;
-    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )?;
     let mut reply = String::new();
     s.read_to_string(&mut reply)?;
-    Ok(reply.starts_with("HTTP/1.1 200") && reply.trim_end().ends_with("ok"))
+    Ok(reply)
 }
 
 /// A port on 127.0.0.1 free for both UDP and TCP at the moment of the check (SIP

@@ -89,9 +89,15 @@ const RTP: (u16, u16) = (20_000, 37_999);
 /// A fresh node whose number runs the hello app, warmed by one call (so the Say's
 /// speech is in the node's cache for every measured call).
 fn hello_node(plan: &Plan) -> Result<Node> {
-    let node = Node::start("app:hello", RTP)?;
-    deploy(&node, &plan.app)?;
-    let warm = step(&node, 1, 1, &plan.work)?;
+    hello_node_with(&plan.app, &plan.work, "")
+}
+
+/// [`hello_node`] for component `app`, sipp's files in `work`, `tables` (TOML tables)
+/// added to the node's config.
+pub fn hello_node_with(app: &Path, work: &Path, tables: &str) -> Result<Node> {
+    let node = Node::start_tables("app:hello", RTP, tables)?;
+    deploy(&node, app)?;
+    let warm = step(&node, 1, 1, work)?;
     if warm.successful.saturating_sub(warm.refused) != 1 {
         bail!(
             "the warm-up call failed: {warm:?}\n{}",
@@ -101,7 +107,8 @@ fn hello_node(plan: &Plan) -> Result<Node> {
     Ok(node)
 }
 
-fn step(node: &Node, rate: u32, secs: u32, work: &Path) -> Result<RateStep> {
+/// `rate` calls/s for `secs` seconds of sipp callers (accepting a 503) against `node`.
+pub fn step(node: &Node, rate: u32, secs: u32, work: &Path) -> Result<RateStep> {
     rate::run_step_with(
         node.sip(),
         node::NUMBER,
