@@ -2,6 +2,8 @@
 //! control, and a one-shot request helper.
 #![allow(dead_code)]
 
+pub mod recordings;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
