@@ -12,10 +12,9 @@ use switchyard_sip::digest::{ha1, Algorithm};
 use switchyard_store::{Account, CredentialList, SipCredential, SIP_REALM};
 use switchyard_types::{CredentialListSid, CredentialSid};
 
-use super::{account, conflict, listing, path_sid, rules};
+use super::{account, bare_or_json_sid, conflict, listing, path_sid, required_name, rules};
 use crate::date::rfc2822;
 use crate::params::Params;
-use crate::validate::friendly_name;
 use crate::{now_ms, ApiState, Error};
 
 fn list_uri(l: &CredentialList) -> String {
@@ -53,14 +52,6 @@ fn render(c: &SipCredential) -> Value {
             c.account_sid, c.credential_list_sid, c.sid
         ),
     })
-}
-
-/// A required FriendlyName (Twilio requires it on lists).
-fn required_name(params: &Params) -> Result<String, Error> {
-    let name = params
-        .non_empty("FriendlyName")
-        .ok_or_else(|| Error::param("FriendlyName", "is required"))?;
-    friendly_name(name)
 }
 
 /// `GET …/SIP/CredentialLists.json`.
@@ -115,8 +106,7 @@ pub(super) fn find_list(
         "/2010-04-01/Accounts/{}/SIP/CredentialLists/{segment}",
         account.sid
     );
-    let bare = segment.strip_suffix(".json").unwrap_or(segment);
-    let sid: CredentialListSid = path_sid(&format!("{bare}.json"), &path)?;
+    let sid: CredentialListSid = bare_or_json_sid(segment, &path)?;
     state
         .repo
         .credential_list(account.sid, sid)?

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use switchyard_store::{Account, MappingKind, Page, SipDomain};
 use switchyard_types::SipDomainSid;
 
-use super::{account, conflict, listing, path_sid, rules};
+use super::{account, bare_or_json_sid, conflict, listing, rules};
 use crate::date::rfc2822;
 use crate::params::Params;
 use crate::validate::{friendly_name, set_method, set_url};
@@ -181,8 +181,7 @@ pub async fn create(
 /// The account's domain named by a path segment (`SD…`, with or without `.json`), or 404.
 pub(super) fn find(state: &ApiState, account: &Account, segment: &str) -> Result<SipDomain, Error> {
     let path = format!("/2010-04-01/Accounts/{}/SIP/Domains/{segment}", account.sid);
-    let bare = segment.strip_suffix(".json").unwrap_or(segment);
-    let sid: SipDomainSid = path_sid(&format!("{bare}.json"), &path)?;
+    let sid: SipDomainSid = bare_or_json_sid(segment, &path)?;
     state
         .repo
         .sip_domain(account.sid, sid)?

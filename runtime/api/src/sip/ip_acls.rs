@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use switchyard_store::{Account, IpAccessControlList, IpAddress};
 use switchyard_types::{IpAccessControlListSid, IpAddressSid};
 
-use super::{account, listing, path_sid, rules};
+use super::{account, bare_or_json_sid, listing, path_sid, required_name, rules};
 use crate::date::rfc2822;
 use crate::params::Params;
 use crate::validate::friendly_name;
@@ -93,7 +93,7 @@ pub async fn create_list(
     let l = IpAccessControlList {
         sid: IpAccessControlListSid::random(),
         account_sid: account.sid,
-        friendly_name: friendly_name(required(&params, "FriendlyName")?)?,
+        friendly_name: required_name(&params)?,
         date_created: now,
         date_updated: now,
     };
@@ -111,8 +111,7 @@ pub(super) fn find_list(
         "/2010-04-01/Accounts/{}/SIP/IpAccessControlLists/{segment}",
         account.sid
     );
-    let bare = segment.strip_suffix(".json").unwrap_or(segment);
-    let sid: IpAccessControlListSid = path_sid(&format!("{bare}.json"), &path)?;
+    let sid: IpAccessControlListSid = bare_or_json_sid(segment, &path)?;
     state
         .repo
         .ip_acl(account.sid, sid)?
@@ -138,7 +137,7 @@ pub async fn update_list(
 ) -> Result<Response, Error> {
     let account = account(&state, &headers, &account_sid)?;
     let mut l = find_list(&state, &account, &list)?;
-    l.friendly_name = friendly_name(required(&Params::parse(&body)?, "FriendlyName")?)?;
+    l.friendly_name = required_name(&Params::parse(&body)?)?;
     l.date_updated = now_ms();
     state.repo.put_ip_acl(&l)?;
     Ok(Json(render_list(&l)).into_response())
@@ -186,7 +185,7 @@ pub async fn create(
     let account = account(&state, &headers, &account_sid)?;
     let l = find_list(&state, &account, &list)?;
     let params = Params::parse(&body)?;
-    let friendly = friendly_name(required(&params, "FriendlyName")?)?;
+    let friendly = required_name(&params)?;
     let (ip, prefix) = rules::address(
         required(&params, "IpAddress")?,
         params.non_empty("CidrPrefixLength"),

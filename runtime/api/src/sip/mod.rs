@@ -102,6 +102,21 @@ fn path_sid<T: std::str::FromStr>(segment: &str, path: &str) -> Result<T, Error>
         .map_err(|_| Error::NotFound(path.to_owned()))
 }
 
+/// The sid a resource's path segment names, with or without `.json` (Twilio's own paths
+/// end in it; the helper libraries' fetches of a bare sid do not).
+fn bare_or_json_sid<T: std::str::FromStr>(segment: &str, path: &str) -> Result<T, Error> {
+    let bare = segment.strip_suffix(".json").unwrap_or(segment);
+    path_sid(&format!("{bare}.json"), path)
+}
+
+/// A required FriendlyName (Twilio requires it on lists).
+fn required_name(params: &Params) -> Result<String, Error> {
+    let name = params
+        .non_empty("FriendlyName")
+        .ok_or_else(|| Error::param("FriendlyName", "is required"))?;
+    crate::validate::friendly_name(name)
+}
+
 /// A listing response: `key` holds the records of the page `fetch` returns.
 fn listing<T>(
     query: Option<&str>,
