@@ -10,9 +10,11 @@
 //! voiced frame (keeping [`PRE_ROLL_MS`] of onset) and after the last one (keeping
 //! [`HANGOVER_MS`]).
 
+mod call;
 mod storage;
 mod tap;
 
+pub use call::{CallLayout, CallRecording, CallTap, Paused, Sides, MAX_SKEW_FRAMES};
 pub use storage::{LocalRecordings, RecordingStorage, Sink, Source};
 pub use tap::{RecordTap, Track};
 
