@@ -31,6 +31,12 @@ pub enum EventKind {
     ModuleEntered,
     /// A module handed the call on (or the call ended), with what it used.
     ModuleLeft,
+    /// A whole-call recording started.
+    RecordingStarted,
+    /// A whole-call recording was paused, resumed or stopped through the API.
+    RecordingUpdated,
+    /// A whole-call recording is finished (`completed` or `absent`).
+    RecordingCompleted,
 }
 
 impl EventKind {
@@ -53,6 +59,9 @@ impl EventKind {
             Self::StreamError => "stream.error",
             Self::ModuleEntered => "call.module.entered",
             Self::ModuleLeft => "call.module.left",
+            Self::RecordingStarted => "record.started",
+            Self::RecordingUpdated => "record.updated",
+            Self::RecordingCompleted => "record.completed",
         }
     }
 }

@@ -8,6 +8,7 @@
 mod interrupt;
 mod limits;
 mod metering;
+pub(crate) mod recordings;
 mod types;
 
 use std::collections::VecDeque;
@@ -29,6 +30,7 @@ use crate::verbs::{
     stream::OpenStream,
 };
 pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
+pub use recordings::{CallRecordSpec, CallRecordingUpdate, NoSuchRecording, RecordingCallback};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
 /// What the caller hears when the application fails, before a clean hang-up.
@@ -95,6 +97,8 @@ pub struct Executor {
     pub(crate) clients: Option<Arc<dyn ClientDirectory>>,
     /// The call's Media Streams, open or opening, oldest first.
     pub(crate) streams: Vec<OpenStream>,
+    /// The whole-call recordings not finished yet.
+    call_recordings: Vec<recordings::Running>,
     /// The call's own request parameters (URI templates expand from them).
     call: Option<CallInfo>,
     /// The modules that controlled the call, span by span, and what each used.
@@ -129,6 +133,7 @@ impl Executor {
             actions: VecDeque::new(),
             clients: None,
             streams: Vec::new(),
+            call_recordings: Vec::new(),
             call: None,
             document_params: Vec::new(),
             modules: crate::modules::Modules::default(),
@@ -426,6 +431,7 @@ impl Executor {
         }
         self.verbs.clear();
         verbs::stream::stop_all(self);
+        self.stop_call_recordings();
         self.end_modules();
         if verbs::record::caller_gone(self) {
             // The recording is still told to `action`, once the media has finished it.
@@ -437,26 +443,32 @@ impl Executor {
 
     /// The recording asked for with [`Action::Record`] started as `id`.
     pub fn record_started(&mut self, token: MediaToken, id: RecordingId) {
-        verbs::record::started(self, token, id);
+        if !self.call_recording_started(token, &id) {
+            verbs::record::started(self, token, id);
+        }
     }
 
-    /// The caller hung up during a `<Record>` whose recording the media is finishing:
-    /// the call's media must stay until [`Executor::record_done`].
+    /// The caller hung up during a `<Record>` or a call recording that the media is
+    /// finishing: the call's media must stay until [`Executor::record_done`].
     pub fn finishing_recording(&self) -> bool {
-        self.hung_up
+        self.hung_up || !self.call_recordings.is_empty()
     }
 
-    /// The recording with `token`, while its `<Record>` runs.
+    /// The recording with `token`, while its `<Record>` or call recording runs.
     pub fn recording(&self, token: MediaToken) -> Option<&RecordingId> {
         match &self.step {
             Step::Record(r) => r.recording(token),
             _ => None,
         }
+        .or_else(|| self.call_recording(token))
     }
 
     /// The recording asked for with [`Action::Record`] is finished (stopped, silent for
     /// its `timeout`, at its `maxLength`, or the leg gone).
     pub fn record_done(&mut self, now: Instant, token: MediaToken, recorded: Recorded) {
+        if self.call_recording_done(token, recorded) {
+            return;
+        }
         let Some(outcome) = verbs::record::done(self, token, recorded) else {
             return;
         };

@@ -98,6 +98,19 @@ pub enum Action {
     },
     /// Finish the recording with this token now.
     StopRecording(MediaToken),
+    /// Record the whole call, both sides (report its start with
+    /// [`super::Executor::record_started`] and its end with
+    /// [`super::Executor::record_done`]); a bridged leg's party is the other side while
+    /// the call is bridged.
+    RecordCall {
+        token: MediaToken,
+        spec: super::CallRecordSpec,
+    },
+    /// Stop writing the call recording with this token: nothing (`skip`) or silence is
+    /// written until [`Action::ResumeRecording`].
+    PauseRecording { token: MediaToken, skip: bool },
+    /// Write the paused call recording with this token again.
+    ResumeRecording(MediaToken),
     /// Deliver a status callback (a recording's, a stream's): request `url` and ignore
     /// its answer. The node adds `AccountSid`, `CallSid` and `Timestamp`, signs it like
     /// every request and delivers a call's callbacks in order.

@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use switchyard_instructions::{Dial, DialRecord, DialTarget, HttpMethod, LegCallbacks};
+use switchyard_instructions::{Dial, DialTarget, HttpMethod, LegCallbacks};
 use switchyard_types::{CallSid, CallStatus};
 
 use crate::events::EventKind;
@@ -26,7 +26,9 @@ use crate::executor::{Action, AppFailure, Executor, MediaSource, Step};
 use super::NOT_EXECUTED;
 
 mod client;
+mod record;
 pub use client::{ClientContact, ClientDirectory};
+use record::DialRecording;
 
 /// The code this node gives a `<Dial>` party it cannot route (the node's trunk routing
 /// uses it too): here, a `<Client>` identity with no live registration.
@@ -120,6 +122,8 @@ pub(crate) struct DialState {
     early: Option<LegId>,
     winner: Option<LegId>,
     bridged_at: Option<Instant>,
+    /// `record`, when asked for.
+    recording: Option<DialRecording>,
 }
 
 impl DialState {
@@ -137,12 +141,7 @@ impl DialState {
 }
 
 pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
-    if dial.record != DialRecord::DoNotRecord {
-        warn(
-            exec,
-            "record on <Dial> is not executed by this node yet; not recording",
-        );
-    }
+    let mut recording = DialRecording::of(&dial);
     if dial.sequential {
         warn(
             exec,
@@ -251,6 +250,7 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
             early: None,
             winner: None,
             bridged_at: None,
+            recording: None,
         }));
         return finish(exec, now, CallStatus::NoAnswer, true);
     }
@@ -273,6 +273,9 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
         let country = dial.ring_tone.unwrap_or_else(|| "us".into());
         exec.play(MediaSource::Ringback(country), 0);
     }
+    if let Some(r) = recording.as_mut() {
+        r.ringing(exec, now);
+    }
     exec.step = Step::Dial(Box::new(DialState {
         action: dial.action,
         method: dial.method,
@@ -292,6 +295,7 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
         early: None,
         winner: None,
         bridged_at: None,
+        recording,
     }));
 }
 
@@ -417,11 +421,20 @@ pub(crate) fn whisper_done(exec: &mut Executor, now: Instant, leg: LegId, bridge
 fn bridge(exec: &mut Executor, now: Instant, leg: LegId) {
     exec.ensure_answered();
     exec.push(Action::StopMedia);
+    let mut recording = None;
     if let Some(d) = state(exec) {
         d.bridged_at = Some(now);
         if let Some(l) = d.leg(leg) {
             l.state = LegState::Bridged;
         }
+        recording = d.recording.take();
+    }
+    // The recording runs before the bridge is made, so the bridged leg is recorded too.
+    if let Some(r) = recording.as_mut() {
+        r.bridged(exec, now);
+    }
+    if let Some(d) = state(exec) {
+        d.recording = recording;
     }
     exec.push(Action::Bridge(leg));
 }
@@ -579,6 +592,9 @@ fn finish(exec: &mut Executor, now: Instant, status: CallStatus, caller_here: bo
     }
     params.push(("DialCallDuration".to_owned(), duration.to_string()));
     params.push(("DialBridged".to_owned(), d.bridged_at.is_some().to_string()));
+    if let Some(r) = d.recording {
+        params.extend(r.finish(exec, now));
+    }
     if d.bridged_at.is_none() {
         // The ringback, if it still plays.
         exec.push(Action::StopMedia);

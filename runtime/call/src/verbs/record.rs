@@ -9,9 +9,12 @@
 //! the next verb. Silence and length are measured by the media on the audio itself
 //! ([`Action::Record`]); the executor only decides what each ending means.
 
-use switchyard_instructions::{HttpMethod, Record, RecordingEvent, Trim};
+use switchyard_instructions::{HttpMethod, Record, Trim};
 
 use crate::events::EventKind;
+use switchyard_types::{RecordingSource, RecordingTrack};
+
+use crate::executor::recordings::{self, CallRecordSpec, RecordingCallback};
 use crate::executor::{Action, Executor, MediaSource, MediaToken, Step};
 
 /// What the media records for an [`Action::Record`].
@@ -182,7 +185,7 @@ pub(crate) fn done(exec: &mut Executor, token: MediaToken, recorded: Recorded) -
     let RecordState {
         spec, ended_by, id, ..
     } = *r;
-    status_callback(exec, &spec, &id, &recorded);
+    status_callback(exec, &spec, &id, Some(&recorded));
     let mut data = vec![
         ("Verb".to_owned(), "Record".to_owned()),
         ("RecordingSid".to_owned(), id.sid.clone()),
@@ -233,36 +236,29 @@ pub(crate) enum Outcome {
 }
 
 /// `recordingStatusCallback`, for the events asked (`completed` by default; `absent`
-/// when nothing usable was recorded).
-fn status_callback(exec: &mut Executor, spec: &Record, id: &RecordingId, recorded: &Recorded) {
+/// when nothing usable was recorded; `in-progress` when `recorded` is `None`).
+fn status_callback(
+    exec: &mut Executor,
+    spec: &Record,
+    id: &RecordingId,
+    recorded: Option<&Recorded>,
+) {
     let Some(url) = spec.recording_status_callback.clone() else {
         return;
     };
-    let (event, status) = if recorded.voiced {
-        (RecordingEvent::Completed, "completed")
-    } else {
-        (RecordingEvent::Absent, "absent")
-    };
-    if !spec.recording_status_callback_event.contains(&event) {
-        return;
-    }
-    let Ok(url) = exec.resolve(&url) else { return };
-    let params = vec![
-        ("RecordingSid".to_owned(), id.sid.clone()),
-        ("RecordingUrl".to_owned(), id.url.clone()),
-        ("RecordingStatus".to_owned(), status.to_owned()),
-        (
-            "RecordingDuration".to_owned(),
-            recorded.duration_secs.to_string(),
-        ),
-        ("RecordingChannels".to_owned(), "1".to_owned()),
-        ("RecordingSource".to_owned(), "RecordVerb".to_owned()),
-    ];
-    exec.push(Action::Callback {
+    let callback = RecordingCallback {
         url,
         method: spec.recording_status_callback_method,
-        params,
-    });
+        events: spec.recording_status_callback_event.clone(),
+    };
+    let recording = CallRecordSpec {
+        channels: 1,
+        track: RecordingTrack::Inbound,
+        trim_silence: spec.trim == Trim::TrimSilence,
+        source: RecordingSource::RecordVerb,
+        sid: None,
+    };
+    recordings::status_callback(exec, &callback, &recording, id, recorded);
 }
 
 /// The node started the recording with `token` as `id`: `in-progress`, when asked for.
@@ -273,25 +269,5 @@ pub(crate) fn started(exec: &mut Executor, token: MediaToken, id: RecordingId) {
     }
     r.id = id.clone();
     let spec = r.spec.clone();
-    let Some(url) = spec.recording_status_callback.clone() else {
-        return;
-    };
-    if !spec
-        .recording_status_callback_event
-        .contains(&RecordingEvent::InProgress)
-    {
-        return;
-    }
-    let Ok(url) = exec.resolve(&url) else { return };
-    exec.push(Action::Callback {
-        url,
-        method: spec.recording_status_callback_method,
-        params: vec![
-            ("RecordingSid".to_owned(), id.sid),
-            ("RecordingUrl".to_owned(), id.url),
-            ("RecordingStatus".to_owned(), "in-progress".to_owned()),
-            ("RecordingChannels".to_owned(), "1".to_owned()),
-            ("RecordingSource".to_owned(), "RecordVerb".to_owned()),
-        ],
-    });
+    status_callback(exec, &spec, &id, None);
 }
