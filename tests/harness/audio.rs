@@ -10,6 +10,8 @@ pub struct Wav {
     pub rate: u32,
     /// Samples of the first channel.
     pub samples: Vec<i16>,
+    /// Samples of every channel (the first is [`Wav::samples`] again).
+    pub channels: Vec<Vec<i16>>,
 }
 
 impl Wav {
@@ -43,12 +45,21 @@ impl Wav {
                     tag == 1 && bits == 16,
                     "only 16-bit PCM is supported (tag {tag}, {bits} bits)"
                 );
-                let step = 2 * usize::from(channels.max(1));
-                let samples = body
-                    .chunks_exact(step)
-                    .map(|f| i16::from_le_bytes([f[0], f[1]]))
+                let n = usize::from(channels.max(1));
+                let frames: Vec<&[u8]> = body.chunks_exact(2 * n).collect();
+                let channels: Vec<Vec<i16>> = (0..n)
+                    .map(|c| {
+                        frames
+                            .iter()
+                            .map(|f| i16::from_le_bytes([f[2 * c], f[2 * c + 1]]))
+                            .collect()
+                    })
                     .collect();
-                return Ok(Wav { rate, samples });
+                return Ok(Wav {
+                    rate,
+                    samples: channels[0].clone(),
+                    channels,
+                });
             }
             at += 8 + size + (size & 1);
         }

@@ -667,9 +667,11 @@ mod tests {
 
     #[test]
     fn windows_clamp_to_the_recording() {
+        let samples: Vec<i16> = (0..16000).map(|i| i as i16).collect();
         let wav = Wav {
             rate: 8000,
-            samples: (0..16000).map(|i| i as i16).collect(),
+            channels: vec![samples.clone()],
+            samples,
         };
         let w = wav_window(&wav, Duration::from_millis(500)..Duration::from_secs(1));
         assert_eq!((w.len(), w[0]), (4000, 4000));

@@ -190,6 +190,16 @@ fn new_call(params: &Params) -> Result<NewCall, Error> {
         status_callback_method: validate::method(params, "StatusCallbackMethod", "POST")?,
         status_callback_event: events,
         timeout,
+        record: match params.get("Record") {
+            None | Some("false") => None,
+            Some("true") => Some(crate::recordings::start_recording(params)?),
+            Some(other) => {
+                return Err(Error::param(
+                    "Record",
+                    format!("{other:?} is not true or false"),
+                ))
+            }
+        },
     })
 }
 

@@ -164,6 +164,10 @@ pub struct NewCall {
     pub status_callback_event: Vec<String>,
     /// Seconds to let it ring, 1..=600 (default 60).
     pub timeout: u32,
+    /// `Record=true`: the whole call is recorded from its answer, with the
+    /// `RecordingChannels`, `RecordingTrack`, `Trim` and `RecordingStatusCallback…`
+    /// settings given beside it.
+    pub record: Option<StartRecording>,
 }
 
 /// A validated `POST …/Calls/{Sid}.json`.

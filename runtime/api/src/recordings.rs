@@ -401,7 +401,9 @@ pub async fn delete_of_call(
     remove(&state, &record).await
 }
 
-fn start_recording(params: &Params) -> Result<StartRecording, Error> {
+/// The recording settings of a `POST` that starts one (a live call's recording, or
+/// `Calls.create(Record=true)`).
+pub(crate) fn start_recording(params: &Params) -> Result<StartRecording, Error> {
     let channels = match params.get("RecordingChannels") {
         None | Some("mono") => 1,
         Some("dual") => 2,

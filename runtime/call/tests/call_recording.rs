@@ -270,3 +270,19 @@ fn the_caller_hanging_up_stops_call_recordings_and_the_media_waits_for_them() {
     assert!(!exec.finishing_recording());
     assert!(exec.is_done());
 }
+
+#[test]
+fn a_document_that_hangs_up_stops_the_call_recordings() {
+    let t0 = Instant::now();
+    let (mut exec, _) = running(t0, vec![Verb::Say(Say::new("hello"))]);
+    let token = exec.start_call_recording(t0, api_spec(), None);
+    let _ = work(&mut exec);
+    // The Say ends and the document with it: Twilio hangs up.
+    let say = MediaToken(token.0 - 1);
+    exec.media_done(t0 + Duration::from_secs(2), say);
+    let acts = work(&mut exec);
+    let stop = acts.iter().position(|a| *a == Action::StopRecording(token));
+    let hangup = acts.iter().position(|a| *a == Action::Hangup);
+    assert!(stop.is_some() && stop < hangup, "{acts:?}");
+    assert!(exec.finishing_recording());
+}

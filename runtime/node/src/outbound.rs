@@ -137,6 +137,7 @@ impl CallControl for Outbound {
                 call.status_callback_event
             },
             ring_timeout: Duration::from_secs(u64::from(call.timeout)),
+            record: call.record,
             created: SystemTime::now(),
         };
         {
@@ -235,6 +236,25 @@ impl CallControl for Outbound {
             };
         }
         Ok(record)
+    }
+
+    fn start_recording(
+        &self,
+        account: &Account,
+        call: CallSid,
+        start: switchyard_api::StartRecording,
+    ) -> Result<switchyard_store::RecordingRecord, ApiError> {
+        crate::recording_api::start(&self.shared, account, call, start)
+    }
+
+    fn update_recording(
+        &self,
+        account: &Account,
+        call: CallSid,
+        recording: switchyard_types::RecordingSid,
+        update: switchyard_api::RecordingUpdate,
+    ) -> Result<switchyard_store::RecordingRecord, ApiError> {
+        crate::recording_api::update(&self.shared, account, call, recording, update)
     }
 
     fn stream(

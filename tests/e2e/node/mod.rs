@@ -2,6 +2,7 @@
 
 mod api_twilio;
 mod call_flow;
+mod call_recording;
 mod callbacks;
 mod caller;
 mod channels;

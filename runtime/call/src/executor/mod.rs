@@ -604,6 +604,7 @@ impl Executor {
     }
 
     pub(crate) fn finish_hangup(&mut self) {
+        self.stop_call_recordings();
         self.push(Action::Hangup);
         self.step = Step::Done;
         self.end_modules();

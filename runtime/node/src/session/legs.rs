@@ -144,6 +144,7 @@ impl Session {
                     .map(|e| e.as_str().to_owned())
                     .collect(),
                 ring_timeout: LEG_RING_LIMIT,
+                record: None,
                 created: SystemTime::now(),
             };
             self.legs.by_id.insert(leg.id, Leg { sid, media: None });
@@ -235,8 +236,9 @@ impl Session {
         };
         self.playing = None;
         theirs.send(MediaCommand::Bridge(Some(own.clone())));
-        own.send(MediaCommand::Bridge(Some(theirs)));
+        own.send(MediaCommand::Bridge(Some(theirs.clone())));
         self.legs.bridged = Some(leg);
+        self.record_bridge(Some(theirs));
     }
 
     /// Our far end held us (or let go): the other side of the bridge hears of it.
@@ -250,6 +252,7 @@ impl Session {
 
     pub(super) fn unbridge(&mut self, leg: LegId) {
         self.legs.bridged = None;
+        self.record_bridge(None);
         if let Some(theirs) = self.legs.by_id.get(&leg).and_then(|l| l.media.as_ref()) {
             theirs.send(MediaCommand::Bridge(None));
         }

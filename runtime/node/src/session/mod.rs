@@ -14,7 +14,7 @@ mod transcoder;
 mod wasm_step;
 
 pub use outbound::{spawn_outbound, Destination, OutboundApp, OutboundCall};
-pub(crate) use record::recover_interrupted;
+pub(crate) use record::{recover_interrupted, RecordControl};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -179,6 +179,8 @@ struct Session {
     parent: Option<legs::Parent>,
     /// The call's Media Streams.
     streams: crate::streams::Streams,
+    /// The call's whole-call recordings.
+    recordings: record::CallRecordings,
 }
 
 impl Session {
@@ -246,6 +248,7 @@ impl Session {
             legs: legs::Legs::default(),
             parent: None,
             streams: crate::streams::Streams::default(),
+            recordings: record::CallRecordings::default(),
         }
     }
 
@@ -362,6 +365,7 @@ impl Session {
                 let _ = reply.send(crate::streams::api(&mut self.exec, now, control));
             }
             Control::Hold(on) => self.sip.hold(on),
+            Control::Record(control) => self.record_control(control),
             Control::ClientEvent { name, data } => {
                 self.publish(
                     switchyard_call::EventKind::ClientEvent,
@@ -431,6 +435,9 @@ impl Session {
                 Action::Unbridge(leg) => self.unbridge(leg),
                 Action::Record { token, spec } => self.start_recording(token, spec),
                 Action::StopRecording(token) => self.stop_recording(token),
+                Action::RecordCall { token, spec } => self.start_call_recording(token, spec),
+                Action::PauseRecording { token, skip } => self.pause_recording(token, skip),
+                Action::ResumeRecording(token) => self.resume_recording(token),
                 Action::StartStream(req) => self.streams.start(
                     req,
                     self.info.account_sid,

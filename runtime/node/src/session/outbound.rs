@@ -11,7 +11,7 @@ use switchyard_call::{Document, Executor};
 use switchyard_instructions::{parse_twiml, HttpMethod};
 use switchyard_rtp::{offer, LocalMedia};
 use switchyard_sip::{fresh_call_id, fresh_tag, new_invite, NameAddr, Transport};
-use switchyard_types::{CallSid, CallStatus};
+use switchyard_types::{CallSid, CallStatus, RecordingSource};
 use switchyard_webhook::Target;
 use tokio::sync::mpsc;
 
@@ -75,6 +75,8 @@ pub struct OutboundCall {
     pub status_events: Vec<String>,
     /// How long to let it ring before giving up (`Timeout`, Twilio's `no-answer`).
     pub ring_timeout: Duration,
+    /// `Record=true`: record the whole call from its answer.
+    pub record: Option<switchyard_api::StartRecording>,
     pub created: SystemTime,
 }
 
@@ -184,6 +186,7 @@ impl Session {
             legs: super::legs::Legs::default(),
             parent: None,
             streams: crate::streams::Streams::default(),
+            recordings: super::record::CallRecordings::default(),
         }
     }
 
@@ -334,6 +337,12 @@ impl Session {
                 });
                 self.exec.start_with(Instant::now(), doc);
             }
+        }
+        if let Some(start) = &call.record {
+            let (spec, callback) =
+                super::record::call_record_spec(start, RecordingSource::OutboundApi, None);
+            self.exec
+                .start_call_recording(Instant::now(), spec, callback);
         }
         true
     }

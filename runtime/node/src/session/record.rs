@@ -2,15 +2,23 @@
 //! that writes it, and the executor told when it starts and ends. What a recording
 //! means for the call (keys, silence, `action`) is decided in the call core.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
-use switchyard_call::{AppFailure, MediaToken, RecordSpec, Recorded, RecordingId};
+use switchyard_api::{RecordingUpdate, StartRecording};
+use switchyard_call::{
+    AppFailure, CallRecordSpec, CallRecordingUpdate, MediaToken, RecordSpec, Recorded,
+    RecordingCallback, RecordingId,
+};
+use switchyard_instructions::{HttpMethod, RecordingEvent};
 use switchyard_media::leg::TapReport;
-use switchyard_media::record::{RecordLimits, RecordTap, Track};
+use switchyard_media::record::{
+    CallLayout, CallRecording, Paused, RecordLimits, RecordTap, Sides, Track,
+};
 use switchyard_store::{RecordingRecord, Repository};
 use switchyard_types::{RecordingSid, RecordingSource, RecordingStatus, RecordingTrack};
 
-use crate::media_io::MediaCommand;
+use crate::media_io::{Boxed, MediaCommand, MediaLink};
 use crate::shared::now_ms;
 
 use super::Session;
@@ -18,6 +26,66 @@ use super::Session;
 /// Tap ids of recordings: a recording's token with this bit, apart from the Media
 /// Streams' tap ids, which count from 1.
 const RECORDING_TAP: u64 = 1 << 62;
+/// Tap ids of call recordings on a bridged leg (their end reports nothing).
+const PEER_TAP: u64 = 1 << 61;
+
+/// A REST request about the live call's recordings.
+#[derive(Debug)]
+pub enum RecordControl {
+    /// Start the recording the API already created as `sid`.
+    Start {
+        sid: RecordingSid,
+        start: StartRecording,
+    },
+    /// Pause, resume or stop recording `sid`.
+    Update {
+        sid: RecordingSid,
+        update: RecordingUpdate,
+    },
+}
+
+/// The call's whole-call recordings, each by its token, and the bridged leg's media,
+/// which each of them also taps.
+#[derive(Debug, Default)]
+pub(super) struct CallRecordings {
+    running: HashMap<MediaToken, CallRecording>,
+    bridged: Option<MediaLink>,
+}
+
+/// A recording asked for with the REST API's settings (`Calls.create(Record=true)`, a
+/// recording started on a live call), in the call core's terms.
+pub(super) fn call_record_spec(
+    start: &StartRecording,
+    source: RecordingSource,
+    sid: Option<RecordingSid>,
+) -> (CallRecordSpec, Option<RecordingCallback>) {
+    let spec = CallRecordSpec {
+        channels: start.channels,
+        track: start.track,
+        trim_silence: start.trim_silence,
+        source,
+        sid: sid.map(|s| s.to_string()),
+    };
+    let callback = start.status_callback.clone().map(|url| RecordingCallback {
+        url,
+        method: if start.status_callback_method.eq_ignore_ascii_case("GET") {
+            HttpMethod::Get
+        } else {
+            HttpMethod::Post
+        },
+        events: start
+            .status_callback_event
+            .iter()
+            .filter_map(|e| match e.as_str() {
+                "in-progress" => Some(RecordingEvent::InProgress),
+                "completed" => Some(RecordingEvent::Completed),
+                "absent" => Some(RecordingEvent::Absent),
+                _ => None,
+            })
+            .collect(),
+    });
+    (spec, callback)
+}
 
 /// Twilio's "Record: recording failed" class of errors.
 const RECORDING_FAILED: u32 = 16100;
@@ -56,15 +124,7 @@ impl Session {
             .recordings
             .create(&account, &sid.to_string())
             .and_then(|sink| RecordTap::new(sink, Track::Inbound, limits));
-        let id = RecordingId {
-            url: switchyard_api::media_url(
-                &self.shared.config.http_base_url(),
-                self.info.account_sid,
-                sid,
-            ),
-            sid: sid.to_string(),
-        };
-        self.exec.record_started(token, id);
+        self.exec.record_started(token, self.recording_id(sid));
         match tap {
             Ok(tap) => self.media_command(MediaCommand::AddTap(
                 RECORDING_TAP | token.0,
@@ -78,11 +138,137 @@ impl Session {
         self.media_command(MediaCommand::RemoveTap(RECORDING_TAP | token.0));
     }
 
+    /// Start recording the whole call for the executor: the caller's leg, and the
+    /// bridged leg while there is one.
+    pub(super) fn start_call_recording(&mut self, token: MediaToken, spec: CallRecordSpec) {
+        let sid = match spec.sid.as_deref().map(str::parse::<RecordingSid>) {
+            // The API created its record already.
+            Some(Ok(sid)) => sid,
+            _ => {
+                let sid = RecordingSid::random();
+                let now = now_ms();
+                self.save_recording(&RecordingRecord {
+                    sid,
+                    account_sid: self.info.account_sid,
+                    call_sid: Some(self.info.call_sid),
+                    conference_sid: None,
+                    status: RecordingStatus::InProgress,
+                    source: spec.source,
+                    channels: spec.channels,
+                    track: spec.track,
+                    duration_secs: None,
+                    start_time: now,
+                    date_created: now,
+                    date_updated: now,
+                    error_code: None,
+                });
+                sid
+            }
+        };
+        let layout = CallLayout {
+            channels: u16::from(spec.channels),
+            sides: match spec.track {
+                RecordingTrack::Inbound => Sides::Caller,
+                RecordingTrack::Outbound => Sides::Other,
+                RecordingTrack::Both => Sides::Both,
+            },
+            trim_silence: spec.trim_silence,
+        };
+        let made = self
+            .shared
+            .recordings
+            .create(&self.info.account_sid.to_string(), &sid.to_string())
+            .and_then(|sink| CallRecording::new(sink, layout));
+        self.exec.record_started(token, self.recording_id(sid));
+        match made {
+            Ok((handle, tap)) => {
+                if let Some(bridged) = &self.recordings.bridged {
+                    bridged.send(MediaCommand::AddTap(
+                        PEER_TAP | token.0,
+                        Boxed(Box::new(handle.peer_tap())),
+                    ));
+                }
+                self.recordings.running.insert(token, handle);
+                self.media_command(MediaCommand::AddTap(
+                    RECORDING_TAP | token.0,
+                    Boxed(Box::new(tap)),
+                ));
+            }
+            Err(e) => self.recording_closed(token, TapReport::Failed(e.to_string())),
+        }
+    }
+
+    pub(super) fn pause_recording(&mut self, token: MediaToken, skip: bool) {
+        if let Some(r) = self.recordings.running.get(&token) {
+            r.pause(if skip { Paused::Skip } else { Paused::Silence });
+        }
+    }
+
+    pub(super) fn resume_recording(&mut self, token: MediaToken) {
+        if let Some(r) = self.recordings.running.get(&token) {
+            r.resume();
+        }
+    }
+
+    /// The call is bridged to the leg whose media is `theirs` (or no longer is): its
+    /// party is recorded by every call recording.
+    pub(super) fn record_bridge(&mut self, theirs: Option<MediaLink>) {
+        if let Some(old) = self.recordings.bridged.take() {
+            for token in self.recordings.running.keys() {
+                old.send(MediaCommand::RemoveTap(PEER_TAP | token.0));
+            }
+        }
+        if let Some(new) = &theirs {
+            for (token, r) in &self.recordings.running {
+                new.send(MediaCommand::AddTap(
+                    PEER_TAP | token.0,
+                    Boxed(Box::new(r.peer_tap())),
+                ));
+            }
+        }
+        self.recordings.bridged = theirs;
+    }
+
+    /// The REST API starts, pauses, resumes or stops one of the call's recordings.
+    pub(super) fn record_control(&mut self, control: RecordControl) {
+        let now = Instant::now();
+        match control {
+            RecordControl::Start { sid, start } => {
+                let (spec, callback) =
+                    call_record_spec(&start, RecordingSource::StartCallRecordingApi, Some(sid));
+                self.exec.start_call_recording(now, spec, callback);
+            }
+            RecordControl::Update { sid, update } => {
+                let update = match update {
+                    RecordingUpdate::Pause { skip } => CallRecordingUpdate::Pause { skip },
+                    RecordingUpdate::Resume => CallRecordingUpdate::Resume,
+                    RecordingUpdate::Stop => CallRecordingUpdate::Stop,
+                };
+                if let Err(e) = self.exec.update_call_recording(&sid.to_string(), update) {
+                    tracing::info!(error = %e, "recording update not applied");
+                }
+            }
+        }
+    }
+
+    fn recording_id(&self, sid: RecordingSid) -> RecordingId {
+        RecordingId {
+            url: switchyard_api::media_url(
+                &self.shared.config.http_base_url(),
+                self.info.account_sid,
+                sid,
+            ),
+            sid: sid.to_string(),
+        }
+    }
+
     /// A tap is off the leg: a recording's record is final before the executor hears
     /// how it ended (its `action` may fetch it at once).
     pub(super) fn tap_closed(&mut self, id: u64, report: TapReport) {
         if id & RECORDING_TAP != 0 {
-            self.recording_closed(MediaToken(id & !RECORDING_TAP), report);
+            let token = MediaToken(id & !RECORDING_TAP);
+            self.recordings.running.remove(&token);
+            self.recording_closed(token, report);
         }
     }
 

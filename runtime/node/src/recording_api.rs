@@ -1,0 +1,87 @@
+//! `Calls/{CallSid}/Recordings` on a live call: the record is made durable here (the
+//! API answers with it), and the call's session starts, pauses, resumes or stops the
+//! recording itself.
+
+use std::sync::Arc;
+
+use switchyard_api::{Error as ApiError, RecordingUpdate, StartRecording};
+use switchyard_store::{Account, RecordingRecord, Repository};
+use switchyard_types::{CallSid, RecordingSid, RecordingSource, RecordingStatus};
+
+use crate::live::Control;
+use crate::session::RecordControl;
+use crate::shared::{now_ms, Shared};
+
+fn not_live() -> ApiError {
+    ApiError::InvalidCallState {
+        status: "not in progress".into(),
+        action: "record",
+    }
+}
+
+/// Start recording `call` (in progress on this node) as `start` says.
+pub(crate) fn start(
+    shared: &Arc<Shared>,
+    account: &Account,
+    call: CallSid,
+    start: StartRecording,
+) -> Result<RecordingRecord, ApiError> {
+    let now = now_ms();
+    let record = RecordingRecord {
+        sid: RecordingSid::random(),
+        account_sid: account.sid,
+        call_sid: Some(call),
+        conference_sid: None,
+        status: RecordingStatus::InProgress,
+        source: RecordingSource::StartCallRecordingApi,
+        channels: start.channels,
+        track: start.track,
+        duration_secs: None,
+        start_time: now,
+        date_created: now,
+        date_updated: now,
+        error_code: None,
+    };
+    shared.store.put_recording_durable(&record)?;
+    let control = Control::Record(RecordControl::Start {
+        sid: record.sid,
+        start,
+    });
+    if shared.live.send(call, control).is_err() {
+        // The call ended meanwhile: nothing will be recorded, and the record says so.
+        let failed = RecordingRecord {
+            status: RecordingStatus::Absent,
+            duration_secs: Some(0),
+            ..record
+        };
+        shared.store.put_recording_durable(&failed)?;
+        return Err(not_live());
+    }
+    Ok(record)
+}
+
+/// Pause, resume or stop recording `sid` of `call`; its record says the new status.
+pub(crate) fn update(
+    shared: &Arc<Shared>,
+    account: &Account,
+    call: CallSid,
+    sid: RecordingSid,
+    update: RecordingUpdate,
+) -> Result<RecordingRecord, ApiError> {
+    let mut record = shared
+        .store
+        .recording(account.sid, sid)?
+        .filter(|r| r.call_sid == Some(call))
+        .ok_or_else(|| ApiError::NotFound(format!("/Calls/{call}/Recordings/{sid}.json")))?;
+    let status = match update {
+        RecordingUpdate::Pause { .. } => RecordingStatus::Paused,
+        RecordingUpdate::Resume => RecordingStatus::InProgress,
+        RecordingUpdate::Stop => RecordingStatus::Stopped,
+    };
+    let control = Control::Record(RecordControl::Update { sid, update });
+    shared.live.send(call, control).map_err(|_| not_live())?;
+    record.status = status;
+    record.date_updated = now_ms();
+    shared.store.put_recording_durable(&record)?;
+    Ok(record)
+}
