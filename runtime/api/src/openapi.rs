@@ -410,6 +410,13 @@ fn call_create_form() -> Value {
         "StatusCallbackMethod": method_schema(),
         "StatusCallbackEvent": {"type": "array", "items": {"type": "string", "enum": ["initiated", "ringing", "answered", "completed"]}},
         "Timeout": {"type": "integer", "minimum": 1, "maximum": 600},
+        // Record the whole call from its answer, with these settings.
+        "Record": {"type": "string", "enum": ["true", "false"]},
+        "RecordingChannels": {"type": "string", "enum": ["mono", "dual"]},
+        "RecordingTrack": {"type": "string", "enum": ["inbound", "outbound", "both"]},
+        "Trim": {"type": "string", "enum": ["trim-silence", "do-not-trim"]},
+        "RecordingStatusCallback": url_schema(),
+        "RecordingStatusCallbackMethod": method_schema(),
     });
     json!({
         "type": "object",
