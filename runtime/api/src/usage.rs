@@ -50,7 +50,7 @@ const CATEGORIES: &[Category] = &[
     },
     Category {
         name: "recordings",
-        description: "Voice Recordings (always 0: this node does not record calls yet)",
+        description: "Voice Recordings",
         count_unit: "recordings",
         usage_unit: "minutes",
     },
@@ -227,6 +227,7 @@ fn figures(category: &str, u: &CallUsage) -> (i64, i64) {
         "calls-inbound" => (u.inbound.calls, u.inbound.minutes),
         "calls-outbound" => (u.outbound.calls, u.outbound.minutes),
         "tts" => (u.tts_characters, u.tts_characters),
+        "recordings" => (u.recordings, u.recording_minutes),
         _ => (0, 0),
     }
 }
@@ -437,10 +438,12 @@ mod tests {
         u.outbound.calls = 1;
         u.outbound.minutes = 1;
         u.tts_characters = 40;
+        u.recordings = 2;
+        u.recording_minutes = 5;
         assert_eq!(figures("calls", &u), (3, 4));
         assert_eq!(figures("calls-inbound", &u), (2, 3));
         assert_eq!(figures("calls-outbound", &u), (1, 1));
         assert_eq!(figures("tts", &u), (40, 40));
-        assert_eq!(figures("recordings", &u), (0, 0));
+        assert_eq!(figures("recordings", &u), (2, 5));
     }
 }

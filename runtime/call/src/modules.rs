@@ -84,6 +84,9 @@ pub struct Meter {
     pub media: Duration,
     /// Time the caller was bridged to a dialled leg.
     pub bridged: Duration,
+    /// Audio recorded (`<Record>` and whole-call recordings), charged to the module in
+    /// control when each recording is finished.
+    pub recorded: Duration,
     /// Application errors (failed requests, bad documents, unplayable sounds).
     pub errors: u32,
 }
@@ -98,6 +101,7 @@ impl Meter {
         self.tts_chars += other.tts_chars;
         self.media += other.media;
         self.bridged += other.bridged;
+        self.recorded += other.recorded;
         self.errors += other.errors;
     }
 }

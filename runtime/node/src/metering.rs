@@ -42,6 +42,7 @@ pub(crate) fn records(
                     media_ms: m.media.as_millis() as i64,
                     bridged_ms: m.bridged.as_millis() as i64,
                     errors: i64::from(m.errors),
+                    recorded_ms: m.recorded.as_millis() as i64,
                 },
             }
         })

@@ -290,6 +290,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (call_sid, seq)
     );
     CREATE INDEX call_modules_by_account ON call_modules (account_sid, started);",
+    // 11: the audio each module's span recorded.
+    "ALTER TABLE call_modules ADD COLUMN recorded_ms INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

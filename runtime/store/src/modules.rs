@@ -43,6 +43,7 @@ pub struct SpanMeter {
     pub media_ms: i64,
     pub bridged_ms: i64,
     pub errors: i64,
+    pub recorded_ms: i64,
 }
 
 /// One module's sums over a window.
@@ -58,14 +59,14 @@ pub struct ModuleUsage {
 }
 
 const METERS: &str = "duration_ms, steps, wasm_cpu_us, webhook_requests, webhook_latency_ms, \
-     tts_characters, media_ms, bridged_ms, errors";
+     tts_characters, media_ms, bridged_ms, errors, recorded_ms";
 
 pub(crate) fn insert(conn: &Connection, s: &ModuleSpanRecord) -> rusqlite::Result<usize> {
     let m = &s.meter;
     conn.prepare_cached(&format!(
         "INSERT OR REPLACE INTO call_modules (call_sid, seq, account_sid, module, kind, \
          version, started, ended, {METERS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     ))?
     .execute(params![
         s.call_sid.to_string(),
@@ -85,6 +86,7 @@ pub(crate) fn insert(conn: &Connection, s: &ModuleSpanRecord) -> rusqlite::Resul
         m.media_ms,
         m.bridged_ms,
         m.errors,
+        m.recorded_ms,
     ])
 }
 
@@ -99,6 +101,7 @@ fn meter(row: &Row<'_>, at: usize) -> rusqlite::Result<SpanMeter> {
         media_ms: row.get(at + 6)?,
         bridged_ms: row.get(at + 7)?,
         errors: row.get(at + 8)?,
+        recorded_ms: row.get(at + 9)?,
     })
 }
 
@@ -186,6 +189,10 @@ pub struct CallUsage {
     pub outbound: CallSums,
     /// Characters synthesized to speech during those calls (from their module spans).
     pub tts_characters: i64,
+    /// Completed recordings created in the window, and their minutes (each rounded up
+    /// to the minute).
+    pub recordings: i64,
+    pub recording_minutes: i64,
 }
 
 /// Calls counted and their minutes (each call rounded up to the minute, as Twilio bills).
@@ -233,6 +240,15 @@ pub(crate) fn call_usage(
     );
     out.tts_characters = conn
         .prepare_cached(&sql)?
-        .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let sql = format!(
+        "SELECT COUNT(*), COALESCE(SUM((duration + 59) / 60), 0) FROM recordings \
+         WHERE {cond} AND date_created >= ? AND date_created < ? AND status = 'completed'"
+    );
+    (out.recordings, out.recording_minutes) = conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     Ok(out)
 }

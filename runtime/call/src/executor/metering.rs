@@ -71,6 +71,12 @@ impl Executor {
         }
     }
 
+    pub(crate) fn meter_recorded(&mut self, recorded: Duration) {
+        if let Some(m) = self.meter() {
+            m.recorded += recorded;
+        }
+    }
+
     pub(crate) fn meter_bridged(&mut self, bridged: Duration) {
         if let Some(m) = self.meter() {
             m.bridged += bridged;

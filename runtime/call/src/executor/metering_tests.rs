@@ -143,3 +143,42 @@ fn a_failed_request_is_an_error_of_the_module_in_control() {
     assert_eq!(exec.modules().len(), 1);
     assert!(exec.modules()[0].meter.errors >= 1);
 }
+
+#[test]
+fn recorded_audio_is_charged_to_the_module_in_control_when_the_recording_ends() {
+    let t0 = Instant::now();
+    let mut exec = Executor::new("app:ivr", HttpMethod::Post);
+    exec.start(t0);
+    exec.document(t0, Ok(Document::Verbs(vec![say("hello")])));
+    let token = exec.start_call_recording(
+        t0,
+        CallRecordSpec {
+            channels: 1,
+            track: switchyard_types::RecordingTrack::Both,
+            trim_silence: false,
+            source: switchyard_types::RecordingSource::StartCallRecordingApi,
+            sid: None,
+        },
+        None,
+    );
+    exec.record_done(
+        t0 + Duration::from_secs(7),
+        token,
+        Recorded {
+            duration_secs: 7,
+            voiced: true,
+        },
+    );
+    // A report for a recording the call does not have charges nothing.
+    exec.record_done(
+        t0 + Duration::from_secs(8),
+        MediaToken(999),
+        Recorded {
+            duration_secs: 30,
+            voiced: true,
+        },
+    );
+    let spans = exec.modules();
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].meter.recorded, Duration::from_secs(7));
+}

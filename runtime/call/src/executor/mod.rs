@@ -466,6 +466,10 @@ impl Executor {
     /// The recording asked for with [`Action::Record`] is finished (stopped, silent for
     /// its `timeout`, at its `maxLength`, or the leg gone).
     pub fn record_done(&mut self, now: Instant, token: MediaToken, recorded: Recorded) {
+        self.tick(now);
+        if self.recording(token).is_some() {
+            self.meter_recorded(std::time::Duration::from_secs(recorded.duration_secs));
+        }
         if self.call_recording_done(token, recorded) {
             return;
         }

@@ -234,10 +234,10 @@ fn schemas_json() -> Value {
         "SignedUrl": obj(&["url", "console_url", "expires_at"], json!({
             "url": string(), "console_url": string(), "expires_at": {"type": "integer"},
         })),
-        "ModuleMeters": obj(&["duration_ms", "steps", "wasm_cpu_us", "webhook_requests", "webhook_latency_ms", "tts_characters", "media_ms", "bridged_ms", "errors"], json!({
+        "ModuleMeters": obj(&["duration_ms", "steps", "wasm_cpu_us", "webhook_requests", "webhook_latency_ms", "tts_characters", "media_ms", "bridged_ms", "errors", "recorded_ms"], json!({
             "duration_ms": int(), "steps": int(), "wasm_cpu_us": int(), "webhook_requests": int(),
             "webhook_latency_ms": int(), "tts_characters": int(), "media_ms": int(),
-            "bridged_ms": int(), "errors": int(),
+            "bridged_ms": int(), "errors": int(), "recorded_ms": int(),
         })),
         "ModuleUsage": obj(&["account_sid", "start_ms", "end_ms", "modules"], json!({
             "account_sid": sid_schema("AC"), "start_ms": int(), "end_ms": int(),

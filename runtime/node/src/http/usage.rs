@@ -35,6 +35,7 @@ fn meters(m: &SpanMeter) -> Value {
         "media_ms": m.media_ms,
         "bridged_ms": m.bridged_ms,
         "errors": m.errors,
+        "recorded_ms": m.recorded_ms,
     })
 }
 

@@ -22,6 +22,7 @@ fn span(
             steps: 2,
             wasm_cpu_us: 150,
             tts_characters: 10,
+            recorded_ms: 1_500,
             ..SpanMeter::default()
         },
     }
@@ -64,6 +65,7 @@ fn spans_survive_a_restart_and_sum_per_module_across_accounts() {
     assert_eq!(ivr.meter.duration_ms, 500);
     assert_eq!(ivr.meter.steps, 4);
     assert_eq!(ivr.meter.wasm_cpu_us, 300);
+    assert_eq!(ivr.meter.recorded_ms, 3_000);
     // The window is by start: b's span at 5 000 is outside [0, 5 000).
     let early = store
         .module_usage(&[a, b], 0, 5_000, Some("app:ivr"))
@@ -110,4 +112,5 @@ fn call_usage_counts_answered_calls_by_direction_in_whole_minutes() {
         }
     );
     assert_eq!(u.tts_characters, 10);
+    assert_eq!((u.recordings, u.recording_minutes), (0, 0));
 }

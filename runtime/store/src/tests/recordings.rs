@@ -211,3 +211,23 @@ fn start_up_finds_every_unfinished_recording_of_every_account() {
     assert_eq!(unfinished.len(), 4);
     assert_eq!(store.recordings_in_progress().unwrap(), unfinished);
 }
+
+#[test]
+fn call_usage_counts_completed_recordings_in_whole_minutes() {
+    let (_dir, store) = store();
+    let a = AccountSid::random();
+    let put = |created: i64, secs: u64, status: RecordingStatus| {
+        let r = RecordingRecord {
+            status,
+            duration_secs: Some(secs),
+            ..recording(a, created)
+        };
+        store.put_recording_durable(&r).unwrap();
+    };
+    put(1_000, 61, RecordingStatus::Completed);
+    put(2_000, 5, RecordingStatus::Completed);
+    put(3_000, 0, RecordingStatus::Absent);
+    put(20_000, 30, RecordingStatus::Completed);
+    let u = store.call_usage(&[a], 0, 10_000).unwrap();
+    assert_eq!((u.recordings, u.recording_minutes), (2, 3));
+}
