@@ -66,6 +66,36 @@ impl ModuleId {
     }
 }
 
+/// A webhook application of the `Applications` resource: the webhook module at its
+/// voice URL's origin is named by its `AP…` sid instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub sid: String,
+    origin: String,
+}
+
+impl Application {
+    /// The application `sid`, whose voice URL is `voice_url`.
+    pub fn new(sid: impl Into<String>, voice_url: &str) -> Self {
+        Self {
+            sid: sid.into(),
+            origin: ModuleId::of_url(voice_url).name,
+        }
+    }
+
+    /// The module `url` names, this application's own being named by its sid.
+    pub fn module_of(app: Option<&Self>, url: &str) -> ModuleId {
+        let module = ModuleId::of_url(url);
+        match app {
+            Some(a) if module.kind == ModuleKind::Webhook && module.name == a.origin => ModuleId {
+                kind: ModuleKind::Webhook,
+                name: a.sid.clone(),
+            },
+            _ => module,
+        }
+    }
+}
+
 /// What a module used of the call during one span.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Meter {
@@ -116,6 +146,16 @@ pub struct StepCost {
     pub wasm_cpu: Duration,
     /// The version of the Wasm app that ran, when one did.
     pub version: Option<u32>,
+}
+
+impl StepCost {
+    /// Both costs added (the version of the first that has one).
+    pub fn add(&mut self, other: &StepCost) {
+        self.webhook_requests += other.webhook_requests;
+        self.webhook_latency += other.webhook_latency;
+        self.wasm_cpu += other.wasm_cpu;
+        self.version = self.version.or(other.version);
+    }
 }
 
 /// One module's time in control of a call.
@@ -213,6 +253,26 @@ impl Modules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_applications_webhook_is_named_by_its_sid_and_other_origins_by_theirs() {
+        let app = Application::new("AP123", "https://user:pw@apps.example.com/voice");
+        let own = Application::module_of(Some(&app), "https://apps.example.com/menu?d=1");
+        assert_eq!(
+            (own.kind, own.name.as_str()),
+            (ModuleKind::Webhook, "AP123")
+        );
+        let other = Application::module_of(Some(&app), "https://billing.example.com/pay");
+        assert_eq!(other.name, "https://billing.example.com");
+        assert_eq!(
+            Application::module_of(Some(&app), "app://ivr/").kind,
+            ModuleKind::Wasm
+        );
+        assert_eq!(
+            Application::module_of(None, "https://apps.example.com/menu").name,
+            "https://apps.example.com"
+        );
+    }
 
     #[test]
     fn urls_name_their_module() {

@@ -30,6 +30,9 @@ pub struct NumberBinding {
     /// applied to the caller's leg in both directions. Not checked yet: the app may be
     /// missing or not a transcoder when the call starts.
     pub voice_transcoder: Option<String>,
+    /// The `Applications` resource whose URLs these are (its webhook is metered as the
+    /// module named by its sid).
+    pub application: Option<switchyard_types::ApplicationSid>,
 }
 
 impl NumberBinding {
@@ -72,6 +75,7 @@ impl NumberBinding {
             },
             // The number's own, whether its URLs are its own or its application's.
             voice_transcoder: n.voice_transcoder.clone(),
+            application: app.map(|a| a.sid),
         })
     }
 }
@@ -94,6 +98,7 @@ impl NumberBinding {
                 .map(|u| target(u, &d.voice_status_callback_method)),
             status_events: vec!["completed".into()],
             voice_transcoder: None,
+            application: None,
         })
     }
 

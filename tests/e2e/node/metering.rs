@@ -144,6 +144,83 @@ fn a_call_through_two_wasm_apps_and_a_webhook_has_three_metered_spans() -> Resul
     Ok(())
 }
 
+fn post(node: &Node, path: &str, form: &[(&str, &str)]) -> Result<Value> {
+    let r = request("POST", &node.http_url(path))
+        .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+        .send_form(form)?;
+    anyhow::ensure!(r.status < 300, "POST {path}: {} {}", r.status, r.text());
+    r.json()
+}
+
+/// A number answered by an `Applications` resource whose voice URL fails: the
+/// application's span is named by its `AP…` sid, and the fallback (on another origin)
+/// that answered is a span of its own, with its step and its request.
+#[test]
+fn an_application_is_its_own_module_and_a_fallback_that_answers_opens_its_span() -> Result<()> {
+    let (_dir, hook, node) = dial_app(&[], "")?;
+    let (_fallback_dir, fallback, _unused) =
+        dial_app(&[("hangup", "<Response><Hangup/></Response>".into())], "")?;
+    let acc = format!("/2010-04-01/Accounts/{ACCOUNT_SID}");
+    let app = post(
+        &node,
+        &format!("{acc}/Applications.json"),
+        &[
+            ("FriendlyName", "failing app"),
+            ("VoiceUrl", &hook.url("/missing")),
+            ("VoiceFallbackUrl", &fallback.url("/hangup")),
+        ],
+    )?;
+    let app_sid = app["sid"].as_str().context("AP sid")?;
+    let numbers = node.get_json(&format!(
+        "{acc}/IncomingPhoneNumbers.json?PhoneNumber=%2B{}",
+        NUMBER.trim_start_matches('+')
+    ))?;
+    let number_sid = numbers["incoming_phone_numbers"][0]["sid"]
+        .as_str()
+        .context("PN sid")?;
+    post(
+        &node,
+        &format!("{acc}/IncomingPhoneNumbers/{number_sid}.json"),
+        &[("VoiceApplicationSid", app_sid)],
+    )?;
+
+    call(&node, NUMBER)?;
+    let record = eventually(Duration::from_secs(5), || {
+        Ok(calls(&node)?
+            .into_iter()
+            .find(|c| c["status"] == "completed"))
+    })?;
+    let sid = record["sid"].as_str().context("call sid")?.to_owned();
+    let path = format!("/v1/Accounts/{ACCOUNT_SID}/Calls/{sid}/Modules");
+    let body = eventually(Duration::from_secs(5), || {
+        let b = node.get_json(&path)?;
+        Ok((b["modules"].as_array().map_or(0, Vec::len) >= 2).then_some(b))
+    })?;
+    let spans = body["modules"].as_array().context("modules")?;
+    let names: Vec<&str> = spans.iter().filter_map(|s| s["module"].as_str()).collect();
+    let fallback_origin = fallback.base_url();
+    assert_eq!(
+        names,
+        [app_sid, fallback_origin.trim_end_matches('/')],
+        "{body:#}"
+    );
+    let m = |i: usize, k: &str| int(&spans[i]["meters"][k]);
+    // The application's step failed (404); the fallback's answered.
+    assert_eq!(
+        (m(0, "steps"), m(0, "webhook_requests")),
+        (1, 1),
+        "{body:#}"
+    );
+    assert!(m(0, "errors") >= 1, "{body:#}");
+    assert_eq!(
+        (m(1, "steps"), m(1, "webhook_requests")),
+        (1, 1),
+        "{body:#}"
+    );
+    assert_eq!(fallback.requests_to("/hangup")?.len(), 1);
+    Ok(())
+}
+
 /// Runs `tests/peers/twilio_usage.py` and parses the JSON it prints.
 fn twilio_usage(node: &Node, sub: &str, sub_token: &str) -> Result<Value> {
     let out = Command::new("timeout")

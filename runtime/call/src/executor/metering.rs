@@ -27,6 +27,24 @@ impl Executor {
         }
     }
 
+    /// The requested document failed (an error of the module asked) and the fallback at
+    /// `url` answered instead: the fallback takes control (its own span, its step and what its request cost), and
+    /// the document's relative URLs resolve against it.
+    pub fn fallback_answered(&mut self, url: &str, cost: &StepCost) {
+        let url = super::app_url(url);
+        if self.metering {
+            // The module asked failed: its error.
+            self.meter_error();
+            self.hand_off(crate::modules::Application::module_of(
+                self.application.as_ref(),
+                &url,
+            ));
+            self.meter_step();
+            self.modules.charge(cost);
+        }
+        self.document_url = url;
+    }
+
     pub(crate) fn tick(&mut self, now: Instant) {
         self.clock = Some(self.clock.map_or(now, |c| c.max(now)));
     }

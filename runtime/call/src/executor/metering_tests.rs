@@ -182,3 +182,59 @@ fn recorded_audio_is_charged_to_the_module_in_control_when_the_recording_ends() 
     assert_eq!(spans.len(), 1);
     assert_eq!(spans[0].meter.recorded, Duration::from_secs(7));
 }
+
+#[test]
+fn a_fallback_that_answers_is_its_own_span_and_an_applications_webhook_is_named_by_its_sid() {
+    let t0 = Instant::now();
+    let app = crate::modules::Application::new("AP0123", "https://apps.example.com/voice");
+    let mut exec =
+        Executor::new("https://apps.example.com/voice", HttpMethod::Post).with_application(app);
+    exec.start(t0);
+    std::iter::from_fn(|| exec.poll_action()).for_each(drop);
+    // The application's URL failed after 2 requests; the fallback answered with one.
+    exec.charge(&StepCost {
+        webhook_requests: 2,
+        webhook_latency: Duration::from_millis(40),
+        ..StepCost::default()
+    });
+    exec.fallback_answered(
+        "https://backup.example.com/voice",
+        &StepCost {
+            webhook_requests: 1,
+            webhook_latency: Duration::from_millis(5),
+            ..StepCost::default()
+        },
+    );
+    exec.document(
+        t0 + Duration::from_millis(50),
+        Ok(Document::Verbs(vec![Verb::Redirect(Redirect::new(
+            "/next",
+        ))])),
+    );
+    // The fallback's relative URLs resolve against it.
+    let fetch = std::iter::from_fn(|| exec.poll_action())
+        .find_map(|a| match a {
+            Action::Fetch(f) => Some(f),
+            _ => None,
+        })
+        .expect("the redirect's fetch");
+    assert_eq!(fetch.url, "https://backup.example.com/next");
+    exec.hangup(t0 + Duration::from_secs(1));
+    let spans = exec.modules();
+    let names: Vec<&str> = spans.iter().map(|s| s.module.name.as_str()).collect();
+    assert_eq!(names, ["AP0123", "https://backup.example.com"]);
+    assert_eq!(spans[0].module.kind, ModuleKind::Webhook);
+    assert_eq!(
+        (
+            spans[0].meter.steps,
+            spans[0].meter.webhook_requests,
+            spans[0].meter.errors
+        ),
+        (1, 2, 1)
+    );
+    // The fallback's document and the redirect it made.
+    assert_eq!(
+        (spans[1].meter.steps, spans[1].meter.webhook_requests),
+        (2, 1)
+    );
+}

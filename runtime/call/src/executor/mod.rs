@@ -97,6 +97,8 @@ pub struct Executor {
     pub(crate) clients: Option<Arc<dyn ClientDirectory>>,
     /// The call's Media Streams, open or opening, oldest first.
     pub(crate) streams: Vec<OpenStream>,
+    /// The number's `Applications` resource, whose webhook module is named by its sid.
+    application: Option<crate::modules::Application>,
     /// The whole-call recordings not finished yet.
     call_recordings: Vec<recordings::Running>,
     /// The call's own request parameters (URI templates expand from them).
@@ -134,6 +136,7 @@ impl Executor {
             clients: None,
             streams: Vec::new(),
             call_recordings: Vec::new(),
+            application: None,
             call: None,
             document_params: Vec::new(),
             modules: crate::modules::Modules::default(),
@@ -165,6 +168,13 @@ impl Executor {
             }
             None => extra.to_vec(),
         }
+    }
+
+    /// The `Applications` resource that answers the call: its webhook is metered as the
+    /// module named by its sid.
+    pub fn with_application(mut self, app: crate::modules::Application) -> Self {
+        self.application = Some(app);
+        self
     }
 
     /// The registrations `<Dial><Client>` rings (without them, every client is offline).
@@ -631,7 +641,10 @@ impl Executor {
             Ok(url) => {
                 self.document_url = url.clone();
                 self.document_params = params.clone();
-                self.hand_off(crate::modules::ModuleId::of_url(&url));
+                self.hand_off(crate::modules::Application::module_of(
+                    self.application.as_ref(),
+                    &url,
+                ));
                 self.meter_step();
                 self.document_method = method;
                 self.step = Step::Fetching;

@@ -51,13 +51,17 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
             signer: &signer,
             jar: &mut jar,
             cost: StepCost::default(),
+            fallback_url: fallback.as_ref().map(|f| f.url.clone()),
+            fallback_cost: StepCost::default(),
         };
+        let mut answered_by_fallback = None;
         let result = match run_with_fallback(&mut app, &primary, fallback.as_ref(), &params).await {
             Ok(fetched) => {
                 // Twilio's debugger shows a failed Voice URL even when the fallback saves
                 // the call.
                 if let Some(Failure(first)) = &fetched.primary_error {
                     record_failure(&shared, &app_call, &primary.url, first);
+                    answered_by_fallback = app.fallback_url.clone().map(|u| (u, app.fallback_cost));
                 }
                 Ok(fetched.response)
             }
@@ -82,9 +86,28 @@ pub(super) fn fetch(session: &mut Session, req: FetchRequest) {
                 })
             }
         };
-        let _ = documents.send((result, app.cost));
+        if answered_by_fallback.is_none() {
+            // A fallback that failed too never controlled the call: its requests are the
+            // failed step's.
+            app.cost.add(&app.fallback_cost);
+        }
+        let _ = documents.send(Fetched {
+            document: result,
+            cost: app.cost,
+            fallback: answered_by_fallback,
+        });
     };
     tokio::spawn(tracing::Instrument::in_current_span(fetching));
+}
+
+/// A document fetched for the session, with what fetching it cost the module that was
+/// asked, and, when that failed and the number's fallback answered, the fallback's URL
+/// and cost (the fallback then controls the call).
+#[derive(Debug)]
+pub(super) struct Fetched {
+    pub document: Result<Document, AppFailure>,
+    pub cost: StepCost,
+    pub fallback: Option<(String, StepCost)>,
 }
 
 /// An application failure as the fallback runner sees it.
@@ -111,6 +134,9 @@ struct App<'a> {
     jar: &'a mut switchyard_webhook::CookieJar,
     /// What the requests made so far cost (charged to the module in control).
     cost: StepCost,
+    /// The number's fallback URL, whose requests are counted apart.
+    fallback_url: Option<String>,
+    fallback_cost: StepCost,
 }
 
 impl Attempt for App<'_> {
@@ -128,7 +154,11 @@ impl Attempt for App<'_> {
             params,
             self.signer,
             self.jar,
-            &mut self.cost,
+            if self.fallback_url.as_deref() == Some(target.url.as_str()) {
+                &mut self.fallback_cost
+            } else {
+                &mut self.cost
+            },
         )
         .await
         .map_err(Failure)

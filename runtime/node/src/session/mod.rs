@@ -21,9 +21,8 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use switchyard_call::leg::{Phase, SipLeg};
-use switchyard_call::modules::StepCost;
 use switchyard_call::params::{CallInfo, Direction};
-use switchyard_call::{Action, AppFailure, Document, Executor, MediaToken};
+use switchyard_call::{Action, AppFailure, Executor, MediaToken};
 use switchyard_media::AudioStream;
 use switchyard_sip::{Request, ServerTxId, Transport};
 use switchyard_types::CallSid;
@@ -161,8 +160,8 @@ struct Session {
     media_events: mpsc::UnboundedSender<MediaEvent>,
     media_rx: Option<mpsc::UnboundedReceiver<MediaEvent>>,
     /// Documents fetched, with what fetching each cost.
-    documents: mpsc::UnboundedSender<(Result<Document, AppFailure>, StepCost)>,
-    documents_rx: Option<mpsc::UnboundedReceiver<(Result<Document, AppFailure>, StepCost)>>,
+    documents: mpsc::UnboundedSender<app::Fetched>,
+    documents_rx: Option<mpsc::UnboundedReceiver<app::Fetched>>,
     prepared: mpsc::UnboundedSender<Prepared>,
     prepared_rx: Option<mpsc::UnboundedReceiver<Prepared>>,
     /// The Play the executor waits for; preparations finishing for any other are stale.
@@ -215,6 +214,13 @@ impl Session {
         .with_clients(crate::presence::directory(&shared, binding.account_sid))
         .with_call(info.clone())
         .with_metering(shared.config.metering.enabled);
+        let exec = match binding.application {
+            Some(sid) => exec.with_application(switchyard_call::modules::Application::new(
+                sid.to_string(),
+                &binding.voice.url,
+            )),
+            None => exec,
+        };
         let status_reporter = StatusReporter::new(
             shared.clone(),
             &binding,
@@ -309,9 +315,12 @@ impl Session {
                     None => self.sip.lost(),
                 },
                 Some(ev) = media_rx.recv() => self.media_event(ev),
-                Some((doc, cost)) = documents.recv() => {
-                    self.exec.charge(&cost);
-                    self.exec.document(Instant::now(), doc);
+                Some(fetched) = documents.recv() => {
+                    self.exec.charge(&fetched.cost);
+                    if let Some((url, cost)) = &fetched.fallback {
+                        self.exec.fallback_answered(url, cost);
+                    }
+                    self.exec.document(Instant::now(), fetched.document);
                 }
                 Some((token, repeat, stream)) = prepared.recv() => self.prepared(token, repeat, stream),
                 _ = sleep => self.exec.timeout(Instant::now()),

@@ -138,6 +138,7 @@ impl Session {
             status_callback: call.status_callback.clone(),
             status_events: call.status_events.clone(),
             voice_transcoder: None,
+            application: None,
         };
         let (media_events, media_rx) = mpsc::unbounded_channel();
         let (documents, documents_rx) = mpsc::unbounded_channel();
