@@ -43,6 +43,9 @@ pub enum Cmd {
     /// REGISTER transactions/s with digest auth (sipp `[authentication]`) and memory per
     /// live binding.
     Registrar(RegistrarArgs),
+    /// Concurrent recordings written by the recorder taps on one worker per core, every
+    /// file checked for gaps, next to raw file writes.
+    Recordings(RecordingsArgs),
     /// Per-module metering's cost: call rate, setup and Wasm step time and CPU per call
     /// of nodes with metering on and off, alternating in one run.
     Metering(MeteringArgs),
@@ -291,6 +294,21 @@ pub struct CodecArgs {
     pub runs: usize,
     /// Seconds of each path per run.
     #[arg(long, default_value_t = 2.0)]
+    pub secs: f64,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RecordingsArgs {
+    /// Runs; the table gives their median and spread.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Recordings at once.
+    #[arg(long, default_value_t = 2000)]
+    pub count: usize,
+    /// Seconds recorded per run and case.
+    #[arg(long, default_value_t = 10.0)]
     pub secs: f64,
     #[command(flatten)]
     pub out: Output,

@@ -18,6 +18,8 @@
 //! `registrar` measures REGISTER transactions/s with digest auth and memory per binding.
 //! `metering` measures what per-module metering costs: nodes with it on and off alternate
 //! under the same call load.
+//! `recordings` measures concurrent recordings written by the recorder taps, one worker
+//! per core, every file checked for gaps, next to raw file writes.
 
 mod api;
 mod bridge;
@@ -47,6 +49,7 @@ mod pacer;
 mod procs;
 mod qbench;
 mod rate;
+mod recordings;
 mod registrar;
 mod report;
 mod rtprx;
@@ -64,7 +67,7 @@ use anyhow::Result;
 use clap::Parser;
 use cli::{
     ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, MeteringArgs,
-    OverloadArgs, RegistrarArgs, TranscoderArgs, WasmArgs,
+    OverloadArgs, RecordingsArgs, RegistrarArgs, TranscoderArgs, WasmArgs,
 };
 use std::time::Duration;
 
@@ -81,6 +84,7 @@ fn main() -> Result<()> {
         Cmd::Codec(args) => codec_bench(args),
         Cmd::Transcoder(args) => transcoder_bench(args),
         Cmd::Registrar(args) => registrar_bench(args),
+        Cmd::Recordings(args) => recordings_bench(args),
         Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
 }
@@ -251,6 +255,35 @@ fn codec_bench(args: CodecArgs) -> Result<()> {
         codec::NOTES
     );
     args.out.write(codec::HEADING, &body)
+}
+
+fn recordings_bench(args: RecordingsArgs) -> Result<()> {
+    if args.runs == 0 || args.count == 0 || !args.secs.is_finite() || args.secs <= 0.0 {
+        anyhow::bail!("--runs, --count and --secs must be positive");
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut runs: Vec<(recordings::Case, Vec<recordings::CaseRun>)> = recordings::Case::ALL
+        .iter()
+        .map(|c| (*c, Vec::new()))
+        .collect();
+    for run in 0..args.runs {
+        // The cases alternate within each run, so load changes hit them alike.
+        for (case, results) in &mut runs {
+            eprintln!("run {}: {case:?}", run + 1);
+            results.push(recordings::run_case(*case, args.count, workers, args.secs)?);
+        }
+    }
+    let table = recordings::table(args.count, &runs);
+    println!("{table}");
+    let body = format!(
+        "{}\n{}\n\n{table}",
+        preamble_for(
+            "cargo run --release -p switchyard-bench --",
+            "the benchmark alone, no node"
+        ),
+        recordings::NOTES
+    );
+    args.out.write(recordings::HEADING, &body)
 }
 
 fn wasm_bench(args: WasmArgs) -> Result<()> {
