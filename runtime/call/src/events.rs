@@ -31,6 +31,12 @@ pub enum EventKind {
     ModuleEntered,
     /// A module handed the call on (or the call ended), with what it used.
     ModuleLeft,
+    /// The caller joined a queue (`<Enqueue>`).
+    QueueJoined,
+    /// The caller left its queue, with its `QueueResult`.
+    QueueLeft,
+    /// An agent's `<Dial><Queue>` took the caller and the two are bridged.
+    QueueBridged,
 }
 
 impl EventKind {
@@ -53,6 +59,9 @@ impl EventKind {
             Self::StreamError => "stream.error",
             Self::ModuleEntered => "call.module.entered",
             Self::ModuleLeft => "call.module.left",
+            Self::QueueJoined => "queue.joined",
+            Self::QueueLeft => "queue.left",
+            Self::QueueBridged => "queue.bridged",
         }
     }
 }

@@ -82,6 +82,21 @@ pub fn ringback(country: &str) -> Option<Vec<i16>> {
     Some(out)
 }
 
+/// One phrase of the built-in hold music a queued caller hears without a `waitUrl`: a
+/// slow arpeggio (C major, then G major) of soft sine notes with a pause after it, to be
+/// repeated. Not silence, so a caller knows the line is alive; not a call-progress tone,
+/// so no one mistakes it for ringing.
+pub fn hold_music() -> Vec<i16> {
+    const NOTES: [f64; 8] = [261.63, 329.63, 392.0, 523.25, 392.0, 493.88, 587.33, 392.0];
+    let mut out = Vec::new();
+    for f in NOTES {
+        out.extend(tone_sum(&[f], 350, RINGBACK_AMPLITUDE));
+        out.extend(silence(50));
+    }
+    out.extend(silence(800));
+    out
+}
+
 /// Each component of a ringback tone: about -20 dBFS, a comfortable call-progress level.
 const RINGBACK_AMPLITUDE: f64 = 0.1 * 32767.0;
 

@@ -14,6 +14,7 @@ mod outbound;
 mod overload;
 mod ports;
 mod presence;
+mod queues;
 mod routing;
 mod self_signed;
 mod session;

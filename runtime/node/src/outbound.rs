@@ -24,12 +24,15 @@ pub struct Outbound {
     /// Tickets of calls still waiting in the queue.
     queued: Mutex<HashMap<CallSid, Ticket>>,
     wake: Notify,
+    /// The Queues and Members resources.
+    queues: crate::queues::NodeQueues,
 }
 
 impl Outbound {
     pub fn new(shared: Arc<Shared>) -> Arc<Self> {
         let queue = OutboundQueue::new(Limits::default()).expect("default limits are valid");
         Arc::new(Self {
+            queues: crate::queues::NodeQueues::new(shared.clone()),
             shared,
             queue: Mutex::new(queue),
             queued: Mutex::default(),
@@ -76,6 +79,10 @@ impl Outbound {
 }
 
 impl CallControl for Outbound {
+    fn queues(&self) -> Option<&dyn switchyard_api::QueueControl> {
+        Some(&self.queues)
+    }
+
     fn create(&self, account: &Account, call: NewCall) -> Result<CallRecord, ApiError> {
         let route =
             crate::routing::route(&self.shared.config, account.sid, &call.to).map_err(|e| {

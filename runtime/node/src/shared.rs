@@ -164,6 +164,8 @@ pub struct Shared {
     pub trust: crate::trust::InboundTrust,
     /// The registrar's bindings: who is reachable, where.
     pub presence: Arc<crate::presence::Presence>,
+    /// Every account's call queues (`<Enqueue>`, `<Dial><Queue>`, the Queues resource).
+    pub queues: switchyard_call::queue::SharedQueues,
     shutdown: watch::Sender<bool>,
 }
 
@@ -262,6 +264,7 @@ impl Shared {
             recordings,
             trust,
             presence,
+            queues: Default::default(),
             shutdown,
         });
         Ok((shared, sip_rx))

@@ -210,6 +210,7 @@ impl Session {
             },
         )
         .with_limits(shared.config.webhook.app_limits())
+        .with_queues(shared.queues.clone())
         .with_clients(crate::presence::directory(&shared, binding.account_sid))
         .with_call(info.clone())
         .with_metering(shared.config.metering.enabled);
@@ -362,6 +363,7 @@ impl Session {
                 let _ = reply.send(crate::streams::api(&mut self.exec, now, control));
             }
             Control::Hold(on) => self.sip.hold(on),
+            Control::Queue(signal) => crate::queues::signal(&mut self.queue_side(), signal),
             Control::ClientEvent { name, data } => {
                 self.publish(
                     switchyard_call::EventKind::ClientEvent,
@@ -414,6 +416,7 @@ impl Session {
                 Action::Hangup => self.hang_up(),
                 Action::Notify(failure) => self.notify(failure),
                 Action::Event { kind, data } => self.publish(kind, data),
+                Action::Queue(action) => crate::queues::act(&mut self.queue_side(), action),
                 Action::Dial(req) => self.place_legs(req),
                 Action::EndLeg { leg, status } => self.end_leg(leg, status),
                 // The caller heard 180 Ringing when the call began; it rings until the
@@ -508,6 +511,16 @@ impl Session {
                 repeat,
             }),
             Err(failure) => self.exec.media_failed(Instant::now(), token, failure),
+        }
+    }
+
+    /// This call as a queue's member or agent sees it.
+    fn queue_side(&mut self) -> crate::queues::Side<'_> {
+        crate::queues::Side {
+            shared: &self.shared,
+            call: self.info.call_sid,
+            media: self.media.as_ref().map(|m| m.link()),
+            exec: &mut self.exec,
         }
     }
 
