@@ -67,7 +67,9 @@ impl Outbound {
                 .remove(&started.item.call_sid);
             let me = self.clone();
             let account = started.account;
+            let slot = crate::account_cap::outbound(&self.shared, account);
             spawn_outbound(self.shared.clone(), started.item, None, move || {
+                drop(slot);
                 let mut q = me.queue.lock().unwrap_or_else(|e| e.into_inner());
                 let _ = q.finished(account);
                 drop(q);

@@ -166,6 +166,8 @@ pub struct Shared {
     pub presence: Arc<crate::presence::Presence>,
     /// Every account's call queues (`<Enqueue>`, `<Dial><Queue>`, the Queues resource).
     pub queues: switchyard_call::queue::SharedQueues,
+    /// Every account's calls up, against its `max_concurrent_calls`.
+    pub account_calls: crate::account_cap::AccountCalls,
     shutdown: watch::Sender<bool>,
 }
 
@@ -265,6 +267,7 @@ impl Shared {
             trust,
             presence,
             queues: Default::default(),
+            account_calls: Default::default(),
             shutdown,
         });
         Ok((shared, sip_rx))

@@ -102,8 +102,12 @@ pub fn spawn(
             }
             crate::trust::Decision::Reply(response) => Err(response),
         };
+        let verdict = verdict.and_then(|(binding, account)| {
+            crate::account_cap::inbound(&shared, account.sid, &invite)
+                .map(|slot| (binding, account, slot))
+        });
         match verdict {
-            Ok((binding, account)) => {
+            Ok((binding, account, _slot)) => {
                 let mut session = Session::new(
                     shared.clone(),
                     binding,
@@ -117,7 +121,7 @@ pub fn spawn(
                 session.run(rx).instrument(span).await;
             }
             Err(mut response) => {
-                if response.status == 503 {
+                if response.status == 503 && *shared.shutting_down().borrow() {
                     shared.metrics.rejected(crate::metrics::reason::SHUTDOWN);
                 }
                 crate::sip_io::add_to_tag(&mut response);
