@@ -20,6 +20,7 @@ pub mod openapi;
 mod paging;
 mod params;
 mod queues;
+mod queues_doc;
 mod recording_media;
 mod recordings;
 mod recordings_doc;

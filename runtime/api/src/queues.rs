@@ -164,7 +164,7 @@ fn queue_sid(account: AccountSid, segment: &str) -> Result<QueueSid, Error> {
 /// is 1000. The maximum is 5000." (this node keeps `<Enqueue>`'s default of 100).
 fn max_size(params: &Params) -> Result<Option<u32>, Error> {
     params
-        .non_empty("MaxSize")
+        .get("MaxSize")
         .map(|v| {
             v.parse::<u32>()
                 .ok()
