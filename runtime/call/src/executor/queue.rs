@@ -20,9 +20,10 @@ impl Executor {
         self.call.as_ref().map(|c| (c.account_sid, c.call_sid))
     }
 
-    /// Whether the caller waits in (or was taken from) a queue.
+    /// Whether the call has a queue's business in hand: it waits in a queue (or was
+    /// taken from one and is bridged), or its `<Dial><Queue>` takes from one.
     pub fn in_queue(&self) -> bool {
-        self.queued.is_some()
+        self.queued.is_some() || matches!(self.step, Step::Agent(_))
     }
 
     /// (Member) An agent or the API took this caller out of its queue.
