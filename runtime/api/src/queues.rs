@@ -154,8 +154,14 @@ fn account(state: &ApiState, headers: &HeaderMap, path: &str) -> Result<AccountS
     Ok(reach(state.repo.as_ref(), &caller, path)?.sid)
 }
 
+/// The queue of a path ending `Queues/QU….json`.
 fn queue_sid(account: AccountSid, segment: &str) -> Result<QueueSid, Error> {
-    strip_json(segment)?
+    parent_queue(account, strip_json(segment)?)
+}
+
+/// The queue of a path going on past it (`Queues/QU…/Members…`).
+fn parent_queue(account: AccountSid, segment: &str) -> Result<QueueSid, Error> {
+    segment
         .parse()
         .map_err(|_| Error::NotFound(format!("/2010-04-01/Accounts/{account}/Queues/{segment}")))
 }
@@ -274,7 +280,7 @@ pub async fn list_members(
     let account = account(&state, &headers, &path)?;
     let params = Params::query(query.as_deref())?;
     let request = PageRequest::from_params(&params)?;
-    let sid = queue_sid(account, &queue)?;
+    let sid = parent_queue(account, &queue)?;
     let size = request.size as usize;
     let rows: Vec<MemberView> = control(&state)?
         .members(account, sid)?
@@ -315,7 +321,7 @@ pub async fn fetch_member(
     Path((path, queue, member)): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
     let account = account(&state, &headers, &path)?;
-    let sid = queue_sid(account, &queue)?;
+    let sid = parent_queue(account, &queue)?;
     let m = control(&state)?.member(account, sid, member_ref(account, sid, &member)?)?;
     Ok(Json(render_member(account, &m)).into_response())
 }
@@ -333,7 +339,7 @@ pub async fn update_member(
     let url =
         validate::strict_url(&params, "Url")?.ok_or_else(|| Error::param("Url", "required"))?;
     let method = validate::method(&params, "Method", "POST")?;
-    let sid = queue_sid(account, &queue)?;
+    let sid = parent_queue(account, &queue)?;
     let who = member_ref(account, sid, &member)?;
     let m = control(&state)?.dequeue(account, sid, who, url, method)?;
     Ok(Json(render_member(account, &m)).into_response())
