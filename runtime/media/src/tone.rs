@@ -227,4 +227,28 @@ mod tests {
         );
         assert_eq!(ringback("xx"), None);
     }
+
+    #[test]
+    fn hold_music_is_a_melody_not_silence_nor_a_call_progress_tone() {
+        let music = hold_music();
+        // Eight notes of 400 ms and 800 ms of rest: 4 s, then it repeats.
+        assert_eq!(music.len(), 4 * 8000);
+        let note = |n: usize| &music[n * 3200..n * 3200 + 2800];
+        assert!(note(0).iter().any(|&s| s.unsigned_abs() > 2000), "audible");
+        // Each note is its own pitch: the first is C4, the fourth C5.
+        assert!(
+            goertzel_power(note(0), 261.63, 8000) > 100.0 * goertzel_power(note(0), 523.25, 8000)
+        );
+        assert!(
+            goertzel_power(note(3), 523.25, 8000) > 100.0 * goertzel_power(note(3), 261.63, 8000)
+        );
+        // Not the ringback's 440 + 480 Hz.
+        assert!(
+            goertzel_power(note(0), 440.0, 8000) < goertzel_power(note(0), 261.63, 8000) / 100.0
+        );
+        assert!(
+            music[music.len() - 6000..].iter().all(|&s| s == 0),
+            "the rest"
+        );
+    }
 }
