@@ -19,6 +19,9 @@ pub struct AccountConfig {
     /// Key of `X-Switchyard-Signature`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+    /// The account's cap on calls up at once; `None`: the node's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_calls: Option<u32>,
 }
 
 /// A `[[numbers]]` entry.
@@ -114,6 +117,7 @@ impl NodeConfig {
                 sid: crate::ACCOUNT_SID.into(),
                 auth_token: crate::AUTH_TOKEN.into(),
                 signing_key: Some(crate::SIGNING_KEY.into()),
+                max_concurrent_calls: None,
             }],
             numbers: Vec::new(),
             rtp_ports: 40,
@@ -138,6 +142,7 @@ impl NodeConfig {
                 sid: crate::DEMO_ACCOUNT_SID.into(),
                 auth_token: crate::DEMO_AUTH_TOKEN.into(),
                 signing_key: None,
+                max_concurrent_calls: None,
             }],
             demo: true,
             ..NodeConfig::new()

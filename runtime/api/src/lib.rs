@@ -19,6 +19,8 @@ mod numbers;
 pub mod openapi;
 mod paging;
 mod params;
+mod queues;
+mod queues_doc;
 mod recording_media;
 mod recordings;
 mod recordings_doc;
@@ -40,6 +42,7 @@ use switchyard_types::{CallSid, RecordingSid};
 pub use error::Error;
 pub use openapi::openapi;
 pub use params::Params;
+pub use queues::{MemberRef, MemberView, QueueControl, QueueView};
 pub use recording_media::{range_ask, RangeAsk};
 pub use recordings::{media_url, RecordingUpdate, StartRecording};
 
@@ -89,6 +92,11 @@ pub trait CallControl: Send + Sync + 'static {
             "pausing, resuming or stopping a recording",
         ))
     }
+    /// The node's call queues (the Queues and Members resources); `None`: 501.
+    fn queues(&self) -> Option<&dyn QueueControl> {
+        None
+    }
+
     /// Start or stop a Media Stream on one of `account`'s live calls.
     fn stream(&self, account: &Account, call: CallSid, control: StreamControl) -> StreamFuture {
         let _ = (account, call, control);
@@ -330,5 +338,6 @@ pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
             get(keys::fetch).post(keys::update).delete(keys::delete),
         )
         .merge(sip::routes())
+        .merge(queues::routes())
         .with_state(state)
 }

@@ -121,7 +121,7 @@ pub fn query_param(name: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema})
 }
 
-fn paging_params() -> Vec<Value> {
+pub fn paging_params() -> Vec<Value> {
     vec![
         query_param(
             "PageSize",
@@ -638,6 +638,7 @@ pub fn openapi() -> Value {
         "paths": paths(),
     });
     crate::recordings_doc::extend(&mut doc);
+    crate::queues_doc::extend(&mut doc);
     doc
 }
 

@@ -68,6 +68,16 @@ async fn served_document_lists_every_route_with_its_methods() {
         (format!("{acc}/Usage/Records/Yesterday.json"), &["get"]),
         (format!("{acc}/Usage/Records/ThisMonth.json"), &["get"]),
         (format!("{acc}/Usage/Records/LastMonth.json"), &["get"]),
+        (format!("{acc}/Queues.json"), &["get", "post"]),
+        (
+            format!("{acc}/Queues/{{QueueSid}}.json"),
+            &["get", "post", "delete"],
+        ),
+        (format!("{acc}/Queues/{{QueueSid}}/Members.json"), &["get"]),
+        (
+            format!("{acc}/Queues/{{QueueSid}}/Members/{{CallSid}}.json"),
+            &["get", "post"],
+        ),
         ("/v1/AuthTokens/Secondary".into(), &["post", "delete"]),
         ("/v1/AuthTokens/Promote".into(), &["post"]),
     ];

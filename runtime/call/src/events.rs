@@ -37,6 +37,12 @@ pub enum EventKind {
     RecordingUpdated,
     /// A whole-call recording is finished (`completed` or `absent`).
     RecordingCompleted,
+    /// The caller joined a queue (`<Enqueue>`).
+    QueueJoined,
+    /// The caller left its queue, with its `QueueResult`.
+    QueueLeft,
+    /// An agent's `<Dial><Queue>` took the caller and the two are bridged.
+    QueueBridged,
 }
 
 impl EventKind {
@@ -62,6 +68,9 @@ impl EventKind {
             Self::RecordingStarted => "record.started",
             Self::RecordingUpdated => "record.updated",
             Self::RecordingCompleted => "record.completed",
+            Self::QueueJoined => "queue.joined",
+            Self::QueueLeft => "queue.left",
+            Self::QueueBridged => "queue.bridged",
         }
     }
 }

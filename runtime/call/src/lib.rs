@@ -14,6 +14,7 @@ mod executor;
 pub mod leg;
 pub mod modules;
 pub mod params;
+pub mod queue;
 pub mod template;
 mod verbs;
 

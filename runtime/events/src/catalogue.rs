@@ -116,6 +116,22 @@ pub const CATALOGUE: &[EventType] = &[
         &["ErrorCode", "Message", "Level"],
     ),
     t(
+        "queue.joined",
+        "the caller joined a queue (`<Enqueue>`)",
+        &["QueueSid", "QueueName", "QueuePosition", "CurrentQueueSize"],
+    ),
+    t(
+        "queue.left",
+        "the caller left its queue: bridged (after the bridge), hangup, leave, \
+         queue-full, redirected, error or system-error",
+        &["QueueResult", "QueueSid", "QueueTime"],
+    ),
+    t(
+        "queue.bridged",
+        "an agent's `<Dial><Queue>` took the caller and the two are connected",
+        &["QueueSid", "DequeingCallSid", "QueueTime"],
+    ),
+    t(
         "client.event",
         "a client published an event to the call",
         &["EventName", "EventData"],

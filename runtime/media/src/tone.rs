@@ -82,6 +82,21 @@ pub fn ringback(country: &str) -> Option<Vec<i16>> {
     Some(out)
 }
 
+/// One phrase of the built-in hold music a queued caller hears without a `waitUrl`: a
+/// slow arpeggio (C major, then G major) of soft sine notes with a pause after it, to be
+/// repeated. Not silence, so a caller knows the line is alive; not a call-progress tone,
+/// so no one mistakes it for ringing.
+pub fn hold_music() -> Vec<i16> {
+    const NOTES: [f64; 8] = [261.63, 329.63, 392.0, 523.25, 392.0, 493.88, 587.33, 392.0];
+    let mut out = Vec::new();
+    for f in NOTES {
+        out.extend(tone_sum(&[f], 350, RINGBACK_AMPLITUDE));
+        out.extend(silence(50));
+    }
+    out.extend(silence(800));
+    out
+}
+
 /// Each component of a ringback tone: about -20 dBFS, a comfortable call-progress level.
 const RINGBACK_AMPLITUDE: f64 = 0.1 * 32767.0;
 
@@ -211,5 +226,29 @@ mod tests {
             "the 200 ms gap of the double ring"
         );
         assert_eq!(ringback("xx"), None);
+    }
+
+    #[test]
+    fn hold_music_is_a_melody_not_silence_nor_a_call_progress_tone() {
+        let music = hold_music();
+        // Eight notes of 400 ms and 800 ms of rest: 4 s, then it repeats.
+        assert_eq!(music.len(), 4 * 8000);
+        let note = |n: usize| &music[n * 3200..n * 3200 + 2800];
+        assert!(note(0).iter().any(|&s| s.unsigned_abs() > 2000), "audible");
+        // Each note is its own pitch: the first is C4, the fourth C5.
+        assert!(
+            goertzel_power(note(0), 261.63, 8000) > 100.0 * goertzel_power(note(0), 523.25, 8000)
+        );
+        assert!(
+            goertzel_power(note(3), 523.25, 8000) > 100.0 * goertzel_power(note(3), 261.63, 8000)
+        );
+        // Not the ringback's 440 + 480 Hz.
+        assert!(
+            goertzel_power(note(0), 440.0, 8000) < goertzel_power(note(0), 261.63, 8000) / 100.0
+        );
+        assert!(
+            music[music.len() - 6000..].iter().all(|&s| s == 0),
+            "the rest"
+        );
     }
 }

@@ -472,7 +472,8 @@ pub struct Account {
     /// Outbound throttle: calls started per second (Twilio's default is 1).
     #[serde(default = "default_cps")]
     pub calls_per_second: f64,
-    /// Outbound cap: calls in progress at once.
+    /// Cap on the account's calls up at once: outbound calls past it wait in the
+    /// outbound queue, inbound calls past it are refused with 503.
     #[serde(default = "default_max_concurrent")]
     pub max_concurrent_calls: u32,
 }

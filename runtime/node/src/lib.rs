@@ -1,6 +1,7 @@
 //! The Switchyard node: owns the sockets and the clock, and drives the sans-IO cores
 //! (`switchyard-sip`, `switchyard-rtp`, the call executor) with them.
 
+mod account_cap;
 pub mod config;
 mod console;
 mod demo;
@@ -14,6 +15,7 @@ mod outbound;
 mod overload;
 mod ports;
 mod presence;
+mod queues;
 mod recording_api;
 mod routing;
 mod self_signed;

@@ -25,6 +25,8 @@ pub enum Control {
     Hold(bool),
     /// The parent's `<Dial>` runs this leg's whisper (the noun's `url`) before bridging.
     Whisper { url: String, method: HttpMethod },
+    /// A queue's member and agent reach each other.
+    Queue(crate::queues::Signal),
     /// A client published an event to the call: the app is asked what next.
     ClientEvent { name: String, data: String },
     /// Start, pause, resume or stop a recording of the call.

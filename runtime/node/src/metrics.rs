@@ -39,6 +39,8 @@ pub mod reason {
     pub const NO_RTP_PORT: &str = "no_rtp_port";
     /// Past capacity: the admission check refused a new INVITE (503 with Retry-After).
     pub const OVERLOAD: &str = "overload";
+    /// The called number's account had `max_concurrent_calls` calls up (503).
+    pub const ACCOUNT_CAP: &str = "account_cap";
 }
 
 /// What one RTP stream received, told when its media task ends.

@@ -24,12 +24,15 @@ pub struct Outbound {
     /// Tickets of calls still waiting in the queue.
     queued: Mutex<HashMap<CallSid, Ticket>>,
     wake: Notify,
+    /// The Queues and Members resources.
+    queues: crate::queues::NodeQueues,
 }
 
 impl Outbound {
     pub fn new(shared: Arc<Shared>) -> Arc<Self> {
         let queue = OutboundQueue::new(Limits::default()).expect("default limits are valid");
         Arc::new(Self {
+            queues: crate::queues::NodeQueues::new(shared.clone()),
             shared,
             queue: Mutex::new(queue),
             queued: Mutex::default(),
@@ -64,7 +67,9 @@ impl Outbound {
                 .remove(&started.item.call_sid);
             let me = self.clone();
             let account = started.account;
+            let slot = crate::account_cap::outbound(&self.shared, account);
             spawn_outbound(self.shared.clone(), started.item, None, move || {
+                drop(slot);
                 let mut q = me.queue.lock().unwrap_or_else(|e| e.into_inner());
                 let _ = q.finished(account);
                 drop(q);
@@ -76,6 +81,10 @@ impl Outbound {
 }
 
 impl CallControl for Outbound {
+    fn queues(&self) -> Option<&dyn switchyard_api::QueueControl> {
+        Some(&self.queues)
+    }
+
     fn create(&self, account: &Account, call: NewCall) -> Result<CallRecord, ApiError> {
         let route =
             crate::routing::route(&self.shared.config, account.sid, &call.to).map_err(|e| {

@@ -169,6 +169,10 @@ pub struct Shared {
     pub trust: crate::trust::InboundTrust,
     /// The registrar's bindings: who is reachable, where.
     pub presence: Arc<crate::presence::Presence>,
+    /// Every account's call queues (`<Enqueue>`, `<Dial><Queue>`, the Queues resource).
+    pub queues: switchyard_call::queue::SharedQueues,
+    /// Every account's calls up, against its `max_concurrent_calls`.
+    pub account_calls: crate::account_cap::AccountCalls,
     shutdown: watch::Sender<bool>,
 }
 
@@ -267,6 +271,8 @@ impl Shared {
             recordings,
             trust,
             presence,
+            queues: Default::default(),
+            account_calls: Default::default(),
             shutdown,
         });
         Ok((shared, sip_rx))

@@ -13,12 +13,14 @@
 mod access_token;
 mod account;
 mod bucket;
+mod calls;
 mod error;
 mod limits;
 mod queue;
 mod ticket;
 
 pub use access_token::{AccessToken, TokenError, Unverified};
+pub use calls::{ActiveCalls, AtCap};
 pub use error::Error;
 pub use limits::Limits;
 pub use queue::{OutboundQueue, Started};

@@ -176,6 +176,10 @@ sid_type!(
     /// A Media Stream (`MZ…`).
     StreamSid, "MZ"
 );
+sid_type!(
+    /// A call queue (`QU…`).
+    QueueSid, "QU"
+);
 
 /// Twilio's `CallStatus` values, with Twilio's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -132,6 +132,7 @@ fn tenants_are_isolated_and_parents_reach_subaccounts() -> Result<()> {
         sid: OTHER_SID.into(),
         auth_token: OTHER_TOKEN.into(),
         signing_key: None,
+        max_concurrent_calls: None,
     });
     let node = Node::start(config)?;
     let a = |p: &str| format!("/2010-04-01/Accounts/{ACCOUNT_SID}{p}");

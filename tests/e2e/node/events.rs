@@ -30,6 +30,7 @@ pub fn node_with_two_accounts(extra_toml: &str) -> Result<(Webhook, Node)> {
         sid: OTHER_SID.into(),
         auth_token: OTHER_TOKEN.into(),
         signing_key: None,
+        max_concurrent_calls: None,
     });
     config.extra_toml = extra_toml.to_owned();
     let node = Node::start(config)?;

@@ -23,6 +23,7 @@ mod operator;
 mod overload;
 mod phone;
 mod presence;
+mod queues;
 mod raw_ua;
 mod record;
 mod rfc4475;

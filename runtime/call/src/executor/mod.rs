@@ -8,6 +8,7 @@
 mod interrupt;
 mod limits;
 mod metering;
+mod queue;
 pub(crate) mod recordings;
 mod types;
 
@@ -61,6 +62,11 @@ pub(crate) enum Step {
     Record(Box<RecordState>),
     /// A `<Dial>` rings, whispers or bridges.
     Dial(Box<DialState>),
+    /// A `<Dial><Queue>` waits for, takes or is bridged to a queue's caller.
+    Agent(Box<crate::verbs::dial_queue::AgentState>),
+    /// In a queue with nothing to run: hold music plays, or the caller is bridged to
+    /// the agent that took it.
+    Queue,
     /// A `<Connect><Stream>` holds the call until its stream ends.
     Connect(ConnectState),
     /// The application-error message is playing; hang up when it ends.
@@ -114,6 +120,10 @@ pub struct Executor {
     /// What the last verb produced for the request that brought the running document
     /// (`Digits`, …): a `<Play>` URL's templates expand from them.
     pub(crate) document_params: Vec<(String, String)>,
+    /// The node's queues (`<Enqueue>`, `<Dial><Queue>`); without them both fail.
+    pub(crate) queues: Option<crate::queue::SharedQueues>,
+    /// The queue this caller waits in, from `<Enqueue>` until it leaves.
+    pub(crate) queued: Option<Box<crate::verbs::enqueue::Waiting>>,
 }
 
 impl Executor {
@@ -143,6 +153,8 @@ impl Executor {
             metering: true,
             clock: None,
             playing: None,
+            queues: None,
+            queued: None,
         }
     }
 
@@ -220,6 +232,7 @@ impl Executor {
         self.push(Action::StopMedia);
         self.end_recording();
         self.leave_connect();
+        self.leave_queue(now);
         self.step = Step::Fetching;
         self.document(now, Ok(Document::Verbs(verbs)));
     }
@@ -428,6 +441,7 @@ impl Executor {
             }
             Step::Gather(_) => verbs::gather::timeout(self, now),
             Step::Dial(_) => verbs::dial::timeout(self, now),
+            Step::Agent(_) => verbs::dial_queue::timeout(self, now),
             _ => {}
         }
     }
@@ -439,6 +453,8 @@ impl Executor {
         if matches!(self.step, Step::Dial(_)) {
             verbs::dial::caller_gone(self, now);
         }
+        verbs::dial_queue::caller_gone(self, now);
+        verbs::enqueue::caller_gone(self, now);
         self.verbs.clear();
         verbs::stream::stop_all(self);
         self.stop_call_recordings();
@@ -514,6 +530,7 @@ impl Executor {
         self.push(Action::StopMedia);
         self.end_recording();
         self.leave_connect();
+        self.leave_queue(now);
         self.verbs.clear();
         self.fetch(url, method, Vec::new(), false);
     }
@@ -546,6 +563,7 @@ impl Executor {
             Step::Pause { until, .. } => Some(*until),
             Step::Gather(g) => g.deadline(),
             Step::Dial(d) => d.deadline(),
+            Step::Agent(a) => a.deadline(),
             _ => None,
         };
         match (step, self.pre_answer_deadline()) {
@@ -558,6 +576,9 @@ impl Executor {
     pub(crate) fn advance(&mut self, now: Instant) {
         while matches!(self.step, Step::Idle) {
             let Some(verb) = self.verbs.pop_front() else {
+                if verbs::enqueue::document_ended(self, now) {
+                    return;
+                }
                 if std::mem::take(&mut self.whisper) {
                     self.push(Action::WhisperEnded);
                     self.step = Step::Done;
@@ -727,6 +748,8 @@ pub fn app_url(url: &str) -> String {
 
 #[cfg(test)]
 mod metering_tests;
+#[cfg(test)]
+mod queue_tests;
 #[cfg(test)]
 mod stream_tests;
 #[cfg(test)]

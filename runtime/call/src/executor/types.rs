@@ -35,6 +35,8 @@ pub enum MediaSource {
     /// The ringback tone of a country (`ringTone`, ISO 3166 alpha-2; `us` by default)
     /// while a `<Dial>` rings.
     Ringback(String),
+    /// The built-in hold music of a queued caller whose `<Enqueue>` has no `waitUrl`.
+    HoldMusic,
 }
 
 /// A request for the next document.
@@ -169,6 +171,8 @@ pub enum Action {
         sid: switchyard_types::StreamSid,
         digit: char,
     },
+    /// A queue's member and agent reach each other (see [`crate::queue::QueueAction`]).
+    Queue(crate::queue::QueueAction),
     /// Publish a call event.
     Event {
         kind: EventKind,

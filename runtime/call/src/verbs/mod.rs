@@ -1,6 +1,8 @@
 //! One file per verb: how each starts, and what it waits for.
 
 pub(crate) mod dial;
+pub(crate) mod dial_queue;
+pub(crate) mod enqueue;
 pub(crate) mod gather;
 mod hangup;
 mod pause;
@@ -22,6 +24,10 @@ use crate::executor::{AppFailure, Executor};
 pub(crate) const NOT_EXECUTED: u32 = 12200;
 
 pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) {
+    // A queue's wait (or dequeue) document runs only some verbs; `<Leave>` is its own.
+    let Some(verb) = enqueue::filter(exec, now, verb) else {
+        return;
+    };
     match verb {
         Verb::Reject(r) => return reject::start(exec, r, first),
         Verb::Hangup => return hangup::start(exec),
@@ -29,6 +35,7 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
         Verb::Pause(p) => return pause::start(exec, now, p, first),
         Verb::Redirect(r) => return redirect::start(exec, r),
         // Answers itself: at once, or at the bridge with answerOnBridge.
+        Verb::Dial(d) if dial_queue::dials_queue(&d) => return dial_queue::start(exec, now, d),
         Verb::Dial(d) => return dial::start(exec, now, d),
         _ => {}
     }
@@ -42,6 +49,7 @@ pub(crate) fn start(exec: &mut Executor, now: Instant, verb: Verb, first: bool) 
         Verb::Start(s) => stream::start(exec, s),
         Verb::Stop(s) => stream::stop(exec, s),
         Verb::Connect(c) => stream::connect(exec, c),
+        Verb::Enqueue(e) => enqueue::start(exec, now, e),
         other => {
             exec.notify(AppFailure {
                 code: NOT_EXECUTED,

@@ -68,6 +68,11 @@ impl Session {
 
     /// The call is over: the record is final and the completed callback fires.
     pub(super) fn finish(&mut self) {
+        if self.exec.in_queue() {
+            // However the call ended, it leaves its queue (and its agent's bridge).
+            self.exec.hangup(std::time::Instant::now());
+            self.perform();
+        }
         if !self.sip.status().is_final() {
             self.sip.set_status(CallStatus::Completed);
         }

@@ -101,8 +101,12 @@ pub fn spawn(
             }
             crate::trust::Decision::Reply(response) => Err(response),
         };
+        let verdict = verdict.and_then(|(binding, account)| {
+            crate::account_cap::inbound(&shared, account.sid, &invite)
+                .map(|slot| (binding, account, slot))
+        });
         match verdict {
-            Ok((binding, account)) => {
+            Ok((binding, account, _slot)) => {
                 let mut session = Session::new(
                     shared.clone(),
                     binding,
@@ -116,7 +120,7 @@ pub fn spawn(
                 session.run(rx).instrument(span).await;
             }
             Err(mut response) => {
-                if response.status == 503 {
+                if response.status == 503 && *shared.shutting_down().borrow() {
                     shared.metrics.rejected(crate::metrics::reason::SHUTDOWN);
                 }
                 crate::sip_io::add_to_tag(&mut response);
@@ -211,6 +215,7 @@ impl Session {
             },
         )
         .with_limits(shared.config.webhook.app_limits())
+        .with_queues(shared.queues.clone())
         .with_clients(crate::presence::directory(&shared, binding.account_sid))
         .with_call(info.clone())
         .with_metering(shared.config.metering.enabled);
@@ -375,6 +380,7 @@ impl Session {
             }
             Control::Hold(on) => self.sip.hold(on),
             Control::Record(control) => self.record_control(control),
+            Control::Queue(signal) => crate::queues::signal(&mut self.queue_side(), signal),
             Control::ClientEvent { name, data } => {
                 self.publish(
                     switchyard_call::EventKind::ClientEvent,
@@ -427,6 +433,7 @@ impl Session {
                 Action::Hangup => self.hang_up(),
                 Action::Notify(failure) => self.notify(failure),
                 Action::Event { kind, data } => self.publish(kind, data),
+                Action::Queue(action) => crate::queues::act(&mut self.queue_side(), action),
                 Action::Dial(req) => self.place_legs(req),
                 Action::EndLeg { leg, status } => self.end_leg(leg, status),
                 // The caller heard 180 Ringing when the call began; it rings until the
@@ -524,6 +531,16 @@ impl Session {
                 repeat,
             }),
             Err(failure) => self.exec.media_failed(Instant::now(), token, failure),
+        }
+    }
+
+    /// This call as a queue's member or agent sees it.
+    fn queue_side(&mut self) -> crate::queues::Side<'_> {
+        crate::queues::Side {
+            shared: &self.shared,
+            call: self.info.call_sid,
+            media: self.media.as_ref().map(|m| m.link()),
+            exec: &mut self.exec,
         }
     }
 

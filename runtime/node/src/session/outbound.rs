@@ -151,6 +151,7 @@ impl Session {
             },
         )
         .with_limits(shared.config.webhook.app_limits())
+        .with_queues(shared.queues.clone())
         .with_clients(crate::presence::directory(&shared, call.account.sid))
         .with_call(info.clone())
         .with_metering(shared.config.metering.enabled);

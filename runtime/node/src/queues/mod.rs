@@ -1,0 +1,145 @@
+//! Queues on the node: carrying what a queue's member and agent tell each other between
+//! their two sessions, and joining their media. The decisions (who is taken, when the
+//! bridge is made and ends, what `action` hears) are the call core's
+//! ([`switchyard_call::queue`]).
+
+mod api;
+
+pub(crate) use api::NodeQueues;
+
+use std::time::{Duration, Instant};
+
+use switchyard_call::queue::{Dequeue, QueueAction};
+use switchyard_call::Executor;
+use switchyard_instructions::HttpMethod;
+use switchyard_types::CallSid;
+
+use crate::live::Control;
+use crate::media_io::{MediaCommand, MediaLink};
+use crate::shared::Shared;
+
+/// What one call's session tells another's about a queue.
+#[derive(Debug)]
+pub enum Signal {
+    /// (To a member) An agent took you: run `url`, then say you are ready.
+    Dequeue {
+        agent: CallSid,
+        url: Option<(String, HttpMethod)>,
+        waited: Duration,
+    },
+    /// (To a member) The Members API dequeued you to `url`.
+    Redirect {
+        url: String,
+        method: HttpMethod,
+        waited: Duration,
+    },
+    /// (To an agent) The member is ready: bridge to its media.
+    Ready {
+        member: CallSid,
+        media: Option<MediaLink>,
+    },
+    /// (To an agent) A member joined the empty queue you wait on.
+    Waiting,
+    /// (Either) The other side ended the bridge.
+    Ended { peer: CallSid },
+}
+
+/// One call's session, as its queue side sees it.
+pub(crate) struct Side<'a> {
+    pub shared: &'a Shared,
+    pub call: CallSid,
+    /// The call's media, once it has some.
+    pub media: Option<MediaLink>,
+    pub exec: &'a mut Executor,
+}
+
+impl Side<'_> {
+    fn send(&self, to: CallSid, signal: Signal) -> bool {
+        self.shared.live.send(to, Control::Queue(signal)).is_ok()
+    }
+
+    fn unbridge(&self) {
+        if let Some(own) = &self.media {
+            own.send(MediaCommand::Bridge(None));
+        }
+    }
+}
+
+/// Carry out what the call core asked for.
+pub(crate) fn act(side: &mut Side<'_>, action: QueueAction) {
+    let now = Instant::now();
+    let me = side.call;
+    match action {
+        QueueAction::Take {
+            member,
+            url,
+            waited,
+            ..
+        } => {
+            let agent = me;
+            if !side.send(member, Signal::Dequeue { agent, url, waited }) {
+                side.exec.queue_member_gone(now, member);
+            }
+        }
+        QueueAction::Ready { agent } => {
+            let media = side.media.clone();
+            if !side.send(agent, Signal::Ready { member: me, media }) {
+                side.exec.queue_bridge_ended(now, agent);
+            }
+        }
+        QueueAction::Wake(agents) => {
+            for agent in agents {
+                side.send(agent, Signal::Waiting);
+            }
+        }
+        QueueAction::EndBridge { peer } => {
+            side.unbridge();
+            side.send(peer, Signal::Ended { peer: me });
+        }
+    }
+}
+
+/// What another call's session told this one.
+pub(crate) fn signal(side: &mut Side<'_>, signal: Signal) {
+    let now = Instant::now();
+    match signal {
+        Signal::Dequeue { agent, url, waited } => {
+            side.exec
+                .queue_dequeued(now, Dequeue::Bridge { agent, url, waited });
+        }
+        Signal::Redirect {
+            url,
+            method,
+            waited,
+        } => side.exec.queue_dequeued(
+            now,
+            Dequeue::Redirect {
+                url,
+                method,
+                waited,
+            },
+        ),
+        Signal::Ready { member, media } => {
+            let wanted = side.exec.queue_member_ready(now, member);
+            match (wanted, media, side.media.clone()) {
+                (true, Some(theirs), Some(own)) => {
+                    theirs.send(MediaCommand::Bridge(Some(own.clone())));
+                    own.send(MediaCommand::Bridge(Some(theirs)));
+                }
+                (true, ..) => {
+                    // A side without media cannot be bridged: both go on.
+                    side.send(member, Signal::Ended { peer: side.call });
+                    side.exec.queue_bridge_ended(now, member);
+                }
+                (false, ..) => {
+                    side.send(member, Signal::Ended { peer: side.call });
+                }
+            }
+        }
+        Signal::Waiting => side.exec.queue_member_waiting(now),
+        Signal::Ended { peer } => {
+            side.unbridge();
+            side.exec.queue_bridge_ended(now, peer);
+        }
+    }
+}
