@@ -31,6 +31,7 @@ mod sip_resources;
 mod sip_trust;
 mod streams;
 mod streams_load;
+mod streams_wasm;
 mod tenant_transcoders;
 mod tls;
 mod uri_templates;
