@@ -24,6 +24,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
+/// Loss of the reference above which the machine, not the node, is the limit.
+const SATURATED_LOSS_PCT: f64 = 1.0;
+
 /// The section of BENCHMARKS.md.
 pub const HEADING: &str = "## Media Streams: concurrent bidirectional streams";
 
@@ -371,14 +374,20 @@ pub fn table(plan: &Plan, runs: &[Run]) -> String {
             let col = |f: &dyn Fn(&Step) -> f64, d: usize| {
                 spread(&steps.iter().map(|s| f(s)).collect::<Vec<_>>(), d)
             };
+            // A ratio to a reference that itself lost audio measures the machine, not
+            // the node: such runs give none.
             let ratio = if pick == 0 {
                 let r = |k: usize| {
                     runs.iter()
                         .filter_map(|r| r.get(i))
+                        .filter(|(_, reference)| reference.loss_pct() <= SATURATED_LOSS_PCT)
                         .map(|(node, reference)| node.latencies()[k] / reference.latencies()[k])
                         .collect::<Vec<_>>()
                 };
-                format!("{}× / {}×", spread(&r(1), 1), spread(&r(3), 1))
+                match (spread(&r(1), 1), spread(&r(3), 1)) {
+                    (up, _) if up == "–" => "– (reference saturated)".into(),
+                    (up, down) => format!("{up}× / {down}×"),
+                }
             } else {
                 "1".into()
             };
@@ -403,18 +412,19 @@ pub fn notes(plan: &Plan) -> String {
     format!(
         "{} runs; per step: calls set up at {}/s, {:.0} s settle, {:.0} s window. Each call \
          is `<Connect><Stream>` to the benchmark's WebSocket echo server ({} worker \
-         threads), which answers every `media` message with the same payload at once. \
+         thread(s)), which answers every `media` message with the same payload at once. \
          RTP→WS: the echo server's read of the `media` message minus the generator's send of \
          the RTP packet; WS→RTP: the kernel's receive timestamp of the packet back at the \
          caller minus the echo server's send of the answer (one realtime clock, every frame \
          matched by a mark in its payload). Reference: the same RTP and the same echo server \
-         through a minimal bridge in the benchmark ({} worker threads; per stream one UDP \
+         through a minimal bridge in the benchmark ({} worker thread(s); per stream one UDP \
          socket and one WebSocket, a packet read is sent on at once, no jitter buffer, no \
          pacing), so the ratio is what the node adds over the sockets and the protocol. \
          The node plays what the server sends paced at real time, one frame per 20 ms tick \
          of the call's media clock, so WS→RTP includes the wait for the next tick (0–20 ms). \
          CPU: the node process from /proc (the reference: the bridge's threads). Figures \
-         are the median (min–max) of the runs.\n",
+         are the median (min–max) of the runs; no ratio is given for runs whose reference \
+         lost more than {SATURATED_LOSS_PCT} % (the machine was the limit).\n",
         plan.runs,
         plan.setup_rate,
         plan.settle.as_secs_f64(),
