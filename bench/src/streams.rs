@@ -11,14 +11,14 @@
 //! clock.
 
 use crate::bridge_gen::{Arrivals, Streams, GEN_THREAD, RX_THREAD};
-use crate::bridge_media::BRIDGE_RTP;
+use crate::bridge_media::{media_address, BRIDGE_RTP};
 use crate::ivrhook::RustHook;
 use crate::node::{Node, NUMBER};
 use crate::procs::{self, cpu_percent};
 use crate::stats::percentile;
 use crate::streams_ws::{Bridge, EchoServer, Echoed, BRIDGE_THREAD, ECHO_THREAD};
 use crate::uac::Caller;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -325,18 +325,6 @@ fn measure(step: &mut Step, mut a: Arrivals, echoed: Vec<Echoed>) {
     let mut live: Vec<u32> = a.arrivals.iter().map(|x| x.stream).collect();
     live.dedup();
     step.live = live.len();
-}
-
-/// Where the 200's SDP says to send RTP.
-fn media_address(sdp: &[u8]) -> Result<SocketAddr> {
-    let text = std::str::from_utf8(sdp).context("SDP is not UTF-8")?;
-    let sdp = switchyard_rtp::SessionDescription::parse(text).context("no valid SDP")?;
-    let ip = sdp
-        .connection_for(0)
-        .and_then(|c| c.ip())
-        .context("no c= in the answer")?;
-    let port = sdp.media.first().context("no m= in the answer")?.port;
-    Ok(SocketAddr::new(ip, port))
 }
 
 /// Median and range of `values` (NaN-free), formatted with `decimals`.
