@@ -6,7 +6,9 @@
 //! before the `sendmmsg` that sent it. The node rewrites RTP headers (its own SSRC,
 //! sequence and timestamp per leg) but relays payloads untouched between two PCMU legs,
 //! and the echo returns them as they came, so the receiver knows for each packet when
-//! it left and when it came back, whichever path it took.
+//! it left and when it came back, whichever path it took. The mark is written one
+//! nibble a byte (0x40-0x4F, like the magic's bytes) so it also survives a µ-law
+//! decode and re-encode (a Media Stream's path), which changes only 0x7F.
 //!
 //! The streams share a few sockets ([`SHARDS`]): every call offers one of their
 //! addresses in its SDP, so the node (or the reference relay) sends each call's audio
@@ -117,6 +119,21 @@ pub struct Delivery {
     pub unstamped: u64,
 }
 
+/// The raw outcome of one window.
+#[derive(Debug, Clone, Default)]
+pub struct Arrivals {
+    /// The window's packets that came back (duplicates included).
+    pub arrivals: Vec<Arrival>,
+    /// Packets sent in the window.
+    pub sent: u64,
+    /// Packets that came back without a kernel timestamp.
+    pub unstamped: u64,
+    /// The window, realtime ns.
+    pub from: i64,
+    /// See `from`.
+    pub to: i64,
+}
+
 enum GenCommand {
     Add { stream: u32, to: SocketAddrV4 },
 }
@@ -212,7 +229,16 @@ impl Streams {
 
     /// Stops both threads (after `grace` for packets still on their way) and measures
     /// the window.
-    pub fn finish(mut self, grace: Duration) -> Result<Delivery> {
+    pub fn finish(self, grace: Duration) -> Result<Delivery> {
+        let w = self.finish_arrivals(grace)?;
+        let mut d = measure(w.arrivals, w.sent);
+        d.unstamped = w.unstamped;
+        d.secs = (w.to - w.from) as f64 / 1e9;
+        Ok(d)
+    }
+
+    /// [`Streams::finish`], with the window's packets as they came back, unmeasured.
+    pub fn finish_arrivals(mut self, grace: Duration) -> Result<Arrivals> {
         std::thread::sleep(grace);
         self.stop.store(true, Ordering::Relaxed);
         let gen = self.gen.take().context("generator joined twice")?;
@@ -222,12 +248,13 @@ impl Streams {
         let (arrivals, unstamped) = rx
             .join()
             .map_err(|_| anyhow::anyhow!("receiver panicked"))??;
-        let from = self.window.from.load(Ordering::Relaxed);
-        let to = self.window.to.load(Ordering::Relaxed);
-        let mut d = measure(arrivals, self.window.sent.load(Ordering::Relaxed));
-        d.unstamped = unstamped;
-        d.secs = (to - from) as f64 / 1e9;
-        Ok(d)
+        Ok(Arrivals {
+            arrivals,
+            sent: self.window.sent.load(Ordering::Relaxed),
+            unstamped,
+            from: self.window.from.load(Ordering::Relaxed),
+            to: self.window.to.load(Ordering::Relaxed),
+        })
     }
 }
 
@@ -314,11 +341,7 @@ fn generate(
             packets.resize_with(streams.len(), || Vec::with_capacity(12 + PAYLOAD));
             addrs.clear();
             for (o, packet) in streams.iter_mut().zip(packets.iter_mut()) {
-                let mut payload = [0xFFu8; PAYLOAD];
-                payload[..4].copy_from_slice(MAGIC);
-                payload[4..8].copy_from_slice(&o.stream.to_be_bytes());
-                payload[8..12].copy_from_slice(&o.index.to_be_bytes());
-                payload[12..20].copy_from_slice(&sent_ns.to_be_bytes());
+                let payload = mark_payload(o.stream, o.index, sent_ns);
                 packet.clear();
                 write_rtp(&o.header, &payload, packet);
                 o.header.marker = false;
@@ -447,16 +470,52 @@ pub fn recv_batch(
     Ok(got)
 }
 
-fn arrival(packet: &[u8], stamp: &TimeSpec) -> Option<Arrival> {
-    let p = parse_rtp(packet).ok()?;
-    let b = p.payload;
-    if b.len() < 20 || &b[..4] != MAGIC {
+/// Bytes of the mark after the magic: 16 bytes (stream, index, send time), one
+/// nibble each.
+const MARK_NIBBLES: usize = 32;
+
+/// A 20 ms payload marked with `stream`, `index` and `sent_ns` (silence after it).
+pub fn mark_payload(stream: u32, index: u32, sent_ns: i64) -> [u8; PAYLOAD] {
+    let mut payload = [0xFFu8; PAYLOAD];
+    payload[..4].copy_from_slice(MAGIC);
+    let mut raw = [0u8; 16];
+    raw[..4].copy_from_slice(&stream.to_be_bytes());
+    raw[4..8].copy_from_slice(&index.to_be_bytes());
+    raw[8..].copy_from_slice(&sent_ns.to_be_bytes());
+    for (i, b) in raw.iter().enumerate() {
+        payload[4 + 2 * i] = 0x40 | (b >> 4);
+        payload[5 + 2 * i] = 0x40 | (b & 0x0F);
+    }
+    payload
+}
+
+/// The (stream, index, send time) of a payload of [`mark_payload`], if it is one.
+pub fn read_mark(b: &[u8]) -> Option<(u32, u32, i64)> {
+    if b.len() < 4 + MARK_NIBBLES || &b[..4] != MAGIC {
         return None;
     }
+    let mut raw = [0u8; 16];
+    for (i, r) in raw.iter_mut().enumerate() {
+        let (hi, lo) = (b[4 + 2 * i], b[5 + 2 * i]);
+        if hi & 0xF0 != 0x40 || lo & 0xF0 != 0x40 {
+            return None;
+        }
+        *r = (hi << 4) | (lo & 0x0F);
+    }
+    Some((
+        u32::from_be_bytes(raw[..4].try_into().ok()?),
+        u32::from_be_bytes(raw[4..8].try_into().ok()?),
+        i64::from_be_bytes(raw[8..].try_into().ok()?),
+    ))
+}
+
+fn arrival(packet: &[u8], stamp: &TimeSpec) -> Option<Arrival> {
+    let p = parse_rtp(packet).ok()?;
+    let (stream, index, sent_ns) = read_mark(p.payload)?;
     Some(Arrival {
-        stream: u32::from_be_bytes(b[4..8].try_into().ok()?),
-        index: u32::from_be_bytes(b[8..12].try_into().ok()?),
-        sent_ns: i64::from_be_bytes(b[12..20].try_into().ok()?),
+        stream,
+        index,
+        sent_ns,
         received_ns: stamp.tv_sec() * 1_000_000_000 + stamp.tv_nsec(),
     })
 }
@@ -519,11 +578,7 @@ mod tests {
 
     #[test]
     fn only_marked_payloads_are_arrivals() {
-        let mut payload = [0xFFu8; PAYLOAD];
-        payload[..4].copy_from_slice(MAGIC);
-        payload[4..8].copy_from_slice(&7u32.to_be_bytes());
-        payload[8..12].copy_from_slice(&3u32.to_be_bytes());
-        payload[12..20].copy_from_slice(&42i64.to_be_bytes());
+        let payload = mark_payload(7, 3, 42);
         let header = RtpHeader {
             marker: false,
             payload_type: 0,
@@ -538,6 +593,20 @@ mod tests {
         packet.clear();
         write_rtp(&header, &[0xFF; PAYLOAD], &mut packet);
         assert_eq!(arrival(&packet, &ts), None);
+    }
+
+    #[test]
+    fn a_mark_survives_a_ulaw_decode_and_reencode() {
+        let payload = mark_payload(0x7F7F_7F7F, 0x7F, 0x7F7F_7F7F_7F7F_7F7F);
+        let again: Vec<u8> = payload
+            .iter()
+            .map(|b| switchyard_media::ulaw_encode(switchyard_media::ulaw_decode(*b)))
+            .collect();
+        assert_eq!(
+            read_mark(&again),
+            Some((0x7F7F_7F7F, 0x7F, 0x7F7F_7F7F_7F7F_7F7F))
+        );
+        assert_eq!(read_mark(&[0xFF; PAYLOAD]), None);
     }
 
     #[tokio::test]

@@ -393,7 +393,7 @@ async fn relay_step(plan: Plan, ticks: u64, callee: &Callee) -> Result<MediaStep
 }
 
 /// Where the 200's SDP says to send RTP.
-fn media_address(sdp: &[u8]) -> Result<SocketAddr> {
+pub fn media_address(sdp: &[u8]) -> Result<SocketAddr> {
     let text = std::str::from_utf8(sdp).context("SDP is not UTF-8")?;
     let sdp = SessionDescription::parse(text).context("the 200 has no valid SDP")?;
     let ip = sdp

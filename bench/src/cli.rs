@@ -49,6 +49,10 @@ pub enum Cmd {
     /// Per-module metering's cost: call rate, setup and Wasm step time and CPU per call
     /// of nodes with metering on and off, alternating in one run.
     Metering(MeteringArgs),
+    /// Concurrent bidirectional Media Streams (`<Connect><Stream>`) to an echo server in
+    /// the benchmark: latency RTP→WS and WS→RTP and CPU per stream, next to a minimal
+    /// bridge in the benchmark.
+    Streams(StreamsArgs),
     /// The child of `events`: a node (or the reference server) driven over stdin.
     #[command(hide = true)]
     EventsServer(EventsServerArgs),
@@ -130,6 +134,30 @@ pub struct OverloadArgs {
     /// Keep sipp's files in this directory instead of a temporary one.
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct StreamsArgs {
+    /// Full runs; the table gives their median and spread.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Concurrent streams per step, in order.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    pub streams: Vec<usize>,
+    /// Call set-up rate, calls/s.
+    #[arg(long, default_value_t = 100)]
+    pub setup_rate: u32,
+    /// Seconds between the last call up and the window.
+    #[arg(long, default_value_t = 2.0)]
+    pub settle_secs: f64,
+    /// Measurement window, seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub window_secs: f64,
+    /// Worker threads of the echo server and of the reference bridge.
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
     #[command(flatten)]
     pub out: Output,
 }

@@ -20,6 +20,8 @@
 //! under the same call load.
 //! `recordings` measures concurrent recordings written by the recorder taps, one worker
 //! per core, every file checked for gaps, next to raw file writes.
+//! `streams` measures concurrent bidirectional Media Streams: the node's latency RTP→WS
+//! and WS→RTP and CPU per stream, next to a minimal bridge in the benchmark.
 
 mod api;
 mod bridge;
@@ -57,6 +59,8 @@ mod rxset;
 mod sseclient;
 mod stats;
 mod stepper;
+mod streams;
+mod streams_ws;
 mod transcoder;
 mod uac;
 mod wasmapp;
@@ -67,7 +71,7 @@ use anyhow::Result;
 use clap::Parser;
 use cli::{
     ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, MeteringArgs,
-    OverloadArgs, RecordingsArgs, RegistrarArgs, TranscoderArgs, WasmArgs,
+    OverloadArgs, RecordingsArgs, RegistrarArgs, StreamsArgs, TranscoderArgs, WasmArgs,
 };
 use std::time::Duration;
 
@@ -85,6 +89,7 @@ fn main() -> Result<()> {
         Cmd::Transcoder(args) => transcoder_bench(args),
         Cmd::Registrar(args) => registrar_bench(args),
         Cmd::Recordings(args) => recordings_bench(args),
+        Cmd::Streams(args) => streams_bench(args),
         Cmd::EventsServer(args) => eventsrv::run(&args.config, args.mode),
     }
 }
@@ -313,6 +318,30 @@ fn wasm_bench(args: WasmArgs) -> Result<()> {
         wasmreport::notes(args.steps, args.warmup, args.tput_secs)
     );
     args.out.write(wasmbench::HEADING, &body)
+}
+
+fn streams_bench(args: StreamsArgs) -> Result<()> {
+    if args.runs == 0
+        || args.setup_rate == 0
+        || args.streams.contains(&0)
+        || !(args.window_secs > 0.0 && args.settle_secs >= 0.0)
+    {
+        anyhow::bail!("runs, streams, --setup-rate and --window-secs must be positive");
+    }
+    raise_fd_limit();
+    let plan = streams::Plan {
+        runs: args.runs,
+        streams: args.streams.clone(),
+        setup_rate: args.setup_rate,
+        settle: Duration::from_secs_f64(args.settle_secs),
+        window: Duration::from_secs_f64(args.window_secs),
+        workers: args.workers,
+    };
+    let runs = streams::run(&plan, procs::clock_ticks())?;
+    let table = streams::table(&plan, &runs);
+    println!("{table}");
+    let body = format!("{}\n{}\n{table}", preamble(), streams::notes(&plan));
+    args.out.write(streams::HEADING, &body)
 }
 
 fn registrar_bench(args: RegistrarArgs) -> Result<()> {

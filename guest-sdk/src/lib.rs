@@ -71,6 +71,38 @@
 //! assert_eq!(r.verbs().len(), 21);
 //! ```
 //!
+//! ## Media Streams
+//!
+//! The call's live audio over a WebSocket, in Twilio's Media Streams protocol: fork it
+//! to a server that listens ([`Response::start_stream`], `<Start><Stream>`), end a fork
+//! by name ([`Response::stop_stream`], `<Stop><Stream>`), or hand the call to a server
+//! that listens and talks back ([`Response::connect_stream`], `<Connect><Stream>`).
+//!
+//! ```
+//! use switchyard_sdk::*;
+//!
+//! let r = Response::new()
+//!     // A transcriber hears both sides while the app goes on.
+//!     .start_stream(
+//!         Stream::new("wss://transcribe.example.com/media")
+//!             .name("transcript")
+//!             .track(StreamTrack::Both)
+//!             .status_callback("/stream-status")
+//!             .parameter("lang", "en"),
+//!     )
+//!     .say("This call is transcribed.")
+//!     // The voice bot has the call until it closes the socket, then /after runs.
+//!     .connect_stream(Connect::new("wss://bot.example.com/talk").action("/after"));
+//! assert_eq!(r.verbs().len(), 3);
+//! # let _ = Response::new().stop_stream("transcript");
+//! ```
+//!
+//! These instructions came after the first release of the WIT's `verb`, which never
+//! changes: [`export_handler!`] exports the `step-handler` world, whose `handle-steps`
+//! answers with `step`s (a `verb`, or one of the instructions appended since). The
+//! node also runs components built before, which export `handle` (world
+//! `call-handler`) and answer with verbs only.
+//!
 //! ## Host capabilities
 //!
 //! - [`log`], for logging: `log::info("…")`, `debug`, `warn`, `error` (the node keeps 100 lines
@@ -167,6 +199,10 @@ pub mod filter_bindings;
 mod host;
 mod request;
 mod response;
+#[doc(hidden)]
+#[allow(unsafe_code, missing_docs, missing_debug_implementations)]
+#[allow(clippy::all)]
+pub mod steps_bindings;
 mod transcoder;
 #[doc(hidden)]
 #[allow(unsafe_code, missing_docs, missing_debug_implementations)]
@@ -182,9 +218,9 @@ pub use request::{CallStatus, Direction, Request};
 pub use response::Response;
 pub use transcoder::{Frame, StreamFormat, Transcoder};
 pub use verbs::{
-    hangup, leave, refer, reject, reject_busy, Client, Conference, Dial, DialTarget, Enqueue,
-    Gather, GatherChild, GatherInput, Message, Method, Number, Pause, Play, Queue, Record,
-    Redirect, RejectReason, Say, Sip, Verb,
+    hangup, leave, refer, reject, reject_busy, Client, Conference, Connect, Dial, DialTarget,
+    Enqueue, Gather, GatherChild, GatherInput, Message, Method, Number, Pause, Play, Queue, Record,
+    Redirect, RejectReason, Say, Sip, Stream, StreamTrack, Verb,
 };
 
 /// Not public API: what [`export_handler!`], [`export_filter!`] and
@@ -194,11 +230,14 @@ pub mod __private {
     pub use crate::bindings;
     pub use crate::convert::{dispatch, dispatch_filter, dispatch_transcoder};
     pub use crate::filter_bindings;
+    pub use crate::steps_bindings;
     pub use crate::transcoder_bindings;
 }
 
-/// Exports `handler` as the app's `handle` function. The handler is any
-/// `fn(Request) -> Result<Response, AppError>`; use this once per app.
+/// Exports `handler` as the app's `handle-steps` function (the `step-handler` world,
+/// whose answer holds every verb and the instructions added since, such as Media
+/// Streams). The handler is any `fn(Request) -> Result<Response, AppError>`; use this
+/// once per app.
 ///
 /// ```
 /// use switchyard_sdk::{AppError, Request, Response};
@@ -226,19 +265,19 @@ macro_rules! export_handler {
         const _: () = {
             struct SwitchyardHandler;
 
-            impl $crate::__private::bindings::Guest for SwitchyardHandler {
-                fn handle(
+            impl $crate::__private::steps_bindings::Guest for SwitchyardHandler {
+                fn handle_steps(
                     request: $crate::__private::bindings::CallRequest,
                 ) -> ::core::result::Result<
-                    ::std::vec::Vec<$crate::__private::bindings::Verb>,
+                    ::std::vec::Vec<$crate::__private::bindings::wit::Step>,
                     $crate::__private::bindings::AppError,
                 > {
                     $crate::__private::dispatch(request, $handler)
                 }
             }
 
-            $crate::__private::bindings::__export_call_handler!(
-                SwitchyardHandler with_types_in $crate::__private::bindings
+            $crate::__private::steps_bindings::__export_step_handler!(
+                SwitchyardHandler with_types_in $crate::__private::steps_bindings
             );
         };
     };

@@ -1,7 +1,8 @@
 //! `Response`: the verbs one step answers with, built in order.
 
 use crate::verbs::{
-    Dial, Enqueue, Gather, Message, Pause, Play, Record, Redirect, RejectReason, Say, Verb,
+    Connect, Dial, Enqueue, Gather, Message, Pause, Play, Record, Redirect, RejectReason, Say,
+    Stream, Verb,
 };
 
 /// The verbs of one step, run in order by the node.
@@ -100,6 +101,23 @@ impl Response {
     /// Appends a `<Refer>` to the SIP URI `uri`.
     pub fn refer(self, uri: impl Into<String>) -> Self {
         self.verb(Verb::Refer(uri.into()))
+    }
+
+    /// `<Start><Stream>`: fork the call's audio to a WebSocket server (a URL or a
+    /// [`Stream`]); the next verb runs at once.
+    pub fn start_stream(self, stream: impl Into<Stream>) -> Self {
+        self.verb(Verb::StartStream(stream.into()))
+    }
+
+    /// `<Stop><Stream name>`: end the fork named `name`.
+    pub fn stop_stream(self, name: impl Into<String>) -> Self {
+        self.verb(Verb::StopStream(name.into()))
+    }
+
+    /// `<Connect><Stream>`: hand the call to a WebSocket server (a URL, a [`Stream`]
+    /// or a [`Connect`] with its `action`) until it closes the socket.
+    pub fn connect_stream(self, connect: impl Into<Connect>) -> Self {
+        self.verb(Verb::ConnectStream(connect.into()))
     }
 
     /// The verbs so far.

@@ -10,6 +10,7 @@ mod queueing;
 mod record;
 mod redirect;
 mod say;
+mod stream;
 
 pub use dial::Dial;
 pub use gather::{Gather, GatherChild, GatherInput};
@@ -21,6 +22,7 @@ pub use queueing::Enqueue;
 pub use record::Record;
 pub use redirect::Redirect;
 pub use say::Say;
+pub use stream::{Connect, Stream, StreamTrack};
 
 /// Why a call is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,6 +65,13 @@ pub enum Verb {
     Message(Message),
     /// `<Refer>` the caller to this SIP URI.
     Refer(String),
+    /// `<Start><Stream>`: fork the call's audio to a WebSocket; the next verb runs at
+    /// once.
+    StartStream(Stream),
+    /// `<Stop><Stream name>`: end the fork of that name.
+    StopStream(String),
+    /// `<Connect><Stream>`: hand the call to a WebSocket server.
+    ConnectStream(Connect),
 }
 
 macro_rules! into_verb {

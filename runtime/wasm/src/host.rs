@@ -14,8 +14,9 @@ use crate::engine;
 use crate::error::Error;
 use crate::filter::FilterCaller;
 use crate::state::StoreState;
+use crate::steps_bindings::StepHandlerPre;
 use crate::transcoder::TranscoderCaller;
-use crate::validate::{self, CALL_HANDLER};
+use crate::validate::{self, CALL_HANDLER, STEP_HANDLER};
 
 /// Runs tenant call-handler components. Cheap to clone (shared inside).
 #[derive(Clone)]
@@ -58,9 +59,18 @@ pub struct CompiledApp {
     pub(crate) inner: Arc<AppInner>,
 }
 
+/// A call app's pre-instantiated component, by the world it targets.
+pub(crate) enum AppPre {
+    /// Exports `handle`: answers with verbs.
+    Verbs(CallHandlerPre<StoreState>),
+    /// Exports `handle-steps`: answers with steps (verbs and the instructions added
+    /// since).
+    Steps(StepHandlerPre<StoreState>),
+}
+
 pub(crate) struct AppInner {
     sha256: String,
-    pub(crate) pre: CallHandlerPre<StoreState>,
+    pub(crate) pre: AppPre,
     pub(crate) limits: AppLimits,
 }
 
@@ -217,13 +227,17 @@ impl WasmHost {
         component: Component,
         limits: AppLimits,
     ) -> Result<CompiledApp, Error> {
-        let pre = validate::check_world(
-            &self.inner.engine,
-            &self.inner.linker,
-            &component,
-            CALL_HANDLER,
-        )?;
-        let pre = CallHandlerPre::new(pre).map_err(|e| CALL_HANDLER.wrong_signature(e))?;
+        // A component exporting `handle-steps` targets the step-handler world; any
+        // other is checked as a call-handler (so one with neither is told it lacks
+        // `handle`, the export every app had before).
+        let engine = &self.inner.engine;
+        let pre = if validate::exports(engine, &component, STEP_HANDLER) {
+            let pre = validate::check_world(engine, &self.inner.linker, &component, STEP_HANDLER)?;
+            AppPre::Steps(StepHandlerPre::new(pre).map_err(|e| STEP_HANDLER.wrong_signature(e))?)
+        } else {
+            let pre = validate::check_world(engine, &self.inner.linker, &component, CALL_HANDLER)?;
+            AppPre::Verbs(CallHandlerPre::new(pre).map_err(|e| CALL_HANDLER.wrong_signature(e))?)
+        };
         Ok(CompiledApp {
             inner: Arc::new(AppInner {
                 sha256,

@@ -30,6 +30,8 @@ mod log_budget;
 mod request;
 mod state;
 mod step;
+mod steps;
+mod steps_bindings;
 mod transcoder;
 mod transcoder_bindings;
 mod validate;

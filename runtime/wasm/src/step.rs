@@ -6,12 +6,13 @@ use switchyard_instructions::Verb;
 use tokio::time::error::Elapsed;
 use wasmtime::{Store, Trap};
 
+use crate::bindings::wit;
 use crate::context::{Level, StepContext};
 use crate::error::StepError;
-use crate::host::{CompiledApp, WasmHost};
+use crate::host::{AppPre, CompiledApp, WasmHost};
 use crate::request::CallRequest;
 use crate::state::{self, Caller, StoreState};
-use crate::verbs;
+use crate::steps;
 
 impl WasmHost {
     /// Runs one step of `app` for `request` on a fresh instance.
@@ -47,29 +48,43 @@ impl WasmHost {
         );
         state::arm(&mut store);
 
+        // Either world's answer, as steps (a verb is the first case of a step).
         let run = async {
-            let instance = app
-                .inner
-                .pre
-                .instantiate_async(&mut store)
-                .await
-                .map_err(Failure::Instantiate)?;
-            instance
-                .call_handle(&mut store, &request)
-                .await
-                .map_err(Failure::Call)
+            match &app.inner.pre {
+                AppPre::Verbs(pre) => {
+                    let instance = pre
+                        .instantiate_async(&mut store)
+                        .await
+                        .map_err(Failure::Instantiate)?;
+                    let answer = instance
+                        .call_handle(&mut store, &request)
+                        .await
+                        .map_err(Failure::Call)?;
+                    Ok(answer.map(|verbs| verbs.into_iter().map(wit::Step::Verb).collect()))
+                }
+                AppPre::Steps(pre) => {
+                    let instance = pre
+                        .instantiate_async(&mut store)
+                        .await
+                        .map_err(Failure::Instantiate)?;
+                    instance
+                        .call_handle_steps(&mut store, &request)
+                        .await
+                        .map_err(Failure::Call)
+                }
+            }
         };
         let outcome = tokio::time::timeout(limits.wall, run).await;
         let used = store.data_mut().clock.stop(Instant::now());
         let verbs = settle(store.data_mut(), outcome).and_then(|r| {
-            let wit_verbs = r.map_err(|e| StepError::App {
+            let wit_steps = r.map_err(|e| StepError::App {
                 code: e.code,
                 message: e.message,
             })?;
-            if verbs::size(&wit_verbs) > self.inner.config.max_verbs_bytes {
+            if steps::size(&wit_steps) > self.inner.config.max_verbs_bytes {
                 return Err(StepError::TooLarge);
             }
-            Ok(verbs::convert(wit_verbs))
+            Ok(steps::convert(wit_steps))
         });
         (verbs, used)
     }
@@ -90,8 +105,12 @@ impl WasmHost {
             StoreState::new(ctx, limits, self.inner.config.log_caps, Instant::now()),
         );
         state::arm(&mut store);
-        match app.inner.pre.instantiate_async(&mut store).await {
-            Ok(_) => Ok(()),
+        let instantiated = match &app.inner.pre {
+            AppPre::Verbs(pre) => pre.instantiate_async(&mut store).await.map(drop),
+            AppPre::Steps(pre) => pre.instantiate_async(&mut store).await.map(drop),
+        };
+        match instantiated {
+            Ok(()) => Ok(()),
             Err(e) => Err(classify(store.data(), Failure::Instantiate(e))),
         }
     }

@@ -43,6 +43,21 @@ pub(crate) const CALL_HANDLER: World = World {
     export: "handle",
 };
 
+/// Tenant call apps that answer with steps: `handle-steps` per call step.
+pub(crate) const STEP_HANDLER: World = World {
+    name: "step-handler",
+    export: "handle-steps",
+};
+
+/// Whether `component` exports `world`'s function (to tell the call-handler worlds
+/// apart before checking one).
+pub(crate) fn exports(engine: &Engine, component: &Component, world: World) -> bool {
+    component
+        .component_type()
+        .exports(engine)
+        .any(|(name, _)| name == world.export)
+}
+
 /// Tenant event filters: `filter` per event and subscriber.
 pub(crate) const EVENT_FILTER: World = World {
     name: "event-filter",

@@ -10,15 +10,11 @@ use switchyard_instructions::Verb;
 use crate::bindings::wit;
 
 /// Fixed cost charged per verb, noun or list item on top of its strings, so a
-/// flood of empty items is measured too.
-const ITEM_OVERHEAD: usize = 16;
+/// flood of empty items is measured too (a step's size is that of its verbs, see
+/// [`crate::steps::size`]).
+pub(crate) const ITEM_OVERHEAD: usize = 16;
 
-/// Approximate bytes of `verbs`: their strings plus [`ITEM_OVERHEAD`] per item.
-pub(crate) fn size(verbs: &[wit::Verb]) -> usize {
-    verbs.iter().map(verb_size).sum()
-}
-
-fn opt(s: &Option<String>) -> usize {
+pub(crate) fn opt(s: &Option<String>) -> usize {
     s.as_ref().map_or(0, String::len)
 }
 
@@ -30,7 +26,7 @@ fn play_size(p: &wit::Play) -> usize {
     ITEM_OVERHEAD + opt(&p.url) + opt(&p.digits)
 }
 
-fn verb_size(v: &wit::Verb) -> usize {
+pub(crate) fn verb_size(v: &wit::Verb) -> usize {
     use wit::Verb as V;
     match v {
         V::Say(s) => say_size(s),
@@ -95,12 +91,7 @@ fn target_size(t: &wit::DialTarget) -> usize {
         }
 }
 
-/// Converts one step's verbs.
-pub(crate) fn convert(verbs: Vec<wit::Verb>) -> Vec<Verb> {
-    verbs.into_iter().map(verb).collect()
-}
-
-fn method(m: wit::HttpMethod) -> ins::HttpMethod {
+pub(crate) fn method(m: wit::HttpMethod) -> ins::HttpMethod {
     match m {
         wit::HttpMethod::Get => ins::HttpMethod::Get,
         wit::HttpMethod::Post => ins::HttpMethod::Post,
@@ -129,7 +120,7 @@ fn pause(p: wit::Pause) -> ins::Pause {
     ins::Pause { length: p.length }
 }
 
-fn verb(v: wit::Verb) -> Verb {
+pub(crate) fn verb(v: wit::Verb) -> Verb {
     use wit::Verb as V;
     match v {
         V::Say(s) => Verb::Say(say(s)),
@@ -300,6 +291,14 @@ fn target(t: wit::DialTarget) -> ins::DialTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn convert(verbs: Vec<wit::Verb>) -> Vec<Verb> {
+        verbs.into_iter().map(verb).collect()
+    }
+
+    fn size(verbs: &[wit::Verb]) -> usize {
+        verbs.iter().map(verb_size).sum()
+    }
 
     fn wsay(text: &str) -> wit::Say {
         wit::Say {

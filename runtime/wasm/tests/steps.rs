@@ -294,3 +294,54 @@ async fn twenty_ok_steps_complete_while_a_looper_spins() {
     );
     assert_eq!(spinning.await.unwrap().unwrap_err(), StepError::CpuBudget);
 }
+
+/// A component of the step-handler world (built with the SDK's `export_handler!`)
+/// answers with Media Streams steps next to verbs; the `ok` guest above, of the
+/// call-handler world, runs beside it unchanged.
+#[tokio::test]
+async fn a_step_handler_starts_stops_and_connects_streams() {
+    use switchyard_instructions::StreamTrack;
+    let host = shared_host();
+    let app = host
+        .compile(&workspace_guest("streamer"), limits(50, 1000))
+        .unwrap();
+    let session = Arc::new(MemorySessionStore::default());
+    let log = Arc::new(RecordingLog::default());
+    let fork = host
+        .handle(
+            &app,
+            request("CA1", "/fork/127.0.0.1:9"),
+            ctx("CA1", session.clone(), log.clone()),
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = fork.iter().map(Verb::name).collect();
+    assert_eq!(names, ["Start", "Say", "Pause", "Stop", "Pause", "Hangup"]);
+    let Verb::Start(start) = &fork[0] else {
+        panic!("{fork:?}")
+    };
+    assert_eq!(start.stream.url, "ws://127.0.0.1:9/wasm");
+    assert_eq!(start.stream.name.as_deref(), Some("wasm-fork"));
+    assert_eq!(start.stream.track, StreamTrack::Both);
+    assert_eq!(start.stream.parameters[0].name, "app");
+    assert_eq!(start.stream.parameters[0].value, "streamer");
+    let Verb::Stop(stop) = &fork[3] else {
+        panic!("{fork:?}")
+    };
+    assert_eq!(stop.name, "wasm-fork");
+
+    let connect = host
+        .handle(
+            &app,
+            request("CA1", "/connect/127.0.0.1:9"),
+            ctx("CA1", session, log),
+        )
+        .await
+        .unwrap();
+    let [Verb::Connect(c)] = &connect[..] else {
+        panic!("{connect:?}")
+    };
+    assert_eq!(c.action.as_deref(), Some("/after"));
+    assert_eq!(c.stream.url, "ws://127.0.0.1:9/wasm-bot");
+    assert_eq!(c.stream.track, StreamTrack::Inbound);
+}

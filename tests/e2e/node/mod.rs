@@ -32,6 +32,8 @@ mod sip_features;
 mod sip_resources;
 mod sip_trust;
 mod streams;
+mod streams_load;
+mod streams_wasm;
 mod tenant_transcoders;
 mod tls;
 mod uri_templates;
@@ -86,6 +88,27 @@ pub fn ulaw_tone_pcap(freq: f64, seconds: f64) -> Vec<u8> {
         })
         .collect();
     switchyard_e2e::pcap::write_udp(&datagrams)
+}
+
+/// `uac_tone.xml` rewritten into `dir` to play `seconds` of a `freq` Hz PCMU tone
+/// (written beside it) from the answer on: the scenario's path.
+pub fn tone_scenario(dir: &std::path::Path, freq: f64, seconds: f64) -> Result<String> {
+    let pcap = dir.join("tone.pcap");
+    std::fs::write(&pcap, ulaw_tone_pcap(freq, seconds))?;
+    let scenario = std::fs::read_to_string(switchyard_e2e::sipp_scenario("uac_tone.xml"))?;
+    anyhow::ensure!(
+        scenario.contains("play_pcap_audio=\"tone.pcap\""),
+        "uac_tone.xml no longer plays tone.pcap"
+    );
+    let copy = dir.join("uac_tone.xml");
+    std::fs::write(
+        &copy,
+        scenario.replace(
+            "play_pcap_audio=\"tone.pcap\"",
+            &format!("play_pcap_audio=\"{}\"", pcap.display()),
+        ),
+    )?;
+    Ok(copy.to_string_lossy().into_owned())
 }
 
 /// Packets whose 20 ms of audio is mostly the 440 Hz test tone.

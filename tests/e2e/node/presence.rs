@@ -23,7 +23,7 @@ use super::dial::{dial_app_with, heard, one_request};
 use super::events::{open_sse, OTHER_SID};
 use super::raw_ua::RawUa;
 use super::sip_resources::twilio_sip;
-use super::{call_with_capture, decode, eventually, ulaw_tone_pcap};
+use super::{call_with_capture, decode, eventually, tone_scenario};
 
 const DOMAIN: &str = "acme.sip.localhost";
 const PASSWORD: &str = "CorrectHorse7Battery";
@@ -131,23 +131,9 @@ fn sipp_tone_caller(
     call: Duration,
 ) -> Result<(SippOutcome, Vec<RtpPacket>)> {
     let dir = tempfile::tempdir()?;
-    let pcap = dir.path().join("tone.pcap");
-    std::fs::write(&pcap, ulaw_tone_pcap(freq, call.as_secs_f64() + 1.0))?;
-    let scenario = std::fs::read_to_string(switchyard_e2e::sipp_scenario("uac_tone.xml"))?;
-    ensure!(
-        scenario.contains("play_pcap_audio=\"tone.pcap\""),
-        "uac_tone.xml no longer plays tone.pcap"
-    );
-    let copy = dir.path().join("uac_tone.xml");
-    std::fs::write(
-        &copy,
-        scenario.replace(
-            "play_pcap_audio=\"tone.pcap\"",
-            &format!("play_pcap_audio=\"{}\"", pcap.display()),
-        ),
-    )?;
+    let scenario = tone_scenario(dir.path(), freq, call.as_secs_f64() + 1.0)?;
     let millis = call.as_millis().to_string();
-    call_with_capture(node, &copy.to_string_lossy(), &["-d", &millis])
+    call_with_capture(node, &scenario, &["-d", &millis])
 }
 
 /// What the packets between `from` and `to` seconds before the last one sound like at

@@ -16,7 +16,7 @@ use super::decode;
 use super::dial::dial_app;
 
 /// The caller's tone.
-const CALLER_HZ: f64 = 600.0;
+pub(super) const CALLER_HZ: f64 = 600.0;
 /// The tone the echo server plays (see `media_stream.py`).
 const SERVER_HZ: f64 = 1400.0;
 
@@ -30,7 +30,7 @@ fn caller(seconds: u64) -> PhoneOptions {
     }
 }
 
-fn ulaw_payload(m: &Value) -> Vec<i16> {
+pub(super) fn ulaw_payload(m: &Value) -> Vec<i16> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(m["media"]["payload"].as_str().unwrap_or_default())
@@ -41,14 +41,14 @@ fn ulaw_payload(m: &Value) -> Vec<i16> {
         .collect()
 }
 
-fn number(v: &Value) -> u64 {
+pub(super) fn number(v: &Value) -> u64 {
     v.as_str()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("{v} is not a number in a string"))
 }
 
 /// The stream status callbacks received, in order: (StreamEvent, request).
-fn stream_statuses(requests: &[WebhookRequest]) -> Vec<(String, WebhookRequest)> {
+pub(super) fn stream_statuses(requests: &[WebhookRequest]) -> Vec<(String, WebhookRequest)> {
     requests
         .iter()
         .filter(|r| r.path == "/stream-status")
@@ -320,7 +320,11 @@ fn connect_stream_echoes_marks_clears_and_requests_the_action() -> Result<()> {
 }
 
 /// `POST` a form to the node's REST API as the account.
-fn api(node: &switchyard_e2e::Node, path: &str, form: &[(&str, &str)]) -> Result<(u16, Value)> {
+pub(super) fn api(
+    node: &switchyard_e2e::Node,
+    path: &str,
+    form: &[(&str, &str)],
+) -> Result<(u16, Value)> {
     let r = switchyard_e2e::http::request(
         "POST",
         &node.http_url(&format!("/2010-04-01/Accounts/{ACCOUNT_SID}{path}")),
@@ -446,7 +450,7 @@ fn rest_streams_start_on_a_live_call_and_stop_by_name_and_sid() -> Result<()> {
 }
 
 /// The call's notifications' error codes.
-fn notification_codes(node: &switchyard_e2e::Node) -> Result<Vec<String>> {
+pub(super) fn notification_codes(node: &switchyard_e2e::Node) -> Result<Vec<String>> {
     let r = switchyard_e2e::http::request(
         "GET",
         &node.http_url(&format!(
