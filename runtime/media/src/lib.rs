@@ -19,6 +19,7 @@
 //! - [`cache`]: the persistent, content-addressed media cache whose entries are streamed
 //!   to calls while they are still being fetched;
 //! - [`Player`]: one sound at a time, frame by frame, at the rate the leg asks for;
+//! - [`mix`]: a conference room's mixer (each participant hears all but itself);
 //! - [`leg`]: one leg's media endpoint, sans-IO: its RTP session, codec, player, side
 //!   of a bridge (relayed packets or decoded audio) and a transform on its audio path.
 
@@ -30,6 +31,7 @@ pub mod decode;
 mod error;
 pub mod g711;
 pub mod leg;
+pub mod mix;
 pub mod mp3;
 mod player;
 pub mod record;
