@@ -31,6 +31,18 @@ pub enum EventKind {
     ModuleEntered,
     /// A module handed the call on (or the call ended), with what it used.
     ModuleLeft,
+    /// A conference room started (its participants hear each other).
+    ConferenceStarted,
+    /// A conference room ended.
+    ConferenceEnded,
+    /// A participant joined a conference.
+    ParticipantJoined,
+    /// A participant left a conference.
+    ParticipantLeft,
+    /// A participant was muted, held, or made a coach (or the reverse).
+    ParticipantUpdated,
+    /// A participant started or stopped speaking.
+    ParticipantSpeech,
 }
 
 impl EventKind {
@@ -53,6 +65,12 @@ impl EventKind {
             Self::StreamError => "stream.error",
             Self::ModuleEntered => "call.module.entered",
             Self::ModuleLeft => "call.module.left",
+            Self::ConferenceStarted => "conference.started",
+            Self::ConferenceEnded => "conference.ended",
+            Self::ParticipantJoined => "conference.participant.joined",
+            Self::ParticipantLeft => "conference.participant.left",
+            Self::ParticipantUpdated => "conference.participant.updated",
+            Self::ParticipantSpeech => "conference.participant.speech",
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`params`]: Twilio's call request parameters, with Twilio's names.
 //! - [`template`]: `{Name}` in next-step URLs expanded from the request's parameters.
 
+pub mod conference;
 mod error;
 pub mod events;
 mod executor;
