@@ -21,8 +21,8 @@ mod verbs;
 pub use error::Error;
 pub use events::{CallEvent, EventKind};
 pub use executor::{
-    app_url, Action, AppFailure, AppLimits, ClientContact, ClientDirectory, DialLeg, DialRequest,
-    Document, Executor, FetchRequest, LegId, LegTarget, MediaSource, MediaToken, RecordSpec,
-    Recorded, RecordingId, StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, MAX_STREAMS,
-    PRE_ANSWER_STATUS,
+    app_url, Action, AppFailure, AppLimits, ClientContact, ClientDirectory, ConferenceJoin,
+    DialLeg, DialRequest, Document, Executor, FetchRequest, LegId, LegTarget, MediaSource,
+    MediaToken, RecordSpec, Recorded, RecordingId, StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS,
+    MAX_PARALLEL, MAX_STREAMS, PRE_ANSWER_STATUS,
 };

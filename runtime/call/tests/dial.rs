@@ -7,7 +7,7 @@ use switchyard_call::{
     Action, DialRequest, Document, EventKind, Executor, FetchRequest, LegId, LegTarget, MediaSource,
 };
 use switchyard_instructions::{
-    Conference, Dial, DialTarget, HttpMethod, LegCallbacks, Number, Say, Sip, Verb,
+    Dial, DialTarget, HttpMethod, LegCallbacks, Number, Queue, Say, Sip, Verb,
 };
 use switchyard_types::{CallSid, CallStatus};
 
@@ -484,7 +484,7 @@ fn nouns_not_executed_yet_are_warnings_not_silence() {
     let (mut exec, acts) = running(
         t0,
         vec![
-            Verb::Dial(dial(vec![DialTarget::Conference(Conference::new("room"))])),
+            Verb::Dial(dial(vec![DialTarget::Queue(Queue::new("support"))])),
             say("after"),
         ],
     );
@@ -494,11 +494,7 @@ fn nouns_not_executed_yet_are_warnings_not_silence() {
     });
     let warning = warning.expect("a notification");
     assert_eq!(warning.code, 12200);
-    assert!(
-        warning.message.contains("<Conference>"),
-        "{}",
-        warning.message
-    );
+    assert!(warning.message.contains("<Queue>"), "{}", warning.message);
     assert!(!acts.iter().any(|a| matches!(a, Action::Dial(_))));
     assert!(
         acts.iter().any(|a| matches!(a, Action::Play { .. })),

@@ -46,7 +46,7 @@ pub use decode::{decode_all, StreamDecoder};
 pub use error::Error;
 pub use g711::{alaw_decode, alaw_encode, encode_frame, ulaw_decode, ulaw_encode, G711};
 pub use player::{Played, Player};
-pub use tone::{beep, dtmf_tone, ringback, silence};
+pub use tone::{beep, dtmf_tone, ringback, silence, wait_music};
 pub use tts::synthesize;
 pub use voices::espeak_voice;
 pub use wav::wav_bytes;

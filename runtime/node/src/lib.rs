@@ -1,6 +1,7 @@
 //! The Switchyard node: owns the sockets and the clock, and drives the sans-IO cores
 //! (`switchyard-sip`, `switchyard-rtp`, the call executor) with them.
 
+mod conference;
 pub mod config;
 mod console;
 mod demo;

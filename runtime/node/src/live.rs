@@ -25,6 +25,8 @@ pub enum Control {
     Hold(bool),
     /// The parent's `<Dial>` runs this leg's whisper (the noun's `url`) before bridging.
     Whisper { url: String, method: HttpMethod },
+    /// The call's conference room tells it something.
+    Conference(switchyard_call::conference::Notice),
     /// A client published an event to the call: the app is asked what next.
     ClientEvent { name: String, data: String },
     /// Start or stop a Media Stream; the answer goes back on `reply`.

@@ -164,6 +164,8 @@ pub struct Shared {
     pub trust: crate::trust::InboundTrust,
     /// The registrar's bindings: who is reachable, where.
     pub presence: Arc<crate::presence::Presence>,
+    /// The live conference rooms.
+    pub conferences: crate::conference::Conferences,
     shutdown: watch::Sender<bool>,
 }
 
@@ -262,6 +264,7 @@ impl Shared {
             recordings,
             trust,
             presence,
+            conferences: Default::default(),
             shutdown,
         });
         Ok((shared, sip_rx))

@@ -7,6 +7,7 @@ mod caller;
 mod channels;
 mod cli;
 mod codecs;
+mod conference;
 mod console;
 mod dial;
 mod dial_ivr;

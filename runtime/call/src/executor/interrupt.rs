@@ -16,7 +16,11 @@ impl Executor {
             // A connected call is the people's, not the app's: a client event does not
             // cut it (Twilio's live updates do, through the REST API); nor a call handed
             // to a stream's server.
-            Step::Done | Step::Failing { .. } | Step::Dial(_) | Step::Connect(_) => return,
+            Step::Done
+            | Step::Failing { .. }
+            | Step::Dial(_)
+            | Step::Conference(_)
+            | Step::Connect(_) => return,
             // Nor does it cut a message being recorded (that would lose it).
             Step::Record(_) => return,
             Step::Media { verb, .. } => Some(*verb),

@@ -20,7 +20,8 @@ use switchyard_types::{CallSid, CallStatus};
 use crate::events::EventKind;
 use crate::params::CallInfo;
 pub use crate::verbs::dial::{
-    ClientContact, ClientDirectory, DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL,
+    ClientContact, ClientDirectory, ConferenceJoin, DialLeg, DialRequest, LegId, LegTarget,
+    MAX_PARALLEL,
 };
 pub use crate::verbs::record::{RecordSpec, Recorded, RecordingId};
 pub use crate::verbs::stream::{StreamRequest, MAX_STREAMS};
@@ -59,6 +60,8 @@ pub(crate) enum Step {
     Record(Box<RecordState>),
     /// A `<Dial>` rings, whispers or bridges.
     Dial(Box<DialState>),
+    /// A `<Dial><Conference>` waits for its room or is in it.
+    Conference(Box<verbs::dial::conference::ConferenceState>),
     /// A `<Connect><Stream>` holds the call until its stream ends.
     Connect(ConnectState),
     /// The application-error message is playing; hang up when it ends.
@@ -205,6 +208,7 @@ impl Executor {
         self.push(Action::StopMedia);
         self.end_recording();
         self.leave_connect();
+        self.leave_conference();
         self.step = Step::Fetching;
         self.document(now, Ok(Document::Verbs(verbs)));
     }
@@ -308,6 +312,7 @@ impl Executor {
         match self.step {
             Step::Gather(_) => verbs::gather::digit(self, now, digit),
             Step::Dial(_) => verbs::dial::digit(self, now, digit),
+            Step::Conference(_) => verbs::dial::conference::digit(self, now, digit),
             Step::Record(_) => verbs::record::digit(self, digit),
             Step::Connect(_) => verbs::stream::digit(self, digit),
             _ => {}
@@ -413,6 +418,7 @@ impl Executor {
             }
             Step::Gather(_) => verbs::gather::timeout(self, now),
             Step::Dial(_) => verbs::dial::timeout(self, now),
+            Step::Conference(_) => verbs::dial::conference::timeout(self, now),
             _ => {}
         }
     }
@@ -424,6 +430,9 @@ impl Executor {
         if matches!(self.step, Step::Dial(_)) {
             verbs::dial::caller_gone(self, now);
         }
+        if matches!(self.step, Step::Conference(_)) {
+            verbs::dial::conference::caller_gone(self, now);
+        }
         self.verbs.clear();
         verbs::stream::stop_all(self);
         self.end_modules();
@@ -433,6 +442,19 @@ impl Executor {
             return;
         }
         self.step = Step::Done;
+    }
+
+    /// The call is in the conference room `sid` ([`Action::JoinConference`]), or it
+    /// could not join (the room is full or over).
+    pub fn conference_joined(&mut self, now: Instant, result: Result<String, crate::Error>) {
+        self.tick(now);
+        verbs::dial::conference::joined(self, now, result);
+    }
+
+    /// What the call's conference room tells it.
+    pub fn conference_notice(&mut self, now: Instant, notice: crate::conference::Notice) {
+        self.tick(now);
+        verbs::dial::conference::notice(self, now, notice);
     }
 
     /// The recording asked for with [`Action::Record`] started as `id`.
@@ -488,6 +510,7 @@ impl Executor {
         self.push(Action::StopMedia);
         self.end_recording();
         self.leave_connect();
+        self.leave_conference();
         self.verbs.clear();
         self.fetch(url, method, Vec::new(), false);
     }
@@ -499,6 +522,15 @@ impl Executor {
             if let Some(token) = r.token() {
                 self.push(Action::StopRecording(token));
             }
+        }
+    }
+
+    /// A live update takes the call out of its conference room, without its `action`.
+    fn leave_conference(&mut self) {
+        if matches!(self.step, Step::Conference(_)) {
+            self.step = Step::Idle;
+            self.push(Action::ConferenceMedia(false));
+            self.push(Action::LeaveConference);
         }
     }
 
@@ -520,6 +552,7 @@ impl Executor {
             Step::Pause { until, .. } => Some(*until),
             Step::Gather(g) => g.deadline(),
             Step::Dial(d) => d.deadline(),
+            Step::Conference(c) => c.deadline(),
             _ => None,
         };
         match (step, self.pre_answer_deadline()) {

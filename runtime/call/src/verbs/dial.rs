@@ -26,7 +26,9 @@ use crate::executor::{Action, AppFailure, Executor, MediaSource, Step};
 use super::NOT_EXECUTED;
 
 mod client;
+pub(crate) mod conference;
 pub use client::{ClientContact, ClientDirectory};
+pub use conference::ConferenceJoin;
 
 /// The code this node gives a `<Dial>` party it cannot route (the node's trunk routing
 /// uses it too): here, a `<Client>` identity with no live registration.
@@ -136,7 +138,17 @@ impl DialState {
     }
 }
 
-pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
+pub(super) fn start(exec: &mut Executor, now: Instant, mut dial: Dial) {
+    // A `<Conference>` noun is the Dial's only party.
+    if let Some(i) = dial
+        .targets
+        .iter()
+        .position(|t| matches!(t, DialTarget::Conference(_)))
+    {
+        if let DialTarget::Conference(noun) = dial.targets.swap_remove(i) {
+            return conference::start(exec, dial, noun);
+        }
+    }
     if dial.record != DialRecord::DoNotRecord {
         warn(
             exec,
@@ -211,13 +223,10 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
                 (targets, None, c.callbacks, c.transcoder)
             }
             other => {
-                let noun = match other {
-                    DialTarget::Conference(_) => "Conference",
-                    _ => "Queue",
-                };
+                let _ = other;
                 warn(
                     exec,
-                    &format!("<{noun}> in <Dial> is not executed by this node yet; skipped"),
+                    "<Queue> in <Dial> is not executed by this node yet; skipped",
                 );
                 continue;
             }

@@ -176,9 +176,9 @@ impl Mixer {
         self.participants.is_empty()
     }
 
-    /// `id` joins, its leg speaking at `leg_rate` Hz. Joining again changes nothing
-    /// but the role.
-    pub fn join(&mut self, id: ParticipantId, leg_rate: u32, role: Role) {
+    /// `id` joins (its mix comes at the rate its leg pulls it). Joining again changes
+    /// nothing but the role.
+    pub fn join(&mut self, id: ParticipantId, role: Role) {
         if let Some(p) = self.find(id) {
             p.role = role;
             return;
@@ -187,7 +187,7 @@ impl Mixer {
             id,
             role,
             inbound: Queue::new(self.rate),
-            outbound: Queue::new(leg_rate),
+            outbound: Queue::new(self.rate),
             own: vec![0; self.frame],
             heard: false,
         });
@@ -266,10 +266,17 @@ impl Mixer {
         }
     }
 
-    /// `id`'s next frame of its mix (`out` is one frame at its leg's rate), or false
-    /// when it has none yet (its leg then sends silence).
-    pub fn pull(&mut self, id: ParticipantId, out: &mut [i16]) -> bool {
-        self.find(id).is_some_and(|p| p.outbound.pop(out))
+    /// `id`'s next frame of its mix (`out` is one frame at `rate` Hz, its leg's), or
+    /// false when it has none yet (its leg then sends silence). A new rate starts its
+    /// mix anew at that rate.
+    pub fn pull(&mut self, id: ParticipantId, rate: u32, out: &mut [i16]) -> bool {
+        let Some(p) = self.find(id) else {
+            return false;
+        };
+        if p.outbound.feed.rate() != rate {
+            p.outbound = Queue::new(rate);
+        }
+        p.outbound.pop(out)
     }
 
     /// Mix every tick due by `now`: the room's clock. The first call starts it.

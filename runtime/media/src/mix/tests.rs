@@ -55,7 +55,7 @@ fn run(mixer: &mut Mixer, talkers: &mut [Talker], start: Instant, ticks: u32) {
         mixer.advance(now);
         for k in talkers.iter_mut() {
             let mut out = vec![0; k.rate as usize / 50];
-            mixer.pull(k.id, &mut out);
+            mixer.pull(k.id, k.rate, &mut out);
             k.heard.extend(&out);
         }
     }
@@ -73,7 +73,7 @@ fn room(freqs: &[(u32, f64)]) -> (Mixer, Vec<Talker>) {
         .map(|(i, &(rate, f))| Talker::new(i as u64 + 1, rate, f))
         .collect();
     for t in &talkers {
-        mixer.join(t.id, t.rate, Role::default());
+        mixer.join(t.id, Role::default());
     }
     (mixer, talkers)
 }
@@ -131,7 +131,7 @@ fn a_coach_is_heard_only_by_the_one_it_coaches_and_hears_everyone() {
         coaching: Some(2),
         ..Role::default()
     };
-    mixer.join(1, 8000, coach);
+    mixer.join(1, coach);
     run(&mut mixer, &mut talkers, Instant::now(), 100);
     assert!(
         talkers[1].hears(440.0) > PRESENT,
@@ -149,7 +149,7 @@ fn a_held_participant_neither_hears_nor_is_heard() {
         held: true,
         ..Role::default()
     };
-    mixer.join(1, 8000, held);
+    mixer.join(1, held);
     run(&mut mixer, &mut talkers, Instant::now(), 100);
     assert!(talkers[0].hears(700.0) < ABSENT);
     assert!(talkers[1].hears(440.0) < ABSENT);
@@ -159,7 +159,7 @@ fn a_held_participant_neither_hears_nor_is_heard() {
 fn loud_sums_saturate_instead_of_wrapping() {
     let mut mixer = Mixer::new(8000);
     for id in 1..=3 {
-        mixer.join(id, 8000, Role::default());
+        mixer.join(id, Role::default());
     }
     let start = Instant::now();
     let mut out = vec![0; 160];
@@ -168,7 +168,7 @@ fn loud_sums_saturate_instead_of_wrapping() {
         mixer.push(2, 8000, &[30_000; 160]);
         mixer.push(3, 8000, &[0; 160]);
         mixer.advance(start + TICK * t);
-        mixer.pull(3, &mut out);
+        mixer.pull(3, 8000, &mut out);
     }
     assert!(out.iter().all(|&s| s == i16::MAX), "{out:?}");
 }
@@ -217,8 +217,8 @@ fn a_late_clock_is_caught_up_a_few_ticks_and_no_more() {
 #[test]
 fn the_loudest_speaker_is_tracked_with_hysteresis() {
     let mut mixer = Mixer::new(8000);
-    mixer.join(1, 8000, Role::default());
-    mixer.join(2, 8000, Role::default());
+    mixer.join(1, Role::default());
+    mixer.join(2, Role::default());
     let start = Instant::now();
     let mut t = 0;
     let mut step = |mixer: &mut Mixer, a: i16, b: i16, n: u32| {

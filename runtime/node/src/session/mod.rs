@@ -4,6 +4,7 @@
 //! others (the executor never sees SIP, the media task never sees verbs).
 
 mod app;
+mod conference;
 mod dialog;
 mod legs;
 mod lifecycle;
@@ -179,6 +180,8 @@ struct Session {
     parent: Option<legs::Parent>,
     /// The call's Media Streams.
     streams: crate::streams::Streams,
+    /// The conference room the call is in.
+    conference: Option<crate::conference::Membership>,
 }
 
 impl Session {
@@ -246,6 +249,7 @@ impl Session {
             legs: legs::Legs::default(),
             parent: None,
             streams: crate::streams::Streams::default(),
+            conference: None,
         }
     }
 
@@ -362,6 +366,12 @@ impl Session {
                 let _ = reply.send(crate::streams::api(&mut self.exec, now, control));
             }
             Control::Hold(on) => self.sip.hold(on),
+            Control::Conference(notice) => {
+                if matches!(notice, switchyard_call::conference::Notice::Left) {
+                    self.conference = None;
+                }
+                self.exec.conference_notice(now, notice);
+            }
             Control::ClientEvent { name, data } => {
                 self.publish(
                     switchyard_call::EventKind::ClientEvent,
@@ -437,6 +447,9 @@ impl Session {
                     self.info.call_sid,
                     self.account.signer.clone(),
                 ),
+                Action::JoinConference(req) => self.join_conference(req),
+                Action::ConferenceMedia(on) => self.conference_media(on),
+                Action::LeaveConference => self.leave_conference(),
                 Action::StopStream(sid) => self.streams.stop(sid, self.media.as_ref()),
                 Action::StreamDigit { sid, digit } => self.streams.digit(sid, digit),
                 Action::Callback {

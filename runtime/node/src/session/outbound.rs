@@ -184,6 +184,7 @@ impl Session {
             legs: super::legs::Legs::default(),
             parent: None,
             streams: crate::streams::Streams::default(),
+            conference: None,
         }
     }
 
