@@ -631,6 +631,7 @@ pub fn openapi() -> Value {
         "paths": paths(),
     });
     crate::recordings_doc::extend(&mut doc);
+    crate::conferences_doc::extend(&mut doc);
     doc
 }
 

@@ -3,17 +3,54 @@
 //! are checked where Twilio sends them.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use serde_json::Value;
 use switchyard_e2e::phone::tone_report;
 use switchyard_e2e::{
-    Node, NodeConfig, NumberConfig, Phone, PhoneOptions, PhoneOutcome, Scenario, Webhook,
-    ACCOUNT_SID, AUTH_TOKEN, NUMBER,
+    peer_script, Node, NodeConfig, NumberConfig, Phone, PhoneOptions, PhoneOutcome, Scenario,
+    Webhook, ACCOUNT_SID, AUTH_TOKEN, NUMBER,
 };
 
 use super::eventually;
+
+/// Mutes or unmutes `call` in the live room `name` with Twilio's helper library
+/// (tests/peers/twilio_conference.py); returns what the library saw.
+fn mute_with_twilio(node: &Node, name: &str, call: &str, muted: bool) -> Result<Value> {
+    let out = Command::new("timeout")
+        .args(["--signal=KILL", "60", "python3"])
+        .arg(peer_script("twilio_conference.py"))
+        .args(["--base-url", &node.http_url("")])
+        .args(["--account", ACCOUNT_SID, "--token", AUTH_TOKEN])
+        .args(["--name", name, "--call", call])
+        .args(["--muted", if muted { "true" } else { "false" }])
+        .output()
+        .context("running twilio_conference.py")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .with_context(|| {
+            format!(
+                "twilio_conference.py printed no JSON: {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    anyhow::ensure!(out.status.success(), "twilio_conference.py: {summary}");
+    Ok(summary)
+}
+
+/// The CallSid of the call that came from `from`, as the app was asked about it.
+fn call_from(hook: &Webhook, from: &str) -> Result<String> {
+    eventually(Duration::from_secs(10), || {
+        Ok(hook
+            .requests_to("/voice")?
+            .iter()
+            .find(|r| r.param("From").is_some_and(|f| f.contains(from)))
+            .and_then(|r| r.param("CallSid").map(str::to_owned)))
+    })
+}
 
 /// The moderator's number: its `<Conference>` ends the room when it leaves.
 const MODERATOR: &str = "+15550009999";
@@ -40,15 +77,16 @@ fn conference_app(docs: &[(&str, String)]) -> Result<(tempfile::TempDir, Webhook
     Ok((dir, hook, node))
 }
 
-/// A phone calling `number` on `node` in a thread: it sends `tone`, records to `wav`.
+/// A phone calling `number` on `node` from `from` in a thread: it sends `tone`, records
+/// to `wav`.
 fn participant(
     node: &Node,
-    number: &str,
+    (number, from): (&str, &str),
     tone: f64,
     wav: &Path,
     hangup_after: Duration,
 ) -> JoinHandle<Result<PhoneOutcome>> {
-    let (uri, wav) = (node.sip_uri(number), wav.to_path_buf());
+    let (uri, wav, from) = (node.sip_uri(number), wav.to_path_buf(), from.to_owned());
     std::thread::spawn(move || {
         Phone::call(
             &uri,
@@ -56,6 +94,7 @@ fn participant(
             Some(&wav),
             &PhoneOptions {
                 tone: Some(tone),
+                from_user: from,
                 codecs: vec!["PCMU".into()],
                 hangup_after: Some(hangup_after),
                 timeout: Duration::from_secs(40),
@@ -98,10 +137,12 @@ fn conference(attrs: &str) -> String {
 }
 
 /// Acceptance 2: three phones, each with its own tone, hear the two others and not
-/// themselves; the moderator's exit (`endConferenceOnExit`) ends the room for all;
-/// join and leave callbacks arrive in order, numbered.
+/// themselves; muting one through the Participants resource (Twilio's helper library)
+/// takes its tone out of the others' ears; the moderator's exit
+/// (`endConferenceOnExit`) ends the room for all; join, mute and leave callbacks
+/// arrive in order, numbered.
 #[test]
-fn three_participants_hear_each_other_and_the_moderator_ends_the_room() -> Result<()> {
+fn three_participants_hear_each_other_muting_and_the_moderator_ends_the_room() -> Result<()> {
     let (_docs, hook, node) = conference_app(&[
         ("voice", conference("")),
         ("moderator", conference("endConferenceOnExit=\"true\"")),
@@ -109,11 +150,26 @@ fn three_participants_hear_each_other_and_the_moderator_ends_the_room() -> Resul
     ])?;
     let dir = tempfile::tempdir()?;
     let wav = |n: &str| -> PathBuf { dir.path().join(format!("{n}.wav")) };
-    let tones = [("a", 450.0), ("b", 850.0), ("m", 1350.0)];
-    let a = participant(&node, NUMBER, 450.0, &wav("a"), Duration::from_secs(30));
-    let b = participant(&node, NUMBER, 850.0, &wav("b"), Duration::from_secs(30));
+    let (a_tone, b_tone, m_tone) = (450.0, 850.0, 1350.0);
+    let long = Duration::from_secs(30);
+    let a = participant(&node, (NUMBER, "+15550000001"), a_tone, &wav("a"), long);
+    let b = participant(&node, (NUMBER, "+15550000002"), b_tone, &wav("b"), long);
     std::thread::sleep(Duration::from_millis(500));
-    let m = participant(&node, MODERATOR, 1350.0, &wav("m"), Duration::from_secs(9));
+    let m = participant(
+        &node,
+        (MODERATOR, "+15550000003"),
+        m_tone,
+        &wav("m"),
+        Duration::from_secs(13),
+    );
+    // About 7 s into the calls, b is muted.
+    let b_sid = call_from(&hook, "+15550000002")?;
+    std::thread::sleep(Duration::from_secs(6));
+    let seen = mute_with_twilio(&node, "room", &b_sid, true)?;
+    assert_eq!(seen["status"], "in-progress", "{seen}");
+    assert_eq!(seen["participant"]["muted"], true, "{seen}");
+    assert_eq!(seen["participant"]["call_sid"], b_sid.as_str(), "{seen}");
+    assert_eq!(seen["participants"], 3, "{seen}");
     let (a, b, m) = (
         a.join().expect("a")?,
         b.join().expect("b")?,
@@ -122,16 +178,17 @@ fn three_participants_hear_each_other_and_the_moderator_ends_the_room() -> Resul
     for (name, out) in [("a", &a), ("b", &b), ("m", &m)] {
         assert!(out.completed(), "{name}: {out:?}");
     }
-    // The moderator hung up at 9 s; the others were hung up by the node soon after
+    // The moderator hung up at 13 s; the others were hung up by the node soon after
     // (their `action` answers <Hangup/>), long before their own 30 s.
     for (name, out) in [("a", &a), ("b", &b)] {
         let s = out.summary.as_ref().context("summary")?;
-        assert!(s.duration < 15.0, "{name} stayed {} s", s.duration);
+        assert!(s.duration < 18.0, "{name} stayed {} s", s.duration);
     }
-    // From 3 to 7 s everyone is in: each hears the two others and not itself.
+    let tones = [("a", a_tone), ("b", b_tone), ("m", m_tone)];
+    // From 2.5 to 6 s everyone is in: each hears the two others and not itself.
     for (me, own) in tones {
         for (other, freq) in tones {
-            let heard = hears(&wav(me), freq, 3.0, 7.0)?;
+            let heard = hears(&wav(me), freq, 2.5, 6.0)?;
             if other == me {
                 assert!(!heard, "{me} hears its own {own} Hz");
             } else {
@@ -139,6 +196,15 @@ fn three_participants_hear_each_other_and_the_moderator_ends_the_room() -> Resul
             }
         }
     }
+    // From 9 to 12 s b is muted: a and m no longer hear it; b still hears them.
+    for me in ["a", "m"] {
+        assert!(!hears(&wav(me), b_tone, 9.0, 12.0)?, "{me} hears muted b");
+    }
+    assert!(hears(&wav("a"), m_tone, 9.0, 12.0)?, "a lost m");
+    assert!(hears(&wav("m"), a_tone, 9.0, 12.0)?, "m lost a");
+    assert!(hears(&wav("b"), a_tone, 9.0, 12.0)?, "muted b lost a");
+    assert!(hears(&wav("b"), m_tone, 9.0, 12.0)?, "muted b lost m");
+
     let sent = eventually(Duration::from_secs(10), || {
         let sent = room_callbacks(&hook)?;
         Ok(sent
@@ -154,6 +220,7 @@ fn three_participants_hear_each_other_and_the_moderator_ends_the_room() -> Resul
             "participant-join",
             "participant-join",
             "participant-join",
+            "participant-mute",
             "participant-leave",
             "participant-leave",
             "participant-leave",
@@ -162,10 +229,11 @@ fn three_participants_hear_each_other_and_the_moderator_ends_the_room() -> Resul
         "{sent:?}"
     );
     let sequence: Vec<u32> = sent.iter().map(|(_, _, n)| *n).collect();
-    assert_eq!(sequence, (1..=8).collect::<Vec<u32>>());
+    assert_eq!(sequence, (1..=9).collect::<Vec<u32>>());
+    assert_eq!(sent[4].1, b_sid, "the mute is b's: {sent:?}");
     // The moderator joined last and left first.
     let m_sid = &sent[3].1;
-    assert_eq!(&sent[4].1, m_sid, "{sent:?}");
+    assert_eq!(&sent[5].1, m_sid, "{sent:?}");
     let after = hook.requests_to("/after")?;
     assert_eq!(after.len(), 3, "{after:?}");
     assert!(after

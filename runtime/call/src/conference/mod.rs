@@ -108,6 +108,9 @@ pub enum Notice {
     Unhold,
     /// Out of the room (it ended, or the participant was removed): the `<Dial>` ends.
     Left,
+    /// Play this audio to the participant alone (`AnnounceUrl`), then hear the room
+    /// again.
+    Announce(String),
 }
 
 /// What the room asks the node to do.

@@ -286,6 +286,7 @@ impl Executor {
             }
             Step::Gather(_) => verbs::gather::media_done(self, now, token),
             Step::Record(_) => verbs::record::media_done(self, token),
+            Step::Conference(_) => verbs::dial::conference::media_done(self, token),
             Step::Failing { token: t } if *t == token => self.finish_hangup(),
             _ => {}
         }
@@ -298,6 +299,7 @@ impl Executor {
             Step::Media { token: t, .. } | Step::Failing { token: t } => *t == token,
             Step::Gather(g) => g.owns(token),
             Step::Record(r) => verbs::record::owns(r, token),
+            Step::Conference(c) => c.owns(token),
             _ => false,
         };
         if ours {

@@ -4,6 +4,7 @@
 //! mixer, requests the room's status callbacks in order, publishes its events and
 //! records its mix.
 
+mod api;
 mod media;
 mod record;
 

@@ -17,7 +17,7 @@ use switchyard_types::CallStatus;
 
 use crate::conference::{Notice, RoomCallbacks};
 use crate::events::EventKind;
-use crate::executor::{Action, AppFailure, Executor, MediaSource, Step};
+use crate::executor::{Action, AppFailure, Executor, MediaSource, MediaToken, Step};
 
 /// Twilio documents no error code for a full room; this node reports it in `<Dial>`'s
 /// 13xxx class.
@@ -58,11 +58,17 @@ pub(crate) struct ConferenceState {
     joined_at: Option<Instant>,
     /// Whether the caller hears the room (else the wait or hold music).
     mixed: bool,
+    /// The announcement playing to the caller alone, out of the room meanwhile.
+    announcing: Option<MediaToken>,
 }
 
 impl ConferenceState {
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.joined_at.map(|at| at + self.time_limit)
+    }
+
+    pub(crate) fn owns(&self, token: MediaToken) -> bool {
+        self.announcing == Some(token)
     }
 }
 
@@ -119,6 +125,7 @@ pub(crate) fn start(exec: &mut Executor, dial: Dial, noun: Conference) {
         sid: None,
         joined_at: None,
         mixed: false,
+        announcing: None,
     }));
 }
 
@@ -167,6 +174,16 @@ pub(crate) fn notice(exec: &mut Executor, now: Instant, notice: Notice) {
             let music = url.map_or(MediaSource::WaitMusic, MediaSource::Url);
             exec.play(music, 0);
         }
+        Notice::Announce(url) => {
+            let back = c.mixed;
+            c.mixed = false;
+            exec.push(Action::ConferenceMedia(false));
+            let token = exec.play(MediaSource::Url(url), 1);
+            if let Some(c) = state(exec) {
+                // Back to the room after it, if the caller was in it.
+                c.announcing = back.then_some(token);
+            }
+        }
         Notice::Left => {
             leave_media(exec);
             finish(exec, now, CallStatus::Completed, true);
@@ -177,6 +194,16 @@ pub(crate) fn notice(exec: &mut Executor, now: Instant, notice: Notice) {
 fn leave_media(exec: &mut Executor) {
     exec.push(Action::ConferenceMedia(false));
     exec.push(Action::StopMedia);
+}
+
+/// The announcement ended (or failed): the caller hears the room again.
+pub(crate) fn media_done(exec: &mut Executor, token: MediaToken) {
+    let Some(c) = state(exec) else { return };
+    if c.announcing == Some(token) {
+        c.announcing = None;
+        c.mixed = true;
+        exec.push(Action::ConferenceMedia(true));
+    }
 }
 
 /// `*` from the caller.
