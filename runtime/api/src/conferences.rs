@@ -314,18 +314,139 @@ pub async fn remove_participant(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `POST …/Participants.json`: dialling a new participant into a room.
+/// `POST …/Participants.json`: dial `To` from `From` straight into the room. The
+/// new call runs `<Dial><Conference>` with the participant's settings; its record is
+/// the participant's (status `queued` until it is answered).
 pub async fn create_participant(
     State(state): State<ApiState>,
     headers: HeaderMap,
     Path((account, conference)): Path<(String, String)>,
+    body: Bytes,
 ) -> Result<Response, Error> {
     let caller = authenticate(state.repo.as_ref(), &headers)?;
     let account = reach(state.repo.as_ref(), &caller, &account)?;
-    find(&state, &account, &conference)?;
-    Err(Error::NotImplemented(
-        "adding a participant to a conference",
-    ))
+    let room = find(&state, &account, &conference)?;
+    if room.status == "completed" {
+        return Err(Error::NotFound(format!(
+            "{}/{}",
+            base(account.sid),
+            room.sid
+        )));
+    }
+    let params = Params::parse(&body)?;
+    let call = participant_call(&params, &room.friendly_name)?;
+    crate::calls::ensure_active(&state, &account)?;
+    let record = state.calls.create(&account, call)?;
+    let p = ParticipantView {
+        call_sid: record.sid,
+        muted: params.get("Muted") == Some("true"),
+        hold: false,
+        call_sid_to_coach: None,
+        start_conference_on_enter: params.get("StartConferenceOnEnter") != Some("false"),
+        end_conference_on_exit: params.get("EndConferenceOnExit") == Some("true"),
+    };
+    let mut json = render_participant(&room, &p);
+    json["status"] = json!("queued");
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+/// The outbound call of a new participant: its `<Conference>` noun from the create's
+/// `Muted`, `Beep`, `StartConferenceOnEnter`, `EndConferenceOnExit`, `WaitUrl`,
+/// `MaxParticipants`, `Coaching`/`CallSidToCoach` and `ConferenceStatusCallback…`.
+fn participant_call(params: &Params, room: &str) -> Result<crate::NewCall, Error> {
+    use switchyard_instructions::{
+        ConferenceBeep, ConferenceEvent, Dial, DialTarget, HttpMethod, Verb,
+    };
+    let flag = |name: &'static str| params.non_empty(name).map(|v| boolean(name, v)).transpose();
+    let mut noun = switchyard_instructions::Conference::new(room);
+    noun.muted = flag("Muted")?.unwrap_or(false);
+    noun.start_conference_on_enter = flag("StartConferenceOnEnter")?.unwrap_or(true);
+    noun.end_conference_on_exit = flag("EndConferenceOnExit")?.unwrap_or(false);
+    if let Some(b) = params.non_empty("Beep") {
+        noun.beep = match b {
+            "true" => ConferenceBeep::True,
+            "false" => ConferenceBeep::False,
+            "onEnter" => ConferenceBeep::OnEnter,
+            "onExit" => ConferenceBeep::OnExit,
+            other => {
+                return Err(Error::param(
+                    "Beep",
+                    format!("{other:?} is not true, false, onEnter or onExit"),
+                ))
+            }
+        };
+    }
+    noun.wait_url = validate::strict_url(params, "WaitUrl")?;
+    if let Some(n) = params.non_empty("MaxParticipants") {
+        noun.max_participants = n
+            .parse()
+            .ok()
+            .filter(|n| (2..=250).contains(n))
+            .ok_or_else(|| Error::param("MaxParticipants", format!("{n:?} is not 2 to 250")))?;
+    }
+    if flag("Coaching")? == Some(true) {
+        let sid = params
+            .non_empty("CallSidToCoach")
+            .ok_or_else(|| Error::param("CallSidToCoach", "required when Coaching is true"))?;
+        noun.coach = Some(validate::sid::<CallSid>("CallSidToCoach", sid)?.to_string());
+    }
+    noun.status_callback = validate::strict_url(params, "ConferenceStatusCallback")?;
+    if params.get("ConferenceStatusCallbackMethod") == Some("GET") {
+        noun.status_callback_method = HttpMethod::Get;
+    }
+    noun.status_callback_event = params
+        .all("ConferenceStatusCallbackEvent")
+        .iter()
+        .flat_map(|v| v.split_whitespace())
+        .map(|e| {
+            Ok(match e {
+                "start" => ConferenceEvent::Start,
+                "end" => ConferenceEvent::End,
+                "join" => ConferenceEvent::Join,
+                "leave" => ConferenceEvent::Leave,
+                "mute" => ConferenceEvent::Mute,
+                "hold" => ConferenceEvent::Hold,
+                "modify" => ConferenceEvent::Modify,
+                "speaker" => ConferenceEvent::Speaker,
+                "announcement" => ConferenceEvent::Announcement,
+                other => {
+                    return Err(Error::param(
+                        "ConferenceStatusCallbackEvent",
+                        format!("{other:?} is not a conference event"),
+                    ))
+                }
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let twiml = switchyard_instructions::to_twiml(&[Verb::Dial(Dial {
+        targets: vec![DialTarget::Conference(noun)],
+        ..Dial::default()
+    })]);
+    let timeout = match params.get("Timeout") {
+        None => 60,
+        Some(t) => t
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (5..=600).contains(n))
+            .ok_or_else(|| Error::InvalidTimeout(t.to_owned()))?,
+    };
+    Ok(crate::NewCall {
+        to: validate::to(params.get("To"))?,
+        from: validate::from(params.get("From"))?,
+        url: None,
+        twiml: Some(twiml),
+        method: "POST".into(),
+        fallback_url: None,
+        fallback_method: "POST".into(),
+        status_callback: validate::strict_url(params, "StatusCallback")?,
+        status_callback_method: validate::method(params, "StatusCallbackMethod", "POST")?,
+        status_callback_event: validate::events(
+            params,
+            "StatusCallbackEvent",
+            &crate::calls::EVENTS,
+        )?,
+        timeout,
+    })
 }
 
 fn boolean(name: &'static str, v: &str) -> Result<bool, Error> {

@@ -114,6 +114,25 @@ pub(crate) fn extend(doc: &mut Value) {
         "Coaching": {"type": "boolean"},
         "CallSidToCoach": sid_schema("CA"),
     }});
+    let create = json!({"type": "object", "required": ["From", "To"], "properties": {
+        "From": string(),
+        "To": string(),
+        "Timeout": {"type": "integer", "minimum": 5, "maximum": 600},
+        "Muted": {"type": "boolean"},
+        "Beep": {"type": "string", "enum": ["true", "false", "onEnter", "onExit"]},
+        "StartConferenceOnEnter": {"type": "boolean"},
+        "EndConferenceOnExit": {"type": "boolean"},
+        "EarlyMedia": {"type": "boolean"},
+        "WaitUrl": url_schema(),
+        "MaxParticipants": {"type": "integer", "minimum": 2, "maximum": 250},
+        "Coaching": {"type": "boolean"},
+        "CallSidToCoach": sid_schema("CA"),
+        "StatusCallback": url_schema(),
+        "StatusCallbackMethod": {"type": "string", "enum": ["GET", "POST"]},
+        "ConferenceStatusCallback": url_schema(),
+        "ConferenceStatusCallbackMethod": {"type": "string", "enum": ["GET", "POST"]},
+        "ConferenceStatusCallbackEvent": string(),
+    }});
     let paths = &mut doc["paths"];
     paths[format!("{base}.json")] = json!({
         "get": op("List conferences, newest first", list, None, responses((200, json_response("A page", "ConferencePage")), &std)),
@@ -124,7 +143,7 @@ pub(crate) fn extend(doc: &mut Value) {
     });
     paths[format!("{base}/{{ConferenceSid}}/Participants.json")] = json!({
         "get": op("List a conference's participants", participants, None, responses((200, json_response("A page", "ParticipantPage")), &std)),
-        "post": op("Dial a new participant into a conference (not offered by this node)", vec![acc(), conf()], None, responses((201, json_response("Created", "Participant")), &[400, 401, 403, 404, 501])),
+        "post": op("Dial a new participant straight into a conference", vec![acc(), conf()], Some(form_body(true, create)), responses((201, json_response("Created", "Participant")), &[400, 401, 403, 404])),
     });
     paths[format!("{base}/{{ConferenceSid}}/Participants/{{CallSid}}.json")] = json!({
         "get": op("Fetch a participant", vec![acc(), conf(), call()], None, responses((200, json_response("The participant", "Participant")), &std)),

@@ -241,3 +241,96 @@ fn three_participants_hear_each_other_muting_and_the_moderator_ends_the_room() -
         .all(|r| r.param("DialCallStatus") == Some("completed")));
     Ok(())
 }
+
+/// `POST` a form to the node's REST API as the account.
+fn api_post(node: &Node, path: &str, form: &[(&str, &str)]) -> Result<(u16, Value)> {
+    let r = switchyard_e2e::http::request(
+        "POST",
+        &node.http_url(&format!("/2010-04-01/Accounts/{ACCOUNT_SID}{path}")),
+    )
+    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+    .send_form(form)?;
+    let body = r.json().unwrap_or(Value::Null);
+    Ok((r.status, body))
+}
+
+/// Level of the built-in wait music (its weakest note) in `wav` from `from` to `to` s.
+fn wait_music_level(wav: &Path, from: f64, to: f64) -> Result<f64> {
+    let window = Duration::from_secs_f64(from)..Duration::from_secs_f64(to);
+    let mut weakest = f64::MAX;
+    for note in [523.25, 659.25, 783.99] {
+        weakest = weakest.min(tone_report(wav, note, window.clone())?.level);
+    }
+    Ok(weakest)
+}
+
+/// Acceptance 3: a participant with `startConferenceOnEnter="false"` hears the wait
+/// music while the room waits; `Participants.create` dials a sipp callee straight into
+/// the room, which starts it: the music stops and the participant hears the callee.
+#[test]
+fn a_waiting_participant_hears_music_until_a_dialled_in_starter_joins() -> Result<()> {
+    let (_docs, _hook, node) = conference_app(&[
+        ("voice", conference("startConferenceOnEnter=\"false\"")),
+        ("moderator", conference("")),
+        ("after", "<Response><Hangup/></Response>".into()),
+    ])?;
+    // The callee answers and streams speech (PCMA) for 5 s, then hangs up.
+    let callee = switchyard_e2e::Sipp::uas("uas_answer_bye.xml", &["-d", "5000"])?;
+    let dir = tempfile::tempdir()?;
+    let wav = dir.path().join("waiting.wav");
+    let waiting = Phone::spawn_call(
+        &node.sip_uri(NUMBER),
+        "",
+        Some(&wav),
+        &PhoneOptions {
+            codecs: vec!["PCMU".into()],
+            hangup_after: Some(Duration::from_secs(13)),
+            timeout: Duration::from_secs(30),
+            ..Default::default()
+        },
+    )?;
+    let room = eventually(Duration::from_secs(10), || {
+        let list = node.get_json(&format!(
+            "/2010-04-01/Accounts/{ACCOUNT_SID}/Conferences.json?FriendlyName=room&Status=init"
+        ))?;
+        Ok(list["conferences"][0]["sid"].as_str().map(str::to_owned))
+    })?;
+    std::thread::sleep(Duration::from_secs(4));
+    let to = format!("sip:+15550002222@{}", callee.addr());
+    let (status, created) = api_post(
+        &node,
+        &format!("/Conferences/{room}/Participants.json"),
+        &[("From", NUMBER), ("To", &to), ("EarlyMedia", "true")],
+    )?;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["conference_sid"], room.as_str(), "{created}");
+    let dialled = created["call_sid"].as_str().context("call_sid")?.to_owned();
+    let joined = eventually(Duration::from_secs(10), || {
+        let r = node.get_json(&format!(
+            "/2010-04-01/Accounts/{ACCOUNT_SID}/Conferences/{room}.json"
+        ))?;
+        let parts = node.get_json(&format!(
+            "/2010-04-01/Accounts/{ACCOUNT_SID}/Conferences/{room}/Participants.json"
+        ))?;
+        let listed = parts["participants"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let callee_in = listed.iter().any(|p| p["call_sid"] == dialled.as_str());
+        Ok((r["status"] == "in-progress" && callee_in).then_some(listed.len()))
+    })?;
+    assert_eq!(joined, 2);
+    let callee = callee.wait()?;
+    assert!(callee.success(), "callee: {callee}");
+    let waiting = waiting.wait()?;
+    assert!(waiting.completed(), "{waiting:?}");
+
+    // The room waited for about 4.5 s: music; the callee spoke from about 5 s on.
+    let music = wait_music_level(&wav, 0.8, 4.0)?;
+    let later = wait_music_level(&wav, 6.0, 9.0)?;
+    let speech = tone_report(&wav, 1000.0, Duration::from_secs(6)..Duration::from_secs(9))?;
+    assert!(music > 300.0, "no wait music while waiting: {music}");
+    assert!(later < music / 5.0, "the music went on: {later} vs {music}");
+    assert!(speech.rms > 300.0, "the callee is not heard: {speech:?}");
+    Ok(())
+}
