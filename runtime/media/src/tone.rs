@@ -195,6 +195,21 @@ mod tests {
     }
 
     #[test]
+    fn wait_music_plays_its_notes_in_turn_and_loops_in_two_seconds() {
+        let music = wait_music();
+        assert_eq!(music.len(), 2 * SAMPLE_RATE as usize);
+        // Each 500 ms slot holds its note, louder than every other note.
+        for (i, note) in WAIT_MUSIC_NOTES.iter().enumerate() {
+            let slot = &music[i * 4000..i * 4000 + 3200];
+            let own = goertzel_power(slot, *note, SAMPLE_RATE);
+            for other in WAIT_MUSIC_NOTES.iter().filter(|f| *f != note) {
+                assert!(own > 100.0 * goertzel_power(slot, *other, SAMPLE_RATE));
+            }
+        }
+        assert!(music.iter().all(|s| s.unsigned_abs() < 8192), "too loud");
+    }
+
+    #[test]
     fn silence_has_the_requested_length() {
         assert_eq!(silence(500).len(), 4000);
         assert!(silence(20).iter().all(|&s| s == 0));
