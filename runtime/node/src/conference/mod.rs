@@ -31,7 +31,7 @@ const MIX_RATE: u32 = switchyard_media::SAMPLE_RATE;
 /// How often a room's speaker tracking is read for `speaker` events.
 const SPEAKER_POLL: Duration = Duration::from_millis(100);
 
-/// Rooms that ended kept for the REST API (per node, newest first out last).
+/// Rooms that ended kept for the REST API (per node; the oldest go first).
 const ENDED_KEPT: usize = 1000;
 
 /// A room as the Conferences resource shows it.
@@ -186,9 +186,6 @@ impl Conferences {
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let mut s = room.lock();
-        if s.room.members().is_empty() {
-            s.recording = None;
-        }
         let joined = s.room.join(spec);
         if joined.is_ok() {
             s.ids.insert(call_sid, id);
