@@ -37,6 +37,9 @@ pub enum Cmd {
     /// Transcoding per core: the G.711⇄Opus bridge path of one call, both directions,
     /// next to raw libopus encode+decode of the same frames.
     Codec(CodecArgs),
+    /// Conference mixing per core: rooms of participants, all talking, next to the same
+    /// legs as two-party decoded bridges.
+    Mixer(MixerArgs),
     /// A tenant Wasm transcoder's host overhead per 20 ms frame and memory per live
     /// stream (1,000 at once).
     Transcoder(TranscoderArgs),
@@ -337,6 +340,24 @@ pub struct RecordingsArgs {
     pub count: usize,
     /// Seconds recorded per run and case.
     #[arg(long, default_value_t = 10.0)]
+    pub secs: f64,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct MixerArgs {
+    /// Runs; the table gives their median and spread.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Conference rooms.
+    #[arg(long, default_value_t = 100)]
+    pub rooms: usize,
+    /// Participants per room.
+    #[arg(long, default_value_t = 10)]
+    pub size: usize,
+    /// Seconds of each path per run.
+    #[arg(long, default_value_t = 2.0)]
     pub secs: f64,
     #[command(flatten)]
     pub out: Output,

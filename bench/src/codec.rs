@@ -37,7 +37,7 @@ pub struct CodecRun {
 
 /// A voice-like signal at `rate`: a gliding pitch's harmonics shaped by two moving
 /// formants, plus a little noise, so the codecs work as they do on speech.
-fn voice(rate: u32, seconds: usize) -> Vec<i16> {
+pub(crate) fn voice(rate: u32, seconds: usize) -> Vec<i16> {
     let n = rate as usize * seconds;
     let mut phase = 0.0f64;
     let mut noise = 0x1234_5678u32;

@@ -15,6 +15,8 @@
 //! `codec` measures G.711⇄Opus transcoding per core next to raw libopus.
 //! `transcoder` measures a tenant Wasm transcoder's host overhead per 20 ms frame and
 //! the memory of a live transcoder instance with 1,000 streams.
+//! `mixer` measures conference mixing per leg (rooms of participants, all talking) next
+//! to the same legs as two-party decoded bridges.
 //! `registrar` measures REGISTER transactions/s with digest auth and memory per binding.
 //! `metering` measures what per-module metering costs: nodes with it on and off alternate
 //! under the same call load.
@@ -44,6 +46,7 @@ mod kamailio;
 mod kstamp;
 mod media;
 mod metering;
+mod mixbench;
 mod node;
 mod overload;
 mod overload_report;
@@ -71,7 +74,7 @@ use anyhow::Result;
 use clap::Parser;
 use cli::{
     ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, MeteringArgs,
-    OverloadArgs, RecordingsArgs, RegistrarArgs, StreamsArgs, TranscoderArgs, WasmArgs,
+    MixerArgs, OverloadArgs, RecordingsArgs, RegistrarArgs, StreamsArgs, TranscoderArgs, WasmArgs,
 };
 use std::time::Duration;
 
@@ -86,6 +89,7 @@ fn main() -> Result<()> {
         Cmd::Overload(args) => overload_bench(args),
         Cmd::Metering(args) => metering_bench(args),
         Cmd::Codec(args) => codec_bench(args),
+        Cmd::Mixer(args) => mixer_bench(args),
         Cmd::Transcoder(args) => transcoder_bench(args),
         Cmd::Registrar(args) => registrar_bench(args),
         Cmd::Recordings(args) => recordings_bench(args),
@@ -289,6 +293,30 @@ fn recordings_bench(args: RecordingsArgs) -> Result<()> {
         recordings::NOTES
     );
     args.out.write(recordings::HEADING, &body)
+}
+
+fn mixer_bench(args: MixerArgs) -> Result<()> {
+    if args.runs == 0
+        || args.rooms == 0
+        || args.size < 2
+        || !args.secs.is_finite()
+        || args.secs <= 0.0
+    {
+        anyhow::bail!("--runs and --rooms must be positive, --size at least 2, --secs > 0");
+    }
+    let secs = Duration::from_secs_f64(args.secs);
+    let runs = mixbench::run(args.runs, args.rooms, args.size, secs)?;
+    let table = mixbench::table(&runs, args.rooms, args.size);
+    println!("{table}");
+    let body = format!(
+        "{}\n{}\n\n{table}",
+        preamble_for(
+            "cargo run --release -p switchyard-bench --",
+            "one thread of the benchmark, no node"
+        ),
+        mixbench::NOTES
+    );
+    args.out.write(mixbench::HEADING, &body)
 }
 
 fn wasm_bench(args: WasmArgs) -> Result<()> {

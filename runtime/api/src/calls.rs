@@ -18,7 +18,7 @@ use crate::{validate, ApiState, CallUpdate, Error, NewCall, API_VERSION};
 /// Twilio's limit on an inline `Twiml` parameter.
 const TWIML_MAX: usize = 4000;
 /// The status callback events Twilio knows.
-const EVENTS: [&str; 4] = ["initiated", "ringing", "answered", "completed"];
+pub(crate) const EVENTS: [&str; 4] = ["initiated", "ringing", "answered", "completed"];
 
 const STATUSES: [CallStatus; 8] = [
     CallStatus::Queued,
@@ -134,7 +134,7 @@ pub async fn list(
 }
 
 /// Whether `account` (and its owner, for a subaccount) may start calls.
-fn ensure_active(state: &ApiState, account: &Account) -> Result<(), Error> {
+pub(crate) fn ensure_active(state: &ApiState, account: &Account) -> Result<(), Error> {
     let owner_inactive = match account.owner_account_sid {
         Some(owner) => state
             .repo

@@ -58,6 +58,29 @@ pub fn rfc2822_opt(ms: Option<i64>) -> Option<String> {
     ms.map(rfc2822)
 }
 
+/// A list's `DateCreated` (that UTC day, or that second), `DateCreated>` (on or after)
+/// and `DateCreated<` (on or before: a bare date covers that whole day), as the range
+/// `[after, before)` in Unix milliseconds. The helper libraries send `DateCreated<` and
+/// `DateCreated>`; Twilio's documented `DateCreated<=YYYY-MM-DD` is the same pair once
+/// the query is split at its first `=`.
+pub fn created_range(params: &crate::params::Params) -> Result<(Option<i64>, Option<i64>), Error> {
+    let mut after: Vec<i64> = Vec::new();
+    let mut before: Vec<i64> = Vec::new();
+    let end = |(t, day): (i64, bool)| if day { next_day(t) } else { t + 1000 };
+    if let Some(v) = params.non_empty("DateCreated") {
+        let parsed = parse_filter("DateCreated", v)?;
+        after.push(parsed.0);
+        before.push(end(parsed));
+    }
+    if let Some(v) = params.non_empty("DateCreated>") {
+        after.push(parse_filter("DateCreated>", v)?.0);
+    }
+    if let Some(v) = params.non_empty("DateCreated<") {
+        before.push(end(parse_filter("DateCreated<", v)?));
+    }
+    Ok((after.into_iter().max(), before.into_iter().min()))
+}
+
 /// A list filter's value: `YYYY-MM-DD` (a whole UTC day) or `YYYY-MM-DDTHH:MM:SSZ` (the
 /// helper libraries' `iso8601_datetime`). Returns the instant and whether it was a day.
 pub fn parse_filter(name: &'static str, value: &str) -> Result<(i64, bool), Error> {

@@ -11,6 +11,8 @@ mod accounts;
 mod applications;
 pub mod auth;
 mod calls;
+mod conferences;
+mod conferences_doc;
 mod date;
 mod error;
 mod keys;
@@ -39,6 +41,7 @@ use switchyard_media::record::RecordingStorage;
 use switchyard_store::{Account, CallRecord, RecordingRecord, Repository};
 use switchyard_types::{CallSid, RecordingSid};
 
+pub use conferences::{ConferenceControl, ConferenceView, ParticipantUpdate, ParticipantView};
 pub use error::Error;
 pub use openapi::openapi;
 pub use params::Params;
@@ -97,6 +100,10 @@ pub trait CallControl: Send + Sync + 'static {
         None
     }
 
+    /// The node's conference rooms, if it runs them.
+    fn conferences(&self) -> Option<&dyn ConferenceControl> {
+        None
+    }
     /// Start or stop a Media Stream on one of `account`'s live calls.
     fn stream(&self, account: &Account, call: CallSid, control: StreamControl) -> StreamFuture {
         let _ = (account, call, control);
@@ -303,6 +310,21 @@ pub fn router_documented(state: ApiState, doc: serde_json::Value) -> Router {
         .route(
             &format!("{ACC}/Notifications/{{notification}}"),
             get(notifications::fetch),
+        )
+        .route(&format!("{ACC}/Conferences.json"), get(conferences::list))
+        .route(
+            &format!("{ACC}/Conferences/{{conference}}"),
+            get(conferences::fetch).post(conferences::update),
+        )
+        .route(
+            &format!("{ACC}/Conferences/{{conference}}/Participants.json"),
+            get(conferences::list_participants).post(conferences::create_participant),
+        )
+        .route(
+            &format!("{ACC}/Conferences/{{conference}}/Participants/{{participant}}"),
+            get(conferences::fetch_participant)
+                .post(conferences::update_participant)
+                .delete(conferences::remove_participant),
         )
         .route(&format!("{ACC}/Recordings.json"), get(recordings::list))
         .route(

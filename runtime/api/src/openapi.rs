@@ -639,6 +639,7 @@ pub fn openapi() -> Value {
     });
     crate::recordings_doc::extend(&mut doc);
     crate::queues_doc::extend(&mut doc);
+    crate::conferences_doc::extend(&mut doc);
     doc
 }
 

@@ -14,7 +14,7 @@ use switchyard_types::{
 };
 
 use crate::auth::{authenticate, reach, strip_json};
-use crate::date::{next_day, parse_filter, rfc2822};
+use crate::date::{created_range, rfc2822};
 use crate::paging::{Listing, PageRequest};
 use crate::params::Params;
 use crate::recording_media::{self, Format};
@@ -117,27 +117,8 @@ fn render(state: &ApiState, r: &RecordingRecord, scope: Scope) -> Value {
     })
 }
 
-/// `DateCreated` (that UTC day, or that second), `DateCreated>` (on or after) and
-/// `DateCreated<` (on or before: a bare date covers that whole day). The helper
-/// libraries send `DateCreated<` and `DateCreated>`; Twilio's documented
-/// `DateCreated<=YYYY-MM-DD` is the same pair once the query is split at its first `=`.
 fn date_filter(params: &Params, filter: &mut RecordingFilter) -> Result<(), Error> {
-    let mut after: Vec<i64> = Vec::new();
-    let mut before: Vec<i64> = Vec::new();
-    let end = |(t, day): (i64, bool)| if day { next_day(t) } else { t + 1000 };
-    if let Some(v) = params.non_empty("DateCreated") {
-        let parsed = parse_filter("DateCreated", v)?;
-        after.push(parsed.0);
-        before.push(end(parsed));
-    }
-    if let Some(v) = params.non_empty("DateCreated>") {
-        after.push(parse_filter("DateCreated>", v)?.0);
-    }
-    if let Some(v) = params.non_empty("DateCreated<") {
-        before.push(end(parse_filter("DateCreated<", v)?));
-    }
-    filter.created_after = after.into_iter().max();
-    filter.created_before = before.into_iter().min();
+    (filter.created_after, filter.created_before) = created_range(params)?;
     Ok(())
 }
 

@@ -59,6 +59,19 @@ async fn served_document_lists_every_route_with_its_methods() {
             format!("{acc}/Calls/{{CallSid}}/Recordings/{{RecordingSid}}.json"),
             &["get", "post", "delete"],
         ),
+        (format!("{acc}/Conferences.json"), &["get"]),
+        (
+            format!("{acc}/Conferences/{{ConferenceSid}}.json"),
+            &["get", "post"],
+        ),
+        (
+            format!("{acc}/Conferences/{{ConferenceSid}}/Participants.json"),
+            &["get", "post"],
+        ),
+        (
+            format!("{acc}/Conferences/{{ConferenceSid}}/Participants/{{CallSid}}.json"),
+            &["get", "post", "delete"],
+        ),
         (format!("{acc}/Usage/Records.json"), &["get"]),
         (format!("{acc}/Usage/Records/AllTime.json"), &["get"]),
         (format!("{acc}/Usage/Records/Daily.json"), &["get"]),
@@ -122,7 +135,8 @@ async fn documented_paths_are_served() {
             .replace("{PhoneNumberSid}", "PN00000000000000000000000000000000")
             .replace("{ApplicationSid}", "AP00000000000000000000000000000000")
             .replace("{NotificationSid}", "NO00000000000000000000000000000000")
-            .replace("{RecordingSid}", "RE00000000000000000000000000000000");
+            .replace("{RecordingSid}", "RE00000000000000000000000000000000")
+            .replace("{ConferenceSid}", "CF00000000000000000000000000000000");
         for method in item.as_object().unwrap().keys() {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let r = h.root(m, &concrete, "").await;

@@ -8,4 +8,10 @@ pub enum Error {
         base: String,
         reason: String,
     },
+    /// `maxParticipants`: the conference room holds this many already.
+    #[error("the conference is full ({0} participants)")]
+    ConferenceFull(u32),
+    /// The conference room has ended.
+    #[error("the conference has ended")]
+    ConferenceEnded,
 }

@@ -43,6 +43,18 @@ pub enum EventKind {
     QueueLeft,
     /// An agent's `<Dial><Queue>` took the caller and the two are bridged.
     QueueBridged,
+    /// A conference room started (its participants hear each other).
+    ConferenceStarted,
+    /// A conference room ended.
+    ConferenceEnded,
+    /// A participant joined a conference.
+    ParticipantJoined,
+    /// A participant left a conference.
+    ParticipantLeft,
+    /// A participant was muted, held, or made a coach (or the reverse).
+    ParticipantUpdated,
+    /// A participant started or stopped speaking.
+    ParticipantSpeech,
 }
 
 impl EventKind {
@@ -71,6 +83,12 @@ impl EventKind {
             Self::QueueJoined => "queue.joined",
             Self::QueueLeft => "queue.left",
             Self::QueueBridged => "queue.bridged",
+            Self::ConferenceStarted => "conference.started",
+            Self::ConferenceEnded => "conference.ended",
+            Self::ParticipantJoined => "conference.participant.joined",
+            Self::ParticipantLeft => "conference.participant.left",
+            Self::ParticipantUpdated => "conference.participant.updated",
+            Self::ParticipantSpeech => "conference.participant.speech",
         }
     }
 }

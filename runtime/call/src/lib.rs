@@ -8,6 +8,7 @@
 //! - [`params`]: Twilio's call request parameters, with Twilio's names.
 //! - [`template`]: `{Name}` in next-step URLs expanded from the request's parameters.
 
+pub mod conference;
 mod error;
 pub mod events;
 mod executor;
@@ -22,7 +23,8 @@ pub use error::Error;
 pub use events::{CallEvent, EventKind};
 pub use executor::{
     app_url, Action, AppFailure, AppLimits, CallRecordSpec, CallRecordingUpdate, ClientContact,
-    ClientDirectory, DialLeg, DialRequest, Document, Executor, FetchRequest, LegId, LegTarget,
-    MediaSource, MediaToken, NoSuchRecording, RecordSpec, Recorded, RecordingCallback, RecordingId,
-    StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, MAX_STREAMS, PRE_ANSWER_STATUS,
+    ClientDirectory, ConferenceJoin, DialLeg, DialRequest, Document, Executor, FetchRequest, LegId,
+    LegTarget, MediaSource, MediaToken, NoSuchRecording, RecordSpec, Recorded, RecordingCallback,
+    RecordingId, StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, MAX_STREAMS,
+    PRE_ANSWER_STATUS,
 };

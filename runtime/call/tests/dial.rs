@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 use switchyard_call::{
     Action, DialRequest, Document, EventKind, Executor, FetchRequest, LegId, LegTarget, MediaSource,
 };
-use switchyard_instructions::{
-    Conference, Dial, DialTarget, HttpMethod, LegCallbacks, Number, Say, Sip, Verb,
-};
+use switchyard_instructions::{Dial, DialTarget, HttpMethod, LegCallbacks, Number, Say, Sip, Verb};
 use switchyard_types::{CallSid, CallStatus};
 
 const URL: &str = "http://127.0.0.1:9000/voice";
@@ -478,15 +476,20 @@ fn without_action_the_document_falls_through_when_the_party_hangs_up() {
     assert!(!acts.iter().any(|a| matches!(a, Action::Fetch(_))));
 }
 
+/// Every noun is executed now; `sequential` is the attribute that is not: a warning,
+/// and the parties ring in parallel.
 #[test]
-fn nouns_not_executed_yet_are_warnings_not_silence() {
+fn attributes_not_executed_yet_are_warnings_not_silence() {
     let t0 = Instant::now();
     let (mut exec, acts) = running(
         t0,
-        vec![
-            Verb::Dial(dial(vec![DialTarget::Conference(Conference::new("room"))])),
-            say("after"),
-        ],
+        vec![Verb::Dial(Dial {
+            sequential: true,
+            ..dial(vec![
+                sip("sip:a@127.0.0.1:5071"),
+                sip("sip:b@127.0.0.1:5072"),
+            ])
+        })],
     );
     let warning = acts.iter().find_map(|a| match a {
         Action::Notify(f) => Some(f.clone()),
@@ -495,15 +498,11 @@ fn nouns_not_executed_yet_are_warnings_not_silence() {
     let warning = warning.expect("a notification");
     assert_eq!(warning.code, 12200);
     assert!(
-        warning.message.contains("<Conference>"),
+        warning.message.contains("sequential"),
         "{}",
         warning.message
     );
-    assert!(!acts.iter().any(|a| matches!(a, Action::Dial(_))));
-    assert!(
-        acts.iter().any(|a| matches!(a, Action::Play { .. })),
-        "{acts:?}"
-    );
+    assert_eq!(dial_request(&acts).legs.len(), 2, "{acts:?}");
     let _ = events(&mut exec);
 }
 

@@ -27,6 +27,22 @@ const fn t(
 
 const CALL: &[&str] = &["From", "To", "Direction"];
 
+/// What a conference event carries (Twilio's conference status callback parameters).
+const CONFERENCE: &[&str] = &["ConferenceSid", "FriendlyName", "StatusCallbackEvent"];
+
+/// What a participant's conference event carries.
+const PARTICIPANT: &[&str] = &[
+    "ConferenceSid",
+    "FriendlyName",
+    "StatusCallbackEvent",
+    "CallSid",
+    "Muted",
+    "Hold",
+    "Coaching",
+    "EndConferenceOnExit",
+    "StartConferenceOnEnter",
+];
+
 /// What a presence event carries: whose, how many contacts remain live, and the
 /// registering phone's `User-Agent`.
 const PRESENCE: &[&str] = &["Identity", "ContactCount", "UserAgent"];
@@ -79,6 +95,32 @@ pub const CATALOGUE: &[EventType] = &[
             "BridgedMs",
             "Errors",
         ],
+    ),
+    t(
+        "conference.started",
+        "a conference room started: its participants hear each other",
+        CONFERENCE,
+    ),
+    t("conference.ended", "a conference room ended", CONFERENCE),
+    t(
+        "conference.participant.joined",
+        "a call joined a conference room",
+        PARTICIPANT,
+    ),
+    t(
+        "conference.participant.left",
+        "a call left a conference room",
+        PARTICIPANT,
+    ),
+    t(
+        "conference.participant.updated",
+        "a participant was muted, held or made a coach, or the reverse",
+        PARTICIPANT,
+    ),
+    t(
+        "conference.participant.speech",
+        "a participant started or stopped speaking",
+        PARTICIPANT,
     ),
     t(
         "verb.started",

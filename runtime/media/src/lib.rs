@@ -19,6 +19,7 @@
 //! - [`cache`]: the persistent, content-addressed media cache whose entries are streamed
 //!   to calls while they are still being fetched;
 //! - [`Player`]: one sound at a time, frame by frame, at the rate the leg asks for;
+//! - [`mix`]: a conference room's mixer (each participant hears all but itself);
 //! - [`leg`]: one leg's media endpoint, sans-IO: its RTP session, codec, player, side
 //!   of a bridge (relayed packets or decoded audio) and a transform on its audio path.
 
@@ -30,6 +31,7 @@ pub mod decode;
 mod error;
 pub mod g711;
 pub mod leg;
+pub mod mix;
 pub mod mp3;
 mod player;
 pub mod record;
@@ -44,7 +46,7 @@ pub use decode::{decode_all, StreamDecoder};
 pub use error::Error;
 pub use g711::{alaw_decode, alaw_encode, encode_frame, ulaw_decode, ulaw_encode, G711};
 pub use player::{Played, Player};
-pub use tone::{beep, dtmf_tone, hold_music, ringback, silence};
+pub use tone::{beep, dtmf_tone, hold_music, ringback, silence, wait_music};
 pub use tts::synthesize;
 pub use voices::espeak_voice;
 pub use wav::wav_bytes;

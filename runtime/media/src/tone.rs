@@ -50,6 +50,21 @@ pub fn beep() -> Vec<i16> {
     tone_sum(&[1000.0], 500, RINGBACK_AMPLITUDE)
 }
 
+/// The notes of the built-in wait and hold music (C5, E5, G5, E5), Hz.
+pub const WAIT_MUSIC_NOTES: [f64; 4] = [523.25, 659.25, 783.99, 659.25];
+
+/// One loop of the built-in music a conference participant hears while it waits for
+/// the room to start or is on hold (two seconds at 8 kHz): a soft arpeggio, so that a
+/// caller knows it is still connected.
+pub fn wait_music() -> Vec<i16> {
+    let mut out = Vec::new();
+    for f in WAIT_MUSIC_NOTES {
+        out.extend(tone_sum(&[f], 400, RINGBACK_AMPLITUDE));
+        out.extend(silence(100));
+    }
+    out
+}
+
 /// One cadence of the ringback tone of `country` (ISO 3166 alpha-2, Twilio's `ringTone`
 /// values; `uk` for `gb`), at 8 kHz, to be repeated while the far end rings; `None` for
 /// a country not in the table. Frequencies and cadences from ITU-T E.180 (03/1998)
@@ -192,6 +207,21 @@ mod tests {
         assert_eq!(tone[0], 0);
         let peak = tone.iter().map(|s| s.unsigned_abs()).max().unwrap();
         assert!(peak > 10_000 && peak < 32_000, "peak {peak}");
+    }
+
+    #[test]
+    fn wait_music_plays_its_notes_in_turn_and_loops_in_two_seconds() {
+        let music = wait_music();
+        assert_eq!(music.len(), 2 * SAMPLE_RATE as usize);
+        // Each 500 ms slot holds its note, louder than every other note.
+        for (i, note) in WAIT_MUSIC_NOTES.iter().enumerate() {
+            let slot = &music[i * 4000..i * 4000 + 3200];
+            let own = goertzel_power(slot, *note, SAMPLE_RATE);
+            for other in WAIT_MUSIC_NOTES.iter().filter(|f| *f != note) {
+                assert!(own > 100.0 * goertzel_power(slot, *other, SAMPLE_RATE));
+            }
+        }
+        assert!(music.iter().all(|s| s.unsigned_abs() < 8192), "too loud");
     }
 
     #[test]

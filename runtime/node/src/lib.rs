@@ -2,6 +2,7 @@
 //! (`switchyard-sip`, `switchyard-rtp`, the call executor) with them.
 
 mod account_cap;
+mod conference;
 pub mod config;
 mod console;
 mod demo;

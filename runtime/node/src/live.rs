@@ -27,6 +27,8 @@ pub enum Control {
     Whisper { url: String, method: HttpMethod },
     /// A queue's member and agent reach each other.
     Queue(crate::queues::Signal),
+    /// The call's conference room tells it something.
+    Conference(switchyard_call::conference::Notice),
     /// A client published an event to the call: the app is asked what next.
     ClientEvent { name: String, data: String },
     /// Start, pause, resume or stop a recording of the call.

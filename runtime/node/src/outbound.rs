@@ -19,7 +19,7 @@ use crate::shared::{now_ms, target, Shared};
 /// The node's side of `POST/GET …/Calls`.
 #[derive(Debug)]
 pub struct Outbound {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     queue: Mutex<OutboundQueue<OutboundCall>>,
     /// Tickets of calls still waiting in the queue.
     queued: Mutex<HashMap<CallSid, Ticket>>,
@@ -264,6 +264,10 @@ impl CallControl for Outbound {
         update: switchyard_api::RecordingUpdate,
     ) -> Result<switchyard_store::RecordingRecord, ApiError> {
         crate::recording_api::update(&self.shared, account, call, recording, update)
+    }
+
+    fn conferences(&self) -> Option<&dyn switchyard_api::ConferenceControl> {
+        Some(self)
     }
 
     fn stream(

@@ -173,6 +173,8 @@ pub struct Shared {
     pub queues: switchyard_call::queue::SharedQueues,
     /// Every account's calls up, against its `max_concurrent_calls`.
     pub account_calls: crate::account_cap::AccountCalls,
+    /// The live conference rooms.
+    pub conferences: crate::conference::Conferences,
     shutdown: watch::Sender<bool>,
 }
 
@@ -273,6 +275,7 @@ impl Shared {
             presence,
             queues: Default::default(),
             account_calls: Default::default(),
+            conferences: Default::default(),
             shutdown,
         });
         Ok((shared, sip_rx))

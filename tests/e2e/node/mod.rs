@@ -8,6 +8,7 @@ mod caller;
 mod channels;
 mod cli;
 mod codecs;
+mod conference;
 mod console;
 mod dial;
 mod dial_ivr;

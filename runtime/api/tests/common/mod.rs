@@ -13,7 +13,8 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use switchyard_api::{
-    router, ApiError, ApiState, CallControl, CallUpdate, NewCall, RecordingUpdate, StartRecording,
+    router, ApiError, ApiState, CallControl, CallUpdate, ConferenceControl, ConferenceView,
+    NewCall, ParticipantUpdate, ParticipantView, RecordingUpdate, StartRecording,
 };
 use switchyard_media::record::LocalRecordings;
 use switchyard_store::{Account, AccountStatus, CallRecord, RecordingRecord, Repository, Store};
@@ -33,9 +34,72 @@ pub struct FakeControl {
     pub updated: Mutex<Vec<(AccountSid, CallSid, CallUpdate)>>,
     pub recording_starts: Mutex<Vec<(CallSid, StartRecording)>>,
     pub recording_updates: Mutex<Vec<(CallSid, RecordingSid, RecordingUpdate)>>,
+    /// The node's conference rooms, as the test sets them.
+    pub rooms: Mutex<Vec<ConferenceView>>,
+    pub participant_updates: Mutex<Vec<(CallSid, ParticipantUpdate)>>,
+}
+
+impl ConferenceControl for FakeControl {
+    fn list(&self, account: AccountSid) -> Vec<ConferenceView> {
+        let rooms = self.rooms.lock().unwrap();
+        rooms
+            .iter()
+            .filter(|r| r.account_sid == account)
+            .cloned()
+            .collect()
+    }
+
+    fn end(
+        &self,
+        _account: AccountSid,
+        sid: switchyard_types::ConferenceSid,
+    ) -> Result<ConferenceView, ApiError> {
+        let mut rooms = self.rooms.lock().unwrap();
+        let room = rooms.iter_mut().find(|r| r.sid == sid).unwrap();
+        room.status = "completed";
+        room.participants.clear();
+        Ok(room.clone())
+    }
+
+    fn update_participant(
+        &self,
+        _account: AccountSid,
+        _sid: switchyard_types::ConferenceSid,
+        call: CallSid,
+        update: ParticipantUpdate,
+    ) -> Result<ParticipantView, ApiError> {
+        let rooms = self.rooms.lock().unwrap();
+        let mut p = rooms
+            .iter()
+            .flat_map(|r| r.participants.iter())
+            .find(|p| p.call_sid == call)
+            .cloned()
+            .unwrap();
+        if let Some(m) = update.muted {
+            p.muted = m;
+        }
+        self.participant_updates
+            .lock()
+            .unwrap()
+            .push((call, update));
+        Ok(p)
+    }
+
+    fn remove_participant(
+        &self,
+        _account: AccountSid,
+        _sid: switchyard_types::ConferenceSid,
+        _call: CallSid,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 impl CallControl for FakeControl {
+    fn conferences(&self) -> Option<&dyn ConferenceControl> {
+        Some(self)
+    }
+
     fn create(&self, account: &Account, call: NewCall) -> Result<CallRecord, ApiError> {
         let now = 1_700_000_000_000;
         let record = CallRecord {
@@ -171,6 +235,8 @@ impl Harness {
             updated: Mutex::new(Vec::new()),
             recording_starts: Mutex::new(Vec::new()),
             recording_updates: Mutex::new(Vec::new()),
+            rooms: Mutex::new(Vec::new()),
+            participant_updates: Mutex::new(Vec::new()),
         });
         let root = account(None, "roottoken", 1_000);
         repo.create_account(&root).unwrap();

@@ -21,6 +21,7 @@ impl Executor {
             | Step::Dial(_)
             | Step::Agent(_)
             | Step::Queue
+            | Step::Conference(_)
             | Step::Connect(_) => return,
             // Nor does it cut a message being recorded (that would lose it).
             Step::Record(_) => return,

@@ -22,7 +22,8 @@ use switchyard_types::{CallSid, CallStatus};
 use crate::events::EventKind;
 use crate::params::CallInfo;
 pub use crate::verbs::dial::{
-    ClientContact, ClientDirectory, DialLeg, DialRequest, LegId, LegTarget, MAX_PARALLEL,
+    ClientContact, ClientDirectory, ConferenceJoin, DialLeg, DialRequest, LegId, LegTarget,
+    MAX_PARALLEL,
 };
 pub use crate::verbs::record::{RecordSpec, Recorded, RecordingId};
 pub use crate::verbs::stream::{StreamRequest, MAX_STREAMS};
@@ -67,6 +68,8 @@ pub(crate) enum Step {
     /// In a queue with nothing to run: hold music plays, or the caller is bridged to
     /// the agent that took it.
     Queue,
+    /// A `<Dial><Conference>` waits for its room or is in it.
+    Conference(Box<verbs::dial::conference::ConferenceState>),
     /// A `<Connect><Stream>` holds the call until its stream ends.
     Connect(ConnectState),
     /// The application-error message is playing; hang up when it ends.
@@ -233,6 +236,7 @@ impl Executor {
         self.end_recording();
         self.leave_connect();
         self.leave_queue(now);
+        self.leave_conference();
         self.step = Step::Fetching;
         self.document(now, Ok(Document::Verbs(verbs)));
     }
@@ -310,6 +314,7 @@ impl Executor {
             }
             Step::Gather(_) => verbs::gather::media_done(self, now, token),
             Step::Record(_) => verbs::record::media_done(self, token),
+            Step::Conference(_) => verbs::dial::conference::media_done(self, token),
             Step::Failing { token: t } if *t == token => self.finish_hangup(),
             _ => {}
         }
@@ -322,6 +327,7 @@ impl Executor {
             Step::Media { token: t, .. } | Step::Failing { token: t } => *t == token,
             Step::Gather(g) => g.owns(token),
             Step::Record(r) => verbs::record::owns(r, token),
+            Step::Conference(c) => c.owns(token),
             _ => false,
         };
         if ours {
@@ -336,6 +342,7 @@ impl Executor {
         match self.step {
             Step::Gather(_) => verbs::gather::digit(self, now, digit),
             Step::Dial(_) => verbs::dial::digit(self, now, digit),
+            Step::Conference(_) => verbs::dial::conference::digit(self, now, digit),
             Step::Record(_) => verbs::record::digit(self, digit),
             Step::Connect(_) => verbs::stream::digit(self, digit),
             _ => {}
@@ -442,6 +449,7 @@ impl Executor {
             Step::Gather(_) => verbs::gather::timeout(self, now),
             Step::Dial(_) => verbs::dial::timeout(self, now),
             Step::Agent(_) => verbs::dial_queue::timeout(self, now),
+            Step::Conference(_) => verbs::dial::conference::timeout(self, now),
             _ => {}
         }
     }
@@ -455,6 +463,9 @@ impl Executor {
         }
         verbs::dial_queue::caller_gone(self, now);
         verbs::enqueue::caller_gone(self, now);
+        if matches!(self.step, Step::Conference(_)) {
+            verbs::dial::conference::caller_gone(self, now);
+        }
         self.verbs.clear();
         verbs::stream::stop_all(self);
         self.stop_call_recordings();
@@ -465,6 +476,19 @@ impl Executor {
             return;
         }
         self.step = Step::Done;
+    }
+
+    /// The call is in the conference room `sid` ([`Action::JoinConference`]), or it
+    /// could not join (the room is full or over).
+    pub fn conference_joined(&mut self, now: Instant, result: Result<String, crate::Error>) {
+        self.tick(now);
+        verbs::dial::conference::joined(self, now, result);
+    }
+
+    /// What the call's conference room tells it.
+    pub fn conference_notice(&mut self, now: Instant, notice: crate::conference::Notice) {
+        self.tick(now);
+        verbs::dial::conference::notice(self, now, notice);
     }
 
     /// The recording asked for with [`Action::Record`] started as `id`.
@@ -531,6 +555,7 @@ impl Executor {
         self.end_recording();
         self.leave_connect();
         self.leave_queue(now);
+        self.leave_conference();
         self.verbs.clear();
         self.fetch(url, method, Vec::new(), false);
     }
@@ -542,6 +567,15 @@ impl Executor {
             if let Some(token) = r.token() {
                 self.push(Action::StopRecording(token));
             }
+        }
+    }
+
+    /// A live update takes the call out of its conference room, without its `action`.
+    fn leave_conference(&mut self) {
+        if matches!(self.step, Step::Conference(_)) {
+            self.step = Step::Idle;
+            self.push(Action::ConferenceMedia(false));
+            self.push(Action::LeaveConference);
         }
     }
 
@@ -564,6 +598,7 @@ impl Executor {
             Step::Gather(g) => g.deadline(),
             Step::Dial(d) => d.deadline(),
             Step::Agent(a) => a.deadline(),
+            Step::Conference(c) => c.deadline(),
             _ => None,
         };
         match (step, self.pre_answer_deadline()) {

@@ -32,6 +32,9 @@ pub enum MediaSource {
     Silence(u32),
     /// The beep before a `<Record>`.
     Beep,
+    /// The built-in music a conference participant hears while it waits for the room
+    /// to start or is on hold.
+    WaitMusic,
     /// The ringback tone of a country (`ringTone`, ISO 3166 alpha-2; `us` by default)
     /// while a `<Dial>` rings.
     Ringback(String),
@@ -173,6 +176,15 @@ pub enum Action {
     },
     /// A queue's member and agent reach each other (see [`crate::queue::QueueAction`]).
     Queue(crate::queue::QueueAction),
+    /// Put the call in a conference room and report
+    /// [`super::Executor::conference_joined`]; the room's notices come back through
+    /// [`super::Executor::conference_notice`].
+    JoinConference(crate::verbs::dial::ConferenceJoin),
+    /// Hear and speak in the room's mix (true), or not (false: the call plays its own
+    /// sounds, the wait or hold music).
+    ConferenceMedia(bool),
+    /// Take the call out of its conference room.
+    LeaveConference,
     /// Publish a call event.
     Event {
         kind: EventKind,

@@ -26,8 +26,10 @@ use crate::executor::{Action, AppFailure, Executor, MediaSource, Step};
 use super::NOT_EXECUTED;
 
 mod client;
+pub(crate) mod conference;
 mod record;
 pub use client::{ClientContact, ClientDirectory};
+pub use conference::ConferenceJoin;
 use record::DialRecording;
 
 /// The code this node gives a `<Dial>` party it cannot route (the node's trunk routing
@@ -140,7 +142,17 @@ impl DialState {
     }
 }
 
-pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
+pub(super) fn start(exec: &mut Executor, now: Instant, mut dial: Dial) {
+    // A `<Conference>` noun is the Dial's only party.
+    if let Some(i) = dial
+        .targets
+        .iter()
+        .position(|t| matches!(t, DialTarget::Conference(_)))
+    {
+        if let DialTarget::Conference(noun) = dial.targets.swap_remove(i) {
+            return conference::start(exec, dial, noun);
+        }
+    }
     let mut recording = DialRecording::of(&dial);
     if dial.sequential {
         warn(
@@ -210,13 +222,10 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
                 (targets, None, c.callbacks, c.transcoder)
             }
             other => {
-                let noun = match other {
-                    DialTarget::Conference(_) => "Conference",
-                    _ => "Queue",
-                };
+                let _ = other;
                 warn(
                     exec,
-                    &format!("<{noun}> in <Dial> is not executed by this node yet; skipped"),
+                    "<Queue> in <Dial> is not executed by this node yet; skipped",
                 );
                 continue;
             }

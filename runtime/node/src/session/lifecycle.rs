@@ -83,6 +83,8 @@ impl Session {
         if let Some(parent) = &self.parent {
             parent.report(super::legs::LegReport::Ended(status));
         }
+        // A call that ends without its executor's leave still leaves its room.
+        self.leave_conference();
         self.media = None;
         let record = self.call_record();
         let duration = record.duration.unwrap_or(0);

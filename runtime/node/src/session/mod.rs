@@ -4,6 +4,7 @@
 //! others (the executor never sees SIP, the media task never sees verbs).
 
 mod app;
+mod conference;
 mod dialog;
 mod legs;
 mod lifecycle;
@@ -184,6 +185,8 @@ struct Session {
     streams: crate::streams::Streams,
     /// The call's whole-call recordings.
     recordings: record::CallRecordings,
+    /// The conference room the call is in.
+    conference: Option<crate::conference::Membership>,
 }
 
 impl Session {
@@ -260,6 +263,7 @@ impl Session {
             parent: None,
             streams: crate::streams::Streams::default(),
             recordings: record::CallRecordings::default(),
+            conference: None,
         }
     }
 
@@ -381,6 +385,12 @@ impl Session {
             Control::Hold(on) => self.sip.hold(on),
             Control::Record(control) => self.record_control(control),
             Control::Queue(signal) => crate::queues::signal(&mut self.queue_side(), signal),
+            Control::Conference(notice) => {
+                if matches!(notice, switchyard_call::conference::Notice::Left) {
+                    self.conference = None;
+                }
+                self.exec.conference_notice(now, notice);
+            }
             Control::ClientEvent { name, data } => {
                 self.publish(
                     switchyard_call::EventKind::ClientEvent,
@@ -460,6 +470,9 @@ impl Session {
                     self.info.call_sid,
                     self.account.signer.clone(),
                 ),
+                Action::JoinConference(req) => self.join_conference(req),
+                Action::ConferenceMedia(on) => self.conference_media(on),
+                Action::LeaveConference => self.leave_conference(),
                 Action::StopStream(sid) => self.streams.stop(sid, self.media.as_ref()),
                 Action::StreamDigit { sid, digit } => self.streams.digit(sid, digit),
                 Action::Callback {

@@ -189,6 +189,7 @@ impl Session {
             parent: None,
             streams: crate::streams::Streams::default(),
             recordings: super::record::CallRecordings::default(),
+            conference: None,
         }
     }
 

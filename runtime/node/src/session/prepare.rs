@@ -2,7 +2,7 @@
 //! generated tones for digits.
 
 use switchyard_call::{AppFailure, MediaSource, MediaToken};
-use switchyard_media::{beep, dtmf_tone, hold_music, ringback, silence, AudioStream};
+use switchyard_media::{beep, dtmf_tone, hold_music, ringback, silence, wait_music, AudioStream};
 
 use super::Session;
 
@@ -37,6 +37,7 @@ pub(super) fn prepare(session: &mut Session, token: MediaToken, source: MediaSou
             MediaSource::Silence(ms) => Ok(AudioStream::from_samples(silence(ms))),
             MediaSource::Beep => Ok(AudioStream::from_samples(beep())),
             MediaSource::HoldMusic => Ok(AudioStream::from_samples(hold_music())),
+            MediaSource::WaitMusic => Ok(AudioStream::from_samples(wait_music())),
             MediaSource::Ringback(country) => Ok(AudioStream::from_samples(
                 ringback(&country).unwrap_or_else(|| {
                     tracing::info!(%country, "no ringback tone for this ringTone; playing the US one");
