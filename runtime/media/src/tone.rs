@@ -57,12 +57,7 @@ pub const WAIT_MUSIC_NOTES: [f64; 4] = [523.25, 659.25, 783.99, 659.25];
 /// the room to start or is on hold (two seconds at 8 kHz): a soft arpeggio, so that a
 /// caller knows it is still connected.
 pub fn wait_music() -> Vec<i16> {
-    let mut out = Vec::new();
-    for f in WAIT_MUSIC_NOTES {
-        out.extend(tone_sum(&[f], 400, RINGBACK_AMPLITUDE));
-        out.extend(silence(100));
-    }
-    out
+    arpeggio(&WAIT_MUSIC_NOTES, 400, 100, 0)
 }
 
 /// One cadence of the ringback tone of `country` (ISO 3166 alpha-2, Twilio's `ringTone`
@@ -103,12 +98,18 @@ pub fn ringback(country: &str) -> Option<Vec<i16>> {
 /// so no one mistakes it for ringing.
 pub fn hold_music() -> Vec<i16> {
     const NOTES: [f64; 8] = [261.63, 329.63, 392.0, 523.25, 392.0, 493.88, 587.33, 392.0];
+    arpeggio(&NOTES, 350, 50, 800)
+}
+
+/// Soft sine `notes` of `note_ms` each, `gap_ms` apart, then `tail_ms` of silence: the
+/// built-in musics, at a call-progress level.
+fn arpeggio(notes: &[f64], note_ms: u32, gap_ms: u32, tail_ms: u32) -> Vec<i16> {
     let mut out = Vec::new();
-    for f in NOTES {
-        out.extend(tone_sum(&[f], 350, RINGBACK_AMPLITUDE));
-        out.extend(silence(50));
+    for &f in notes {
+        out.extend(tone_sum(&[f], note_ms, RINGBACK_AMPLITUDE));
+        out.extend(silence(gap_ms));
     }
-    out.extend(silence(800));
+    out.extend(silence(tail_ms));
     out
 }
 
