@@ -28,6 +28,17 @@ const fn t(
 const CALL: &[&str] = &["From", "To", "Direction"];
 
 /// What a conference event carries (Twilio's conference status callback parameters).
+/// A whole-call recording's fields.
+const RECORDING: &[&str] = &[
+    "RecordingSid",
+    "RecordingUrl",
+    "RecordingStatus",
+    "RecordingChannels",
+    "RecordingSource",
+    "RecordingTrack",
+    "RecordingDuration",
+];
+
 const CONFERENCE: &[&str] = &["ConferenceSid", "FriendlyName", "StatusCallbackEvent"];
 
 /// What a participant's conference event carries.
@@ -94,6 +105,7 @@ pub const CATALOGUE: &[EventType] = &[
             "MediaMs",
             "BridgedMs",
             "Errors",
+            "RecordedMs",
         ],
     ),
     t(
@@ -156,6 +168,23 @@ pub const CATALOGUE: &[EventType] = &[
         "notification",
         "a notification was recorded for the account",
         &["ErrorCode", "Message", "Level"],
+    ),
+    t(
+        "recording.started",
+        "a whole-call recording started (`<Dial record>`, `Calls.create(Record=true)`, \
+         the Recordings API)",
+        RECORDING,
+    ),
+    t(
+        "recording.updated",
+        "a whole-call recording was paused, resumed or stopped through the API",
+        &["RecordingSid", "RecordingStatus"],
+    ),
+    t(
+        "recording.completed",
+        "a whole-call recording is finished: completed, or absent when only silence was \
+         heard",
+        RECORDING,
     ),
     t(
         "queue.joined",

@@ -173,6 +173,7 @@ fn left_data(span: &ModuleSpan, now: Instant) -> Vec<(String, String)> {
         ("MediaMs", m.media.as_millis() as u64),
         ("BridgedMs", m.bridged.as_millis() as u64),
         ("Errors", u64::from(m.errors)),
+        ("RecordedMs", m.recorded.as_millis() as u64),
     ] {
         data.push((k.to_owned(), v.to_string()));
     }
