@@ -217,7 +217,7 @@ pub fn run_case(case: Case, count: usize, workers: usize, secs: f64) -> Result<C
     let storage = LocalRecordings::new(dir.path());
     let ticks = (secs * 50.0).round() as usize;
     let cpu0 = cpu_time();
-    let start = Instant::now() + Duration::from_millis(50);
+    let began = Instant::now();
     let results: Vec<Result<(Vec<f64>, Vec<f64>)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
@@ -228,6 +228,9 @@ pub fn run_case(case: Case, count: usize, workers: usize, secs: f64) -> Result<C
                         .iter()
                         .map(|&i| Writer::new(case, storage, dir, i))
                         .collect::<Result<Vec<_>>>()?;
+                    // Each worker's schedule starts once its files are open, as a media
+                    // worker's legs tick from their own start.
+                    let start = Instant::now() + Duration::from_millis(20);
                     let (mut work, mut late) = (Vec::new(), Vec::new());
                     let mut pcm = [0i16; 160];
                     let mut bytes = Vec::with_capacity(320);
@@ -256,7 +259,7 @@ pub fn run_case(case: Case, count: usize, workers: usize, secs: f64) -> Result<C
             .collect()
     });
     let cpu = cpu_time().saturating_sub(cpu0);
-    let wall = start.elapsed();
+    let wall = began.elapsed();
     let (mut work, mut late) = (Vec::new(), Vec::new());
     for r in results {
         let (w, l) = r?;
