@@ -91,11 +91,7 @@ impl Writer {
         let sid = format!("RE{i:032}");
         Ok(match case {
             Case::Record => {
-                let limits = RecordLimits {
-                    max_length_ms: u64::MAX,
-                    silence_ms: None,
-                    trim_silence: false,
-                };
+                let limits = RecordLimits::until_stopped(false);
                 let sink = storage.create("AC1", &sid)?;
                 Writer::Record(Box::new(RecordTap::new(sink, Track::Inbound, limits)?))
             }

@@ -26,22 +26,14 @@ pub(crate) fn start(
     call: CallSid,
     start: StartRecording,
 ) -> Result<RecordingRecord, ApiError> {
-    let now = now_ms();
-    let record = RecordingRecord {
-        sid: RecordingSid::random(),
-        account_sid: account.sid,
-        call_sid: Some(call),
-        conference_sid: None,
-        status: RecordingStatus::InProgress,
-        source: RecordingSource::StartCallRecordingApi,
-        channels: start.channels,
-        track: start.track,
-        duration_secs: None,
-        start_time: now,
-        date_created: now,
-        date_updated: now,
-        error_code: None,
-    };
+    let record = RecordingRecord::started(
+        account.sid,
+        Some(call),
+        RecordingSource::StartCallRecordingApi,
+        start.channels,
+        start.track,
+        now_ms(),
+    );
     shared.store.put_recording_durable(&record)?;
     let control = Control::Record(RecordControl::Start {
         sid: record.sid,

@@ -35,6 +35,34 @@ pub struct RecordingRecord {
     pub error_code: Option<u32>,
 }
 
+impl RecordingRecord {
+    /// A recording `in-progress` from `now` (Unix ms), under a new sid.
+    pub fn started(
+        account_sid: AccountSid,
+        call_sid: Option<CallSid>,
+        source: RecordingSource,
+        channels: u8,
+        track: RecordingTrack,
+        now: i64,
+    ) -> Self {
+        Self {
+            sid: RecordingSid::random(),
+            account_sid,
+            call_sid,
+            conference_sid: None,
+            status: RecordingStatus::InProgress,
+            source,
+            channels,
+            track,
+            duration_secs: None,
+            start_time: now,
+            date_created: now,
+            date_updated: now,
+            error_code: None,
+        }
+    }
+}
+
 /// Filters of `GET …/Recordings.json` (Twilio's `CallSid`, `ConferenceSid`,
 /// `DateCreated`, `DateCreated<`, `DateCreated>`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -94,11 +94,7 @@ impl CallRecording {
     /// A recording into `sink`, and the tap for the caller's leg (whose
     /// [`Tap::close`] finishes the file and reports it).
     pub fn new(sink: Box<dyn Sink>, layout: CallLayout) -> std::io::Result<(Self, CallTap)> {
-        let limits = RecordLimits {
-            max_length_ms: u64::MAX,
-            silence_ms: None,
-            trim_silence: layout.trim_silence,
-        };
+        let limits = RecordLimits::until_stopped(layout.trim_silence);
         let channels = layout.channels.clamp(1, 2);
         let feed = || Feed::with_depth(SAMPLE_RATE, MAX_SKEW_FRAMES + 1);
         let mix = Mix {

@@ -42,6 +42,17 @@ pub struct RecordLimits {
     pub trim_silence: bool,
 }
 
+impl RecordLimits {
+    /// A recording that only ends when it is stopped (a whole call's, a room's).
+    pub fn until_stopped(trim_silence: bool) -> Self {
+        Self {
+            max_length_ms: u64::MAX,
+            silence_ms: None,
+            trim_silence,
+        }
+    }
+}
+
 /// Why a recording ended by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordStop {

@@ -8,7 +8,7 @@ use switchyard_media::leg::TapReport;
 use switchyard_media::mix::Mixer;
 use switchyard_media::record::{RecordLimits, RecordTap, Track};
 use switchyard_store::{RecordingRecord, Repository};
-use switchyard_types::{RecordingSid, RecordingSource, RecordingStatus, RecordingTrack};
+use switchyard_types::{RecordingSource, RecordingStatus, RecordingTrack};
 
 use super::lock;
 use crate::shared::{now_ms, Shared};
@@ -30,28 +30,19 @@ pub(super) fn start(
     room: &Room,
     mixer: &Arc<Mutex<Mixer>>,
 ) -> Option<RoomRecording> {
-    let sid = RecordingSid::random();
-    let now = now_ms();
     let record = RecordingRecord {
-        sid,
-        account_sid: room.account_sid,
-        call_sid: None,
         conference_sid: Some(room.sid),
-        status: RecordingStatus::InProgress,
-        source: RecordingSource::Conference,
-        channels: 1,
-        track: RecordingTrack::Both,
-        duration_secs: None,
-        start_time: now,
-        date_created: now,
-        date_updated: now,
-        error_code: None,
+        ..RecordingRecord::started(
+            room.account_sid,
+            None,
+            RecordingSource::Conference,
+            1,
+            RecordingTrack::Both,
+            now_ms(),
+        )
     };
-    let limits = RecordLimits {
-        max_length_ms: u64::MAX,
-        silence_ms: None,
-        trim_silence: false,
-    };
+    let sid = record.sid;
+    let limits = RecordLimits::until_stopped(false);
     let tap = shared
         .recordings
         .create(&room.account_sid.to_string(), &sid.to_string())

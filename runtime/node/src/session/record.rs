@@ -95,23 +95,15 @@ const RECORDING_SILENT: u32 = 16102;
 impl Session {
     /// Start recording the caller for the executor's `<Record>`.
     pub(super) fn start_recording(&mut self, token: MediaToken, spec: RecordSpec) {
-        let sid = RecordingSid::random();
-        let now = now_ms();
-        let record = RecordingRecord {
-            sid,
-            account_sid: self.info.account_sid,
-            call_sid: Some(self.info.call_sid),
-            conference_sid: None,
-            status: RecordingStatus::InProgress,
-            source: RecordingSource::RecordVerb,
-            channels: 1,
-            track: RecordingTrack::Inbound,
-            duration_secs: None,
-            start_time: now,
-            date_created: now,
-            date_updated: now,
-            error_code: None,
-        };
+        let record = RecordingRecord::started(
+            self.info.account_sid,
+            Some(self.info.call_sid),
+            RecordingSource::RecordVerb,
+            1,
+            RecordingTrack::Inbound,
+            now_ms(),
+        );
+        let sid = record.sid;
         self.save_recording(&record);
         let account = self.info.account_sid.to_string();
         let limits = RecordLimits {
@@ -145,24 +137,16 @@ impl Session {
             // The API created its record already.
             Some(Ok(sid)) => sid,
             _ => {
-                let sid = RecordingSid::random();
-                let now = now_ms();
-                self.save_recording(&RecordingRecord {
-                    sid,
-                    account_sid: self.info.account_sid,
-                    call_sid: Some(self.info.call_sid),
-                    conference_sid: None,
-                    status: RecordingStatus::InProgress,
-                    source: spec.source,
-                    channels: spec.channels,
-                    track: spec.track,
-                    duration_secs: None,
-                    start_time: now,
-                    date_created: now,
-                    date_updated: now,
-                    error_code: None,
-                });
-                sid
+                let record = RecordingRecord::started(
+                    self.info.account_sid,
+                    Some(self.info.call_sid),
+                    spec.source,
+                    spec.channels,
+                    spec.track,
+                    now_ms(),
+                );
+                self.save_recording(&record);
+                record.sid
             }
         };
         let layout = CallLayout {
