@@ -47,7 +47,8 @@ pub use openapi::openapi;
 pub use params::Params;
 pub use queues::{MemberRef, MemberView, QueueControl, QueueView};
 pub use recording_media::{range_ask, RangeAsk};
-pub use recordings::{media_url, RecordingUpdate, StartRecording};
+pub use recordings::{media_url, StartRecording};
+pub use switchyard_types::RecordingUpdate;
 
 /// The error type of the API, by the name the call control uses.
 pub type ApiError = Error;

@@ -19,6 +19,7 @@ use crate::paging::{Listing, PageRequest};
 use crate::params::Params;
 use crate::recording_media::{self, Format};
 use crate::{validate, ApiState, Error, API_VERSION};
+use switchyard_types::RecordingUpdate;
 
 /// A validated `POST …/Calls/{CallSid}/Recordings.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,21 +38,6 @@ pub struct StartRecording {
     /// `RecordingStatusCallbackEvent`: `in-progress`, `completed`, `absent` (default
     /// `completed`).
     pub status_callback_event: Vec<String>,
-}
-
-/// A validated `POST …/Calls/{CallSid}/Recordings/{Sid}.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordingUpdate {
-    /// `Status=paused`; `skip` is `PauseBehavior=skip` (nothing is written while paused)
-    /// rather than the default `silence` (silence is written instead of the call).
-    Pause {
-        /// `PauseBehavior=skip`.
-        skip: bool,
-    },
-    /// `Status=in-progress`: resume a paused recording.
-    Resume,
-    /// `Status=stopped`: end it; it completes like any finished recording.
-    Stop,
 }
 
 /// The recording events Twilio reports to `RecordingStatusCallback`.

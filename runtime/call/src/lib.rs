@@ -22,9 +22,8 @@ mod verbs;
 pub use error::Error;
 pub use events::{CallEvent, EventKind};
 pub use executor::{
-    app_url, Action, AppFailure, AppLimits, CallRecordSpec, CallRecordingUpdate, ClientContact,
-    ClientDirectory, ConferenceJoin, DialLeg, DialRequest, Document, Executor, FetchRequest, LegId,
-    LegTarget, MediaSource, MediaToken, NoSuchRecording, RecordSpec, Recorded, RecordingCallback,
-    RecordingId, StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, MAX_STREAMS,
-    PRE_ANSWER_STATUS,
+    app_url, Action, AppFailure, AppLimits, CallRecordSpec, ClientContact, ClientDirectory,
+    ConferenceJoin, DialLeg, DialRequest, Document, Executor, FetchRequest, LegId, LegTarget,
+    MediaSource, MediaToken, NoSuchRecording, RecordSpec, Recorded, RecordingCallback, RecordingId,
+    StreamRequest, DOCUMENT_LIMIT, LOOP_STATUS, MAX_PARALLEL, MAX_STREAMS, PRE_ANSWER_STATUS,
 };

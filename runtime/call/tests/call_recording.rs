@@ -5,13 +5,13 @@
 use std::time::{Duration, Instant};
 
 use switchyard_call::{
-    Action, CallRecordSpec, CallRecordingUpdate, Document, Executor, FetchRequest, LegId,
-    MediaToken, Recorded, RecordingCallback, RecordingId,
+    Action, CallRecordSpec, Document, Executor, FetchRequest, LegId, MediaToken, Recorded,
+    RecordingCallback, RecordingId,
 };
 use switchyard_instructions::{
     Dial, DialRecord, DialTarget, HttpMethod, RecordingEvent, Say, Sip, Verb,
 };
-use switchyard_types::{CallSid, CallStatus, RecordingSource, RecordingTrack};
+use switchyard_types::{CallSid, CallStatus, RecordingSource, RecordingTrack, RecordingUpdate};
 
 const URL: &str = "http://127.0.0.1:9000/voice";
 
@@ -206,26 +206,23 @@ fn a_live_recording_is_paused_resumed_and_stopped_by_its_sid() {
     // `in-progress` was not asked for.
     assert!(callbacks(&work(&mut exec)).is_empty());
     let sid = id(3).sid;
-    exec.update_call_recording(&sid, CallRecordingUpdate::Pause { skip: true })
+    exec.update_call_recording(&sid, RecordingUpdate::Pause { skip: true })
         .unwrap();
     assert_eq!(
         work(&mut exec),
         vec![Action::PauseRecording { token, skip: true }]
     );
-    exec.update_call_recording(&sid, CallRecordingUpdate::Resume)
+    exec.update_call_recording(&sid, RecordingUpdate::Resume)
         .unwrap();
     assert_eq!(work(&mut exec), vec![Action::ResumeRecording(token)]);
     let err = exec
-        .update_call_recording(
-            "RE00000000000000000000000000000009",
-            CallRecordingUpdate::Stop,
-        )
+        .update_call_recording("RE00000000000000000000000000000009", RecordingUpdate::Stop)
         .unwrap_err();
     assert!(err
         .to_string()
         .contains("RE00000000000000000000000000000009"));
     assert!(work(&mut exec).is_empty());
-    exec.update_call_recording(&sid, CallRecordingUpdate::Stop)
+    exec.update_call_recording(&sid, RecordingUpdate::Stop)
         .unwrap();
     assert_eq!(work(&mut exec), vec![Action::StopRecording(token)]);
     // Only silence was heard: `absent`.
@@ -245,7 +242,7 @@ fn a_live_recording_is_paused_resumed_and_stopped_by_its_sid() {
     );
     // A finished recording is no longer the call's.
     assert!(exec
-        .update_call_recording(&sid, CallRecordingUpdate::Stop)
+        .update_call_recording(&sid, RecordingUpdate::Stop)
         .is_err());
 }
 

@@ -11,7 +11,9 @@ mod app;
 mod recording;
 
 pub use app::{app_reference, is_app_name, APP_NAME_MAX};
-pub use recording::{RecordingSource, RecordingStatus, RecordingTrack, UnknownValue};
+pub use recording::{
+    RecordingSource, RecordingStatus, RecordingTrack, RecordingUpdate, UnknownValue,
+};
 
 /// Why a string is not a SID of the expected kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -121,6 +121,21 @@ spelled_enum! {
     }
 }
 
+/// What `POST …/Calls/{CallSid}/Recordings/{Sid}.json` asks of a live call's recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingUpdate {
+    /// `Status=paused`; `skip` is `PauseBehavior=skip` (nothing is written while paused)
+    /// rather than the default `silence` (silence is written instead of the call).
+    Pause {
+        /// `PauseBehavior=skip`.
+        skip: bool,
+    },
+    /// `Status=in-progress`: resume a paused recording.
+    Resume,
+    /// `Status=stopped`: end it; it completes like any finished recording.
+    Stop,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

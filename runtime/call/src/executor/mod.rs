@@ -32,7 +32,7 @@ use crate::verbs::{
     stream::OpenStream,
 };
 pub use limits::{AppLimits, DOCUMENT_LIMIT, LOOP_STATUS, PRE_ANSWER_STATUS};
-pub use recordings::{CallRecordSpec, CallRecordingUpdate, NoSuchRecording, RecordingCallback};
+pub use recordings::{CallRecordSpec, NoSuchRecording, RecordingCallback};
 pub use types::{Action, AppFailure, Document, FetchRequest, MediaSource, MediaToken};
 
 /// What the caller hears when the application fails, before a clean hang-up.

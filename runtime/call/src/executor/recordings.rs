@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use switchyard_instructions::{HttpMethod, RecordingEvent};
-use switchyard_types::{RecordingSource, RecordingTrack};
+use switchyard_types::{RecordingSource, RecordingTrack, RecordingUpdate};
 
 use super::{Action, Executor, MediaToken, Recorded, RecordingId};
 use crate::events::EventKind;
@@ -38,17 +38,6 @@ pub struct RecordingCallback {
     pub method: HttpMethod,
     /// `recordingStatusCallbackEvent` (Twilio's default: `completed`).
     pub events: Vec<RecordingEvent>,
-}
-
-/// A REST update of a live call's recording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallRecordingUpdate {
-    /// `Status=paused`; `skip` for `PauseBehavior=skip`.
-    Pause { skip: bool },
-    /// `Status=in-progress`.
-    Resume,
-    /// `Status=stopped`.
-    Stop,
 }
 
 /// The call has no unfinished recording with that sid.
@@ -95,7 +84,7 @@ impl Executor {
     pub fn update_call_recording(
         &mut self,
         sid: &str,
-        update: CallRecordingUpdate,
+        update: RecordingUpdate,
     ) -> Result<(), NoSuchRecording> {
         let r = self
             .call_recordings
@@ -104,11 +93,9 @@ impl Executor {
             .ok_or_else(|| NoSuchRecording(sid.to_owned()))?;
         let token = r.token;
         let (action, event) = match update {
-            CallRecordingUpdate::Pause { skip } => {
-                (Action::PauseRecording { token, skip }, "paused")
-            }
-            CallRecordingUpdate::Resume => (Action::ResumeRecording(token), "in-progress"),
-            CallRecordingUpdate::Stop => (Action::StopRecording(token), "stopped"),
+            RecordingUpdate::Pause { skip } => (Action::PauseRecording { token, skip }, "paused"),
+            RecordingUpdate::Resume => (Action::ResumeRecording(token), "in-progress"),
+            RecordingUpdate::Stop => (Action::StopRecording(token), "stopped"),
         };
         self.push(action);
         self.event(

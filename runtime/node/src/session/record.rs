@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use switchyard_api::{RecordingUpdate, StartRecording};
 use switchyard_call::{
-    AppFailure, CallRecordSpec, CallRecordingUpdate, MediaToken, RecordSpec, Recorded,
-    RecordingCallback, RecordingId,
+    AppFailure, CallRecordSpec, MediaToken, RecordSpec, Recorded, RecordingCallback, RecordingId,
 };
 use switchyard_instructions::{HttpMethod, RecordingEvent};
 use switchyard_media::leg::TapReport;
@@ -223,11 +222,6 @@ impl Session {
                 self.exec.start_call_recording(now, spec, callback);
             }
             RecordControl::Update { sid, update } => {
-                let update = match update {
-                    RecordingUpdate::Pause { skip } => CallRecordingUpdate::Pause { skip },
-                    RecordingUpdate::Resume => CallRecordingUpdate::Resume,
-                    RecordingUpdate::Stop => CallRecordingUpdate::Stop,
-                };
                 if let Err(e) = self.exec.update_call_recording(&sid.to_string(), update) {
                     tracing::info!(error = %e, "recording update not applied");
                 }
