@@ -145,6 +145,17 @@ keyword_enum! {
     }
 }
 
+impl From<RecordingTrack> for switchyard_types::RecordingTrack {
+    /// The same side as a recording's `track` field says it.
+    fn from(t: RecordingTrack) -> Self {
+        match t {
+            RecordingTrack::Both => Self::Both,
+            RecordingTrack::Inbound => Self::Inbound,
+            RecordingTrack::Outbound => Self::Outbound,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

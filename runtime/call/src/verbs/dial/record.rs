@@ -5,8 +5,8 @@
 
 use std::time::Instant;
 
-use switchyard_instructions::{Dial, DialRecord, RecordingTrack as Track, Trim};
-use switchyard_types::{RecordingSource, RecordingTrack};
+use switchyard_instructions::{Dial, DialRecord, Trim};
+use switchyard_types::RecordingSource;
 
 use crate::executor::{CallRecordSpec, Executor, MediaToken, RecordingCallback};
 
@@ -33,11 +33,7 @@ impl DialRecording {
             from_ringing,
             spec: CallRecordSpec {
                 channels,
-                track: match dial.recording_track {
-                    Track::Both => RecordingTrack::Both,
-                    Track::Inbound => RecordingTrack::Inbound,
-                    Track::Outbound => RecordingTrack::Outbound,
-                },
+                track: dial.recording_track.into(),
                 trim_silence: dial.trim == Trim::TrimSilence,
                 source: RecordingSource::DialVerb,
                 sid: None,
