@@ -32,7 +32,7 @@ pub enum Control {
     /// A client published an event to the call: the app is asked what next.
     ClientEvent { name: String, data: String },
     /// Start, pause, resume or stop a recording of the call.
-    Record(crate::session::RecordControl),
+    Record(crate::recording_api::RecordControl),
     /// Start or stop a Media Stream; the answer goes back on `reply`.
     Stream {
         control: switchyard_api::StreamControl,

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use switchyard_api::{Error as ApiError, RecordingUpdate, StartRecording};
+use switchyard_call::{CallRecordSpec, RecordingCallback};
+use switchyard_instructions::{HttpMethod, RecordingEvent};
 use switchyard_store::{Account, RecordingRecord, Repository};
 use switchyard_types::{CallSid, RecordingSid, RecordingSource, RecordingStatus};
 
 use crate::live::Control;
-use crate::session::RecordControl;
 use crate::shared::{now_ms, Shared};
 
 fn not_live() -> ApiError {
@@ -76,4 +77,54 @@ pub(crate) fn update(
     record.date_updated = now_ms();
     shared.store.put_recording_durable(&record)?;
     Ok(record)
+}
+
+/// A REST request about the live call's recordings.
+#[derive(Debug)]
+pub enum RecordControl {
+    /// Start the recording the API already created as `sid`.
+    Start {
+        sid: RecordingSid,
+        start: StartRecording,
+    },
+    /// Pause, resume or stop recording `sid`.
+    Update {
+        sid: RecordingSid,
+        update: RecordingUpdate,
+    },
+}
+
+/// A recording asked for with the REST API's settings (`Calls.create(Record=true)`, a
+/// recording started on a live call), in the call core's terms.
+pub(crate) fn call_record_spec(
+    start: &StartRecording,
+    source: RecordingSource,
+    sid: Option<RecordingSid>,
+) -> (CallRecordSpec, Option<RecordingCallback>) {
+    let spec = CallRecordSpec {
+        channels: start.channels,
+        track: start.track,
+        trim_silence: start.trim_silence,
+        source,
+        sid: sid.map(|s| s.to_string()),
+    };
+    let callback = start.status_callback.clone().map(|url| RecordingCallback {
+        url,
+        method: if start.status_callback_method.eq_ignore_ascii_case("GET") {
+            HttpMethod::Get
+        } else {
+            HttpMethod::Post
+        },
+        events: start
+            .status_callback_event
+            .iter()
+            .filter_map(|e| match e.as_str() {
+                "in-progress" => Some(RecordingEvent::InProgress),
+                "completed" => Some(RecordingEvent::Completed),
+                "absent" => Some(RecordingEvent::Absent),
+                _ => None,
+            })
+            .collect(),
+    });
+    (spec, callback)
 }

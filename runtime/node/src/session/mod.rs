@@ -15,7 +15,7 @@ mod transcoder;
 mod wasm_step;
 
 pub use outbound::{spawn_outbound, Destination, OutboundApp, OutboundCall};
-pub(crate) use record::{recover_interrupted, RecordControl};
+pub(crate) use record::recover_interrupted;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -343,7 +343,7 @@ impl Session {
         }
         if let Some(start) = &call.record {
             let (spec, callback) =
-                super::record::call_record_spec(start, RecordingSource::OutboundApi, None);
+                crate::recording_api::call_record_spec(start, RecordingSource::OutboundApi, None);
             self.exec
                 .start_call_recording(Instant::now(), spec, callback);
         }

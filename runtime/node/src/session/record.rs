@@ -5,11 +5,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use switchyard_api::{RecordingUpdate, StartRecording};
-use switchyard_call::{
-    AppFailure, CallRecordSpec, MediaToken, RecordSpec, Recorded, RecordingCallback, RecordingId,
-};
-use switchyard_instructions::{HttpMethod, RecordingEvent};
+use switchyard_call::{AppFailure, CallRecordSpec, MediaToken, RecordSpec, Recorded, RecordingId};
 use switchyard_media::leg::TapReport;
 use switchyard_media::record::{
     CallLayout, CallRecording, Paused, RecordLimits, RecordTap, Sides, Track,
@@ -18,6 +14,7 @@ use switchyard_store::{RecordingRecord, Repository};
 use switchyard_types::{RecordingSid, RecordingSource, RecordingStatus, RecordingTrack};
 
 use crate::media_io::{Boxed, MediaCommand, MediaLink};
+use crate::recording_api::{call_record_spec, RecordControl};
 use crate::shared::now_ms;
 
 use super::Session;
@@ -28,20 +25,10 @@ const RECORDING_TAP: u64 = 1 << 62;
 /// Tap ids of call recordings on a bridged leg (their end reports nothing).
 const PEER_TAP: u64 = 1 << 61;
 
-/// A REST request about the live call's recordings.
-#[derive(Debug)]
-pub enum RecordControl {
-    /// Start the recording the API already created as `sid`.
-    Start {
-        sid: RecordingSid,
-        start: StartRecording,
-    },
-    /// Pause, resume or stop recording `sid`.
-    Update {
-        sid: RecordingSid,
-        update: RecordingUpdate,
-    },
-}
+/// Twilio's "Record: recording failed" class of errors.
+const RECORDING_FAILED: u32 = 16100;
+/// Twilio's 16102 "Recording was detected as silent and not stored".
+const RECORDING_SILENT: u32 = 16102;
 
 /// The call's whole-call recordings, each by its token, and the bridged leg's media,
 /// which each of them also taps.
@@ -50,46 +37,6 @@ pub(super) struct CallRecordings {
     running: HashMap<MediaToken, CallRecording>,
     bridged: Option<MediaLink>,
 }
-
-/// A recording asked for with the REST API's settings (`Calls.create(Record=true)`, a
-/// recording started on a live call), in the call core's terms.
-pub(super) fn call_record_spec(
-    start: &StartRecording,
-    source: RecordingSource,
-    sid: Option<RecordingSid>,
-) -> (CallRecordSpec, Option<RecordingCallback>) {
-    let spec = CallRecordSpec {
-        channels: start.channels,
-        track: start.track,
-        trim_silence: start.trim_silence,
-        source,
-        sid: sid.map(|s| s.to_string()),
-    };
-    let callback = start.status_callback.clone().map(|url| RecordingCallback {
-        url,
-        method: if start.status_callback_method.eq_ignore_ascii_case("GET") {
-            HttpMethod::Get
-        } else {
-            HttpMethod::Post
-        },
-        events: start
-            .status_callback_event
-            .iter()
-            .filter_map(|e| match e.as_str() {
-                "in-progress" => Some(RecordingEvent::InProgress),
-                "completed" => Some(RecordingEvent::Completed),
-                "absent" => Some(RecordingEvent::Absent),
-                _ => None,
-            })
-            .collect(),
-    });
-    (spec, callback)
-}
-
-/// Twilio's "Record: recording failed" class of errors.
-const RECORDING_FAILED: u32 = 16100;
-/// Twilio's 16102 "Recording was detected as silent and not stored".
-const RECORDING_SILENT: u32 = 16102;
 
 impl Session {
     /// Start recording the caller for the executor's `<Record>`.
