@@ -20,7 +20,7 @@ const CALLER_TONE: f64 = 600.0;
 const CALLEE_TONE: f64 = 1000.0;
 
 /// The recording `sid`'s WAV, as the REST API serves it.
-fn wav_of(node: &Node, sid: &str) -> Result<Wav> {
+pub(super) fn wav_of(node: &Node, sid: &str) -> Result<Wav> {
     let r = request(
         "GET",
         &node.http_url(&format!(
@@ -40,7 +40,7 @@ fn recording(node: &Node, sid: &str) -> Result<Value> {
 }
 
 /// Waits until recording `sid` is finished, and returns its record.
-fn finished(node: &Node, sid: &str) -> Result<Value> {
+pub(super) fn finished(node: &Node, sid: &str) -> Result<Value> {
     eventually(Duration::from_secs(10), || {
         let r = recording(node, sid)?;
         Ok(matches!(
@@ -53,7 +53,7 @@ fn finished(node: &Node, sid: &str) -> Result<Value> {
 
 /// The middle of `samples` (a quarter second trimmed at each end, where the parties'
 /// answers and hang-ups fall).
-fn middle(samples: &[i16]) -> &[i16] {
+pub(super) fn middle(samples: &[i16]) -> &[i16] {
     let trim = 2000.min(samples.len() / 4);
     &samples[trim..samples.len() - trim]
 }

@@ -11,8 +11,10 @@ use switchyard_e2e::{
     Webhook, WebhookRequest, ACCOUNT_SID, AUTH_TOKEN, NUMBER,
 };
 
+use super::call_recording::{finished, middle, wav_of};
 use super::dial::heard;
 use super::eventually;
+use switchyard_e2e::audio::tone_share;
 
 /// The agents' number: its app takes the caller at the head of the queue.
 const AGENTS: &str = "+15550002222";
@@ -21,7 +23,9 @@ const AGENTS: &str = "+15550002222";
 const CALLER: &str = "<Response><Enqueue waitUrl=\"/wait\" action=\"/left\" \
                       maxQueueSize=\"2\">support</Enqueue></Response>";
 const WAIT: &str = "<Response><Pause length=\"1\"/></Response>";
-const AGENT: &str = "<Response><Dial action=\"/agent-done\">\
+/// The agent's call is recorded from the bridge, each party on its own channel.
+const AGENT: &str = "<Response><Dial action=\"/agent-done\" \
+                     record=\"record-from-answer-dual\">\
                      <Queue url=\"/dequeued\">support</Queue></Dial></Response>";
 /// What the dequeued caller hears before the bridge (Play, Say, Pause, Redirect only).
 const DEQUEUED: &str = "<Response><Pause length=\"1\"/></Response>";
@@ -203,6 +207,25 @@ fn callers_wait_in_order_and_an_agent_takes_the_first() -> Result<()> {
     );
     let first = first.wait()?;
     assert!(first.success(), "first caller: {first:?}");
+
+    // The agent's `record` recorded the queue bridge: the agent's 1000 Hz on the first
+    // channel, the dequeued caller's 440 Hz on the second.
+    let sid = done.param("RecordingSid").context("RecordingSid")?;
+    let record = finished(&node, sid)?;
+    assert_eq!(record["status"], "completed", "{record}");
+    assert_eq!(record["channels"], 2, "{record}");
+    let wav = wav_of(&node, sid)?;
+    for (channel, own, other) in [(0, 1000.0, 440.0), (1, 440.0, 1000.0)] {
+        let samples = middle(&wav.channels[channel]);
+        let (own, other) = (
+            tone_share(samples, 8000, own),
+            tone_share(samples, 8000, other),
+        );
+        assert!(
+            own > 0.8 && other < 0.05,
+            "channel {channel}: {own:.3} / {other:.3}"
+        );
+    }
 
     // The bridge carried audio both ways: the agent heard the first caller's 440 Hz (and
     // not the second's 660 Hz); the first heard the agent's 1000 Hz. The agent's call

@@ -338,3 +338,57 @@ fn the_members_api_redirects_and_a_hangup_in_the_queue_is_told_to_action() {
         0
     );
 }
+
+#[test]
+fn an_agents_dial_record_records_the_queue_bridge_and_action_says_where() {
+    let t0 = Instant::now();
+    let (queues, acct) = (book(), AccountSid::random());
+    let (mut member, member_sid) = call(&queues, acct);
+    run(&mut member, t0, vec![enqueue(None, None)]);
+
+    let (mut agent, _) = call(&queues, acct);
+    let Verb::Dial(mut dial) = dial_queue(None) else {
+        unreachable!()
+    };
+    dial.record = switchyard_instructions::DialRecord::RecordFromAnswerDual;
+    let acts = run(&mut agent, t0, vec![Verb::Dial(dial)]);
+    // Taken, not yet bridged: a `record-from-answer` recording waits for the bridge.
+    assert!(
+        acts.iter()
+            .any(|a| matches!(a, Action::Queue(QueueAction::Take { member, .. }) if *member == member_sid)),
+        "{acts:?}"
+    );
+    assert!(
+        !acts.iter().any(|a| matches!(a, Action::RecordCall { .. })),
+        "{acts:?}"
+    );
+
+    let t1 = t0 + Duration::from_secs(2);
+    assert!(agent.queue_member_ready(t1, member_sid));
+    let acts = work(&mut agent);
+    let (token, spec) = acts
+        .iter()
+        .find_map(|a| match a {
+            Action::RecordCall { token, spec } => Some((*token, spec.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a recording at the bridge: {acts:?}"));
+    assert_eq!(spec.channels, 2);
+    let id = RecordingId {
+        sid: "RE00000000000000000000000000000001".into(),
+        url: "http://node/Recordings/RE00000000000000000000000000000001".into(),
+    };
+    agent.record_started(token, id.clone());
+    work(&mut agent);
+
+    // The agent hangs up 7 s into the bridge: the recording stops, `action` is told.
+    let t2 = t1 + Duration::from_secs(7);
+    agent.hangup(t2);
+    let acts = work(&mut agent);
+    assert!(acts.contains(&Action::StopRecording(token)), "{acts:?}");
+    let f = fetch(&acts);
+    assert_eq!(param(f, "RecordingSid"), id.sid);
+    assert_eq!(param(f, "RecordingUrl"), id.url);
+    assert_eq!(param(f, "RecordingDuration"), "7");
+    assert_eq!(param(f, "DialCallDuration"), "7");
+}

@@ -30,7 +30,7 @@ pub(crate) mod conference;
 mod record;
 pub use client::{ClientContact, ClientDirectory};
 pub use conference::ConferenceJoin;
-use record::DialRecording;
+pub(super) use record::DialRecording;
 
 /// The code this node gives a `<Dial>` party it cannot route (the node's trunk routing
 /// uses it too): here, a `<Client>` identity with no live registration.

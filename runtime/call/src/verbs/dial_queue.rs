@@ -9,7 +9,10 @@
 //! - the noun's `url` runs on the dequeued caller before the two are connected (the
 //!   member's side, see [`super::enqueue`]);
 //! - the bridge ends when either hangs up or at `timeLimit`; the agent's `action` gets the
-//!   Dial outcome with `QueueSid`, `DequeuedCallSid` and `DequeuedCallQueueTime`.
+//!   Dial outcome with `QueueSid`, `DequeuedCallSid` and `DequeuedCallQueueTime`;
+//! - `record` records the agent's call with the dequeued caller as the other party, as for
+//!   any `<Dial>` (see [`super::dial::record`]): `record-from-ringing…` from the moment
+//!   the caller is taken, `record-from-answer…` from the bridge.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +22,8 @@ use switchyard_types::{CallSid, CallStatus, QueueSid};
 use crate::events::EventKind;
 use crate::executor::{Action, AppFailure, Executor, Step};
 use crate::queue::{self, QueueAction};
+
+use super::dial::DialRecording;
 
 use super::NOT_EXECUTED;
 
@@ -41,6 +46,8 @@ pub(crate) struct AgentState {
     /// Waiting for a member to join the empty queue.
     waiting: bool,
     bridged_at: Option<Instant>,
+    /// The Dial's `record`.
+    recording: Option<DialRecording>,
 }
 
 impl AgentState {
@@ -62,6 +69,7 @@ fn state(exec: &mut Executor) -> Option<&mut AgentState> {
 
 pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
     exec.ensure_answered();
+    let recording = DialRecording::of(&dial);
     let mut targets = dial.targets.into_iter();
     let Some(DialTarget::Queue(q)) = targets.next() else {
         return;
@@ -92,6 +100,7 @@ pub(super) fn start(exec: &mut Executor, now: Instant, dial: Dial) {
         member: None,
         waiting: false,
         bridged_at: None,
+        recording,
     }));
     take(exec, now);
 }
@@ -113,6 +122,7 @@ fn take(exec: &mut Executor, now: Instant) {
             a.waiting = false;
             a.member = Some((d.call, d.queue, d.waited));
             let url = a.url.clone();
+            with_recording(exec, |r, exec| r.ringing(exec, now));
             exec.push(Action::Queue(QueueAction::Take {
                 member: d.call,
                 queue: d.queue,
@@ -163,7 +173,19 @@ pub(crate) fn member_ready(exec: &mut Executor, now: Instant, member: CallSid) -
         return false;
     }
     a.bridged_at = Some(now);
+    with_recording(exec, |r, exec| r.bridged(exec, now));
     true
+}
+
+/// `f` on the Dial's recording, if it asked for one.
+fn with_recording(exec: &mut Executor, f: impl FnOnce(&mut DialRecording, &mut Executor)) {
+    let Some(mut r) = state(exec).and_then(|a| a.recording.take()) else {
+        return;
+    };
+    f(&mut r, exec);
+    if let Some(a) = state(exec) {
+        a.recording = Some(r);
+    }
 }
 
 /// The bridge's time limit, or the wait for a member, is over.
@@ -241,6 +263,9 @@ fn finish(exec: &mut Executor, now: Instant, status: CallStatus, agent_here: boo
     let duration = bridged.as_secs_f64().round() as u64;
     params.push(("DialCallDuration".into(), duration.to_string()));
     params.push(("DialBridged".into(), a.bridged_at.is_some().to_string()));
+    if let Some(r) = a.recording {
+        params.extend(r.finish(exec, now));
+    }
     let mut data = vec![("Verb".to_owned(), "Dial".to_owned())];
     data.extend(params.iter().cloned());
     exec.event(EventKind::VerbEnded, data);

@@ -7,6 +7,7 @@ mod api;
 
 pub(crate) use api::NodeQueues;
 
+
 use std::time::{Duration, Instant};
 
 use switchyard_call::queue::{Dequeue, QueueAction};
@@ -38,10 +39,21 @@ pub enum Signal {
         member: CallSid,
         media: Option<MediaLink>,
     },
+    /// (To a member) The agent bridged you to its media.
+    Bridged { media: MediaLink },
     /// (To an agent) A member joined the empty queue you wait on.
     Waiting,
     /// (Either) The other side ended the bridge.
     Ended { peer: CallSid },
+}
+
+/// What became of the call's queue bridge, for its recordings.
+#[derive(Debug)]
+pub(crate) enum Peer {
+    /// Bridged to the other party's media.
+    Joined(MediaLink),
+    /// No longer bridged.
+    Parted,
 }
 
 /// One call's session, as its queue side sees it.
@@ -66,7 +78,7 @@ impl Side<'_> {
 }
 
 /// Carry out what the call core asked for.
-pub(crate) fn act(side: &mut Side<'_>, action: QueueAction) {
+pub(crate) fn act(side: &mut Side<'_>, action: QueueAction) -> Option<Peer> {
     let now = Instant::now();
     let me = side.call;
     match action {
@@ -95,12 +107,14 @@ pub(crate) fn act(side: &mut Side<'_>, action: QueueAction) {
         QueueAction::EndBridge { peer } => {
             side.unbridge();
             side.send(peer, Signal::Ended { peer: me });
+            return Some(Peer::Parted);
         }
     }
+    None
 }
 
 /// What another call's session told this one.
-pub(crate) fn signal(side: &mut Side<'_>, signal: Signal) {
+pub(crate) fn signal(side: &mut Side<'_>, signal: Signal) -> Option<Peer> {
     let now = Instant::now();
     match signal {
         Signal::Dequeue { agent, url, waited } => {
@@ -124,7 +138,9 @@ pub(crate) fn signal(side: &mut Side<'_>, signal: Signal) {
             match (wanted, media, side.media.clone()) {
                 (true, Some(theirs), Some(own)) => {
                     theirs.send(MediaCommand::Bridge(Some(own.clone())));
-                    own.send(MediaCommand::Bridge(Some(theirs)));
+                    own.send(MediaCommand::Bridge(Some(theirs.clone())));
+                    side.send(member, Signal::Bridged { media: own });
+                    return Some(Peer::Joined(theirs));
                 }
                 (true, ..) => {
                     // A side without media cannot be bridged: both go on.
@@ -136,10 +152,13 @@ pub(crate) fn signal(side: &mut Side<'_>, signal: Signal) {
                 }
             }
         }
+        Signal::Bridged { media } => return Some(Peer::Joined(media)),
         Signal::Waiting => side.exec.queue_member_waiting(now),
         Signal::Ended { peer } => {
             side.unbridge();
             side.exec.queue_bridge_ended(now, peer);
+            return Some(Peer::Parted);
         }
     }
+    None
 }

@@ -384,7 +384,10 @@ impl Session {
             }
             Control::Hold(on) => self.sip.hold(on),
             Control::Record(control) => self.record_control(control),
-            Control::Queue(signal) => crate::queues::signal(&mut self.queue_side(), signal),
+            Control::Queue(signal) => {
+                let peer = crate::queues::signal(&mut self.queue_side(), signal);
+                self.queue_peer(peer);
+            }
             Control::Conference(notice) => {
                 if matches!(notice, switchyard_call::conference::Notice::Left) {
                     self.conference = None;
@@ -443,7 +446,10 @@ impl Session {
                 Action::Hangup => self.hang_up(),
                 Action::Notify(failure) => self.notify(failure),
                 Action::Event { kind, data } => self.publish(kind, data),
-                Action::Queue(action) => crate::queues::act(&mut self.queue_side(), action),
+                Action::Queue(action) => {
+                    let peer = crate::queues::act(&mut self.queue_side(), action);
+                    self.queue_peer(peer);
+                }
                 Action::Dial(req) => self.place_legs(req),
                 Action::EndLeg { leg, status } => self.end_leg(leg, status),
                 // The caller heard 180 Ringing when the call began; it rings until the
@@ -554,6 +560,15 @@ impl Session {
             call: self.info.call_sid,
             media: self.media.as_ref().map(|m| m.link()),
             exec: &mut self.exec,
+        }
+    }
+
+    /// The queue bridge joined or parted: the call's recordings hear the other party.
+    fn queue_peer(&mut self, peer: Option<crate::queues::Peer>) {
+        match peer {
+            Some(crate::queues::Peer::Joined(theirs)) => self.record_bridge(Some(theirs)),
+            Some(crate::queues::Peer::Parted) => self.record_bridge(None),
+            None => {}
         }
     }
 
