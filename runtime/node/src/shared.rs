@@ -216,6 +216,7 @@ impl Shared {
             );
         }
         seed(&store, &config)?;
+        let queues = crate::queues::open(&store)?;
         let recordings = Arc::new(switchyard_media::record::LocalRecordings::new(
             config.node.data_dir.join("recordings"),
         ));
@@ -273,7 +274,7 @@ impl Shared {
             recordings,
             trust,
             presence,
-            queues: Default::default(),
+            queues,
             account_calls: Default::default(),
             conferences: Default::default(),
             shutdown,

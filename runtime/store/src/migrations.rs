@@ -292,6 +292,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX call_modules_by_account ON call_modules (account_sid, started);",
     // 11: the audio each module's span recorded.
     "ALTER TABLE call_modules ADD COLUMN recorded_ms INTEGER NOT NULL DEFAULT 0;",
+    // 12: call queues as resources (Twilio's Queue outlives the calls waiting in it).
+    "CREATE TABLE queues (
+        sid TEXT PRIMARY KEY,
+        account_sid TEXT NOT NULL,
+        friendly_name TEXT NOT NULL,
+        max_size INTEGER NOT NULL,
+        date_created INTEGER NOT NULL,
+        date_updated INTEGER NOT NULL,
+        UNIQUE (account_sid, friendly_name)
+    );",
 ];
 
 pub(crate) fn apply(conn: &mut Connection) -> Result<(), Error> {

@@ -166,6 +166,13 @@ pub trait Repository: SipResources + Send + Sync + std::fmt::Debug + 'static {
     /// Delete every version of an app; false when there was none.
     fn delete_wasm_app(&self, account: AccountSid, name: &str) -> Result<bool, Error>;
 
+    // Call queues.
+    /// Save or delete a queue's definition: returns at once, written in the background
+    /// ([`Repository::flush`] waits for it).
+    fn write_queue(&self, change: crate::QueueWrite);
+    /// Every queue of every account (a restart puts them back).
+    fn all_queues(&self) -> Result<Vec<crate::QueueRecord>, Error>;
+
     // Session state of Wasm apps.
     fn session_get(&self, scope: &SessionScope, key: &str) -> Result<Option<String>, Error>;
     /// Durable when it returns.

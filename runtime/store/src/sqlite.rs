@@ -311,6 +311,22 @@ impl Repository for Store {
         })
     }
 
+    fn write_queue(&self, change: crate::QueueWrite) {
+        self.send(crate::writer::Write::Queue(Box::new(change)));
+    }
+
+    fn all_queues(&self) -> Result<Vec<crate::QueueRecord>, Error> {
+        let sql = format!(
+            "{} ORDER BY account_sid, friendly_name",
+            crate::queues::SELECT
+        );
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map([], crate::queues::from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
     fn all_wasm_apps(&self) -> Result<Vec<WasmApp>, Error> {
         let sql = format!("{} ORDER BY account_sid, name, version", wasm_apps::SELECT);
         self.read(|c| {

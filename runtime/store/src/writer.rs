@@ -30,6 +30,8 @@ pub(crate) enum Write {
     Bindings(Box<crate::bindings::BindingSet>),
     /// A call's module spans, written when it ends.
     Modules(Vec<crate::ModuleSpanRecord>),
+    /// A background change of a queue's definition.
+    Queue(Box<crate::QueueWrite>),
     /// Answered once every earlier write is committed.
     Flush(mpsc::Sender<()>),
     /// A write whose caller waits for its commit.
@@ -56,6 +58,7 @@ impl Write {
                 | Write::Recording(_)
                 | Write::Bindings(_)
                 | Write::Modules(_)
+                | Write::Queue(_)
         )
     }
 }
@@ -122,6 +125,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Write>) {
                         background(&mut tx, "module span", |t| crate::modules::insert(t, s));
                     }
                 }
+                Write::Queue(q) => background(&mut tx, "queue", |t| crate::queues::write(t, &q)),
                 Write::Flush(done) => flushes.push(done),
                 Write::Job(job, reply) => {
                     let outcome = in_savepoint(&mut tx, |t| job(t));

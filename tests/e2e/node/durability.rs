@@ -228,3 +228,47 @@ fn sigkill_mid_call_keeps_acknowledged_records_and_fails_the_live_call() -> Resu
     assert_eq!(status, 201, "{body}");
     Ok(())
 }
+
+/// Queues are resources that outlive the calls in them (as on Twilio): a queue created
+/// and resized through the API is there with the same sid, name and size after a
+/// `kill -9`; one deleted before the kill stays deleted.
+#[test]
+fn queues_created_through_the_api_survive_kill_9() -> Result<()> {
+    let mut node = Node::start(NodeConfig::new())?;
+    let (status, support) = post(&node, "/Queues.json", &[("FriendlyName", "support")])?;
+    assert_eq!(status, 201, "{support}");
+    let sid = support["sid"].as_str().context("queue sid")?.to_owned();
+    let (status, resized) = post(&node, &format!("/Queues/{sid}.json"), &[("MaxSize", "42")])?;
+    assert_eq!(status, 200, "{resized}");
+    let (status, gone) = post(&node, "/Queues.json", &[("FriendlyName", "gone")])?;
+    assert_eq!(status, 201, "{gone}");
+    let gone_sid = gone["sid"].as_str().context("queue sid")?.to_owned();
+    let deleted = request(
+        "DELETE",
+        &node.http_url(&acc(&format!("/Queues/{gone_sid}.json"))),
+    )
+    .basic_auth(ACCOUNT_SID, AUTH_TOKEN)
+    .call()?;
+    assert_eq!(deleted.status, 204);
+
+    node.kill9()?;
+    node.restart_same_data()?;
+
+    let q = node.get_json(&acc(&format!("/Queues/{sid}.json")))?;
+    assert_eq!(q["friendly_name"], "support", "{q}");
+    assert_eq!(q["max_size"], 42, "{q}");
+    assert_eq!(q["current_size"], 0, "{q}");
+    assert_eq!(q["date_created"], support["date_created"], "{q}");
+    let all = node.get_json(&acc("/Queues.json"))?;
+    let names: Vec<&str> = all["queues"]
+        .as_array()
+        .context("queues list")?
+        .iter()
+        .filter_map(|q| q["friendly_name"].as_str())
+        .collect();
+    assert_eq!(names, ["support"], "{all}");
+    // The name is still taken: a second queue of that name is refused.
+    let (status, body) = post(&node, "/Queues.json", &[("FriendlyName", "support")])?;
+    assert_eq!(status, 400, "{body}");
+    Ok(())
+}

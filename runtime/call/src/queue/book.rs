@@ -115,11 +115,39 @@ impl Queue {
     }
 }
 
+/// A change to a queue's definition (not its members), for whoever keeps the queues
+/// across restarts: Twilio's queues are resources that outlive the calls in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueChange {
+    /// Created (by the API, or on demand by `<Enqueue>`) or updated.
+    Saved(QueueStats),
+    Deleted {
+        account: AccountSid,
+        sid: QueueSid,
+    },
+}
+
+/// Where the book reports each [`QueueChange`], as it happens.
+pub struct Journal(Box<dyn FnMut(QueueChange) + Send>);
+
+impl Journal {
+    pub fn new(f: impl FnMut(QueueChange) + Send + 'static) -> Self {
+        Self(Box::new(f))
+    }
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Journal")
+    }
+}
+
 /// Every queue of every account.
 #[derive(Debug, Default)]
 pub struct QueueBook {
     queues: HashMap<QueueSid, Queue>,
     by_name: HashMap<(AccountSid, String), QueueSid>,
+    journal: Option<Journal>,
 }
 
 fn check_max(max: u32) -> Result<u32, QueueError> {
@@ -131,6 +159,40 @@ fn check_max(max: u32) -> Result<u32, QueueError> {
 }
 
 impl QueueBook {
+    /// Report every later change of a queue's definition to `journal`.
+    pub fn set_journal(&mut self, journal: Journal) {
+        self.journal = Some(journal);
+    }
+
+    /// Put back a queue kept from an earlier run (not reported to the journal).
+    pub fn restore(
+        &mut self,
+        account: AccountSid,
+        sid: QueueSid,
+        name: &str,
+        max_size: u32,
+        created: Instant,
+    ) {
+        self.queues.insert(
+            sid,
+            Queue {
+                account,
+                name: name.to_owned(),
+                max_size: max_size.clamp(1, MAX_MAX_SIZE),
+                created,
+                members: VecDeque::new(),
+                agents: VecDeque::new(),
+            },
+        );
+        self.by_name.insert((account, name.to_owned()), sid);
+    }
+
+    fn saved(&mut self, now: Instant, sid: QueueSid) {
+        if let (Some(j), Some(q)) = (self.journal.as_mut(), self.queues.get(&sid)) {
+            (j.0)(QueueChange::Saved(q.stats(sid, now)));
+        }
+    }
+
     /// Create a queue (the REST API's `Queues.create`).
     pub fn create(
         &mut self,
@@ -149,18 +211,8 @@ impl QueueBook {
 
     fn insert(&mut self, now: Instant, account: AccountSid, name: &str, max_size: u32) -> QueueSid {
         let sid = QueueSid::random();
-        self.queues.insert(
-            sid,
-            Queue {
-                account,
-                name: name.to_owned(),
-                max_size,
-                created: now,
-                members: VecDeque::new(),
-                agents: VecDeque::new(),
-            },
-        );
-        self.by_name.insert((account, name.to_owned()), sid);
+        self.restore(account, sid, name, max_size, now);
+        self.saved(now, sid);
         sid
     }
 
@@ -330,7 +382,9 @@ impl QueueBook {
         if let Some(max) = max_size {
             q.max_size = max;
         }
-        Ok(q.stats(sid, now))
+        let stats = q.stats(sid, now);
+        self.saved(now, sid);
+        Ok(stats)
     }
 
     /// Delete the account's queue `sid`; refused while callers wait in it.
@@ -346,6 +400,9 @@ impl QueueBook {
         let name = q.name.clone();
         self.queues.remove(&sid);
         self.by_name.remove(&(account, name));
+        if let Some(j) = self.journal.as_mut() {
+            (j.0)(QueueChange::Deleted { account, sid });
+        }
         Ok(())
     }
 }

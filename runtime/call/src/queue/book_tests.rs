@@ -183,3 +183,62 @@ fn the_api_creates_updates_and_deletes_queues_by_twilios_rules() {
     book.delete(acct, q.sid).unwrap();
     assert!(book.list(t0, acct).is_empty());
 }
+
+#[test]
+fn each_change_of_a_queue_is_journaled_and_a_restored_queue_serves_as_before() {
+    let t0 = Instant::now();
+    let acct = AccountSid::random();
+    let changes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut book = QueueBook::default();
+    let log = changes.clone();
+    book.set_journal(Journal::new(move |c| log.lock().unwrap().push(c)));
+
+    let made = book.create(t0, acct, "sales", Some(5)).unwrap();
+    // Created on demand by a join: journaled too; a join of an existing queue is not.
+    let joined = book
+        .enqueue(t0, acct, "support", CallSid::random(), Some(3))
+        .unwrap();
+    book.enqueue(t0, acct, "support", CallSid::random(), None)
+        .unwrap();
+    book.update(t0 + secs(1), acct, made.sid, None, Some(9))
+        .unwrap();
+    book.delete(acct, made.sid).unwrap();
+    // Refused changes are not journaled.
+    assert!(book.create(t0, acct, "support", None).is_err());
+    assert!(book
+        .update(t0, acct, joined.position.queue.sid, None, Some(0))
+        .is_err());
+
+    let got = changes.lock().unwrap().clone();
+    let saved = |c: &QueueChange| match c {
+        QueueChange::Saved(s) => Some((s.sid, s.name.clone(), s.max_size)),
+        QueueChange::Deleted { .. } => None,
+    };
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert_eq!(saved(&got[0]), Some((made.sid, "sales".into(), 5)));
+    let support = joined.position.queue.sid;
+    assert_eq!(saved(&got[1]), Some((support, "support".into(), 3)));
+    assert_eq!(saved(&got[2]), Some((made.sid, "sales".into(), 9)));
+    assert_eq!(
+        got[3],
+        QueueChange::Deleted {
+            account: acct,
+            sid: made.sid
+        }
+    );
+
+    // A new run restores "support" from the journal: same sid, same size, found by
+    // name, empty, and not journaled again.
+    let mut next = QueueBook::default();
+    let again = changes.clone();
+    next.set_journal(Journal::new(move |c| again.lock().unwrap().push(c)));
+    next.restore(acct, support, "support", 3, t0);
+    assert_eq!(changes.lock().unwrap().len(), 4);
+    assert_eq!(next.find(acct, "support"), Some(support));
+    let stats = next.stats(t0 + secs(5), acct, support).unwrap();
+    assert_eq!((stats.size, stats.max_size), (0, 3));
+    let j = next
+        .enqueue(t0 + secs(5), acct, "support", CallSid::random(), None)
+        .unwrap();
+    assert_eq!(j.position.queue.sid, support);
+}

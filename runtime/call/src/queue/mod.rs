@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use book::{
-    Dequeued, Joined, Member, Position, QueueBook, QueueError, QueueStats, DEFAULT_MAX_SIZE,
-    MAX_MAX_SIZE,
+    Dequeued, Joined, Journal, Member, Position, QueueBook, QueueChange, QueueError, QueueStats,
+    DEFAULT_MAX_SIZE, MAX_MAX_SIZE,
 };
 use switchyard_instructions::HttpMethod;
 use switchyard_types::{CallSid, QueueSid};

@@ -26,6 +26,12 @@ impl NodeQueues {
     fn book(&self) -> std::sync::MutexGuard<'_, QueueBook> {
         queue::lock(&self.shared.queues)
     }
+
+    /// An API change answers once the store holds it (the book's journal wrote it in
+    /// the background).
+    fn durable(&self) {
+        switchyard_store::Repository::flush(&*self.shared.store);
+    }
 }
 
 /// Wall-clock Unix milliseconds of `at`, an instant in the past.
@@ -83,6 +89,7 @@ impl QueueControl for NodeQueues {
             .book()
             .create(now, account, name, max_size)
             .map_err(|e| error(account, None, e))?;
+        self.durable();
         Ok(view(now, q))
     }
 
@@ -118,13 +125,16 @@ impl QueueControl for NodeQueues {
             .book()
             .update(now, account, sid, name, max_size)
             .map_err(|e| error(account, Some(sid), e))?;
+        self.durable();
         Ok(view(now, q))
     }
 
     fn delete(&self, account: AccountSid, sid: QueueSid) -> Result<(), ApiError> {
         self.book()
             .delete(account, sid)
-            .map_err(|e| error(account, Some(sid), e))
+            .map_err(|e| error(account, Some(sid), e))?;
+        self.durable();
+        Ok(())
     }
 
     fn members(&self, account: AccountSid, sid: QueueSid) -> Result<Vec<MemberView>, ApiError> {

@@ -7,6 +7,11 @@ mod api;
 
 pub(crate) use api::NodeQueues;
 
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use switchyard_call::queue::{Journal, QueueBook, QueueChange, SharedQueues};
+use switchyard_store::{QueueRecord, QueueWrite, Repository, Store};
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +22,40 @@ use switchyard_types::CallSid;
 
 use crate::live::Control;
 use crate::media_io::{MediaCommand, MediaLink};
-use crate::shared::Shared;
+use crate::shared::{now_ms, Shared};
+
+/// The queues kept by earlier runs, put back in a book that keeps each later change in
+/// the store.
+pub(crate) fn open(store: &Arc<Store>) -> anyhow::Result<SharedQueues> {
+    let mut book = QueueBook::default();
+    let (now, wall) = (Instant::now(), now_ms());
+    for q in store.all_queues()? {
+        let age = Duration::from_millis(wall.saturating_sub(q.date_created).max(0) as u64);
+        let created = now.checked_sub(age).unwrap_or(now);
+        book.restore(q.account_sid, q.sid, &q.friendly_name, q.max_size, created);
+    }
+    let store = store.clone();
+    book.set_journal(Journal::new(move |change| {
+        let write = match change {
+            QueueChange::Saved(q) => {
+                let date_created = crate::shared::millis(
+                    SystemTime::now() - Instant::now().saturating_duration_since(q.created),
+                );
+                QueueWrite::Put(QueueRecord {
+                    sid: q.sid,
+                    account_sid: q.account,
+                    friendly_name: q.name,
+                    max_size: q.max_size,
+                    date_created,
+                    date_updated: now_ms(),
+                })
+            }
+            QueueChange::Deleted { sid, .. } => QueueWrite::Delete(sid),
+        };
+        store.write_queue(write);
+    }));
+    Ok(Arc::new(Mutex::new(book)))
+}
 
 /// What one call's session tells another's about a queue.
 #[derive(Debug)]

@@ -16,6 +16,7 @@ mod notifications;
 mod numbers;
 mod paging;
 mod plans;
+mod queues;
 mod recordings;
 mod sessions;
 mod sip;
