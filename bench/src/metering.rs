@@ -1,17 +1,18 @@
-//! `switchyard-bench metering`: what per-module metering costs. Nodes with `[metering]
-//! enabled = true` and `false` alternate (on, off, on, off …) within one invocation, each
-//! running the one-step Wasm hello app under the same fixed sipp load, so noise from
-//! other work on the machine reaches both sides alike. Each node reports the calls/s it
-//! sustained, its own INVITE→200 and Wasm step times (means of its `/metrics`
-//! histograms, request → verbs ready) and its CPU per call.
+//! `switchyard-bench metering`: what per-module metering costs. Each pair is two fresh
+//! nodes, `[metering] enabled = true` and `false`, running side by side: each number
+//! runs the one-step Wasm hello app and two sipp callers offer the same load to both at
+//! the same time, so whatever else the machine does reaches both sides alike. Each node
+//! reports the calls/s it sustained, its own INVITE→200 and Wasm step times (means of its
+//! `/metrics` histograms, request → verbs ready), its CPU per call and the instructions
+//! it retired per call (`perf stat`), the figure least moved by other work.
 
 use crate::bridge_report::cell;
 use crate::node::{self, Node};
-use crate::overload::{hello_node_with, step};
-use crate::procs;
+use crate::overload::{hello_node_on, step};
+use crate::procs::{self, Instructions};
 use crate::rate::RateStep;
 use anyhow::{bail, Context, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The heading of the section in `BENCHMARKS.md`.
 pub const HEADING: &str = "## Metering overhead";
@@ -44,6 +45,8 @@ pub struct Side {
     pub wasm_steps: u64,
     /// Node CPU (user + system) per offered call, ms.
     pub cpu_ms_per_call: f64,
+    /// Instructions the node retired per offered call (`None` without `perf`).
+    pub instructions_per_call: Option<f64>,
 }
 
 /// Metering on, then off.
@@ -81,28 +84,99 @@ fn mean_us(a: (f64, u64), b: (f64, u64)) -> f64 {
     (b.0 - a.0) / n as f64 * 1e6
 }
 
-fn one(plan: &Plan, metering: bool, ticks: u64) -> Result<Side> {
-    let tables = format!("[metering]\nenabled = {metering}\n");
-    let node = hello_node_with(&plan.app, &plan.work, &tables)?;
-    let before = histograms(&node)?;
-    let cpu0 = procs::sample(node.pid())?;
-    let s = step(&node, plan.rate, plan.secs, &plan.work)?;
-    let cpu1 = procs::sample(node.pid())?;
-    let after = histograms(&node)?;
+/// The RTP port ranges of the two nodes of a pair.
+const RTP: [(u16, u16); 2] = [(20_000, 28_999), (29_000, 37_999)];
+
+/// A node of a pair, started and warmed, with what was read before its load.
+struct Running {
+    node: Node,
+    metering: bool,
+    before: [(f64, u64); 2],
+}
+
+/// What a node did between [`Running`] and the end of its load.
+fn finish(
+    run: Running,
+    s: RateStep,
+    cpu: (procs::ProcSample, procs::ProcSample),
+    instructions: Option<u64>,
+    plan: &Plan,
+    ticks: u64,
+) -> Result<Side> {
+    let after = histograms(&run.node)?;
     let calls = u64::from(plan.rate) * u64::from(plan.secs);
-    let cpu_ms = cpu1.cpu_ticks.saturating_sub(cpu0.cpu_ticks) as f64 * 1e3 / ticks as f64;
+    let cpu_ms = cpu.1.cpu_ticks.saturating_sub(cpu.0.cpu_ticks) as f64 * 1e3 / ticks as f64;
     let side = Side {
-        setup_us: mean_us(before[0], after[0]),
-        wasm_step_us: mean_us(before[1], after[1]),
-        wasm_steps: after[1].1.saturating_sub(before[1].1),
+        setup_us: mean_us(run.before[0], after[0]),
+        wasm_step_us: mean_us(run.before[1], after[1]),
+        wasm_steps: after[1].1.saturating_sub(run.before[1].1),
         cpu_ms_per_call: cpu_ms / calls as f64,
+        instructions_per_call: instructions.map(|n| n as f64 / calls as f64),
         step: s,
     };
-    eprintln!("  metering {metering}: {side:?}");
+    eprintln!("  metering {}: {side:?}", run.metering);
     Ok(side)
 }
 
-/// Runs the plan: on, off, on, off …
+/// The sipp load on one node, with its CPU and instructions around it.
+fn load(
+    run: &Running,
+    plan: &Plan,
+    counts: &Path,
+) -> Result<(
+    RateStep,
+    (procs::ProcSample, procs::ProcSample),
+    Option<u64>,
+)> {
+    let pid = run.node.pid();
+    let counter = Instructions::start(pid, counts);
+    let cpu0 = procs::sample(pid)?;
+    let s = step(&run.node, plan.rate, plan.secs, &plan.work)?;
+    let cpu1 = procs::sample(pid)?;
+    Ok((s, (cpu0, cpu1), counter.and_then(Instructions::stop)))
+}
+
+/// One pair: both nodes up, then the same load on both at once.
+fn pair(plan: &Plan, index: usize, ticks: u64) -> Result<Pair> {
+    let start = |metering: bool, rtp| -> Result<Running> {
+        let tables = format!("[metering]\nenabled = {metering}\n");
+        let node = hello_node_on(&plan.app, &plan.work, &tables, rtp)?;
+        let before = histograms(&node)?;
+        Ok(Running {
+            node,
+            metering,
+            before,
+        })
+    };
+    // Which node starts first and gets which port range alternates between pairs.
+    let (first, second) = if index.is_multiple_of(2) {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    let on = start(true, RTP[first])?;
+    let off = start(false, RTP[second])?;
+    let counts = [
+        plan.work.join(format!("perf-{index}-on.csv")),
+        plan.work.join(format!("perf-{index}-off.csv")),
+    ];
+    let (on_load, off_load) = std::thread::scope(|s| {
+        let a = s.spawn(|| load(&on, plan, &counts[0]));
+        let b = s.spawn(|| load(&off, plan, &counts[1]));
+        (a.join(), b.join())
+    });
+    let joined = |r: std::thread::Result<Result<_>>| match r {
+        Ok(r) => r,
+        Err(_) => bail!("a load thread panicked"),
+    };
+    let (s, cpu, n) = joined(on_load)?;
+    let on = finish(on, s, cpu, n, plan, ticks)?;
+    let (s, cpu, n) = joined(off_load)?;
+    let off = finish(off, s, cpu, n, plan, ticks)?;
+    Ok((on, off))
+}
+
+/// Runs the plan's pairs.
 pub fn run(plan: &Plan) -> Result<Vec<Pair>> {
     if plan.pairs == 0 || plan.rate == 0 || plan.secs == 0 {
         bail!("--pairs, --rate and --secs must be positive");
@@ -111,9 +185,7 @@ pub fn run(plan: &Plan) -> Result<Vec<Pair>> {
     let mut pairs = Vec::new();
     for i in 0..plan.pairs {
         eprintln!("pair {} (load {})", i + 1, crate::load_average());
-        let on = one(plan, true, ticks)?;
-        let off = one(plan, false, ticks)?;
-        pairs.push((on, off));
+        pairs.push(pair(plan, i, ticks)?);
     }
     Ok(pairs)
 }
@@ -122,11 +194,16 @@ pub fn run(plan: &Plan) -> Result<Vec<Pair>> {
 type Figure = (&'static str, fn(&Side) -> f64, usize);
 
 /// The figures compared.
-const FIGURES: [Figure; 4] = [
+const FIGURES: [Figure; 5] = [
     ("calls/s", |s| s.step.achieved, 1),
     ("node INVITE→200 mean µs", |s| s.setup_us, 0),
     ("Wasm step mean µs", |s| s.wasm_step_us, 1),
     ("node CPU ms/call", |s| s.cpu_ms_per_call, 3),
+    (
+        "node instructions/call (M)",
+        |s| s.instructions_per_call.map_or(f64::NAN, |n| n / 1e6),
+        3,
+    ),
 ];
 
 /// The table: per pair each figure on / off and on ÷ off; then each ratio's median and
@@ -136,7 +213,12 @@ pub fn table(pairs: &[Pair]) -> String {
         "| pair | sipp ok / refused (503) / failed, Wasm steps (on; off) | sipp INVITE→200 p50 / p99 ms (on; off) |",
     );
     let mut rule = String::from("| ---: | ---: | ---: |");
-    for (name, _, _) in FIGURES {
+    // A figure no node measured (instructions where `perf` has no counter) is left out.
+    let figures: Vec<Figure> = FIGURES
+        .into_iter()
+        .filter(|(_, f, _)| pairs.iter().any(|(on, _)| !f(on).is_nan()))
+        .collect();
+    for (name, _, _) in &figures {
         out.push_str(&format!(" {name}: on / off | ratio |"));
         rule.push_str(" ---: | ---: |");
     }
@@ -161,7 +243,7 @@ pub fn table(pairs: &[Pair]) -> String {
             ms(off.step.p50_ms),
             ms(off.step.p99_ms),
         ));
-        for (_, f, digits) in FIGURES {
+        for &(_, f, digits) in &figures {
             out.push_str(&format!(
                 " {:.digits$} / {:.digits$} | {:.3} |",
                 f(on),
@@ -172,7 +254,7 @@ pub fn table(pairs: &[Pair]) -> String {
         out.push('\n');
     }
     out.push_str("| **median (min–max)** | | |");
-    for (_, f, _) in FIGURES {
+    for (_, f, _) in &figures {
         let ratios = pairs.iter().map(|(on, off)| f(on) / f(off)).collect();
         out.push_str(&format!(" | **{}** |", cell(ratios, 3)));
     }
@@ -183,19 +265,24 @@ pub fn table(pairs: &[Pair]) -> String {
 /// The run's method.
 pub fn notes(plan: &Plan) -> String {
     format!(
-        "{} pairs of fresh nodes, `[metering] enabled = true` then `false`, alternating in \
-         one invocation. Each node's number runs the Wasm hello app (`examples/hello`: Say, \
-         Hangup), deployed through the REST API and warmed by one call; then sipp \
-         (`tests/sipp/uac_shed.xml`) offers {} calls/s for {} s ({} calls). ok = calls \
+        "{} pairs of fresh nodes, `[metering] enabled = true` and `false`, running side by \
+         side (their start order and RTP port ranges swap between pairs). Each node's \
+         number runs the Wasm hello app (`examples/hello`: Say, Hangup), deployed through \
+         the REST API and warmed by one call; then two sipp callers \
+         (`tests/sipp/uac_shed.xml`) offer {} calls/s each for {} s ({} calls per node), \
+         one to each node, at the same time: both nodes meet the same machine. ok = calls \
          the app answered and hung up, refused = 503 from overload control. calls/s = \
          answered calls per second between sipp's first and last 200. The node's own \
          INVITE→200 and Wasm step (request → verbs ready, the node's \
          `WasmHost::handle_measured`) are the means of its `/metrics` histograms \
          (`call_setup_seconds`, `wasm_step_seconds`, sum ÷ count over the measured calls \
-         only). CPU = the node's \
-         utime + stime (`/proc/PID/stat`) over the sipp step ÷ offered calls. ratio = \
-         on ÷ off (above 1: metering costs more time or CPU; for calls/s, below 1 means \
-         fewer calls sustained).\n",
+         only). CPU = the node's utime + stime (`/proc/PID/stat`) over the sipp step ÷ \
+         offered calls; instructions = what the node's threads retired (user and kernel, \
+         `perf stat -e instructions -p PID`) over the same window ÷ offered calls, the \
+         work a call costs whatever else the machine runs, hence the capacity it leaves \
+         (a column only where the machine's perf has the counter). \
+         ratio = on ÷ off (above 1: metering costs more time, CPU or instructions; for \
+         calls/s, below 1 means fewer calls sustained).\n",
         plan.pairs,
         plan.rate,
         plan.secs,

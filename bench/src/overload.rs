@@ -95,7 +95,12 @@ fn hello_node(plan: &Plan) -> Result<Node> {
 /// [`hello_node`] for component `app`, sipp's files in `work`, `tables` (TOML tables)
 /// added to the node's config.
 pub fn hello_node_with(app: &Path, work: &Path, tables: &str) -> Result<Node> {
-    let node = Node::start_tables("app:hello", RTP, tables)?;
+    hello_node_on(app, work, tables, RTP)
+}
+
+/// [`hello_node_with`] on the RTP port range `rtp` (nodes running side by side).
+pub fn hello_node_on(app: &Path, work: &Path, tables: &str, rtp: (u16, u16)) -> Result<Node> {
+    let node = Node::start_tables("app:hello", rtp, tables)?;
     deploy(&node, app)?;
     let warm = step(&node, 1, 1, work)?;
     if warm.successful.saturating_sub(warm.refused) != 1 {

@@ -180,3 +180,71 @@ mod tests {
         assert!(s.rss_kib > 0);
     }
 }
+
+/// Instructions retired by a process's threads (user and kernel), counted by
+/// `perf stat -e instructions -p PID` between [`Instructions::start`] and
+/// [`Instructions::stop`]. Unlike CPU time, the count hardly depends on what else the
+/// machine runs, so it shows small differences in work per call that time hides.
+pub struct Instructions {
+    perf: Guarded,
+    out: std::path::PathBuf,
+}
+
+impl Instructions {
+    /// Starts counting for `pid`; `None` when `perf` is missing.
+    pub fn start(pid: u32, out: &std::path::Path) -> Option<Instructions> {
+        let mut cmd = Command::new("perf");
+        cmd.args(["stat", "-x", ",", "-e", "instructions", "-o"])
+            .arg(out)
+            .args(["-p", &pid.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let perf = Guarded::spawn(cmd, "perf stat").ok()?;
+        // perf attaches to the threads within a few milliseconds.
+        std::thread::sleep(Duration::from_millis(200));
+        Some(Instructions {
+            perf,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Stops counting (SIGINT makes perf write its count); `None` when the counter is not
+    /// supported on this machine.
+    pub fn stop(mut self) -> Option<u64> {
+        let _ = Command::new("kill")
+            .args(["-s", "INT", &self.perf.pid().to_string()])
+            .status();
+        self.perf.wait_for(Duration::from_secs(5)).ok()?;
+        parse_perf_count(&std::fs::read_to_string(&self.out).ok()?)
+    }
+}
+
+/// The count of `perf stat -x ,` output (`1234,,instructions,…`); `None` for
+/// `<not supported>` or `<not counted>`.
+fn parse_perf_count(text: &str) -> Option<u64> {
+    text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+        let mut fields = l.split(',');
+        let count = fields.next()?;
+        let event = fields.nth(1)?;
+        event
+            .starts_with("instructions")
+            .then(|| count.parse().ok())?
+    })
+}
+
+#[cfg(test)]
+mod perf_tests {
+    use super::parse_perf_count;
+
+    #[test]
+    fn perf_csv_counts_are_read_and_unsupported_ones_are_not() {
+        let ok =
+            "# started on Tue Dec  8 00:40:00 2026\n\n8123456789,,instructions,10000,100.00,,\n";
+        assert_eq!(parse_perf_count(ok), Some(8_123_456_789));
+        let user = "55,,instructions:u,10,100.00,,\n";
+        assert_eq!(parse_perf_count(user), Some(55));
+        let unsupported = "<not supported>,,instructions,0,100.00,,\n";
+        assert_eq!(parse_perf_count(unsupported), None);
+        assert_eq!(parse_perf_count("12,,cycles,1,100.00,,\n"), None);
+    }
+}
