@@ -8,7 +8,7 @@ per request so the Rust harness can assert on what the node sent.
 
 Usage:
     webhook.py --scenario gather-play --auth-token TOKEN --log FILE
-               [--lifetime 120] [--delay 20] [--wav-seconds 3.0]
+               [--lifetime 120] [--delay 20] [--wav-seconds 3.0] [--wav-freq 440]
                [--signing-key KEY]
 
 Prints "PORT <n>" on stdout once listening on 127.0.0.1:<n>, then serves until
@@ -84,7 +84,7 @@ class App:
         self.validator = RequestValidator(args.auth_token)
         self.log_lock = threading.Lock()
         self.log_file = open(args.log, "a", encoding="utf-8")
-        self.wav = make_tone_wav(args.wav_seconds)
+        self.wav = make_tone_wav(args.wav_seconds, args.wav_freq)
         self.wav_etag = '"' + hashlib.sha1(self.wav).hexdigest() + '"'
         self.port = None
         self.flaky_seen = set()
@@ -275,6 +275,7 @@ def main():
     p.add_argument("--lifetime", type=float, default=120.0)
     p.add_argument("--delay", type=float, default=20.0)
     p.add_argument("--wav-seconds", type=float, default=3.0)
+    p.add_argument("--wav-freq", type=float, default=440.0, help="the tone's frequency")
     p.add_argument("--signing-key", default=None)
     p.add_argument("--docs-dir", default=None, help="the docs scenario's TwiML files")
     args = p.parse_args()

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
+use switchyard_instructions::HttpMethod;
 use switchyard_store::Account;
 use switchyard_types::{AccountSid, CallSid, ConferenceSid};
 
@@ -45,10 +46,14 @@ pub struct ParticipantView {
 pub struct ParticipantUpdate {
     pub muted: Option<bool>,
     pub hold: Option<bool>,
-    /// Absolute http(s) URL of the music while held.
+    /// Absolute http(s) URL of the music while held (audio or TwiML).
     pub hold_url: Option<String>,
-    /// Absolute http(s) URL of an announcement to the participant.
+    /// `HoldMethod`: GET by default.
+    pub hold_method: HttpMethod,
+    /// Absolute http(s) URL of an announcement to the participant (audio or TwiML).
     pub announce_url: Option<String>,
+    /// `AnnounceMethod`: POST by default.
+    pub announce_method: HttpMethod,
     /// `Coaching` with `CallSidToCoach`: `Some(None)` ends the coaching.
     pub coaching: Option<Option<CallSid>>,
 }
@@ -282,8 +287,8 @@ pub async fn fetch_participant(
     Ok(Json(render_participant(&room, p)).into_response())
 }
 
-/// `POST …/Participants/{CallSid}.json`: `Muted`, `Hold` (with `HoldUrl`),
-/// `AnnounceUrl`, `Coaching` with `CallSidToCoach`.
+/// `POST …/Participants/{CallSid}.json`: `Muted`, `Hold` (with `HoldUrl`, `HoldMethod`),
+/// `AnnounceUrl` (with `AnnounceMethod`), `Coaching` with `CallSidToCoach`.
 pub async fn update_participant(
     State(state): State<ApiState>,
     headers: HeaderMap,
@@ -351,12 +356,10 @@ pub async fn create_participant(
 }
 
 /// The outbound call of a new participant: its `<Conference>` noun from the create's
-/// `Muted`, `Beep`, `StartConferenceOnEnter`, `EndConferenceOnExit`, `WaitUrl`,
-/// `MaxParticipants`, `Coaching`/`CallSidToCoach` and `ConferenceStatusCallback…`.
+/// `Muted`, `Beep`, `StartConferenceOnEnter`, `EndConferenceOnExit`, `WaitUrl`
+/// (`WaitMethod`), `MaxParticipants`, `Coaching`/`CallSidToCoach` and `ConferenceStatusCallback…`.
 fn participant_call(params: &Params, room: &str) -> Result<crate::NewCall, Error> {
-    use switchyard_instructions::{
-        ConferenceBeep, ConferenceEvent, Dial, DialTarget, HttpMethod, Verb,
-    };
+    use switchyard_instructions::{ConferenceBeep, ConferenceEvent, Dial, DialTarget, Verb};
     let flag = |name: &'static str| params.non_empty(name).map(|v| boolean(name, v)).transpose();
     let mut noun = switchyard_instructions::Conference::new(room);
     noun.muted = flag("Muted")?.unwrap_or(false);
@@ -377,6 +380,8 @@ fn participant_call(params: &Params, room: &str) -> Result<crate::NewCall, Error
         };
     }
     noun.wait_url = validate::strict_url(params, "WaitUrl")?;
+    let wait_method = validate::method(params, "WaitMethod", "POST")?;
+    noun.wait_method = HttpMethod::parse(&wait_method).unwrap_or_default();
     if let Some(n) = params.non_empty("MaxParticipants") {
         noun.max_participants = n
             .parse()
@@ -483,11 +488,19 @@ fn participant_update(params: &Params) -> Result<ParticipantUpdate, Error> {
         Some(false) => Some(None),
         None => None,
     };
+    // Twilio: "HoldMethod … Can be: GET or POST and the default is GET";
+    // "AnnounceMethod … Can be: GET or POST and defaults to POST".
+    let method = |name: &'static str, default: HttpMethod| {
+        validate::method(params, name, default.as_str())
+            .map(|m| HttpMethod::parse(&m).unwrap_or(default))
+    };
     Ok(ParticipantUpdate {
         muted: flag("Muted")?,
         hold: flag("Hold")?,
         hold_url: url("HoldUrl")?,
+        hold_method: method("HoldMethod", HttpMethod::Get)?,
         announce_url: url("AnnounceUrl")?,
+        announce_method: method("AnnounceMethod", HttpMethod::Post)?,
         coaching,
     })
 }

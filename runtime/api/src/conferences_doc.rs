@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use crate::openapi::{
-    form_body, json_response, nullable, obj, op, page_schema, path_param, query_param, responses,
-    sid_schema, string, url_schema,
+    form_body, json_response, method_schema, nullable, obj, op, page_schema, path_param,
+    query_param, responses, sid_schema, string, url_schema,
 };
 
 fn conference_schema() -> Value {
@@ -110,7 +110,9 @@ pub(crate) fn extend(doc: &mut Value) {
         "Muted": {"type": "boolean"},
         "Hold": {"type": "boolean"},
         "HoldUrl": url_schema(),
+        "HoldMethod": method_schema(),
         "AnnounceUrl": url_schema(),
+        "AnnounceMethod": method_schema(),
         "Coaching": {"type": "boolean"},
         "CallSidToCoach": sid_schema("CA"),
     }});
@@ -124,6 +126,7 @@ pub(crate) fn extend(doc: &mut Value) {
         "EndConferenceOnExit": {"type": "boolean"},
         "EarlyMedia": {"type": "boolean"},
         "WaitUrl": url_schema(),
+        "WaitMethod": method_schema(),
         "MaxParticipants": {"type": "integer", "minimum": 2, "maximum": 250},
         "Coaching": {"type": "boolean"},
         "CallSidToCoach": sid_schema("CA"),

@@ -55,7 +55,7 @@ fn clearable_url_schema() -> Value {
     s
 }
 
-fn method_schema() -> Value {
+pub fn method_schema() -> Value {
     json!({"type": "string", "enum": ["GET", "POST", "get", "post"]})
 }
 

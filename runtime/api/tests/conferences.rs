@@ -5,6 +5,7 @@ mod common;
 use axum::http::Method;
 use common::{form, Harness};
 use switchyard_api::{ConferenceView, ParticipantView};
+use switchyard_instructions::HttpMethod;
 use switchyard_types::{AccountSid, CallSid, ConferenceSid};
 
 fn room(h: &Harness, name: &str, status: &'static str, created: i64) -> ConferenceView {
@@ -171,14 +172,45 @@ async fn participants_are_muted_coached_and_validated() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    let hold = ("HoldUrl", "https://music.test/hold");
+    let r = h
+        .root(
+            Method::POST,
+            &one,
+            &form(&[("Hold", "true"), hold, ("HoldMethod", "PUT")]),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = h
+        .root(
+            Method::POST,
+            &one,
+            &form(&[
+                ("Hold", "true"),
+                hold,
+                ("AnnounceUrl", "https://music.test/announce"),
+                ("AnnounceMethod", "get"),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let updates = h.control.participant_updates.lock().unwrap().clone();
     assert_eq!(
         updates.len(),
-        2,
+        3,
         "the refused ones reached the node: {updates:?}"
     );
     assert_eq!(updates[0].1.muted, Some(true));
     assert_eq!(updates[1].1.coaching, Some(Some(coached)));
+    let held = &updates[2].1;
+    assert_eq!(held.hold_url.as_deref(), Some("https://music.test/hold"));
+    // Twilio's defaults: HoldMethod GET; AnnounceMethod as sent.
+    assert_eq!(held.hold_method, HttpMethod::Get);
+    assert_eq!(
+        held.announce_url.as_deref(),
+        Some("https://music.test/announce")
+    );
+    assert_eq!(held.announce_method, HttpMethod::Get);
     let r = h
         .root(
             Method::GET,

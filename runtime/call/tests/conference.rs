@@ -154,13 +154,10 @@ fn hold_plays_the_hold_music_and_unhold_returns_to_the_room() {
     exec.conference_joined(t0, Ok("CF1".into()));
     exec.conference_notice(t0, Notice::Started);
     let _ = work(&mut exec);
-    exec.conference_notice(t0, Notice::Hold(Some("http://music/hold.mp3".into())));
+    exec.conference_notice(t0, Notice::Hold(None));
     let acts = work(&mut exec);
     assert_eq!(acts[0], Action::ConferenceMedia(false));
-    assert_eq!(
-        played(&acts),
-        Some(&MediaSource::Url("http://music/hold.mp3".into()))
-    );
+    assert_eq!(played(&acts), Some(&MediaSource::WaitMusic), "{acts:?}");
     exec.conference_notice(t0, Notice::Unhold);
     assert_eq!(
         work(&mut exec),

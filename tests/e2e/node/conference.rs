@@ -57,15 +57,22 @@ const MODERATOR: &str = "+15550009999";
 
 /// A node whose NUMBER serves `voice` and MODERATOR `moderator`, with `docs` beside.
 fn conference_app(docs: &[(&str, String)]) -> Result<(tempfile::TempDir, Webhook, Node)> {
+    conference_app_with(docs, &[])
+}
+
+/// [`conference_app`] with more arguments for the webhook (its `/audio/*.wav` tone).
+fn conference_app_with(
+    docs: &[(&str, String)],
+    webhook_args: &[&str],
+) -> Result<(tempfile::TempDir, Webhook, Node)> {
     let dir = tempfile::tempdir()?;
     for (name, twiml) in docs {
         std::fs::write(dir.path().join(format!("{name}.xml")), twiml)?;
     }
-    let hook = Webhook::start(
-        Scenario::Docs,
-        AUTH_TOKEN,
-        &["--docs-dir", &dir.path().to_string_lossy()],
-    )?;
+    let docs_dir = dir.path().to_string_lossy().into_owned();
+    let mut args = vec!["--docs-dir", &docs_dir];
+    args.extend_from_slice(webhook_args);
+    let hook = Webhook::start(Scenario::Docs, AUTH_TOKEN, &args)?;
     let mut config = NodeConfig::new();
     config
         .numbers
@@ -332,5 +339,67 @@ fn a_waiting_participant_hears_music_until_a_dialled_in_starter_joins() -> Resul
     assert!(music > 300.0, "no wait music while waiting: {music}");
     assert!(later < music / 5.0, "the music went on: {later} vs {music}");
     assert!(speech.rms > 300.0, "the callee is not heard: {speech:?}");
+    Ok(())
+}
+
+/// A `waitUrl` that answers TwiML, the most common case on Twilio: the waiting
+/// participant hears its `<Play>` (a 700 Hz tone of 1 s, requested again each time it
+/// ends, with `waitMethod`) until the starter joins, then the starter instead.
+#[test]
+fn a_twiml_wait_url_plays_in_a_loop_until_the_starter_joins() -> Result<()> {
+    let wait = r#"startConferenceOnEnter="false" waitUrl="/wait" waitMethod="GET""#;
+    let (_docs, hook, node) = conference_app_with(
+        &[
+            ("voice", conference(wait)),
+            ("moderator", conference("")),
+            (
+                "wait",
+                "<Response><Play>/audio/wait.wav</Play></Response>".into(),
+            ),
+            ("after", "<Response><Hangup/></Response>".into()),
+        ],
+        &["--wav-freq", "700", "--wav-seconds", "1"],
+    )?;
+    let dir = tempfile::tempdir()?;
+    let wav = |n: &str| -> PathBuf { dir.path().join(format!("{n}.wav")) };
+    let (wait_tone, waiting_tone, starter_tone) = (700.0, 450.0, 1350.0);
+    let (waiting, starter) = ("waiting", "starter");
+    let w = participant(
+        &node,
+        (NUMBER, "+15550000001"),
+        waiting_tone,
+        &wav(waiting),
+        Duration::from_secs(8),
+    );
+    std::thread::sleep(Duration::from_millis(3500));
+    let s = participant(
+        &node,
+        (MODERATOR, "+15550000003"),
+        starter_tone,
+        &wav(starter),
+        Duration::from_secs(4),
+    );
+    let (w, s) = (w.join().expect("waiting")?, s.join().expect("starter")?);
+    assert!(w.completed(), "{w:?}");
+    assert!(s.completed(), "{s:?}");
+
+    let requests = hook.requests_to("/wait")?;
+    assert!(
+        requests.len() >= 2,
+        "the wait document is requested again when it ends: {requests:?}"
+    );
+    assert!(requests.iter().all(|r| r.method == "GET"), "{requests:?}");
+    // Waiting (about 0 to 3.8 s): the wait document's tone, not the starter.
+    assert!(hears(&wav(waiting), wait_tone, 0.8, 3.2)?, "no wait tone");
+    assert!(!hears(&wav(waiting), starter_tone, 0.8, 3.2)?);
+    // The starter is in (from about 4 s): its tone, and the wait tone is over.
+    assert!(
+        hears(&wav(waiting), starter_tone, 5.0, 7.0)?,
+        "the starter is not heard"
+    );
+    assert!(
+        !hears(&wav(waiting), wait_tone, 5.0, 7.0)?,
+        "the wait tone went on"
+    );
     Ok(())
 }

@@ -102,15 +102,16 @@ pub struct MixRole {
 pub enum Notice {
     /// The room started: hear it (the wait music stops).
     Started,
-    /// Put on hold: hear this music (`None`: the built-in hold music).
-    Hold(Option<String>),
+    /// Put on hold: hear this music, the `HoldUrl` requested with `HoldMethod` (audio or
+    /// TwiML, in a loop; `None`: the built-in hold music).
+    Hold(Option<(String, HttpMethod)>),
     /// Taken off hold: hear the room again.
     Unhold,
     /// Out of the room (it ended, or the participant was removed): the `<Dial>` ends.
     Left,
-    /// Play this audio to the participant alone (`AnnounceUrl`), then hear the room
-    /// again.
-    Announce(String),
+    /// Play this to the participant alone, once: the `AnnounceUrl` requested with
+    /// `AnnounceMethod` (audio or TwiML); then it hears what it heard before.
+    Announce(String, HttpMethod),
 }
 
 /// What the room asks the node to do.
@@ -348,8 +349,14 @@ impl Room {
         true
     }
 
-    /// Hold or unhold a participant (`hold_url`: what it hears meanwhile).
-    pub fn set_hold(&mut self, call_sid: CallSid, hold: bool, hold_url: Option<String>) -> bool {
+    /// Hold or unhold a participant (`hold_url`: what it hears meanwhile, and how it is
+    /// requested).
+    pub fn set_hold(
+        &mut self,
+        call_sid: CallSid,
+        hold: bool,
+        hold_url: Option<(String, HttpMethod)>,
+    ) -> bool {
         let Some(m) = self.members.iter_mut().find(|m| m.call_sid == call_sid) else {
             return false;
         };

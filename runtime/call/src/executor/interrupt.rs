@@ -12,6 +12,11 @@ impl Executor {
     /// for a Gather's action. While a document is being fetched there is nothing to
     /// interrupt: the event is requested after it, so no event is lost.
     pub fn client_event(&mut self, name: String, data: String) {
+        if self.side.is_some() {
+            // A queue's or a room's wait, hold or announcement document is the holder's,
+            // not the caller's application's.
+            return;
+        }
         let interrupted = match &self.step {
             // A connected call is the people's, not the app's: a client event does not
             // cut it (Twilio's live updates do, through the REST API); nor a call handed
@@ -21,7 +26,7 @@ impl Executor {
             | Step::Dial(_)
             | Step::Agent(_)
             | Step::Queue
-            | Step::Conference(_)
+            | Step::Conference
             | Step::Connect(_) => return,
             // Nor does it cut a message being recorded (that would lose it).
             Step::Record(_) => return,

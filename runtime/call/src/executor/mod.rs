@@ -5,11 +5,13 @@
 //! [`Executor::timeout`], [`Executor::hangup`]) and performs what [`Executor::poll_action`]
 //! returns. Time only comes in as arguments, so whole calls are tested in microseconds.
 
+mod conference;
 mod interrupt;
 mod limits;
 mod metering;
 mod queue;
 pub(crate) mod recordings;
+pub(crate) mod side;
 mod types;
 
 use std::collections::VecDeque;
@@ -68,8 +70,9 @@ pub(crate) enum Step {
     /// In a queue with nothing to run: hold music plays, or the caller is bridged to
     /// the agent that took it.
     Queue,
-    /// A `<Dial><Conference>` waits for its room or is in it.
-    Conference(Box<verbs::dial::conference::ConferenceState>),
+    /// In a conference room with nothing to run: it hears the room, or built-in music
+    /// (the room's state is [`Executor::room`]).
+    Conference,
     /// A `<Connect><Stream>` holds the call until its stream ends.
     Connect(ConnectState),
     /// The application-error message is playing; hang up when it ends.
@@ -127,6 +130,11 @@ pub struct Executor {
     pub(crate) queues: Option<crate::queue::SharedQueues>,
     /// The queue this caller waits in, from `<Enqueue>` until it leaves.
     pub(crate) queued: Option<Box<crate::verbs::enqueue::Waiting>>,
+    /// The conference room this caller is in (or joins), from `<Dial><Conference>`
+    /// until it leaves.
+    pub(crate) room: Option<Box<verbs::dial::conference::ConferenceState>>,
+    /// The side document the queue or the room runs now (wait, hold, announcement).
+    pub(crate) side: Option<side::Side>,
 }
 
 impl Executor {
@@ -158,6 +166,8 @@ impl Executor {
             playing: None,
             queues: None,
             queued: None,
+            room: None,
+            side: None,
         }
     }
 
@@ -283,12 +293,15 @@ impl Executor {
             }) => {
                 self.verbs.clear();
                 self.ensure_answered();
+                // A wait or hold document's audio plays in a loop, until its holder
+                // takes the call back.
+                let repeat = if self.side_loops() { 0 } else { 1 };
                 let token = self.play(
                     MediaSource::Inline {
                         bytes,
                         content_type,
                     },
-                    1,
+                    repeat,
                 );
                 self.step = Step::Media {
                     token,
@@ -296,6 +309,7 @@ impl Executor {
                 };
                 return;
             }
+            Err(failure) if side::failed(self, now, failure.clone()) => return,
             Err(failure) => return self.fail(failure),
         }
         self.advance(now);
@@ -314,7 +328,6 @@ impl Executor {
             }
             Step::Gather(_) => verbs::gather::media_done(self, now, token),
             Step::Record(_) => verbs::record::media_done(self, token),
-            Step::Conference(_) => verbs::dial::conference::media_done(self, token),
             Step::Failing { token: t } if *t == token => self.finish_hangup(),
             _ => {}
         }
@@ -327,7 +340,6 @@ impl Executor {
             Step::Media { token: t, .. } | Step::Failing { token: t } => *t == token,
             Step::Gather(g) => g.owns(token),
             Step::Record(r) => verbs::record::owns(r, token),
-            Step::Conference(c) => c.owns(token),
             _ => false,
         };
         if ours {
@@ -339,10 +351,13 @@ impl Executor {
     /// The caller pressed a key (RFC 4733 or SIP INFO).
     pub fn digit(&mut self, now: Instant, digit: char) {
         self.tick(now);
+        if self.room.is_some() {
+            // `hangupOnStar` holds while the room's wait or hold document plays too.
+            return verbs::dial::conference::digit(self, now, digit);
+        }
         match self.step {
             Step::Gather(_) => verbs::gather::digit(self, now, digit),
             Step::Dial(_) => verbs::dial::digit(self, now, digit),
-            Step::Conference(_) => verbs::dial::conference::digit(self, now, digit),
             Step::Record(_) => verbs::record::digit(self, digit),
             Step::Connect(_) => verbs::stream::digit(self, digit),
             _ => {}
@@ -429,7 +444,7 @@ impl Executor {
     /// The time given by [`Executor::poll_timeout`] has come.
     pub fn timeout(&mut self, now: Instant) {
         self.tick(now);
-        if self.pre_answer_expired(now) {
+        if self.pre_answer_expired(now) || verbs::dial::conference::timeout(self, now) {
             return;
         }
         match self.step {
@@ -449,7 +464,6 @@ impl Executor {
             Step::Gather(_) => verbs::gather::timeout(self, now),
             Step::Dial(_) => verbs::dial::timeout(self, now),
             Step::Agent(_) => verbs::dial_queue::timeout(self, now),
-            Step::Conference(_) => verbs::dial::conference::timeout(self, now),
             _ => {}
         }
     }
@@ -463,9 +477,7 @@ impl Executor {
         }
         verbs::dial_queue::caller_gone(self, now);
         verbs::enqueue::caller_gone(self, now);
-        if matches!(self.step, Step::Conference(_)) {
-            verbs::dial::conference::caller_gone(self, now);
-        }
+        verbs::dial::conference::caller_gone(self, now);
         self.verbs.clear();
         verbs::stream::stop_all(self);
         self.stop_call_recordings();
@@ -476,19 +488,6 @@ impl Executor {
             return;
         }
         self.step = Step::Done;
-    }
-
-    /// The call is in the conference room `sid` ([`Action::JoinConference`]), or it
-    /// could not join (the room is full or over).
-    pub fn conference_joined(&mut self, now: Instant, result: Result<String, crate::Error>) {
-        self.tick(now);
-        verbs::dial::conference::joined(self, now, result);
-    }
-
-    /// What the call's conference room tells it.
-    pub fn conference_notice(&mut self, now: Instant, notice: crate::conference::Notice) {
-        self.tick(now);
-        verbs::dial::conference::notice(self, now, notice);
     }
 
     /// The recording asked for with [`Action::Record`] started as `id`.
@@ -570,15 +569,6 @@ impl Executor {
         }
     }
 
-    /// A live update takes the call out of its conference room, without its `action`.
-    fn leave_conference(&mut self) {
-        if matches!(self.step, Step::Conference(_)) {
-            self.step = Step::Idle;
-            self.push(Action::ConferenceMedia(false));
-            self.push(Action::LeaveConference);
-        }
-    }
-
     /// A new document replaces a `<Connect>`: its stream closes, without its `action`.
     fn leave_connect(&mut self) {
         if let Step::Connect(state) = std::mem::replace(&mut self.step, Step::Idle) {
@@ -598,20 +588,20 @@ impl Executor {
             Step::Gather(g) => g.deadline(),
             Step::Dial(d) => d.deadline(),
             Step::Agent(a) => a.deadline(),
-            Step::Conference(c) => c.deadline(),
             _ => None,
         };
-        match (step, self.pre_answer_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let room = self.room.as_ref().and_then(|c| c.deadline());
+        [step, room, self.pre_answer_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Run verbs until one has to wait for something.
     pub(crate) fn advance(&mut self, now: Instant) {
         while matches!(self.step, Step::Idle) {
             let Some(verb) = self.verbs.pop_front() else {
-                if verbs::enqueue::document_ended(self, now) {
+                if side::ended(self, now) {
                     return;
                 }
                 if std::mem::take(&mut self.whisper) {
@@ -623,6 +613,11 @@ impl Executor {
                 self.ensure_answered();
                 self.finish_hangup();
                 return;
+            };
+            // A wait, hold or announcement document runs only some verbs; one skipped
+            // does not count as run (a document of nothing else is still a loop).
+            let Some(verb) = side::filter(self, verb) else {
+                continue;
             };
             let first = self.verbs_started == 0;
             self.verbs_started += 1;

@@ -392,3 +392,42 @@ fn an_agents_dial_record_records_the_queue_bridge_and_action_says_where() {
     assert_eq!(param(f, "RecordingDuration"), "7");
     assert_eq!(param(f, "DialCallDuration"), "7");
 }
+
+#[test]
+fn a_wait_document_that_fails_leaves_the_caller_waiting_with_hold_music() {
+    let t0 = Instant::now();
+    let (queues, acct) = (book(), AccountSid::random());
+    let (mut a, a_sid) = call(&queues, acct);
+    run(&mut a, t0, vec![enqueue(Some("/wait"), Some("/left"))]);
+    a.document(
+        t0,
+        Err(AppFailure {
+            code: 11200,
+            message: "HTTP 500".into(),
+        }),
+    );
+    let acts = work(&mut a);
+    assert!(
+        acts.contains(&Action::Notify(AppFailure {
+            code: 11200,
+            message: "HTTP 500".into()
+        })),
+        "{acts:?}"
+    );
+    assert!(!acts.contains(&Action::Hangup), "{acts:?}");
+    assert!(
+        acts.iter().any(|a| matches!(
+            a,
+            Action::Play {
+                source: MediaSource::HoldMusic,
+                repeat: 0,
+                ..
+            }
+        )),
+        "{acts:?}"
+    );
+    // Still in line: first in the queue.
+    let sid = queues.lock().unwrap().find(acct, "support").unwrap();
+    let p = queues.lock().unwrap().position(t0, sid, a_sid);
+    assert_eq!(p.map(|p| p.position), Some(1));
+}

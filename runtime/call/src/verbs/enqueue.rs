@@ -14,13 +14,13 @@
 //! - the `<Dial><Queue url>` document runs on the dequeued caller before the bridge, with
 //!   Play, Say, Pause and Redirect only.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use switchyard_instructions::{Enqueue, HttpMethod, Verb};
 use switchyard_types::{CallSid, QueueSid};
 
 use crate::events::EventKind;
+use crate::executor::side::{Holder, Place, Side};
 use crate::executor::{AppFailure, Executor, MediaSource, Step};
 use crate::queue::{self, Dequeue, QueueAction, QueueError, QueueResult};
 
@@ -28,13 +28,21 @@ use super::NOT_EXECUTED;
 
 /// Twilio: "The verbs … allowed in the waitUrl document: Play, Say, Pause, Hangup,
 /// Redirect, Leave and Gather".
-const WAIT_VERBS: &[&str] = &[
-    "Play", "Say", "Pause", "Hangup", "Redirect", "Leave", "Gather",
-];
+const WAIT: Side = Side {
+    holder: Holder::Queue,
+    verbs: &[
+        "Play", "Say", "Pause", "Hangup", "Redirect", "Leave", "Gather",
+    ],
+    looping: true,
+};
 
 /// Twilio: "The allowed verbs in this [`<Queue url>`] TwiML document are Play, Say,
-/// Pause, and Redirect."
-const DEQUEUE_VERBS: &[&str] = &["Play", "Say", "Pause", "Redirect"];
+/// Pause, and Redirect." It runs once, before the bridge.
+const DEQUEUE: Side = Side {
+    holder: Holder::Queue,
+    verbs: &["Play", "Say", "Pause", "Redirect"],
+    looping: false,
+};
 
 /// A caller in a queue, from `<Enqueue>` until it leaves.
 #[derive(Debug)]
@@ -44,10 +52,9 @@ pub(crate) struct Waiting {
     method: HttpMethod,
     /// The absolute `waitUrl`.
     wait: Option<(String, HttpMethod)>,
-    /// The verbs after `<Enqueue>`: where the caller goes on without `action`.
-    rest: VecDeque<Verb>,
-    /// The document `<Enqueue>` was in (`action` resolves against it).
-    base: String,
+    /// The document `<Enqueue>` was in: where the caller goes on without `action`, and
+    /// what `action` resolves against.
+    place: Place,
     phase: Phase,
 }
 
@@ -89,15 +96,13 @@ pub(super) fn start(exec: &mut Executor, now: Instant, e: Enqueue) {
         }
         None => None,
     };
-    let base = exec.document_url.clone();
     let left = |exec: &mut Executor, result, sid: Option<QueueSid>| {
-        let rest = std::mem::take(&mut exec.verbs);
+        let place = Place::keep(exec);
         report(
             exec,
             e.action.clone(),
             e.method,
-            rest,
-            base.clone(),
+            place,
             result,
             sid,
             Duration::ZERO,
@@ -137,8 +142,7 @@ pub(super) fn start(exec: &mut Executor, now: Instant, e: Enqueue) {
         action: e.action,
         method: e.method,
         wait,
-        rest: std::mem::take(&mut exec.verbs),
-        base,
+        place: Place::keep(exec),
         phase: Phase::Waiting,
     }));
     hold(exec, now);
@@ -177,38 +181,23 @@ fn hold(exec: &mut Executor, now: Instant) {
         ("CurrentQueueSize".into(), p.queue.size.to_string()),
         ("MaxQueueSize".into(), p.queue.max_size.to_string()),
     ];
-    exec.fetch(url, method, params, false);
+    exec.fetch_side(WAIT, url, method, params);
 }
 
-/// A verb of a wait (or dequeue) document: `None` when it was handled here or may not
-/// run there.
+/// A verb of a wait document (the side document filtered it already): `None` when it
+/// was handled here.
 pub(super) fn filter(exec: &mut Executor, now: Instant, verb: Verb) -> Option<Verb> {
-    let phase = exec.queued.as_ref().map(|w| w.phase);
-    let allowed = match phase {
-        None if matches!(verb, Verb::Leave) => {
-            warn(exec, "<Leave> outside a queue's wait document; skipped");
-            return None;
-        }
-        None => return Some(verb),
-        Some(Phase::Waiting) => WAIT_VERBS,
-        Some(_) => DEQUEUE_VERBS,
-    };
-    if !allowed.contains(&verb.name()) {
-        warn(
-            exec,
-            &format!(
-                "<{}> may not run while the caller is in a queue; skipped",
-                verb.name()
-            ),
-        );
-        return None;
-    }
+    let waiting = exec.queued.is_some() && exec.side.is_some_and(|s| s.holder == Holder::Queue);
     match verb {
+        Verb::Leave if !waiting => {
+            warn(exec, "<Leave> outside a queue's wait document; skipped");
+            None
+        }
         Verb::Leave => {
             exit(exec, now, QueueResult::Leave);
             None
         }
-        Verb::Hangup => {
+        Verb::Hangup if waiting => {
             // The caller's call ends; `action` is told (its answer is not executed).
             exit(exec, now, QueueResult::Hangup);
             exec.finish_hangup();
@@ -237,6 +226,7 @@ pub(crate) fn document_ended(exec: &mut Executor, now: Instant) -> bool {
             w.phase = Phase::Bridged { agent, waited };
             let sid = w.queue;
             exec.step = Step::Queue;
+            exec.side = None;
             exec.push(crate::Action::StopMedia);
             exec.push(crate::Action::Queue(QueueAction::Ready { agent }));
             exec.event(
@@ -251,6 +241,17 @@ pub(crate) fn document_ended(exec: &mut Executor, now: Instant) -> bool {
         Phase::Bridged { .. } => exec.step = Step::Queue,
     }
     true
+}
+
+/// The wait document (`looping`) or the dequeue document could not be had: the caller
+/// hears the built-in hold music instead, or goes on to its bridge.
+pub(crate) fn document_failed(exec: &mut Executor, now: Instant, looping: bool) {
+    if looping {
+        exec.play(MediaSource::HoldMusic, 0);
+        exec.step = Step::Queue;
+    } else {
+        document_ended(exec, now);
+    }
 }
 
 /// Someone took the caller out of its queue.
@@ -278,9 +279,10 @@ pub(crate) fn dequeued(exec: &mut Executor, now: Instant, how: Dequeue) {
                         ("QueueTime".into(), waited.as_secs().to_string()),
                         ("DequeingCallSid".into(), agent.to_string()),
                     ];
-                    exec.fetch(url, method, params, false);
+                    exec.fetch_side(DEQUEUE, url, method, params);
                 }
                 None => {
+                    exec.side = None;
                     document_ended(exec, now);
                 }
             }
@@ -291,6 +293,7 @@ pub(crate) fn dequeued(exec: &mut Executor, now: Instant, how: Dequeue) {
             waited,
         } => {
             exec.queued = None;
+            exec.side = None;
             let params = result_params(QueueResult::Redirected, Some(sid), waited);
             left_event(exec, &params);
             exec.fetch(url, method, params, false);
@@ -328,6 +331,7 @@ pub(crate) fn abandon(exec: &mut Executor, now: Instant) {
     let Some(w) = exec.queued.take() else {
         return;
     };
+    exec.end_side();
     let waited = match w.phase {
         Phase::Waiting => take_out(exec, now, w.queue),
         Phase::Dequeued { agent, waited } | Phase::Bridged { agent, waited } => {
@@ -359,42 +363,37 @@ fn exit(exec: &mut Executor, now: Instant, result: QueueResult) {
         Phase::Waiting => take_out(exec, now, w.queue),
         Phase::Dequeued { waited, .. } | Phase::Bridged { waited, .. } => waited,
     };
+    exec.side = None;
     exec.push(crate::Action::StopMedia);
     report(
         exec,
         w.action,
         w.method,
-        w.rest,
-        w.base,
+        w.place,
         result,
         Some(w.queue),
         waited,
     );
 }
 
-#[allow(clippy::too_many_arguments)]
 fn report(
     exec: &mut Executor,
     action: Option<String>,
     method: HttpMethod,
-    rest: VecDeque<Verb>,
-    base: String,
+    place: Place,
     result: QueueResult,
     sid: Option<QueueSid>,
     waited: Duration,
 ) {
     let params = result_params(result, sid, waited);
     left_event(exec, &params);
-    exec.document_url = base;
+    place.restore(exec);
     match action {
         Some(action) => {
             exec.verbs.clear();
             exec.fetch(action, method, params, false);
         }
-        None => {
-            exec.verbs = rest;
-            exec.step = Step::Idle;
-        }
+        None => exec.step = Step::Idle,
     }
 }
 

@@ -73,7 +73,8 @@ impl ConferenceControl for Outbound {
                 r.set_muted(call, muted);
             }
             if let Some(hold) = update.hold {
-                r.set_hold(call, hold, update.hold_url.clone());
+                let music = update.hold_url.clone().map(|u| (u, update.hold_method));
+                r.set_hold(call, hold, music);
             }
             if let Some(coaching) = update.coaching {
                 r.set_coaching(call, coaching);
@@ -86,6 +87,7 @@ impl ConferenceControl for Outbound {
                 call,
                 crate::live::Control::Conference(switchyard_call::conference::Notice::Announce(
                     url,
+                    update.announce_method,
                 )),
             );
         }

@@ -3,7 +3,13 @@
 //! then `action` is requested as for the other `<Dial>` nouns.
 //!
 //! - "waitUrl … TwiML or audio to play while participants wait for the conference to
-//!   start"; without it the built-in wait music plays, looped, until the room starts;
+//!   start": requested with `waitMethod` and run as a side document
+//!   ([`crate::executor::side`]) in a loop until the room starts; without it the
+//!   built-in wait music plays, looped; `waitUrl=""` is silence;
+//! - the Participant resource's `HoldUrl` (with `HoldMethod`) plays the same way while
+//!   the participant is held (the built-in music without it), its `AnnounceUrl` (with
+//!   `AnnounceMethod`) once, to the participant alone, which then hears what it heard
+//!   before;
 //! - `hangupOnStar`: `*` takes the caller out of the room and its document goes on;
 //! - `timeLimit` seconds in the room take it out too;
 //! - a full room (`maxParticipants`) ends the `<Dial>` at once, with a notification.
@@ -17,7 +23,8 @@ use switchyard_types::CallStatus;
 
 use crate::conference::{Notice, RoomCallbacks};
 use crate::events::EventKind;
-use crate::executor::{Action, AppFailure, Executor, MediaSource, MediaToken, Step};
+use crate::executor::side::{Holder, Place, Side};
+use crate::executor::{Action, AppFailure, Executor, MediaSource, Step};
 
 /// Twilio documents no error code for a full room; this node reports it in `<Dial>`'s
 /// 13xxx class.
@@ -25,6 +32,13 @@ const CONFERENCE_FULL: u32 = 13230;
 
 /// Twilio's error code for a URL that cannot be used.
 const INVALID_URL: u32 = 11100;
+
+/// Twilio, `<Conference>`: "If the waitUrl responds with TwiML, Twilio will only process
+/// <Play>, <Say>, <Pause>, and <Redirect> verbs. <Record>, <Dial>, and <Gather> verbs
+/// are not allowed." The Participant resource's `HoldUrl` and `AnnounceUrl` "may return
+/// an MP3 file, a WAV file, or a TwiML document that contains <Play>, <Say>, <Pause>,
+/// or <Redirect> verbs."
+const VERBS: &[&str] = &["Play", "Say", "Pause", "Redirect"];
 
 /// What [`Action::JoinConference`] asks of the node: put this call in the account's
 /// room `name` (creating it), then report [`Executor::conference_joined`].
@@ -46,20 +60,45 @@ pub struct ConferenceJoin {
     pub trim: bool,
 }
 
+/// What the caller hears apart from the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Music {
+    /// The node's own sound (the built-in music, or silence), looped.
+    Own(MediaSource),
+    /// A URL that answers TwiML or audio.
+    Document(String, HttpMethod),
+}
+
+/// What the caller hears now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hearing {
+    /// Nothing yet (joining), or between two sounds.
+    Nothing,
+    Room,
+    Wait,
+    Hold,
+    Announcement,
+}
+
 #[derive(Debug)]
 pub(crate) struct ConferenceState {
     action: Option<String>,
     method: HttpMethod,
     hangup_on_star: bool,
     time_limit: Duration,
-    wait: MediaSource,
+    wait: Music,
+    /// The document the `<Dial>` was in: where the caller goes on.
+    place: Place,
     /// The room's SID, once joined.
     sid: Option<String>,
     joined_at: Option<Instant>,
-    /// Whether the caller hears the room (else the wait or hold music).
-    mixed: bool,
-    /// The announcement playing to the caller alone, out of the room meanwhile.
-    announcing: Option<MediaToken>,
+    /// The room started for this caller: it hears the room, unless held.
+    started: bool,
+    /// On hold, with this music.
+    hold: Option<Music>,
+    /// An announcement for the caller alone, played once.
+    announcement: Option<(String, HttpMethod)>,
+    hearing: Hearing,
 }
 
 impl ConferenceState {
@@ -67,8 +106,31 @@ impl ConferenceState {
         self.joined_at.map(|at| at + self.time_limit)
     }
 
-    pub(crate) fn owns(&self, token: MediaToken) -> bool {
-        self.announcing == Some(token)
+    /// What the caller is to hear: an announcement first, then the hold music, the wait
+    /// music until the room starts, the room.
+    fn wanted(&self) -> Hearing {
+        if self.announcement.is_some() {
+            Hearing::Announcement
+        } else if self.hold.is_some() {
+            Hearing::Hold
+        } else if !self.started {
+            Hearing::Wait
+        } else {
+            Hearing::Room
+        }
+    }
+
+    /// The music of `hearing`, when it has one.
+    fn music(&self, hearing: Hearing) -> Option<Music> {
+        match hearing {
+            Hearing::Wait => Some(self.wait.clone()),
+            Hearing::Hold => self.hold.clone(),
+            Hearing::Announcement => self
+                .announcement
+                .clone()
+                .map(|(url, method)| Music::Document(url, method)),
+            Hearing::Room | Hearing::Nothing => None,
+        }
     }
 }
 
@@ -76,17 +138,17 @@ impl ConferenceState {
 pub(crate) fn start(exec: &mut Executor, dial: Dial, noun: Conference) {
     exec.ensure_answered();
     let wait = match noun.wait_url.as_deref() {
-        None => MediaSource::WaitMusic,
+        None => Music::Own(MediaSource::WaitMusic),
         // An empty `waitUrl` is silence.
-        Some("") => MediaSource::Silence(1000),
+        Some("") => Music::Own(MediaSource::Silence(1000)),
         Some(url) => match exec.resolve(url) {
-            Ok(url) => MediaSource::Url(url),
+            Ok(url) => Music::Document(url, noun.wait_method),
             Err(message) => {
                 exec.notify(AppFailure {
                     code: INVALID_URL,
                     message,
                 });
-                MediaSource::WaitMusic
+                Music::Own(MediaSource::WaitMusic)
             }
         },
     };
@@ -116,36 +178,33 @@ pub(crate) fn start(exec: &mut Executor, dial: Dial, noun: Conference) {
         recording_callback,
         trim: noun.trim == Trim::TrimSilence,
     }));
-    exec.step = Step::Conference(Box::new(ConferenceState {
+    let place = Place::keep(exec);
+    exec.room = Some(Box::new(ConferenceState {
         action: dial.action,
         method: dial.method,
         hangup_on_star: dial.hangup_on_star,
         time_limit: Duration::from_secs(u64::from(dial.time_limit)),
         wait,
+        place,
         sid: None,
         joined_at: None,
-        mixed: false,
-        announcing: None,
+        started: false,
+        hold: None,
+        announcement: None,
+        hearing: Hearing::Nothing,
     }));
-}
-
-fn state(exec: &mut Executor) -> Option<&mut ConferenceState> {
-    match &mut exec.step {
-        Step::Conference(c) => Some(c),
-        _ => None,
-    }
+    exec.step = Step::Conference;
 }
 
 /// The node put the call in the room `sid` (it waits for the room to start unless it
 /// hears [`Notice::Started`]), or could not.
 pub(crate) fn joined(exec: &mut Executor, now: Instant, result: Result<String, crate::Error>) {
-    let Some(c) = state(exec) else { return };
+    let Some(c) = exec.room.as_mut() else { return };
     match result {
         Ok(sid) => {
             c.sid = Some(sid);
             c.joined_at = Some(now);
-            let wait = c.wait.clone();
-            exec.play(wait, 0);
+            tune(exec);
         }
         Err(e) => {
             exec.notify(AppFailure {
@@ -159,36 +218,118 @@ pub(crate) fn joined(exec: &mut Executor, now: Instant, result: Result<String, c
 
 /// What the room tells the call.
 pub(crate) fn notice(exec: &mut Executor, now: Instant, notice: Notice) {
-    let Some(c) = state(exec) else { return };
+    let Some(c) = exec.room.as_mut() else { return };
     match notice {
-        Notice::Started | Notice::Unhold => {
-            if !c.mixed {
-                c.mixed = true;
-                exec.push(Action::StopMedia);
-                exec.push(Action::ConferenceMedia(true));
+        Notice::Started => c.started = true,
+        Notice::Unhold => c.hold = None,
+        Notice::Hold(url) => {
+            let music = url.map_or(Music::Own(MediaSource::WaitMusic), |(url, method)| {
+                Music::Document(url, method)
+            });
+            if c.hold.replace(music).is_some() && c.hearing == Hearing::Hold {
+                // New hold music for a participant held already: it starts over.
+                silence(exec);
             }
         }
-        Notice::Hold(url) => {
-            c.mixed = false;
-            exec.push(Action::ConferenceMedia(false));
-            let music = url.map_or(MediaSource::WaitMusic, MediaSource::Url);
-            exec.play(music, 0);
-        }
-        Notice::Announce(url) => {
-            let back = c.mixed;
-            c.mixed = false;
-            exec.push(Action::ConferenceMedia(false));
-            let token = exec.play(MediaSource::Url(url), 1);
-            if let Some(c) = state(exec) {
-                // Back to the room after it, if the caller was in it.
-                c.announcing = back.then_some(token);
+        Notice::Announce(url, method) => {
+            let playing = c.announcement.replace((url, method)).is_some();
+            if playing && c.hearing == Hearing::Announcement {
+                // A new announcement cuts the one playing.
+                silence(exec);
             }
         }
         Notice::Left => {
             leave_media(exec);
-            finish(exec, now, CallStatus::Completed, true);
+            return finish(exec, now, CallStatus::Completed, true);
         }
     }
+    tune(exec);
+}
+
+/// Make the caller hear what it is to hear now ([`ConferenceState::wanted`]): stop what
+/// it heard, start the room, the music, or the side document.
+fn tune(exec: &mut Executor) {
+    let Some(c) = exec.room.as_mut() else { return };
+    let want = c.wanted();
+    if c.sid.is_none() || want == c.hearing {
+        return;
+    }
+    let music = c.music(want);
+    silence(exec);
+    if let Some(c) = exec.room.as_mut() {
+        c.hearing = want;
+    }
+    match music {
+        _ if want == Hearing::Room => exec.push(Action::ConferenceMedia(true)),
+        Some(Music::Own(source)) => {
+            exec.play(source, 0);
+        }
+        Some(Music::Document(url, method)) => {
+            let side = Side {
+                holder: Holder::Conference,
+                verbs: VERBS,
+                looping: want != Hearing::Announcement,
+            };
+            exec.fetch_side(side, url, method, Vec::new());
+        }
+        None => {}
+    }
+}
+
+/// Stop what the caller hears: the room, the music or the side document.
+fn silence(exec: &mut Executor) {
+    let Some(c) = exec.room.as_mut() else { return };
+    match std::mem::replace(&mut c.hearing, Hearing::Nothing) {
+        Hearing::Room => exec.push(Action::ConferenceMedia(false)),
+        Hearing::Nothing => {}
+        Hearing::Wait | Hearing::Hold | Hearing::Announcement => {
+            if !exec.end_side() {
+                exec.push(Action::StopMedia);
+            }
+        }
+    }
+    exec.step = Step::Conference;
+}
+
+/// The wait, hold or announcement document ran out of verbs: the wait and hold music
+/// are requested again; after the announcement the caller hears what it heard before.
+pub(crate) fn document_ended(exec: &mut Executor, _now: Instant) {
+    let Some(c) = exec.room.as_mut() else {
+        exec.side = None;
+        return;
+    };
+    let hearing = c.hearing;
+    match c.music(hearing) {
+        Some(Music::Document(url, method)) if hearing != Hearing::Announcement => {
+            let side = Side {
+                holder: Holder::Conference,
+                verbs: VERBS,
+                looping: true,
+            };
+            exec.fetch_side(side, url, method, Vec::new());
+        }
+        _ => {
+            // The announcement is over: the caller hears what it is to hear now.
+            c.announcement = None;
+            silence(exec);
+            tune(exec);
+        }
+    }
+}
+
+/// The wait, hold or announcement document could not be had: the built-in music plays
+/// instead, or the announcement is over.
+pub(crate) fn document_failed(exec: &mut Executor, _now: Instant) {
+    let Some(c) = exec.room.as_mut() else { return };
+    let music = Music::Own(MediaSource::WaitMusic);
+    match c.hearing {
+        Hearing::Wait => c.wait = music,
+        Hearing::Hold => c.hold = Some(music),
+        _ => c.announcement = None,
+    }
+    // Start over with what it is to hear.
+    c.hearing = Hearing::Nothing;
+    tune(exec);
 }
 
 fn leave_media(exec: &mut Executor) {
@@ -196,30 +337,24 @@ fn leave_media(exec: &mut Executor) {
     exec.push(Action::StopMedia);
 }
 
-/// The announcement ended (or failed): the caller hears the room again.
-pub(crate) fn media_done(exec: &mut Executor, token: MediaToken) {
-    let Some(c) = state(exec) else { return };
-    if c.announcing == Some(token) {
-        c.announcing = None;
-        c.mixed = true;
-        exec.push(Action::ConferenceMedia(true));
-    }
-}
-
 /// `*` from the caller.
 pub(crate) fn digit(exec: &mut Executor, now: Instant, digit: char) {
-    let Some(c) = state(exec) else { return };
+    let Some(c) = exec.room.as_ref() else { return };
     if c.hangup_on_star && digit == '*' && c.sid.is_some() {
         leave(exec, now);
     }
 }
 
-/// `timeLimit` is up.
-pub(crate) fn timeout(exec: &mut Executor, now: Instant) {
-    let Some(c) = state(exec) else { return };
+/// `timeLimit` is up: `true` when the caller left the room for it.
+pub(crate) fn timeout(exec: &mut Executor, now: Instant) -> bool {
+    let Some(c) = exec.room.as_ref() else {
+        return false;
+    };
     if c.deadline().is_some_and(|t| now >= t) {
         leave(exec, now);
+        return true;
     }
+    false
 }
 
 /// The caller leaves on its own; its document goes on.
@@ -231,16 +366,30 @@ fn leave(exec: &mut Executor, now: Instant) {
 
 /// The caller hung up: it leaves the room and `action` is told.
 pub(crate) fn caller_gone(exec: &mut Executor, now: Instant) {
+    if exec.room.is_none() {
+        return;
+    }
     exec.push(Action::LeaveConference);
     finish(exec, now, CallStatus::Completed, false);
 }
 
 fn finish(exec: &mut Executor, now: Instant, status: CallStatus, caller_here: bool) {
-    let Step::Conference(c) = std::mem::replace(&mut exec.step, Step::Idle) else {
+    let Some(c) = exec.room.take() else {
         return;
     };
-    let duration = c
-        .joined_at
+    // What the side document ran is dropped; the caller's own document is back.
+    exec.side = None;
+    let ConferenceState {
+        action,
+        method,
+        place,
+        sid,
+        joined_at,
+        ..
+    } = *c;
+    place.restore(exec);
+    exec.step = Step::Idle;
+    let duration = joined_at
         .map(|at| now.saturating_duration_since(at))
         .unwrap_or_default();
     exec.meter_bridged(duration);
@@ -250,18 +399,18 @@ fn finish(exec: &mut Executor, now: Instant, status: CallStatus, caller_here: bo
             "DialCallDuration".to_owned(),
             duration.as_secs_f64().round().to_string(),
         ),
-        ("DialBridged".to_owned(), c.joined_at.is_some().to_string()),
+        ("DialBridged".to_owned(), joined_at.is_some().to_string()),
     ];
-    if let Some(sid) = c.sid {
+    if let Some(sid) = sid {
         params.push(("ConferenceSid".to_owned(), sid));
     }
     let mut data = vec![("Verb".to_owned(), "Dial".to_owned())];
     data.extend(params.iter().cloned());
     exec.event(EventKind::VerbEnded, data);
-    match (c.action, caller_here) {
+    match (action, caller_here) {
         (Some(action), _) => {
             exec.verbs.clear();
-            exec.fetch(action, c.method, params, false);
+            exec.fetch(action, method, params, false);
         }
         (None, true) => exec.advance(now),
         (None, false) => {}
