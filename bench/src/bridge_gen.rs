@@ -37,11 +37,13 @@ pub const SHARDS: usize = 4;
 /// Send slots per 20 ms period (0.5 ms each): stream `n` sends in slot `n % SLOTS`.
 pub const SLOTS: usize = 40;
 const PERIOD: Duration = Duration::from_millis(20);
+/// What the generator sends as packet `index` of stream `stream`, read at `sent_ns`.
+pub type PayloadFn = Arc<dyn Fn(u32, u32, i64) -> [u8; PAYLOAD] + Send + Sync>;
 /// Marks the benchmark's payloads (anything else the node sends, e.g. silence before
 /// the bridge, is ignored).
 const MAGIC: &[u8; 4] = b"SYBR";
 /// µ-law frame of 20 ms.
-const PAYLOAD: usize = 160;
+pub const PAYLOAD: usize = 160;
 /// Kernel receive buffer of each shard socket (set with `SO_RCVBUFFORCE`, so the
 /// receiver's own late reads do not drop packets).
 const RCVBUF: usize = 32 << 20;
@@ -163,6 +165,19 @@ impl Streams {
     /// Binds the shard sockets (even/odd pairs from [`rtprx::bind_pair`], kernel
     /// timestamps on) and starts both threads; no stream is sent until [`Streams::add`].
     pub async fn start() -> Result<Streams> {
+        Ok(Streams::start_with(Arc::new(mark_payload), true).await?.0)
+    }
+
+    /// The generator alone, sending `payload`: the shard sockets are returned for the
+    /// caller's own receiver, and [`Streams::stop`] ends it.
+    pub async fn start_generator(payload: PayloadFn) -> Result<(Streams, Vec<Arc<OwnedFd>>)> {
+        Streams::start_with(payload, false).await
+    }
+
+    async fn start_with(
+        payload: PayloadFn,
+        receiver: bool,
+    ) -> Result<(Streams, Vec<Arc<OwnedFd>>)> {
         let mut ports = Vec::new();
         let mut fds = Vec::new();
         let mut rtcp = Vec::new();
@@ -184,23 +199,36 @@ impl Streams {
             let (fds, window, stop) = (fds.clone(), window.clone(), stop.clone());
             std::thread::Builder::new()
                 .name(GEN_THREAD.into())
-                .spawn(move || generate(&fds, &commands, &window, &stop))?
+                .spawn(move || generate(&fds, &commands, &window, &stop, &*payload))?
         };
-        let rx = {
-            let (window, stop) = (window.clone(), stop.clone());
-            std::thread::Builder::new()
-                .name(RX_THREAD.into())
-                .spawn(move || receive(&fds, &window, &stop))?
+        let rx = if receiver {
+            let (fds, window, stop) = (fds.clone(), window.clone(), stop.clone());
+            Some(
+                std::thread::Builder::new()
+                    .name(RX_THREAD.into())
+                    .spawn(move || receive(&fds, &window, &stop))?,
+            )
+        } else {
+            None
         };
-        Ok(Streams {
+        let streams = Streams {
             ports,
             add,
             window,
             stop,
             gen: Some(gen),
-            rx: Some(rx),
+            rx,
             _rtcp: rtcp,
-        })
+        };
+        Ok((streams, fds))
+    }
+
+    /// Stops the generator (of [`Streams::start_generator`]) and waits for it.
+    pub fn stop(mut self) -> Result<()> {
+        self.stop.store(true, Ordering::Relaxed);
+        let gen = self.gen.take().context("generator joined twice")?;
+        gen.join()
+            .map_err(|_| anyhow::anyhow!("generator panicked"))?
     }
 
     /// The RTP port stream `stream` must offer (and will send from).
@@ -244,7 +272,10 @@ impl Streams {
         let gen = self.gen.take().context("generator joined twice")?;
         gen.join()
             .map_err(|_| anyhow::anyhow!("generator panicked"))??;
-        let rx = self.rx.take().context("receiver joined twice")?;
+        let rx = self
+            .rx
+            .take()
+            .context("no receiver (joined twice, or started without one)")?;
         let (arrivals, unstamped) = rx
             .join()
             .map_err(|_| anyhow::anyhow!("receiver panicked"))??;
@@ -293,6 +324,7 @@ fn generate(
     commands: &mpsc::Receiver<GenCommand>,
     window: &Window,
     stop: &AtomicBool,
+    payload: &(dyn Fn(u32, u32, i64) -> [u8; PAYLOAD] + Send + Sync),
 ) -> Result<()> {
     // slots[slot][shard]: the streams that send in that slot from that socket.
     let mut slots: Vec<Vec<Vec<Outgoing>>> = (0..SLOTS)
@@ -341,7 +373,7 @@ fn generate(
             packets.resize_with(streams.len(), || Vec::with_capacity(12 + PAYLOAD));
             addrs.clear();
             for (o, packet) in streams.iter_mut().zip(packets.iter_mut()) {
-                let payload = mark_payload(o.stream, o.index, sent_ns);
+                let payload = payload(o.stream, o.index, sent_ns);
                 packet.clear();
                 write_rtp(&o.header, &payload, packet);
                 o.header.marker = false;

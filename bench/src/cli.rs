@@ -40,6 +40,10 @@ pub enum Cmd {
     /// Conference mixing per core: rooms of participants, all talking, next to the same
     /// legs as two-party decoded bridges.
     Mixer(MixerArgs),
+    /// Concurrent conference legs through a node (`<Dial><Conference>`), all talking, RTP
+    /// both ways: loss, pacing jitter, CPU per leg, what each leg hears; rooms of 2 as
+    /// the reference.
+    Conference(ConferenceArgs),
     /// A tenant Wasm transcoder's host overhead per 20 ms frame and memory per live
     /// stream (1,000 at once).
     Transcoder(TranscoderArgs),
@@ -359,6 +363,42 @@ pub struct MixerArgs {
     /// Seconds of each path per run.
     #[arg(long, default_value_t = 2.0)]
     pub secs: f64,
+    #[command(flatten)]
+    pub out: Output,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConferenceArgs {
+    /// Full runs; the table gives their median and spread.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Concurrent legs per step, in order.
+    #[arg(long, value_delimiter = ',', default_value = "500,1000,1500")]
+    pub legs: Vec<usize>,
+    /// Participants per room.
+    #[arg(long, default_value_t = 10)]
+    pub room_size: usize,
+    /// Call set-up rate, calls/s.
+    #[arg(long, default_value_t = 200)]
+    pub setup_rate: u32,
+    /// Seconds between the last leg up and the window.
+    #[arg(long, default_value_t = 2.0)]
+    pub settle_secs: f64,
+    /// Measurement window, seconds.
+    #[arg(long, default_value_t = 8.0)]
+    pub window_secs: f64,
+    /// Legs whose audio is checked per step.
+    #[arg(long, default_value_t = 20)]
+    pub checked: usize,
+    /// Jitter p99 limit of the target, ms.
+    #[arg(long, default_value_t = 5.0)]
+    pub jitter_limit_ms: f64,
+    /// A room size stops after a step whose loss is over this, %…
+    #[arg(long, default_value_t = 1.0)]
+    pub break_loss_pct: f64,
+    /// …or whose jitter p99 is over this, ms.
+    #[arg(long, default_value_t = 20.0)]
+    pub break_jitter_ms: f64,
     #[command(flatten)]
     pub out: Output,
 }

@@ -17,6 +17,9 @@
 //! the memory of a live transcoder instance with 1,000 streams.
 //! `mixer` measures conference mixing per leg (rooms of participants, all talking) next
 //! to the same legs as two-party decoded bridges.
+//!
+//! `conference` measures concurrent conference legs through a node over real RTP, all
+//! talking: loss, pacing jitter, CPU per leg and what each leg hears, next to rooms of 2.
 //! `registrar` measures REGISTER transactions/s with digest auth and memory per binding.
 //! `metering` measures what per-module metering costs: nodes with it on and off alternate
 //! under the same call load.
@@ -36,6 +39,9 @@ mod bridge_relay;
 mod bridge_report;
 mod cli;
 mod codec;
+mod conference;
+mod conference_report;
+mod conference_rx;
 mod events;
 mod eventsreport;
 mod eventsrv;
@@ -73,8 +79,9 @@ mod wasmreport;
 use anyhow::Result;
 use clap::Parser;
 use cli::{
-    ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, EventsArgs, Foundation, MeteringArgs,
-    MixerArgs, OverloadArgs, RecordingsArgs, RegistrarArgs, StreamsArgs, TranscoderArgs, WasmArgs,
+    ApiArgs, BridgeArgs, BrokerArg, Cli, Cmd, CodecArgs, ConferenceArgs, EventsArgs, Foundation,
+    MeteringArgs, MixerArgs, OverloadArgs, RecordingsArgs, RegistrarArgs, StreamsArgs,
+    TranscoderArgs, WasmArgs,
 };
 use std::time::Duration;
 
@@ -90,6 +97,7 @@ fn main() -> Result<()> {
         Cmd::Metering(args) => metering_bench(args),
         Cmd::Codec(args) => codec_bench(args),
         Cmd::Mixer(args) => mixer_bench(args),
+        Cmd::Conference(args) => conference_bench(args),
         Cmd::Transcoder(args) => transcoder_bench(args),
         Cmd::Registrar(args) => registrar_bench(args),
         Cmd::Recordings(args) => recordings_bench(args),
@@ -317,6 +325,43 @@ fn mixer_bench(args: MixerArgs) -> Result<()> {
         mixbench::NOTES
     );
     args.out.write(mixbench::HEADING, &body)
+}
+
+fn conference_bench(args: ConferenceArgs) -> Result<()> {
+    if args.runs == 0
+        || args.setup_rate == 0
+        || args.legs.contains(&0)
+        || !(2..=conference_rx::MAX_ROOM).contains(&args.room_size)
+        || !(args.window_secs >= 1.0 && args.settle_secs >= 0.0)
+    {
+        anyhow::bail!(
+            "--runs, --legs and --setup-rate must be positive, --room-size 2 to {}, \
+             --window-secs at least 1",
+            conference_rx::MAX_ROOM
+        );
+    }
+    raise_fd_limit();
+    let plan = conference::Plan {
+        runs: args.runs,
+        legs: args.legs.clone(),
+        room_size: args.room_size,
+        setup_rate: args.setup_rate,
+        settle: Duration::from_secs_f64(args.settle_secs),
+        window: Duration::from_secs_f64(args.window_secs),
+        checked: args.checked,
+        jitter_limit_ms: args.jitter_limit_ms,
+        break_loss_pct: args.break_loss_pct,
+        break_jitter_ms: args.break_jitter_ms,
+    };
+    let runs = conference::run(&plan, procs::clock_ticks())?;
+    let table = conference_report::table(&plan, &runs);
+    let body = format!(
+        "{}\n{}\n{table}",
+        preamble(),
+        conference_report::notes(&plan)
+    );
+    println!("{body}");
+    args.out.write(conference::HEADING, &body)
 }
 
 fn wasm_bench(args: WasmArgs) -> Result<()> {

@@ -81,6 +81,19 @@ impl Caller {
         rtp_port: u16,
         hangup: oneshot::Receiver<()>,
     ) -> Result<(tokio::task::JoinHandle<Result<Ending>>, Vec<u8>)> {
+        self.call_answered_from(n, "+15557770000", number, rtp_port, hangup)
+            .await
+    }
+
+    /// [`Caller::call_answered`] from `from_user` (the webhook's `From`).
+    pub async fn call_answered_from(
+        &self,
+        n: usize,
+        from_user: &str,
+        number: &str,
+        rtp_port: u16,
+        hangup: oneshot::Receiver<()>,
+    ) -> Result<(tokio::task::JoinHandle<Result<Ending>>, Vec<u8>)> {
         let call_id = format!("bench-{n}-{:08x}@127.0.0.1", rand::random::<u32>());
         let (tx, mut rx) = mpsc::unbounded_channel();
         self.routes
@@ -90,7 +103,7 @@ impl Caller {
         let d = DialogIds {
             call_id,
             from: format!(
-                "<sip:+15557770000@{}>;tag={:08x}",
+                "<sip:{from_user}@{}>;tag={:08x}",
                 self.local,
                 rand::random::<u32>()
             ),
