@@ -63,7 +63,10 @@ async fn an_sdk_app_records_queues_and_joins_rooms_with_every_attribute() {
         c.status_callback_event,
         [ConferenceEvent::Join, ConferenceEvent::Leave]
     );
-    assert_eq!(c.recording_status_callback_event, [RecordingEvent::Completed]);
+    assert_eq!(
+        c.recording_status_callback_event,
+        [RecordingEvent::Completed]
+    );
 
     let caller = run(&app, &format!("/caller/{h}")).await.unwrap();
     let [Verb::Enqueue(e)] = &caller[..] else {
