@@ -97,11 +97,51 @@
 //! # let _ = Response::new().stop_stream("transcript");
 //! ```
 //!
-//! These instructions came after the first release of the WIT's `verb`, which never
-//! changes: [`export_handler!`] exports the `step-handler` world, whose `handle-steps`
-//! answers with `step`s (a `verb`, or one of the instructions appended since). The
-//! node also runs components built before, which export `handle` (world
-//! `call-handler`) and answer with verbs only.
+//! ## Recordings, conferences and queues
+//!
+//! [`Record`], [`Conference`], [`Enqueue`] and [`Queue`] carry every attribute of
+//! Twilio's that the node executes: a voicemail with its recording status callbacks, a
+//! room with its status callbacks and coaching, a queue with its size limit.
+//!
+//! ```
+//! use switchyard_sdk::*;
+//!
+//! let r = Response::new()
+//!     // <Record maxLength="10" timeout="2" finishOnKey="#" recordingStatusCallback…>
+//!     .record(
+//!         Record::new()
+//!             .max_length(10)
+//!             .timeout(2)
+//!             .finish_on_key("#")
+//!             .action("/saved")
+//!             .recording_status_callback("https://example.com/recording")
+//!             .recording_status_callback_event([RecordingEvent::InProgress, RecordingEvent::Completed]),
+//!     )
+//!     // <Dial action="/left"><Conference statusCallbackEvent="join leave" …>
+//!     .dial(
+//!         Dial::conference(
+//!             Conference::new("standup")
+//!                 .beep("onEnter")
+//!                 .status_callback("https://example.com/room")
+//!                 .status_callback_event([ConferenceEvent::Join, ConferenceEvent::Leave]),
+//!         )
+//!         .action("/left"),
+//!     )
+//!     // <Enqueue maxQueueSize="10" waitUrl="/hold" action="/after-queue">
+//!     .enqueue(Enqueue::new("support").max_queue_size(10).wait_url("/hold").action("/after-queue"))
+//!     // <Dial><Queue url="/whisper" method="GET">
+//!     .dial(Dial::queue(Queue::new("support").url("/whisper").method(Method::Get)));
+//! assert_eq!(r.verbs().len(), 4);
+//! ```
+//!
+//! ## The worlds
+//!
+//! Media Streams and these attributes came after the first release of the WIT's `verb`,
+//! which never changes: [`export_handler!`] exports the `instruction-handler` world,
+//! whose `handle-instructions` answers with `instruction`s (a `step`, whose first case
+//! is a `verb`, or one of the instructions appended since). The node also runs
+//! components built before, which export `handle-steps` (world `step-handler`) or
+//! `handle` (world `call-handler`).
 //!
 //! ## Host capabilities
 //!
@@ -197,6 +237,11 @@ mod filter;
 #[allow(clippy::all)]
 pub mod filter_bindings;
 mod host;
+mod instructions;
+#[doc(hidden)]
+#[allow(unsafe_code, missing_docs, missing_debug_implementations)]
+#[allow(clippy::all)]
+pub mod instructions_bindings;
 mod request;
 mod response;
 #[doc(hidden)]
@@ -218,9 +263,9 @@ pub use request::{CallStatus, Direction, Request};
 pub use response::Response;
 pub use transcoder::{Frame, StreamFormat, Transcoder};
 pub use verbs::{
-    hangup, leave, refer, reject, reject_busy, Client, Conference, Connect, Dial, DialTarget,
-    Enqueue, Gather, GatherChild, GatherInput, Message, Method, Number, Pause, Play, Queue, Record,
-    Redirect, RejectReason, Say, Sip, Stream, StreamTrack, Verb,
+    hangup, leave, refer, reject, reject_busy, Client, Conference, ConferenceEvent, Connect, Dial,
+    DialTarget, Enqueue, Gather, GatherChild, GatherInput, Message, Method, Number, Pause, Play,
+    Queue, Record, RecordingEvent, Redirect, RejectReason, Say, Sip, Stream, StreamTrack, Verb,
 };
 
 /// Not public API: what [`export_handler!`], [`export_filter!`] and
@@ -230,13 +275,15 @@ pub mod __private {
     pub use crate::bindings;
     pub use crate::convert::{dispatch, dispatch_filter, dispatch_transcoder};
     pub use crate::filter_bindings;
+    pub use crate::instructions_bindings;
     pub use crate::steps_bindings;
     pub use crate::transcoder_bindings;
 }
 
-/// Exports `handler` as the app's `handle-steps` function (the `step-handler` world,
-/// whose answer holds every verb and the instructions added since, such as Media
-/// Streams). The handler is any `fn(Request) -> Result<Response, AppError>`; use this
+/// Exports `handler` as the app's `handle-instructions` function (the
+/// `instruction-handler` world, whose answer holds every verb and the instructions
+/// added since: Media Streams, and `<Record>`, conferences and queues with all their
+/// attributes). The handler is any `fn(Request) -> Result<Response, AppError>`; use this
 /// once per app.
 ///
 /// ```
@@ -265,19 +312,19 @@ macro_rules! export_handler {
         const _: () = {
             struct SwitchyardHandler;
 
-            impl $crate::__private::steps_bindings::Guest for SwitchyardHandler {
-                fn handle_steps(
+            impl $crate::__private::instructions_bindings::Guest for SwitchyardHandler {
+                fn handle_instructions(
                     request: $crate::__private::bindings::CallRequest,
                 ) -> ::core::result::Result<
-                    ::std::vec::Vec<$crate::__private::bindings::wit::Step>,
+                    ::std::vec::Vec<$crate::__private::bindings::wit::Instruction>,
                     $crate::__private::bindings::AppError,
                 > {
                     $crate::__private::dispatch(request, $handler)
                 }
             }
 
-            $crate::__private::steps_bindings::__export_step_handler!(
-                SwitchyardHandler with_types_in $crate::__private::steps_bindings
+            $crate::__private::instructions_bindings::__export_instruction_handler!(
+                SwitchyardHandler with_types_in $crate::__private::instructions_bindings
             );
         };
     };

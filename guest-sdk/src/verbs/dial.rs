@@ -76,14 +76,14 @@ impl Dial {
         Dial::new().target(Client::new(identity))
     }
 
-    /// Joins a conference room.
-    pub fn conference(name: impl Into<String>) -> Self {
-        Dial::new().target(Conference::new(name))
+    /// Joins a conference room: a name or a configured [`Conference`].
+    pub fn conference(room: impl Into<Conference>) -> Self {
+        Dial::new().target(room.into())
     }
 
-    /// Takes the longest-waiting caller from a queue.
-    pub fn queue(name: impl Into<String>) -> Self {
-        Dial::new().target(Queue::new(name))
+    /// Takes the longest-waiting caller from a queue: a name or a configured [`Queue`].
+    pub fn queue(queue: impl Into<Queue>) -> Self {
+        Dial::new().target(queue.into())
     }
 
     /// Adds a target: a [`Number`], [`Sip`], [`Client`], [`Conference`] or [`Queue`].

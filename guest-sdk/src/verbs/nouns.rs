@@ -1,5 +1,7 @@
 //! What a `<Dial>` connects to: `<Number>`, `<Sip>`, `<Client>`, `<Conference>`, `<Queue>`.
 
+use super::{Method, RecordingEvent};
+
 /// A phone number to dial.
 ///
 /// ```
@@ -106,12 +108,43 @@ impl Client {
     }
 }
 
-/// A conference room to join.
+/// The events of a conference room a status callback may ask for
+/// ([`Conference::status_callback_event`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConferenceEvent {
+    /// The conference started.
+    Start,
+    /// The conference ended.
+    End,
+    /// A participant joined.
+    Join,
+    /// A participant left.
+    Leave,
+    /// A participant was muted or unmuted.
+    Mute,
+    /// A participant was held or unheld.
+    Hold,
+    /// A participant's settings changed.
+    Modify,
+    /// The loudest participant changed.
+    Speaker,
+    /// An announcement finished.
+    Announcement,
+}
+
+/// A conference room to join, with every attribute of Twilio's `<Conference>` that the
+/// node executes. The Dial around it lends its `action`, `method`, `hangup_on_star` and
+/// `time_limit`.
 ///
 /// ```
-/// use switchyard_sdk::Conference;
-/// let room = Conference::new("standup").muted(true).end_conference_on_exit(true);
+/// use switchyard_sdk::{Conference, ConferenceEvent};
+/// let room = Conference::new("standup")
+///     .muted(true)
+///     .end_conference_on_exit(true)
+///     .status_callback("/room-events")
+///     .status_callback_event([ConferenceEvent::Join, ConferenceEvent::Leave]);
 /// assert!(room.muted);
+/// assert_eq!(room.status_callback_event.len(), 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conference {
@@ -125,10 +158,31 @@ pub struct Conference {
     pub start_conference_on_enter: bool,
     /// End the conference when this participant leaves; default false.
     pub end_conference_on_exit: bool,
-    /// What to play while waiting for the conference to start.
+    /// What to play while waiting for the conference to start (`""` = silence; `None`
+    /// = the built-in music).
     pub wait_url: Option<String>,
+    /// How `wait_url` is requested (POST).
+    pub wait_method: Method,
     /// The most participants; default 250.
     pub max_participants: u32,
+    /// Record the mixed room from its start (`record="record-from-start"`).
+    pub record_from_start: bool,
+    /// Trim the room recording's leading and trailing silence; default true.
+    pub trim_silence: bool,
+    /// The call SID of the participant this one coaches: heard by it alone.
+    pub coach: Option<String>,
+    /// Where the room's events go.
+    pub status_callback: Option<String>,
+    /// How `status_callback` is requested (POST).
+    pub status_callback_method: Method,
+    /// The events requested at `status_callback`.
+    pub status_callback_event: Vec<ConferenceEvent>,
+    /// Where the room recording's states go.
+    pub recording_status_callback: Option<String>,
+    /// How `recording_status_callback` is requested (POST).
+    pub recording_status_callback_method: Method,
+    /// The recording states requested; empty = `completed` alone (the default).
+    pub recording_status_callback_event: Vec<RecordingEvent>,
 }
 
 impl Conference {
@@ -141,7 +195,17 @@ impl Conference {
             start_conference_on_enter: true,
             end_conference_on_exit: false,
             wait_url: None,
+            wait_method: Method::Post,
             max_participants: 250,
+            record_from_start: false,
+            trim_silence: true,
+            coach: None,
+            status_callback: None,
+            status_callback_method: Method::Post,
+            status_callback_event: Vec::new(),
+            recording_status_callback: None,
+            recording_status_callback_method: Method::Post,
+            recording_status_callback_event: Vec::new(),
         }
     }
 
@@ -175,18 +239,87 @@ impl Conference {
         self
     }
 
+    /// How `wait_url` is requested.
+    pub fn wait_method(mut self, method: Method) -> Self {
+        self.wait_method = method;
+        self
+    }
+
     /// The most participants.
     pub fn max_participants(mut self, max: u32) -> Self {
         self.max_participants = max;
         self
     }
+
+    /// Record the mixed room from its start.
+    pub fn record_from_start(mut self, record: bool) -> Self {
+        self.record_from_start = record;
+        self
+    }
+
+    /// Whether the room recording's leading and trailing silence is trimmed.
+    pub fn trim_silence(mut self, trim: bool) -> Self {
+        self.trim_silence = trim;
+        self
+    }
+
+    /// Coach the participant whose call SID is `call_sid`.
+    pub fn coach(mut self, call_sid: impl Into<String>) -> Self {
+        self.coach = Some(call_sid.into());
+        self
+    }
+
+    /// Where the room's events go.
+    pub fn status_callback(mut self, url: impl Into<String>) -> Self {
+        self.status_callback = Some(url.into());
+        self
+    }
+
+    /// How the room's events are requested.
+    pub fn status_callback_method(mut self, method: Method) -> Self {
+        self.status_callback_method = method;
+        self
+    }
+
+    /// The room's events to request.
+    pub fn status_callback_event(
+        mut self,
+        events: impl IntoIterator<Item = ConferenceEvent>,
+    ) -> Self {
+        self.status_callback_event = events.into_iter().collect();
+        self
+    }
+
+    /// Where the room recording's states go.
+    pub fn recording_status_callback(mut self, url: impl Into<String>) -> Self {
+        self.recording_status_callback = Some(url.into());
+        self
+    }
+
+    /// How the room recording's states are requested.
+    pub fn recording_status_callback_method(mut self, method: Method) -> Self {
+        self.recording_status_callback_method = method;
+        self
+    }
+
+    /// The room recording's states to request.
+    pub fn recording_status_callback_event(
+        mut self,
+        events: impl IntoIterator<Item = RecordingEvent>,
+    ) -> Self {
+        self.recording_status_callback_event = events.into_iter().collect();
+        self
+    }
 }
 
-/// A queue to take the longest-waiting caller from.
+/// A queue to take the longest-waiting caller from. The Dial around it lends its
+/// `action`, `method`, `timeout` (how long to wait for a caller in an empty queue) and
+/// `time_limit`.
 ///
 /// ```
-/// use switchyard_sdk::Queue;
-/// assert_eq!(Queue::new("support").url("/whisper").url.as_deref(), Some("/whisper"));
+/// use switchyard_sdk::{Method, Queue};
+/// let q = Queue::new("support").url("/whisper").method(Method::Get);
+/// assert_eq!(q.url.as_deref(), Some("/whisper"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queue {
@@ -194,6 +327,8 @@ pub struct Queue {
     pub name: String,
     /// Run for the dequeued caller before bridging.
     pub url: Option<String>,
+    /// How `url` is requested (POST).
+    pub method: Method,
 }
 
 impl Queue {
@@ -202,6 +337,7 @@ impl Queue {
         Queue {
             name: name.into(),
             url: None,
+            method: Method::Post,
         }
     }
 
@@ -210,7 +346,31 @@ impl Queue {
         self.url = Some(url.into());
         self
     }
+
+    /// How `url` is requested.
+    pub fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
 }
+
+macro_rules! named {
+    ($($noun:ident),*) => {$(
+        impl From<&str> for $noun {
+            fn from(name: &str) -> Self {
+                $noun::new(name)
+            }
+        }
+
+        impl From<String> for $noun {
+            fn from(name: String) -> Self {
+                $noun::new(name)
+            }
+        }
+    )*};
+}
+
+named!(Conference, Queue);
 
 /// What a Dial connects to.
 #[derive(Debug, Clone, PartialEq, Eq)]

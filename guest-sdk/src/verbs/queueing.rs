@@ -7,7 +7,10 @@ use super::Method;
 ///
 /// ```
 /// use switchyard_sdk::Enqueue;
-/// let wait = Enqueue::new("support").wait_url("/hold-music").action("/after-queue");
+/// let wait = Enqueue::new("support")
+///     .wait_url("/hold-music")
+///     .action("/after-queue")
+///     .max_queue_size(10);
 /// assert_eq!(wait.name, "support");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +21,14 @@ pub struct Enqueue {
     pub action: Option<String>,
     /// How `action` is requested.
     pub method: Method,
-    /// What the caller hears while waiting.
+    /// What the caller hears while waiting: TwiML played in a loop, requested with
+    /// `QueuePosition`, `QueueTime`, `CurrentQueueSize` and friends.
     pub wait_url: Option<String>,
+    /// How `wait_url` is requested (POST).
+    pub wait_url_method: Method,
+    /// A caller finding this many already waiting is turned away (`QueueResult` =
+    /// `queue-full`); `None` = the queue's own size.
+    pub max_queue_size: Option<u32>,
 }
 
 impl Enqueue {
@@ -30,6 +39,8 @@ impl Enqueue {
             action: None,
             method: Method::Post,
             wait_url: None,
+            wait_url_method: Method::Post,
+            max_queue_size: None,
         }
     }
 
@@ -48,6 +59,18 @@ impl Enqueue {
     /// What the caller hears while waiting.
     pub fn wait_url(mut self, url: impl Into<String>) -> Self {
         self.wait_url = Some(url.into());
+        self
+    }
+
+    /// How `wait_url` is requested.
+    pub fn wait_url_method(mut self, method: Method) -> Self {
+        self.wait_url_method = method;
+        self
+    }
+
+    /// Turn callers away once `size` are waiting.
+    pub fn max_queue_size(mut self, size: u32) -> Self {
+        self.max_queue_size = Some(size);
         self
     }
 }

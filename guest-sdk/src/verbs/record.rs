@@ -2,11 +2,28 @@
 
 use super::Method;
 
-/// Records the caller; `RecordingUrl` goes to `action` as the next request.
+/// The states of a recording a status callback may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordingEvent {
+    /// The recording started.
+    InProgress,
+    /// The recording is available.
+    Completed,
+    /// Nothing usable was recorded (too short, or silence).
+    Absent,
+}
+
+/// Records the caller; `RecordingUrl`, `RecordingDuration` and `Digits` (the key that
+/// ended it, or `hangup`) go to `action` as the next request.
 ///
 /// ```
-/// use switchyard_sdk::Record;
-/// let voicemail = Record::new().action("/saved").max_length(120).play_beep(true);
+/// use switchyard_sdk::{Record, RecordingEvent};
+/// let voicemail = Record::new()
+///     .action("/saved")
+///     .max_length(120)
+///     .play_beep(true)
+///     .recording_status_callback("/recording-status")
+///     .recording_status_callback_event([RecordingEvent::InProgress, RecordingEvent::Completed]);
 /// assert_eq!(voicemail.max_length, 120);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +44,10 @@ pub struct Record {
     pub trim_silence: bool,
     /// Told when the recording is available.
     pub recording_status_callback: Option<String>,
+    /// How `recording_status_callback` is requested (POST).
+    pub recording_status_callback_method: Method,
+    /// The recording states requested; empty = `completed` alone (the default).
+    pub recording_status_callback_event: Vec<RecordingEvent>,
     /// Transcribe the recording; default false.
     pub transcribe: bool,
     /// Told the transcription.
@@ -44,6 +65,8 @@ impl Default for Record {
             play_beep: true,
             trim_silence: true,
             recording_status_callback: None,
+            recording_status_callback_method: Method::Post,
+            recording_status_callback_event: Vec::new(),
             transcribe: false,
             transcribe_callback: None,
         }
@@ -101,6 +124,21 @@ impl Record {
     /// Told when the recording is available.
     pub fn recording_status_callback(mut self, url: impl Into<String>) -> Self {
         self.recording_status_callback = Some(url.into());
+        self
+    }
+
+    /// How the recording status callback is requested.
+    pub fn recording_status_callback_method(mut self, method: Method) -> Self {
+        self.recording_status_callback_method = method;
+        self
+    }
+
+    /// The recording states to request.
+    pub fn recording_status_callback_event(
+        mut self,
+        events: impl IntoIterator<Item = RecordingEvent>,
+    ) -> Self {
+        self.recording_status_callback_event = events.into_iter().collect();
         self
     }
 

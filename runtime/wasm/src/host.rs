@@ -13,10 +13,11 @@ use crate::config::{AppLimits, HostConfig};
 use crate::engine;
 use crate::error::Error;
 use crate::filter::FilterCaller;
+use crate::instructions_bindings::InstructionHandlerPre;
 use crate::state::StoreState;
 use crate::steps_bindings::StepHandlerPre;
 use crate::transcoder::TranscoderCaller;
-use crate::validate::{self, CALL_HANDLER, STEP_HANDLER};
+use crate::validate::{self, CALL_HANDLER, INSTRUCTION_HANDLER, STEP_HANDLER};
 
 /// Runs tenant call-handler components. Cheap to clone (shared inside).
 #[derive(Clone)]
@@ -66,6 +67,9 @@ pub(crate) enum AppPre {
     /// Exports `handle-steps`: answers with steps (verbs and the instructions added
     /// since).
     Steps(StepHandlerPre<StoreState>),
+    /// Exports `handle-instructions`: answers with instructions (steps and the
+    /// instructions added since).
+    Instructions(InstructionHandlerPre<StoreState>),
 }
 
 pub(crate) struct AppInner {
@@ -227,11 +231,19 @@ impl WasmHost {
         component: Component,
         limits: AppLimits,
     ) -> Result<CompiledApp, Error> {
-        // A component exporting `handle-steps` targets the step-handler world; any
-        // other is checked as a call-handler (so one with neither is told it lacks
-        // `handle`, the export every app had before).
+        // A component exporting `handle-instructions` targets the instruction-handler
+        // world, one exporting `handle-steps` the step-handler world; any other is
+        // checked as a call-handler (so one with none is told it lacks `handle`, the
+        // export every app had before).
         let engine = &self.inner.engine;
-        let pre = if validate::exports(engine, &component, STEP_HANDLER) {
+        let pre = if validate::exports(engine, &component, INSTRUCTION_HANDLER) {
+            let pre =
+                validate::check_world(engine, &self.inner.linker, &component, INSTRUCTION_HANDLER)?;
+            AppPre::Instructions(
+                InstructionHandlerPre::new(pre)
+                    .map_err(|e| INSTRUCTION_HANDLER.wrong_signature(e))?,
+            )
+        } else if validate::exports(engine, &component, STEP_HANDLER) {
             let pre = validate::check_world(engine, &self.inner.linker, &component, STEP_HANDLER)?;
             AppPre::Steps(StepHandlerPre::new(pre).map_err(|e| STEP_HANDLER.wrong_signature(e))?)
         } else {

@@ -26,6 +26,8 @@ mod filter_bindings;
 mod host;
 mod http;
 mod imports;
+mod instructions;
+mod instructions_bindings;
 mod log_budget;
 mod request;
 mod state;

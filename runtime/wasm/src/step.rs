@@ -1,4 +1,5 @@
-//! One call step: a fresh store and instance, budgets armed, `handle` called.
+//! One call step: a fresh store and instance, budgets armed, the app's world's export
+//! (`handle`, `handle-steps` or `handle-instructions`) called.
 
 use std::time::{Duration, Instant};
 
@@ -10,9 +11,9 @@ use crate::bindings::wit;
 use crate::context::{Level, StepContext};
 use crate::error::StepError;
 use crate::host::{AppPre, CompiledApp, WasmHost};
+use crate::instructions;
 use crate::request::CallRequest;
 use crate::state::{self, Caller, StoreState};
-use crate::steps;
 
 impl WasmHost {
     /// Runs one step of `app` for `request` on a fresh instance.
@@ -48,7 +49,8 @@ impl WasmHost {
         );
         state::arm(&mut store);
 
-        // Either world's answer, as steps (a verb is the first case of a step).
+        // Any world's answer, as instructions (a verb is the first case of a step, a
+        // step the first case of an instruction).
         let run = async {
             match &app.inner.pre {
                 AppPre::Verbs(pre) => {
@@ -60,15 +62,31 @@ impl WasmHost {
                         .call_handle(&mut store, &request)
                         .await
                         .map_err(Failure::Call)?;
-                    Ok(answer.map(|verbs| verbs.into_iter().map(wit::Step::Verb).collect()))
+                    Ok(answer.map(|verbs| {
+                        verbs
+                            .into_iter()
+                            .map(|v| wit::Instruction::Step(wit::Step::Verb(v)))
+                            .collect()
+                    }))
                 }
                 AppPre::Steps(pre) => {
                     let instance = pre
                         .instantiate_async(&mut store)
                         .await
                         .map_err(Failure::Instantiate)?;
-                    instance
+                    let answer = instance
                         .call_handle_steps(&mut store, &request)
+                        .await
+                        .map_err(Failure::Call)?;
+                    Ok(answer.map(|steps| steps.into_iter().map(wit::Instruction::Step).collect()))
+                }
+                AppPre::Instructions(pre) => {
+                    let instance = pre
+                        .instantiate_async(&mut store)
+                        .await
+                        .map_err(Failure::Instantiate)?;
+                    instance
+                        .call_handle_instructions(&mut store, &request)
                         .await
                         .map_err(Failure::Call)
                 }
@@ -77,14 +95,14 @@ impl WasmHost {
         let outcome = tokio::time::timeout(limits.wall, run).await;
         let used = store.data_mut().clock.stop(Instant::now());
         let verbs = settle(store.data_mut(), outcome).and_then(|r| {
-            let wit_steps = r.map_err(|e| StepError::App {
+            let answer = r.map_err(|e| StepError::App {
                 code: e.code,
                 message: e.message,
             })?;
-            if steps::size(&wit_steps) > self.inner.config.max_verbs_bytes {
+            if instructions::size(&answer) > self.inner.config.max_verbs_bytes {
                 return Err(StepError::TooLarge);
             }
-            Ok(steps::convert(wit_steps))
+            Ok(instructions::convert(answer))
         });
         (verbs, used)
     }
@@ -108,6 +126,7 @@ impl WasmHost {
         let instantiated = match &app.inner.pre {
             AppPre::Verbs(pre) => pre.instantiate_async(&mut store).await.map(drop),
             AppPre::Steps(pre) => pre.instantiate_async(&mut store).await.map(drop),
+            AppPre::Instructions(pre) => pre.instantiate_async(&mut store).await.map(drop),
         };
         match instantiated {
             Ok(()) => Ok(()),

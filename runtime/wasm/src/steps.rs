@@ -1,6 +1,7 @@
-//! WIT steps (the `step-handler` world's answer) to the node's [`Verb`] model: a
-//! `verb` case as [`crate::verbs`] converts it, the instructions appended after it
-//! here, with the defaults TwiML gives an absent attribute.
+//! WIT steps (the `step-handler` world's answer, and the first case of an
+//! `instruction`) to the node's [`Verb`] model: a `verb` case as [`crate::verbs`]
+//! converts it, the instructions appended after it here, with the defaults TwiML gives
+//! an absent attribute.
 
 use switchyard_instructions as ins;
 use switchyard_instructions::Verb;
@@ -9,7 +10,8 @@ use crate::bindings::wit;
 use crate::verbs::{method, opt, verb, verb_size, ITEM_OVERHEAD};
 
 /// Approximate bytes of `steps`: their strings plus [`ITEM_OVERHEAD`] per item.
-pub(crate) fn size(steps: &[wit::Step]) -> usize {
+#[cfg(test)]
+fn size(steps: &[wit::Step]) -> usize {
     steps.iter().map(step_size).sum()
 }
 
@@ -22,7 +24,7 @@ fn stream_size(s: &wit::WebsocketStream) -> usize {
     ITEM_OVERHEAD + s.url.len() + opt(&s.name) + opt(&s.status_callback) + parameters
 }
 
-fn step_size(s: &wit::Step) -> usize {
+pub(crate) fn step_size(s: &wit::Step) -> usize {
     match s {
         wit::Step::Verb(v) => verb_size(v),
         wit::Step::StartStream(s) => stream_size(s),
@@ -32,11 +34,12 @@ fn step_size(s: &wit::Step) -> usize {
 }
 
 /// The node's verbs for `steps`.
-pub(crate) fn convert(steps: Vec<wit::Step>) -> Vec<Verb> {
+#[cfg(test)]
+fn convert(steps: Vec<wit::Step>) -> Vec<Verb> {
     steps.into_iter().map(step).collect()
 }
 
-fn step(s: wit::Step) -> Verb {
+pub(crate) fn step(s: wit::Step) -> Verb {
     match s {
         wit::Step::Verb(v) => verb(v),
         wit::Step::StartStream(s) => Verb::Start(ins::Start {

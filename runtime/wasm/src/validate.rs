@@ -49,6 +49,12 @@ pub(crate) const STEP_HANDLER: World = World {
     export: "handle-steps",
 };
 
+/// Tenant call apps that answer with instructions: `handle-instructions` per call step.
+pub(crate) const INSTRUCTION_HANDLER: World = World {
+    name: "instruction-handler",
+    export: "handle-instructions",
+};
+
 /// Whether `component` exports `world`'s function (to tell the call-handler worlds
 /// apart before checking one).
 pub(crate) fn exports(engine: &Engine, component: &Component, world: World) -> bool {

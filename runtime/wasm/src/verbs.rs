@@ -11,7 +11,7 @@ use crate::bindings::wit;
 
 /// Fixed cost charged per verb, noun or list item on top of its strings, so a
 /// flood of empty items is measured too (a step's size is that of its verbs, see
-/// [`crate::steps::size`]).
+/// [`crate::instructions::size`]).
 pub(crate) const ITEM_OVERHEAD: usize = 16;
 
 pub(crate) fn opt(s: &Option<String>) -> usize {

@@ -295,11 +295,11 @@ async fn twenty_ok_steps_complete_while_a_looper_spins() {
     assert_eq!(spinning.await.unwrap().unwrap_err(), StepError::CpuBudget);
 }
 
-/// A component of the step-handler world (built with the SDK's `export_handler!`)
+/// A component of the instruction-handler world (built with the SDK's `export_handler!`)
 /// answers with Media Streams steps next to verbs; the `ok` guest above, of the
 /// call-handler world, runs beside it unchanged.
 #[tokio::test]
-async fn a_step_handler_starts_stops_and_connects_streams() {
+async fn an_sdk_app_starts_stops_and_connects_streams() {
     use switchyard_instructions::StreamTrack;
     let host = shared_host();
     let app = host

@@ -86,7 +86,7 @@ fn conference_app_with(
 
 /// A phone calling `number` on `node` from `from` in a thread: it sends `tone`, records
 /// to `wav`.
-fn participant(
+pub(super) fn participant(
     node: &Node,
     (number, from): (&str, &str),
     tone: f64,
@@ -112,7 +112,7 @@ fn participant(
 }
 
 /// Whether `wav` holds `freq` (clearly) between `from` and `to` seconds.
-fn hears(wav: &Path, freq: f64, from: f64, to: f64) -> Result<bool> {
+pub(super) fn hears(wav: &Path, freq: f64, from: f64, to: f64) -> Result<bool> {
     let r = tone_report(
         wav,
         freq,
@@ -122,7 +122,7 @@ fn hears(wav: &Path, freq: f64, from: f64, to: f64) -> Result<bool> {
 }
 
 /// A room's status callbacks, in the order they arrived: (event, CallSid, sequence).
-fn room_callbacks(hook: &Webhook) -> Result<Vec<(String, String, u32)>> {
+pub(super) fn room_callbacks(hook: &Webhook) -> Result<Vec<(String, String, u32)>> {
     hook.requests_to("/conf")?
         .iter()
         .map(|r| {

@@ -42,6 +42,7 @@ mod wasm_apps;
 mod wasm_containment;
 mod wasm_fallback;
 mod wasm_quotas;
+mod wasm_rooms;
 mod wasm_transcoders;
 
 use std::time::Duration;

@@ -89,7 +89,7 @@ fn call_from(hook: &Webhook, from: &str) -> Result<String> {
     Ok(first.param("CallSid").context("CallSid")?.to_owned())
 }
 
-fn phone(from: &str, tone: f64, timeout: u64) -> PhoneOptions {
+pub(super) fn phone(from: &str, tone: f64, timeout: u64) -> PhoneOptions {
     PhoneOptions {
         from_user: from.into(),
         tone: Some(tone),

@@ -50,7 +50,7 @@ fn correlation_peak(signal: &[i16], reference: &[i16]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn get(node: &Node, url: &str) -> Result<switchyard_e2e::http::HttpResponse> {
+pub(super) fn get(node: &Node, url: &str) -> Result<switchyard_e2e::http::HttpResponse> {
     let path = url
         .split_once("/2010-04-01/")
         .map(|(_, p)| format!("/2010-04-01/{p}"))

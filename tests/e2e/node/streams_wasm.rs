@@ -1,4 +1,4 @@
-//! Media Streams from a Wasm app: the SDK's builders through the step-handler world.
+//! Media Streams from a Wasm app, with the SDK's builders (the `step` cases of its answer).
 
 use std::time::Duration;
 
