@@ -240,20 +240,8 @@ pub fn table(plan: &Plan, runs: &[Run]) -> String {
             .filter_map(|(n, r)| Some((n.as_ref()?, r)))
             .filter(|(n, _)| n.calls == c)
             .collect();
-        let jitter_ratio: Vec<f64> = pairs
-            .iter()
-            .filter_map(|(n, r)| {
-                let (a, b) = (n.jitter_us[1]?, r.jitter_us[1]?);
-                (b > 0).then(|| f64::from(a) / f64::from(b))
-            })
-            .collect();
-        let cpu_ratio: Vec<f64> = pairs
-            .iter()
-            .filter_map(|(n, r)| {
-                let (a, b) = (n.cpu_pct?, r.cpu_pct?);
-                (b > 0.0).then(|| a / b)
-            })
-            .collect();
+        let jitter_ratio = ratios(&pairs, |s| s.jitter_us[1].map(f64::from));
+        let cpu_ratio = ratios(&pairs, |s| s.cpu_pct);
         let ratio = format!(
             "jitter p99 {}×, CPU {}×",
             cell(jitter_ratio, 1),
@@ -550,6 +538,18 @@ pub fn notes(plan: &Plan) -> String {
         break_jitter = plan.break_jitter_ms,
         workers = plan.relay_workers,
     )
+}
+
+/// Each pair's `a ÷ b` of a figure both sides measured; pairs where either side lacks it,
+/// or `b` is 0, are left out.
+pub fn ratios<T>(pairs: &[(&T, &T)], figure: impl Fn(&T) -> Option<f64>) -> Vec<f64> {
+    pairs
+        .iter()
+        .filter_map(|(a, b)| {
+            let (a, b) = (figure(a)?, figure(b)?);
+            (b > 0.0).then(|| a / b)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The `conference` benchmark's one table (median of the runs, spread in brackets),
 //! its headline and its notes.
 
-use crate::bridge_report::cell;
+use crate::bridge_report::{cell, ratios};
 use crate::conference::{Plan, Run, Step};
 use std::fmt::Write as _;
 
@@ -105,20 +105,8 @@ pub fn table(plan: &Plan, runs: &[Run]) -> String {
             .filter_map(|(m, p)| Some((m.as_ref()?, p.as_ref()?)))
             .filter(|(m, _)| m.legs == legs)
             .collect();
-        let jitter: Vec<f64> = pairs
-            .iter()
-            .filter_map(|(m, p)| {
-                let (a, b) = (m.jitter_us[1]?, p.jitter_us[1]?);
-                (b > 0).then(|| f64::from(a) / f64::from(b))
-            })
-            .collect();
-        let cpu: Vec<f64> = pairs
-            .iter()
-            .filter_map(|(m, p)| {
-                let (a, b) = (m.cpu_pct?, p.cpu_pct?);
-                (b > 0.0).then(|| a / b)
-            })
-            .collect();
+        let jitter = ratios(&pairs, |s| s.jitter_us[1].map(f64::from));
+        let cpu = ratios(&pairs, |s| s.cpu_pct);
         let ratio = format!("CPU {}×, jitter p99 {}×", cell(cpu, 2), cell(jitter, 2));
         row(
             &mut t,

@@ -280,6 +280,29 @@ pub fn heard(
     ))
 }
 
+/// Asserts that `who`'s recording at `path` carries the other party's tone at `freq`
+/// from `from` to `to` seconds (over 80 % of the audio, RMS above 1000) and the tone at
+/// `other` (its own, or a third party's) at under a tenth of that level.
+pub fn assert_heard(
+    path: &std::path::Path,
+    freq: f64,
+    other: f64,
+    from: f64,
+    to: f64,
+    who: &str,
+) -> Result<()> {
+    let (theirs, rest) = heard(path, freq, other, from, to)?;
+    anyhow::ensure!(
+        theirs.share > 0.8 && theirs.rms > 1000.0,
+        "{who} heard {theirs:?}"
+    );
+    anyhow::ensure!(
+        rest.level < theirs.level / 10.0,
+        "{who} heard {other} Hz: {rest:?}"
+    );
+    Ok(())
+}
+
 /// Acceptance 1: two real phones (pjsua2) through `<Dial><Sip>`. Each sends its own tone
 /// (600 Hz from the caller, in PCMA; 1000 Hz from the callee, in PCMU: the bridge
 /// converts between the laws) and records what it hears: each hears the other's tone
@@ -326,26 +349,24 @@ fn two_phones_hear_each_other_through_the_bridge() -> Result<()> {
 
     // The callee answers about 1.2 s into the caller's call. Windows avoid the DTMF.
     for (from, to) in [(2.0, 3.2), (5.0, 6.5)] {
-        let (theirs, own) = heard(&caller_wav, 1000.0, 600.0, from, to)?;
-        assert!(
-            theirs.share > 0.8 && theirs.rms > 1000.0,
-            "caller at {from}-{to} s: {theirs:?}"
-        );
-        assert!(
-            own.level < theirs.level / 10.0,
-            "caller hears itself at {from}-{to} s: {own:?}"
-        );
+        assert_heard(
+            &caller_wav,
+            1000.0,
+            600.0,
+            from,
+            to,
+            &format!("caller at {from}-{to} s"),
+        )?;
     }
     for (from, to) in [(0.5, 2.0), (3.5, 5.0)] {
-        let (theirs, own) = heard(&callee_wav, 600.0, 1000.0, from, to)?;
-        assert!(
-            theirs.share > 0.8 && theirs.rms > 1000.0,
-            "callee at {from}-{to} s: {theirs:?}"
-        );
-        assert!(
-            own.level < theirs.level / 10.0,
-            "callee hears itself at {from}-{to} s: {own:?}"
-        );
+        assert_heard(
+            &callee_wav,
+            600.0,
+            1000.0,
+            from,
+            to,
+            &format!("callee at {from}-{to} s"),
+        )?;
     }
     assert!(caller_s.dtmf_received.contains('1'), "{caller_s:?}");
     assert!(callee_s.dtmf_received.contains('5'), "{callee_s:?}");
