@@ -148,14 +148,14 @@ fn pair(plan: &Plan, index: usize, ticks: u64) -> Result<Pair> {
             before,
         })
     };
-    // Which node starts first and gets which port range alternates between pairs.
-    let (first, second) = if index.is_multiple_of(2) {
-        (0, 1)
+    // Which node starts first (and so gets the first port range) alternates between pairs.
+    let (on, off) = if index.is_multiple_of(2) {
+        let on = start(true, RTP[0])?;
+        (on, start(false, RTP[1])?)
     } else {
-        (1, 0)
+        let off = start(false, RTP[0])?;
+        (start(true, RTP[1])?, off)
     };
-    let on = start(true, RTP[first])?;
-    let off = start(false, RTP[second])?;
     let counts = [
         plan.work.join(format!("perf-{index}-on.csv")),
         plan.work.join(format!("perf-{index}-off.csv")),
