@@ -124,6 +124,17 @@ pub struct SipSection {
     /// up on a challenge whose first algorithm they do not know.
     #[serde(default = "default_digest_algorithms")]
     pub digest_algorithms: Vec<DigestAlgorithm>,
+    /// Kernel receive buffer of the SIP UDP socket, bytes (0: the system's default).
+    /// Under a burst or overload the SIP thread may wait for a core; what arrives
+    /// meanwhile waits here, and a datagram that finds it full is dropped and costs its
+    /// sender a retransmission (500 ms for an INVITE). Set with `SO_RCVBUFFORCE` where
+    /// the node may (CAP_NET_ADMIN), else `SO_RCVBUF` up to `net.core.rmem_max`.
+    #[serde(default = "default_udp_receive_buffer")]
+    pub udp_receive_buffer: usize,
+}
+
+fn default_udp_receive_buffer() -> usize {
+    4 << 20
 }
 
 /// `[sip] inbound`.
@@ -659,6 +670,7 @@ impl Default for SipSection {
             digest_block_failures: default_digest_block_failures(),
             digest_block_seconds: default_digest_block_seconds(),
             digest_algorithms: default_digest_algorithms(),
+            udp_receive_buffer: default_udp_receive_buffer(),
         }
     }
 }

@@ -128,6 +128,7 @@ impl SipIo {
         main: tokio::runtime::Handle,
     ) -> anyhow::Result<Self> {
         let udp = Arc::new(UdpSocket::bind(config.sip.listen).await?);
+        receive_buffer(&udp, config.sip.udp_receive_buffer);
         let local = udp.local_addr()?;
         let (stream_tx, stream_in) = mpsc::unbounded_channel();
         let tcp = tcp::TcpTransport::bind(local, stream_tx.clone()).await?;
@@ -440,6 +441,31 @@ impl SipIo {
 }
 
 pub use switchyard_sip::add_to_tag;
+
+/// Size the SIP socket's kernel receive buffer (`[sip] udp_receive_buffer`): forced where
+/// the node may, else as far as `net.core.rmem_max` allows. Logs what the kernel granted
+/// (Linux reports twice the size asked, its bookkeeping included).
+fn receive_buffer(udp: &UdpSocket, bytes: usize) {
+    use nix::sys::socket::{getsockopt, setsockopt, sockopt};
+    if bytes == 0 {
+        return;
+    }
+    if setsockopt(udp, sockopt::RcvBufForce, &bytes).is_err() {
+        if let Err(e) = setsockopt(udp, sockopt::RcvBuf, &bytes) {
+            tracing::warn!(error = %e, bytes, "SIP UDP receive buffer not set");
+            return;
+        }
+    }
+    match getsockopt(udp, sockopt::RcvBuf) {
+        Ok(granted) if granted < bytes => tracing::warn!(
+            asked = bytes,
+            granted,
+            "SIP UDP receive buffer smaller than asked (raise net.core.rmem_max)"
+        ),
+        Ok(granted) => tracing::debug!(granted, "SIP UDP receive buffer"),
+        Err(e) => tracing::debug!(error = %e, "SIP UDP receive buffer unknown"),
+    }
+}
 
 impl std::fmt::Debug for SipIo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
