@@ -94,6 +94,16 @@ pub(crate) enum Peer {
     Parted,
 }
 
+impl Peer {
+    /// The other party's media while bridged: what the call's recordings tap.
+    pub(crate) fn media(self) -> Option<MediaLink> {
+        match self {
+            Peer::Joined(media) => Some(media),
+            Peer::Parted => None,
+        }
+    }
+}
+
 /// One call's session, as its queue side sees it.
 pub(crate) struct Side<'a> {
     pub shared: &'a Shared,

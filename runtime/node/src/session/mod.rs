@@ -385,8 +385,9 @@ impl Session {
             Control::Hold(on) => self.sip.hold(on),
             Control::Record(control) => self.record_control(control),
             Control::Queue(signal) => {
-                let peer = crate::queues::signal(&mut self.queue_side(), signal);
-                self.queue_peer(peer);
+                if let Some(peer) = crate::queues::signal(&mut self.queue_side(), signal) {
+                    self.record_bridge(peer.media());
+                }
             }
             Control::Conference(notice) => {
                 if matches!(notice, switchyard_call::conference::Notice::Left) {
@@ -447,8 +448,9 @@ impl Session {
                 Action::Notify(failure) => self.notify(failure),
                 Action::Event { kind, data } => self.publish(kind, data),
                 Action::Queue(action) => {
-                    let peer = crate::queues::act(&mut self.queue_side(), action);
-                    self.queue_peer(peer);
+                    if let Some(peer) = crate::queues::act(&mut self.queue_side(), action) {
+                        self.record_bridge(peer.media());
+                    }
                 }
                 Action::Dial(req) => self.place_legs(req),
                 Action::EndLeg { leg, status } => self.end_leg(leg, status),
@@ -560,15 +562,6 @@ impl Session {
             call: self.info.call_sid,
             media: self.media.as_ref().map(|m| m.link()),
             exec: &mut self.exec,
-        }
-    }
-
-    /// The queue bridge joined or parted: the call's recordings hear the other party.
-    fn queue_peer(&mut self, peer: Option<crate::queues::Peer>) {
-        match peer {
-            Some(crate::queues::Peer::Joined(theirs)) => self.record_bridge(Some(theirs)),
-            Some(crate::queues::Peer::Parted) => self.record_bridge(None),
-            None => {}
         }
     }
 
