@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use switchyard_e2e::{
-    peer_script, Node, NodeConfig, NumberConfig, Phone, PhoneOptions, Scenario, SippCommand,
-    Webhook, WebhookRequest, ACCOUNT_SID, AUTH_TOKEN, NUMBER,
+    peer_script, Node, NodeConfig, NumberConfig, Phone, PhoneOptions, PhoneOutcome, Scenario,
+    SippCommand, Webhook, WebhookRequest, ACCOUNT_SID, AUTH_TOKEN, NUMBER,
 };
 
 use super::call_recording::{finished, middle, wav_of};
@@ -17,7 +17,7 @@ use super::eventually;
 use switchyard_e2e::audio::tone_share;
 
 /// The agents' number: its app takes the caller at the head of the queue.
-const AGENTS: &str = "+15550002222";
+pub(super) const AGENTS: &str = "+15550002222";
 
 /// Callers wait in `support` (at most 2), hearing a one-second wait document in a loop.
 const CALLER: &str = "<Response><Enqueue waitUrl=\"/wait\" action=\"/left\" \
@@ -100,6 +100,20 @@ pub(super) fn phone(from: &str, tone: f64, timeout: u64) -> PhoneOptions {
     }
 }
 
+/// The agent's phone (1000 Hz, recorded to `wav`) calls the agents' number and hangs up
+/// after `secs`.
+pub(super) fn agent_calls(node: &Node, wav: &std::path::Path, secs: u64) -> Result<PhoneOutcome> {
+    Phone::call(
+        &node.sip_uri(AGENTS),
+        "",
+        Some(wav),
+        &PhoneOptions {
+            hangup_after: Some(Duration::from_secs(secs)),
+            ..phone("+15552220000", 1000.0, 30)
+        },
+    )
+}
+
 /// Runs `tests/peers/twilio_queues.py`: its JSON summary.
 fn twilio_queues(node: &Node, url: &str) -> Result<Value> {
     let out = Command::new("timeout")
@@ -173,15 +187,7 @@ fn callers_wait_in_order_and_an_agent_takes_the_first() -> Result<()> {
 
     // The agent takes the head of the queue: the first caller.
     let agent_at = Instant::now();
-    let agent = Phone::call(
-        &node.sip_uri(AGENTS),
-        "",
-        Some(&agent_wav),
-        &PhoneOptions {
-            hangup_after: Some(Duration::from_secs(7)),
-            ..phone("+15552220000", 1000.0, 30)
-        },
-    )?;
+    let agent = agent_calls(&node, &agent_wav, 7)?;
     assert!(agent.completed(), "agent: {agent:?}");
     let dequeued = request_of(&hook, "/dequeued", &first_sid, |_| true)?;
     let agent_sid = dequeued

@@ -184,7 +184,7 @@ fn a_wasm_conference_mixes_two_participants_and_calls_back_joins_and_leaves() ->
 /// gets `QueueResult=bridged`.
 #[test]
 fn a_wasm_queue_turns_away_a_second_caller_and_bridges_the_first_to_an_agent() -> Result<()> {
-    const AGENTS: &str = "+15550002222";
+    use super::queues::AGENTS;
     let (dir, hook, node, host) = rooms_app("caller")?;
     bind_number(&node, AGENTS, &format!("app:rooms/agent/{host}"), None)?;
     let (first_wav, agent_wav) = (dir.path().join("first.wav"), dir.path().join("agent.wav"));
@@ -208,15 +208,7 @@ fn a_wasm_queue_turns_away_a_second_caller_and_bridges_the_first_to_an_agent() -
     assert_eq!(full.param("QueueResult"), Some("queue-full"), "{full:?}");
 
     let agent_at = Instant::now();
-    let agent = Phone::call(
-        &node.sip_uri(AGENTS),
-        "",
-        Some(&agent_wav),
-        &PhoneOptions {
-            hangup_after: Some(Duration::from_secs(6)),
-            ..phone("+15552220000", 1000.0, 30)
-        },
-    )?;
+    let agent = super::queues::agent_calls(&node, &agent_wav, 6)?;
     assert!(agent.completed(), "agent: {agent:?}");
     let left = reported(&hook, "left", "+15551110001")?;
     assert_eq!(left.param("QueueResult"), Some("bridged"), "{left:?}");
