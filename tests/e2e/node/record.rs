@@ -50,6 +50,23 @@ fn correlation_peak(signal: &[i16], reference: &[i16]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The `RecordingDuration` a `<Record>` action request carries, checked to be within
+/// 1 s of `played` seconds.
+pub(super) fn assert_recording_duration(
+    action: &switchyard_e2e::WebhookRequest,
+    played: f64,
+) -> Result<f64> {
+    let duration: f64 = action
+        .param("RecordingDuration")
+        .context("RecordingDuration")?
+        .parse()?;
+    anyhow::ensure!(
+        (duration - played).abs() <= 1.0,
+        "RecordingDuration {duration} for {played} s played"
+    );
+    Ok(duration)
+}
+
 pub(super) fn get(node: &Node, url: &str) -> Result<switchyard_e2e::http::HttpResponse> {
     let path = url
         .split_once("/2010-04-01/")
@@ -126,14 +143,7 @@ fn voicemail_is_recorded_listed_served_as_wav_and_mp3_and_deleted() -> Result<()
     let action = one_request(&hook, "/recorded")?;
     assert!(action.signature_valid, "{action:?}");
     assert_eq!(action.param("Digits"), Some("#"), "{action:?}");
-    let duration: f64 = action
-        .param("RecordingDuration")
-        .context("RecordingDuration")?
-        .parse()?;
-    assert!(
-        (duration - MESSAGE_SECS).abs() <= 1.0,
-        "RecordingDuration {duration} for a {MESSAGE_SECS} s message"
-    );
+    let duration = assert_recording_duration(&action, MESSAGE_SECS)?;
     let url = action.param("RecordingUrl").context("RecordingUrl")?;
     let sid = action.param("RecordingSid").context("RecordingSid")?;
     assert!(url.ends_with(sid), "{url} names {sid}");

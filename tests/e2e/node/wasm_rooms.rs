@@ -92,14 +92,7 @@ fn a_wasm_voicemail_records_the_callers_tone() -> Result<()> {
 
     let action = reported(&hook, "recorded", "+15557770001")?;
     assert_eq!(action.param("Digits"), Some("#"), "{action:?}");
-    let duration: f64 = action
-        .param("RecordingDuration")
-        .context("RecordingDuration")?
-        .parse()?;
-    assert!(
-        (duration - TONE_SECS).abs() <= 1.0,
-        "RecordingDuration {duration} for a {TONE_SECS} s tone"
-    );
+    super::record::assert_recording_duration(&action, TONE_SECS)?;
     let url = action.param("RecordingUrl").context("RecordingUrl")?;
     let got = get(&node, &format!("{url}.wav"))?;
     assert_eq!(got.status, 200, "{}", got.text());
