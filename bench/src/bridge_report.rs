@@ -39,8 +39,28 @@ pub(crate) fn cell(v: Vec<f64>, decimals: usize) -> String {
     }
 }
 
-fn ms(us: Option<impl Into<f64>>) -> Option<f64> {
+pub(crate) fn ms(us: Option<impl Into<f64>>) -> Option<f64> {
     us.map(|v| v.into() / 1000.0)
+}
+
+/// `part` as a percentage of `whole` (0 when `whole` is).
+pub(crate) fn percent(part: u64, whole: u64) -> f64 {
+    if whole > 0 {
+        100.0 * part as f64 / whole as f64
+    } else {
+        0.0
+    }
+}
+
+/// The jitter p50 / p99 / max cell (ms) of the runs' `rows`, from their µs figures.
+pub(crate) fn jitter_cell<T>(rows: &[&T], jitter_us: impl Fn(&T) -> [Option<u32>; 3]) -> String {
+    let at = |i: usize| rows.iter().filter_map(|s| ms(jitter_us(s)[i])).collect();
+    format!(
+        "{} / {} / {}",
+        cell(at(0), 2),
+        cell(at(1), 2),
+        cell(at(2), 1)
+    )
 }
 
 fn ms_u64(us: Option<u64>) -> Option<f64> {
@@ -119,20 +139,8 @@ fn media_row(t: &mut String, rows: &[&MediaStep], path: &str, ratio: &str, node:
     let up = rows.iter().map(|s| s.up).min().unwrap_or(0);
     let sent: u64 = rows.iter().map(|s| s.sent).sum();
     let lost: u64 = rows.iter().map(|s| s.sent.saturating_sub(s.received)).sum();
-    let loss = format!(
-        "{lost} of {sent} ({:.3} %)",
-        if sent > 0 {
-            100.0 * lost as f64 / sent as f64
-        } else {
-            0.0
-        }
-    );
-    let jitter = format!(
-        "{} / {} / {}",
-        cell(rows.iter().filter_map(|s| ms(s.jitter_us[0])).collect(), 2),
-        cell(rows.iter().filter_map(|s| ms(s.jitter_us[1])).collect(), 2),
-        cell(rows.iter().filter_map(|s| ms(s.jitter_us[2])).collect(), 1),
-    );
+    let loss = format!("{lost} of {sent} ({:.3} %)", percent(lost, sent));
+    let jitter = jitter_cell(rows, |s| s.jitter_us);
     let transit = format!(
         "RTT {} / {}",
         cell(rows.iter().filter_map(|s| ms(s.transit_us[0])).collect(), 2),

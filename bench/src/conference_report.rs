@@ -1,13 +1,9 @@
 //! The `conference` benchmark's one table (median of the runs, spread in brackets),
 //! its headline and its notes.
 
-use crate::bridge_report::{cell, ratios};
+use crate::bridge_report::{cell, jitter_cell, ms, percent, ratios};
 use crate::conference::{Plan, Run, Step};
 use std::fmt::Write as _;
-
-fn ms(us: Option<u32>) -> Option<f64> {
-    us.map(|v| f64::from(v) / 1000.0)
-}
 
 /// A step's figures of every run, in rooms of `plan.room_size` (`mixed`) or of 2.
 fn rows(runs: &[Run], legs: usize, mixed: bool) -> Vec<&Step> {
@@ -36,20 +32,8 @@ fn row(t: &mut String, rows: &[&Step], path: &str, ratio: &str) {
     let expected: u64 = rows.iter().map(|s| s.expected).sum();
     let received: u64 = rows.iter().map(|s| s.received).sum();
     let lost = expected.saturating_sub(received);
-    let loss = format!(
-        "{received} / {expected} ({:.3} %)",
-        if expected > 0 {
-            100.0 * lost as f64 / expected as f64
-        } else {
-            0.0
-        }
-    );
-    let jitter = format!(
-        "{} / {} / {}",
-        cell(rows.iter().filter_map(|s| ms(s.jitter_us[0])).collect(), 2),
-        cell(rows.iter().filter_map(|s| ms(s.jitter_us[1])).collect(), 2),
-        cell(rows.iter().filter_map(|s| ms(s.jitter_us[2])).collect(), 1),
-    );
+    let loss = format!("{received} / {expected} ({:.3} %)", percent(lost, expected));
+    let jitter = jitter_cell(rows, |s| s.jitter_us);
     let cpu = cell(rows.iter().filter_map(|s| s.cpu_pct).collect(), 0);
     let per_leg = cell(
         rows.iter()
